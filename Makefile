@@ -1,0 +1,45 @@
+# The README's two commands: `make demo` and `make test`. Each creates .venv when
+# needed and installs what it needs; nothing else must be set up by hand.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint typecheck pytest bench snapshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/cc-tui --demo
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check cc_tui tests bench
+	$(BIN)/ruff check cc_tui tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+test: lint typecheck pytest
+
+snapshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/tui --snapshot-update
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/dashboard.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from cc_tui.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""The wire contract: pydantic models shared by the server and the client (API.md)."""
+
+API_PREFIX = "/api/v1"

@@ -1,0 +1,94 @@
+"""Login, Me and Service: the models of API.md's first endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+OtpChannel = Literal["email", "app"]
+DeviceRegistrationNeed = Literal["none", "offered", "required"]
+
+# Bounds that keep bodies sane; the server answers 422 beyond them.
+USER_ID_MAX = 254
+PASSWORD_MAX = 256
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ServiceStatus(BaseModel):
+    now: datetime
+    maintenance: bool
+    next_maintenance_start: datetime
+    next_maintenance_end: datetime
+    business_day: bool
+    message: str | None = None
+
+
+class LoginRequest(BaseModel):
+    user_id: str = Field(min_length=1, max_length=USER_ID_MAX)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class LoginResponse(BaseModel):
+    ticket: str
+    otp_channel: OtpChannel
+    device_registration: DeviceRegistrationNeed
+
+
+class TicketRequest(BaseModel):
+    ticket: str = Field(min_length=1, max_length=200)
+
+
+class DeviceRegistration(BaseModel):
+    otpauth_uri: str
+    secret: str
+    issuer: str
+    account: str
+
+
+class OtpRequest(BaseModel):
+    ticket: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=12)
+
+
+class Membership(BaseModel):
+    participant_id: str
+    name: str
+    kind: str
+
+
+class User(BaseModel):
+    user_id: str
+    name: str
+    roles: list[str]
+    memberships: list[Membership]
+    otp_channel: OtpChannel
+    device_registered: bool = False
+
+
+class Session(BaseModel):
+    token: str
+    expires_at: datetime
+    user: User
+
+
+class ForgotPasswordRequest(BaseModel):
+    user_id: str = Field(min_length=1, max_length=USER_ID_MAX)
+
+
+class ResetPasswordRequest(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class ChangePasswordRequest(BaseModel):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class OtpChannelRequest(BaseModel):
+    channel: OtpChannel

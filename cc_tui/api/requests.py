@@ -1,0 +1,148 @@
+"""eServices, requests, audit, attachments and notifications on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from cc_tui.api.problem import FieldError
+from cc_tui.domain.workflow import Action, Status
+
+FieldType = Literal[
+    "text", "number", "money", "date", "choice", "participant_id", "email", "phone", "table"
+]
+
+
+class EServiceSummary(BaseModel):
+    code: str
+    name: str
+    description: str
+    category: str
+    business_day_only: bool
+
+
+class FieldDefinition(BaseModel):
+    name: str
+    label: str
+    type: FieldType
+    required: bool
+    help: str
+    choices: list[str] | None = None
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    autofill: str | None = None
+    columns: list[FieldDefinition] | None = None
+
+
+class EServiceDefinition(BaseModel):
+    code: str
+    name: str
+    description: str
+    category: str
+    business_day_only: bool
+    fields: list[FieldDefinition]
+    final_status: Status
+    stages: list[str]
+    has_exchange_stage: bool
+
+
+class RequestSummary(BaseModel):
+    ref: str
+    eservice: str
+    eservice_name: str
+    participant_id: str
+    status: Status
+    maker: str
+    updated_at: datetime
+    title: str
+
+
+class RequestPage(BaseModel):
+    items: list[RequestSummary]
+    next_cursor: str | None
+    total: int
+    total_is_estimate: bool = False
+
+
+class SectionCounts(BaseModel):
+    awaiting_my_check: int
+    returned_to_me: int
+    my_drafts: int
+    submitted_by_me: int
+    history: int
+    all: int
+
+
+class Attachment(BaseModel):
+    id: str
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_at: datetime | None = None
+    uploaded_by: str | None = None
+
+
+class Comment(BaseModel):
+    at: datetime
+    user_id: str
+    role: str
+    action: Action
+    text: str
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    user_id: str
+    role: str
+    action: Action
+    from_status: Status | None
+    to_status: Status | None
+    comment: str | None = None
+    participant_id: str | None = None
+
+
+class Request(RequestSummary):
+    version: int
+    fields: dict[str, Any]
+    attachments: list[Attachment]
+    comments: list[Comment]
+    allowed_actions: list[Action]
+    audit: list[AuditEntry] = Field(default_factory=list)
+    created_at: datetime | None = None
+
+
+class CreateRequest(BaseModel):
+    eservice: str = Field(min_length=1, max_length=20)
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class UpdateRequest(BaseModel):
+    version: int
+    fields: dict[str, Any]
+
+
+class ValidateRequest(BaseModel):
+    fields: dict[str, Any]
+
+
+class ValidationResult(BaseModel):
+    errors: list[FieldError]
+
+
+class ActionRequest(BaseModel):
+    version: int
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Notification(BaseModel):
+    id: int
+    kind: Literal["awaiting_my_check", "returned_to_me", "status_changed"]
+    ref: str
+    status: Status
+    at: datetime
+    title: str | None = None

@@ -1,0 +1,53 @@
+"""The mock portal's FastAPI app factory.
+
+`create_app(settings)` builds a self-contained app: its own database, mailer and clock,
+so that tests can run many portals side by side and move their clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cc_tui import __version__
+from cc_tui.api import API_PREFIX
+from cc_tui.server.context import ServerContext
+from cc_tui.server.db import Database
+from cc_tui.server.errors import install_handlers
+from cc_tui.server.mail import make_mailer
+from cc_tui.server.routers import service
+from cc_tui.server.settings import ServerSettings
+
+
+def build_context(settings: ServerSettings) -> ServerContext:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return ServerContext(
+        settings=settings,
+        db=Database(settings.db_path),
+        mailer=make_mailer(settings.smtp, settings.mail_dir),
+    )
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    context = build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.db.close()
+
+    app = FastAPI(
+        title="Client Connect (mock portal)",
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_handlers(app)
+    for router in (service.router,):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

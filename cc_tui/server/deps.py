@@ -1,0 +1,92 @@
+"""FastAPI dependencies: the server context, and the Principal behind a bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from cc_tui.api.problem import ProblemCode
+from cc_tui.server.context import Principal, ServerContext
+from cc_tui.server.errors import ApiError
+from cc_tui.server.store import sessions
+
+
+def get_context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ServerContext, Depends(get_context)]
+
+_LOGIN_FIX = "Log in again; anything you typed is kept."
+
+
+def get_principal(
+    context: Context,
+    authorization: Annotated[str | None, Header()] = None,
+    x_participant_id: Annotated[str | None, Header()] = None,
+) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, ProblemCode.NOT_LOGGED_IN, "You are not logged in.", "Log in first.")
+    token = authorization[7:].strip()
+    conn = context.db.connect()
+    now = context.now()
+    session = sessions.find_session(conn, token)
+    if session is None or not sessions.session_is_live(session, now, context.settings.session_idle):
+        raise ApiError(
+            401,
+            ProblemCode.SESSION_EXPIRED,
+            "Your session has ended (logged out, idle for 30 minutes, or 12 hours old).",
+            _LOGIN_FIX,
+        )
+    user = conn.execute(
+        "SELECT user_id, name, status, locked, is_exchange_officer FROM users WHERE user_id = ?",
+        (session.user_id,),
+    ).fetchone()
+    if user is None or user["status"] != "active" or user["locked"]:
+        raise ApiError(
+            401,
+            ProblemCode.SESSION_EXPIRED,
+            "Your account is suspended or locked, so your session has ended.",
+            "Ask your firm's delegated administrator (CCDA) to reactivate or unlock it.",
+        )
+    memberships = tuple(
+        row[0]
+        for row in conn.execute(
+            "SELECT participant_id FROM user_memberships WHERE user_id = ? ORDER BY participant_id",
+            (session.user_id,),
+        )
+    )
+    acting: str | None = memberships[0] if memberships else None
+    if x_participant_id:
+        if x_participant_id not in memberships:
+            raise ApiError(
+                403,
+                ProblemCode.FORBIDDEN,
+                f"You do not act for participant {x_participant_id}.",
+                "Switch to one of your own memberships.",
+            )
+        acting = x_participant_id
+    rights: frozenset[str] = frozenset()
+    if acting is not None:
+        rights = frozenset(
+            row[0]
+            for row in conn.execute(
+                "SELECT right_code FROM user_rights WHERE user_id = ? AND participant_id = ?",
+                (session.user_id, acting),
+            )
+        )
+    sessions.touch_session(conn, session.token_hash, now)
+    return Principal(
+        user_id=user["user_id"],
+        name=user["name"],
+        participant_id=acting,
+        memberships=memberships,
+        rights=rights,
+        is_exchange_officer=bool(user["is_exchange_officer"]),
+        token_hash=session.token_hash,
+    )
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

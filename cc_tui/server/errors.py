@@ -1,0 +1,147 @@
+"""Every error leaves the server as RFC 9457 problem+json with a stable `code`.
+
+Routers and stores raise `ApiError`; the handlers here turn it, FastAPI's validation
+errors, unknown routes and any unexpected exception into a `Problem`. No traceback
+ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem, ProblemCode
+from cc_tui.domain.workflow import WorkflowError
+
+log = logging.getLogger("cc_tui.server")
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    423: "Locked",
+    429: "Too many requests",
+    500: "Server error",
+    503: "Unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        fix: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.fix = fix
+        self.errors = list(errors) if errors is not None else None
+        self.headers = dict(headers or {})
+
+    def problem(self) -> Problem:
+        return Problem(
+            title=_TITLES.get(self.status, "Error"),
+            status=self.status,
+            detail=self.detail,
+            code=self.code,
+            fix=self.fix,
+            errors=self.errors,
+        )
+
+
+# Workflow refusals map onto HTTP statuses here, once.
+_WORKFLOW_STATUS = {
+    "maker_cannot_check": 403,
+    "forbidden": 403,
+    "invalid_transition": 409,
+    "validation_failed": 422,
+}
+
+
+def from_workflow(error: WorkflowError) -> ApiError:
+    return ApiError(_WORKFLOW_STATUS.get(error.code, 409), error.code, error.message, error.fix)
+
+
+def problem_response(error: ApiError) -> JSONResponse:
+    return JSONResponse(
+        error.problem().model_dump(exclude_none=True),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=error.headers,
+    )
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(WorkflowError)
+    async def _workflow_error(_: Request, exc: WorkflowError) -> JSONResponse:
+        return problem_response(from_workflow(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return problem_response(
+                ApiError(
+                    400,
+                    ProblemCode.MALFORMED,
+                    "The request body is not valid JSON.",
+                    "Send a JSON object as the API documents it.",
+                )
+            )
+        errors = [
+            FieldError(field=_field_name(p.get("loc", ())), message=str(p.get("msg", "")))
+            for p in problems
+        ]
+        return problem_response(
+            ApiError(
+                422,
+                ProblemCode.VALIDATION_FAILED,
+                "Some of what was sent is missing or not valid.",
+                "Correct the fields listed and send again.",
+                errors,
+            )
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = ProblemCode.NOT_FOUND if exc.status_code == 404 else ProblemCode.MALFORMED
+        detail = "There is no such resource." if exc.status_code == 404 else str(exc.detail)
+        return problem_response(ApiError(exc.status_code, code, detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return problem_response(
+            ApiError(
+                500,
+                "server_error",
+                "The portal hit an unexpected error; nothing was changed by it.",
+                "Try again; if it happens again, tell the portal's support desk.",
+            )
+        )

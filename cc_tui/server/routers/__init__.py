@@ -1,0 +1,1 @@
+"""Thin routers: parse, authorise, call the store or the domain, return a model."""

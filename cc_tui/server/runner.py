@@ -1,0 +1,58 @@
+"""Run the portal with uvicorn: in the foreground (`cc-tui server`) or in a background
+thread on a free loopback port (`cc-tui --demo`, end-to-end tests)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+from cc_tui.server.app import create_app
+from cc_tui.server.settings import ServerSettings
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class BackgroundServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+
+def start_background_server(
+    settings: ServerSettings, host: str = "127.0.0.1", port: int | None = None
+) -> BackgroundServer:
+    """Start the portal in a daemon thread and return once it accepts connections."""
+    port = port or free_port(host)
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="cc-tui-portal", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError(f"The demo portal did not start on {host}:{port}.")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"The demo portal took over 30 s to start on {host}:{port}.")
+        time.sleep(0.01)
+    return BackgroundServer(url=f"http://{host}:{port}", server=server, thread=thread)
+
+
+def serve_forever(settings: ServerSettings, host: str, port: int) -> None:
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

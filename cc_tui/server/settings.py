@@ -1,0 +1,45 @@
+"""Server settings: where data lives, how mail leaves, and the session rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+
+from cc_tui.server.clock import Clock, SystemClock
+
+
+@dataclass
+class ServerSettings:
+    data_dir: Path
+    # "HOST:PORT" of an SMTP server; None delivers every mail to <data_dir>/mail (Maildir).
+    smtp: str | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=12)
+    ticket_ttl: timedelta = timedelta(minutes=5)
+    max_failures: int = 5
+    email_code_interval: timedelta = timedelta(seconds=30)
+    # The weekly maintenance window (DOMAIN.md): Saturday 08:00 to Sunday 00:00 HKT.
+    maintenance_start_weekday: int = 5
+    maintenance_start: time = time(8, 0)
+    maintenance_end_weekday: int = 6
+    maintenance_end: time = time(0, 0)
+    # Seed the demo firms and users on first start, and this many requests.
+    seed_requests: int = 0
+    seed_random: int = 2024
+    # Argon2id cost; tests lower it so that hashing does not dominate their time.
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19456
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "portal.db"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
