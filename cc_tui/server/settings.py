@@ -25,7 +25,8 @@ class ServerSettings:
     maintenance_start: time = time(8, 0)
     maintenance_end_weekday: int = 6
     maintenance_end: time = time(0, 0)
-    # Seed the demo firms and users on first start, and this many requests.
+    # Seed the demo firms and users on first start (idempotent), and this many requests.
+    seed_demo: bool = True
     seed_requests: int = 0
     seed_random: int = 2024
     # Argon2id cost; tests lower it so that hashing does not dominate their time.
