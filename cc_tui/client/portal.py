@@ -1,0 +1,353 @@
+"""PortalClient: the portal's HTTP API (API.md) as typed async methods.
+
+Design:
+- One public method per endpoint, each a few lines over `_request`, which sends, retries,
+  maps errors and parses the answer into the `cc_tui.api` model it names. Later endpoints
+  (dashboard, requests, forms) slot in the same way.
+- Every state-changing POST carries an `Idempotency-Key` (uuid4). A call whose request
+  may not have arrived (connection refused, dropped, timed out) is retried once, with the
+  same key, when it is idempotent: GET/PUT/DELETE, or any call that carries a key. A
+  caller that retries a whole operation after `PortalUnreachable` (the user pressed r)
+  passes its own `idempotency_key` so the portal still sees one operation.
+- Bodies are built from the contract's request models, so the contract's limits (empty
+  or over-long fields) are refused here, before any request, with the same
+  `PortalError(422, "validation_failed")` shape the server would send.
+- Errors never surface as httpx or pydantic exceptions: `PortalError` (a problem from the
+  portal), `SessionExpired`, or `PortalUnreachable` (no answer).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar, overload
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from cc_tui import __version__
+from cc_tui.api import API_PREFIX
+from cc_tui.api.auth import (
+    ChangePasswordRequest,
+    DeviceRegistration,
+    ForgotPasswordRequest,
+    Health,
+    LoginRequest,
+    LoginResponse,
+    OtpChannel,
+    OtpChannelRequest,
+    OtpRequest,
+    ResetPasswordRequest,
+    ServiceStatus,
+    Session,
+    TicketRequest,
+    User,
+)
+from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, Problem
+from cc_tui.client.errors import FieldProblem, PortalError, PortalUnreachable, problem_error
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _api_url(base_url: str) -> str:
+    """`http://host:port` or `http://host:port/api/v1` -> the API root, without a slash."""
+    root = base_url.rstrip("/")
+    return root if root.endswith(API_PREFIX) else root + API_PREFIX
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _body(model: type[M], **values: Any) -> M:
+    """A request body checked against the contract's limits before it is sent."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        problems = tuple(
+            FieldProblem(
+                field=".".join(str(part) for part in item["loc"]) or "body",
+                message=_field_message(item),
+            )
+            for item in error.errors()
+        )
+        raise PortalError(
+            422,
+            "validation_failed",
+            "; ".join(f"{p.field}: {p.message}" for p in problems) + ".",
+            "Correct the field and try again.",
+            problems,
+        ) from None
+
+
+def _field_message(item: Any) -> str:
+    kind = item.get("type", "")
+    context = item.get("ctx") or {}
+    if kind == "string_too_short":
+        return "this field is empty" if context.get("min_length") == 1 else "too short"
+    if kind == "string_too_long":
+        return f"longer than {context.get('max_length')} characters"
+    return str(item.get("msg", "not valid"))
+
+
+class PortalClient:
+    """The portal's API over async httpx. Use as `async with PortalClient(url) as portal:`
+    or call `aclose()` when done."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 15.0,
+        token: str | None = None,
+        participant_id: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.token = token
+        self.participant_id = participant_id
+        self._http = httpx.AsyncClient(
+            base_url=_api_url(base_url),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            headers={
+                "Accept": f"application/json, {PROBLEM_MEDIA_TYPE}",
+                "User-Agent": f"cc-tui/{__version__}",
+            },
+        )
+
+    async def __aenter__(self) -> PortalClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # Service
+
+    async def health(self) -> Health:
+        return await self._request("GET", "/health", model=Health)
+
+    async def service_status(self) -> ServiceStatus:
+        return await self._request("GET", "/service/status", model=ServiceStatus)
+
+    # Login
+
+    async def login(self, user_id: str, password: str) -> LoginResponse:
+        body = _body(LoginRequest, user_id=user_id, password=password)
+        return await self._request("POST", "/auth/login", json=body, model=LoginResponse)
+
+    async def send_email_otp(self, ticket: str) -> None:
+        """Send a fresh code by e-mail; 429 (with `retry_after`) within 30 s of the last."""
+        await self._request("POST", "/auth/otp/email", json=_body(TicketRequest, ticket=ticket))
+
+    async def register_device(self, ticket: str) -> DeviceRegistration:
+        body = _body(TicketRequest, ticket=ticket)
+        return await self._request("POST", "/auth/device", json=body, model=DeviceRegistration)
+
+    async def skip_device(self, ticket: str) -> None:
+        await self._request("POST", "/auth/device/skip", json=_body(TicketRequest, ticket=ticket))
+
+    async def verify_otp(self, ticket: str, code: str) -> Session:
+        """Finish the login; the client keeps the new session's token for later calls."""
+        body = _body(OtpRequest, ticket=ticket, code=code.strip())
+        session = await self._request("POST", "/auth/otp", json=body, model=Session)
+        self.token = session.token
+        return session
+
+    async def logout(self) -> None:
+        """Revoke the session. The token is forgotten even if the portal already had."""
+        try:
+            if self.token:
+                await self._request("POST", "/auth/logout")
+        except PortalError as error:
+            if not error.session_expired:
+                raise
+        finally:
+            self.token = None
+
+    async def forgot_password(self, user_id: str) -> None:
+        body = _body(ForgotPasswordRequest, user_id=user_id)
+        await self._request("POST", "/auth/password/forgot", json=body)
+
+    async def reset_password(self, token: str, new_password: str) -> None:
+        body = _body(ResetPasswordRequest, token=token, new_password=new_password)
+        await self._request("POST", "/auth/password/reset", json=body)
+
+    # Me
+
+    async def me(self) -> User:
+        return await self._request("GET", "/me", model=User)
+
+    async def change_password(self, current_password: str, new_password: str) -> None:
+        body = _body(
+            ChangePasswordRequest, current_password=current_password, new_password=new_password
+        )
+        await self._request("POST", "/me/password", json=body)
+
+    async def set_otp_channel(self, channel: OtpChannel) -> User | None:
+        """Switch the OTP channel; the updated user when the portal returns it."""
+        body = _body(OtpChannelRequest, channel=channel)
+        response = await self._send("PUT", "/me/otp-channel", json=body)
+        if response.status_code == 204 or not response.content:
+            return None
+        user: User = self._parse(response, User)
+        return user
+
+    # The machinery
+
+    @overload
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: BaseModel | Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model: type[M],
+        idempotency_key: str | None = None,
+    ) -> M: ...
+
+    @overload
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: BaseModel | Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model: TypeAdapter[T],
+        idempotency_key: str | None = None,
+    ) -> T: ...
+
+    @overload
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: BaseModel | Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model: None = None,
+        idempotency_key: str | None = None,
+    ) -> None: ...
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: BaseModel | Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model: type[BaseModel] | TypeAdapter[Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Send a call and parse its answer into `model` (a model class, or a TypeAdapter
+        for lists and other shapes); `model=None` for 202/204 answers."""
+        response = await self._send(
+            method, path, json=json, params=params, idempotency_key=idempotency_key
+        )
+        return None if model is None else self._parse(response, model)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: BaseModel | Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        """Send with auth headers, retry once where safe, raise on a problem answer."""
+        method = method.upper()
+        headers: dict[str, str] = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.participant_id:
+            headers["X-Participant-ID"] = self.participant_id
+        if idempotency_key is None and method == "POST":
+            idempotency_key = str(uuid.uuid4())
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        payload: Any = json
+        if isinstance(json, BaseModel):
+            payload = json.model_dump(mode="json", exclude_none=True)
+        query = {k: v for k, v in (params or {}).items() if v is not None} or None
+        retryable = method in IDEMPOTENT_METHODS or idempotency_key is not None
+        attempts = 2 if retryable else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = await self._http.request(
+                    method, path, json=payload, params=query, headers=headers
+                )
+            except httpx.TimeoutException as error:
+                if attempt < attempts:
+                    continue
+                raise PortalUnreachable(self.base_url, "timeout", timed_out=True) from error
+            except httpx.TransportError as error:
+                if attempt < attempts:
+                    continue
+                raise PortalUnreachable(self.base_url, type(error).__name__) from error
+            break
+        if response.is_success:
+            return response
+        raise self._problem(response)
+
+    def _parse(self, response: httpx.Response, model: type[BaseModel] | TypeAdapter[Any]) -> Any:
+        try:
+            if isinstance(model, TypeAdapter):
+                return model.validate_json(response.content)
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            raise PortalError(
+                response.status_code,
+                "bad_response",
+                f"The portal at {self.base_url} sent an answer cc-tui does not understand.",
+                "Check that --server points at a Client Connect portal of a matching version.",
+            ) from None
+
+    def _problem(self, response: httpx.Response) -> PortalError:
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        try:
+            problem = Problem.model_validate_json(response.content)
+        except ValidationError:
+            return PortalError(
+                response.status_code,
+                f"http_{response.status_code}",
+                f"The portal answered {response.status_code} {response.reason_phrase}.",
+                "Try again; if it keeps happening, tell the portal's support desk.",
+                retry_after=retry_after,
+            )
+        errors = tuple(
+            FieldProblem(field=item.field, message=item.message, fix=item.fix)
+            for item in problem.errors or ()
+        )
+        return problem_error(
+            problem.status or response.status_code,
+            problem.code,
+            problem.detail,
+            problem.fix,
+            errors,
+            retry_after,
+        )
