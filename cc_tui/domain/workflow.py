@@ -221,7 +221,8 @@ def allowed_actions(party: Party, maker_id: str, status: Status) -> list[Action]
     allowed: list[Action] = []
     for action in USER_ACTIONS:
         try:
-            authorise(party, maker_id, status, action)
+            # The comment is asked for when the action is taken, not to offer it.
+            authorise(party, maker_id, status, action, comment="-")
         except WorkflowError:
             continue
         allowed.append(action)
