@@ -1,0 +1,546 @@
+"""Supporting documents on the server: what a file is, by its bytes, and where it is kept.
+
+Design decisions:
+- The type comes from the bytes only, never from the client's Content-Type or the file's
+  extension (the name is checked separately, by `cc_tui.domain.naming`, and
+  `ensure_extension_matches` makes the two agree).
+- PDF: `%PDF-` at offset 0. The PDF standard lets readers accept the header anywhere in
+  the first 1024 bytes, but that slack is how polyglot files (a ZIP or an HTML page that
+  is also a "PDF") get through; every real PDF producer writes the header first.
+- XLS: the OLE2 compound-file signature at offset 0 (the header only, as DOMAIN.md asks;
+  an old Word .doc shares it and is accepted as XLS).
+- XLSX: a ZIP whose first bytes are a local file header (so no self-extracting EXE with
+  a workbook appended) and whose central directory names both `[Content_Types].xml` and
+  `xl/workbook.xml`. Nothing is ever extracted to disk. The zip-bomb guard reads the
+  sizes the central directory declares: at most 100 MiB unpacked in all, at most 100:1
+  overall and per entry (for entries over 1 MiB: a small entry cannot be a bomb, and
+  tiny XML parts often compress beyond 100:1), at most 10,000 entries. Declared sizes
+  are what bound any later reader, since zipfile never inflates an entry past its
+  declared size. The two required entries are read back (bounded) so that a damaged or
+  password-protected workbook is refused now rather than at the checker's desk.
+- Storage: bytes stream into `<root>/.incoming/<random>.part` (same filesystem as the
+  store), counted (refused past the limit), hashed as they arrive, sniffed, fsynced, then
+  renamed atomically to `<root>/<sha256[:2]>/<uuid>`. The user's file name never touches
+  a path. Any refusal, error or cancellation (a dropped connection) removes the temp file,
+  so no half-stored file remains. Each upload gets its own storage name even when its
+  content repeats another's: deleting one attachment never takes another's bytes.
+- Refusals are `FileRefusal`, an `ApiError`, so a router can let them propagate and the
+  client gets a 413/422 problem with `detail` and `fix` sentences a user can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import os
+import re
+import time
+import uuid
+import zipfile
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Final, Literal, Protocol
+
+from cc_tui.api.problem import ProblemCode
+from cc_tui.server.errors import ApiError
+
+Kind = Literal["pdf", "xls", "xlsx"]
+
+MAX_FILE_BYTES: Final = 10 * 1024 * 1024
+MAX_FILES_PER_REQUEST: Final = 20
+
+# The zip-bomb guard (XLSX only).
+MAX_UNPACKED_BYTES: Final = 100 * 1024 * 1024
+MAX_RATIO: Final = 100
+RATIO_FLOOR_BYTES: Final = 1024 * 1024
+MAX_ZIP_ENTRIES: Final = 10_000
+# The two parts an XLSX must hold, read back to prove the archive is whole.
+REQUIRED_XLSX_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml")
+MAX_REQUIRED_PART_BYTES: Final = 4 * 1024 * 1024
+
+CHUNK_BYTES: Final = 64 * 1024
+HEAD_BYTES: Final = 1024
+
+CONTENT_TYPES: Final[dict[Kind, str]] = {
+    "pdf": "application/pdf",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# The extensions a name may carry for each kind of content.
+EXTENSIONS: Final[dict[Kind, tuple[str, ...]]] = {
+    "pdf": (".pdf",),
+    "xls": (".xls",),
+    "xlsx": (".xlsx",),
+}
+KIND_WORDS: Final[dict[Kind, str]] = {
+    "pdf": "a PDF",
+    "xls": "an Excel 97-2003 workbook (XLS)",
+    "xlsx": "an Excel workbook (XLSX)",
+}
+
+PDF_MAGIC: Final = b"%PDF-"
+OLE2_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGIC: Final = b"PK\x03\x04"
+
+_ATTACH_FIX: Final = "Attach the document itself, saved as PDF or Excel (XLS or XLSX)."
+
+
+class FileRefusal(ApiError):
+    """An upload the portal will not keep: a 413 or 422 problem with what to do about it."""
+
+    def __init__(self, status: int, code: str, detail: str, fix: str) -> None:
+        super().__init__(status, code, detail, fix)
+        self.fix: str = fix
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file safely stored: its server-made name, and what it is."""
+
+    storage_name: str
+    size: int
+    sha256: str
+    kind: Kind
+    content_type: str
+
+
+def size_in_words(size: int) -> str:
+    """A size as a person reads it: "512 bytes", "3.2 KiB", "10 MiB"."""
+    if size < 1024:
+        return f"{size} bytes" if size != 1 else "1 byte"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            text = f"{value:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    raise AssertionError("unreachable")
+
+
+# -- what the bytes are ---------------------------------------------------------------
+
+# Signatures of files people attach by mistake, to say what they attached.
+_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"MZ", "an EXE (Windows program)"),
+    (b"\x7fELF", "a Linux program (ELF)"),
+    (b"\xcf\xfa\xed\xfe", "a macOS program"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"{\\rtf", "an RTF document"),
+    (b"#!", "a script"),
+)
+
+
+def describe_content(head: bytes) -> str:
+    """What the first bytes of a file say it is, in words ("an EXE (Windows program)")."""
+    if not head:
+        return "empty"
+    for magic, words in _SIGNATURES:
+        if head.startswith(magic):
+            return words
+    if head.startswith(ZIP_MAGIC):
+        return "a ZIP archive"
+    if b"\x00" not in head:
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            return "a file of unknown type"
+        lowered = text.lstrip("\ufeff \t\r\n").lower()
+        if lowered.startswith(("<!doctype html", "<html")):
+            return "a web page (HTML)"
+        return "plain text"
+    return "a file of unknown type"
+
+
+def _not_ours(words: str) -> FileRefusal:
+    return FileRefusal(
+        422,
+        ProblemCode.BAD_FILE_TYPE,
+        f"This file is {words}, not a PDF, XLS or XLSX.",
+        _ATTACH_FIX,
+    )
+
+
+def _damaged_xlsx(reason: str) -> FileRefusal:
+    return FileRefusal(
+        422,
+        ProblemCode.BAD_FILE_TYPE,
+        f"This file starts like an Excel workbook (XLSX) but it is damaged: {reason}.",
+        "Open it in Excel, save it again, and attach the new copy.",
+    )
+
+
+def _zip_bomb(detail: str) -> FileRefusal:
+    return FileRefusal(
+        422,
+        ProblemCode.BAD_FILE_TYPE,
+        f"{detail} Files built like this are zip bombs, so the portal refuses them.",
+        "Attach the workbook as Excel saved it; if it is genuine, split it into smaller "
+        "workbooks or save it as PDF.",
+    )
+
+
+def _ratio(unpacked: int, packed: int) -> float:
+    return unpacked / max(packed, 1)
+
+
+def _check_zip_bomb(infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise _zip_bomb(
+            f"This workbook holds {len(infos):,} parts; the portal accepts at most "
+            f"{MAX_ZIP_ENTRIES:,}."
+        )
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _zip_bomb(
+            f"This workbook would unpack to {size_in_words(unpacked)}, more than the "
+            f"{size_in_words(MAX_UNPACKED_BYTES)} the portal accepts."
+        )
+    for info in infos:
+        ratio = _ratio(info.file_size, info.compress_size)
+        if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
+            raise _zip_bomb(
+                f"Its part {_part_name(info.filename)} unpacks {ratio:,.0f} times larger than "
+                f"it is stored (the limit is {MAX_RATIO} to 1)."
+            )
+    if unpacked > RATIO_FLOOR_BYTES and _ratio(unpacked, packed) > MAX_RATIO:
+        raise _zip_bomb(
+            f"This workbook unpacks {_ratio(unpacked, packed):,.0f} times larger than it is "
+            f"stored (the limit is {MAX_RATIO} to 1)."
+        )
+
+
+def _part_name(name: str) -> str:
+    """A part's name fit to quote back: printable, and not too long."""
+    printable = "".join(c if c.isprintable() else "?" for c in name)
+    return printable if len(printable) <= 60 else printable[:57] + "..."
+
+
+def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Inflate one entry to nowhere, which checks its CRC; refuses oversized parts."""
+    name = _part_name(info.filename)
+    if info.file_size > MAX_REQUIRED_PART_BYTES:
+        raise _damaged_xlsx(f"its part {name} is far larger than a workbook's")
+    if info.flag_bits & 0x1:
+        raise FileRefusal(
+            422,
+            ProblemCode.BAD_FILE_TYPE,
+            "This workbook is protected with a password, so the portal cannot check it.",
+            "Remove the password in Excel (File > Info > Protect Workbook), save it, "
+            "and attach it again.",
+        )
+    try:
+        with archive.open(info) as part:
+            while part.read(CHUNK_BYTES):
+                pass
+    except NotImplementedError as error:
+        raise _damaged_xlsx("it uses a compression method Excel does not use") from error
+    except Exception as error:  # hostile bytes can break zipfile in many ways
+        raise _damaged_xlsx(f"its part {name} fails its checksum") from error
+
+
+def _sniff_xlsx(path: Path) -> Kind | None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception as error:  # BadZipFile, but also OSError, UnicodeDecodeError...
+        raise _damaged_xlsx("it is cut short or its index is broken") from error
+    with archive:
+        infos = archive.infolist()
+        _check_zip_bomb(infos)
+        by_name = {info.filename: info for info in infos}
+        if not all(part in by_name for part in REQUIRED_XLSX_PARTS):
+            return None
+        for part in REQUIRED_XLSX_PARTS:
+            _read_bounded(archive, by_name[part])
+    return "xlsx"
+
+
+def sniff_type(head: bytes, path: Path) -> Kind | None:
+    """The kind of the file at `path`, whose first bytes are `head`, or None if none of ours.
+
+    Raises `FileRefusal` for a ZIP that is an XLSX but a damaged, password-protected or
+    zip-bomb one: those are refused with their own reason, not as "not a workbook".
+    """
+    if head.startswith(PDF_MAGIC):
+        return "pdf"
+    if head.startswith(OLE2_MAGIC):
+        return "xls"
+    if head.startswith(ZIP_MAGIC):
+        return _sniff_xlsx(path)
+    return None
+
+
+def _zip_words(path: Path) -> str:
+    """What a ZIP that is not a workbook holds, in words."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist()[:MAX_ZIP_ENTRIES])
+    except Exception:
+        return "a damaged ZIP archive"
+    if "word/document.xml" in names:
+        return "a Word document (DOCX)"
+    if "ppt/presentation.xml" in names:
+        return "a PowerPoint presentation (PPTX)"
+    if "mimetype" in names and "content.xml" in names:
+        return "an OpenDocument file"
+    return "a ZIP archive"
+
+
+def identify(path: Path) -> Kind:
+    """The kind of a stored-to-be file, or a `FileRefusal` saying what it is instead."""
+    with path.open("rb") as file:
+        head = file.read(HEAD_BYTES)
+    if not head:
+        raise FileRefusal(
+            422,
+            ProblemCode.BAD_FILE_TYPE,
+            "This file is empty (0 bytes).",
+            "Choose the saved document itself; if it should have content, save it again "
+            "in its program and attach the new copy.",
+        )
+    kind = sniff_type(head, path)
+    if kind is not None:
+        return kind
+    if PDF_MAGIC in head:
+        raise FileRefusal(
+            422,
+            ProblemCode.BAD_FILE_TYPE,
+            "This file has other data before its PDF header, so it is not a plain PDF.",
+            "Save or print it again as PDF from the program that made it, and attach that.",
+        )
+    if head.startswith(ZIP_MAGIC):
+        words = _zip_words(path)
+        if words == "a Word document (DOCX)":
+            raise FileRefusal(
+                422,
+                ProblemCode.BAD_FILE_TYPE,
+                "This file is a Word document (DOCX), not a PDF, XLS or XLSX.",
+                "Save it as PDF in Word (File > Save as > PDF) and attach the PDF.",
+            )
+        raise FileRefusal(
+            422,
+            ProblemCode.BAD_FILE_TYPE,
+            f"This file is {words}, not an Excel workbook: it has no xl/workbook.xml inside.",
+            "Unpack it and attach the documents inside, saved as PDF or Excel; a workbook "
+            "should be saved again from Excel as .xlsx.",
+        )
+    raise _not_ours(describe_content(head))
+
+
+def ensure_extension_matches(kind: Kind, name: str) -> None:
+    """Refuse a file whose name says one kind and whose bytes say another."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in EXTENSIONS[kind]:
+        return
+    right = EXTENSIONS[kind][0]
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    raise FileRefusal(
+        422,
+        ProblemCode.BAD_FILE_TYPE,
+        f"This file is {KIND_WORDS[kind]}, but its name ends in {suffix or 'no extension'}.",
+        f"Name it {stem}{right} so that its name says what it is.",
+    )
+
+
+def ensure_room_for_another(attached: int) -> None:
+    """Refuse a file beyond the per-request limit (`attached` = files already there)."""
+    if attached >= MAX_FILES_PER_REQUEST:
+        raise FileRefusal(
+            422,
+            ProblemCode.TOO_MANY_FILES,
+            f"This request already has {attached} supporting documents; the limit is "
+            f"{MAX_FILES_PER_REQUEST}.",
+            "Delete a document you no longer need, or combine several into one PDF.",
+        )
+
+
+def too_large(limit: int = MAX_FILE_BYTES) -> FileRefusal:
+    return FileRefusal(
+        413,
+        ProblemCode.FILE_TOO_LARGE,
+        f"This file is larger than {size_in_words(limit)}, the portal's limit for one file.",
+        f"Split it into smaller documents of at most {size_in_words(limit)} each (or save "
+        "it with lower image quality) and attach them one by one.",
+    )
+
+
+# -- where the bytes are kept ---------------------------------------------------------
+
+_STORAGE_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}")
+_INCOMING = ".incoming"
+_OPEN_FLAGS: Final = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+)
+
+
+class SupportsAsyncRead(Protocol):
+    """What FastAPI's UploadFile offers: `await upload.read(size)`."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Incoming:
+    """One upload on its way in: a temp file inside the store, counted and hashed."""
+
+    def __init__(self, store: FileStore) -> None:
+        self._store = store
+        incoming = store.root / _INCOMING
+        incoming.mkdir(parents=True, exist_ok=True)
+        self.path = incoming / f"{uuid.uuid4().hex}.part"
+        self._file: BinaryIO | None = os.fdopen(os.open(self.path, _OPEN_FLAGS, 0o600), "wb")
+        self.size = 0
+        self._hash = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if self.size + len(chunk) > self._store.max_bytes:
+            raise too_large(self._store.max_bytes)
+        assert self._file is not None
+        self._file.write(chunk)
+        self._hash.update(chunk)
+        self.size += len(chunk)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def seal(self) -> Kind:
+        """Make the bytes durable and say what they are (blocking: fsync and sniff)."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return identify(self.path)
+
+    def commit(self, kind: Kind) -> StoredFile:
+        """Move the sealed file to its final name (no await from here on)."""
+        digest = self._hash.hexdigest()
+        storage_name = f"{digest[:2]}/{uuid.uuid4().hex}"
+        target = self._store.root / storage_name
+        target.parent.mkdir(exist_ok=True)
+        os.replace(self.path, target)
+        _fsync_directory(target.parent)
+        return StoredFile(storage_name, self.size, digest, kind, CONTENT_TYPES[kind])
+
+    def discard(self) -> None:
+        try:
+            self.close()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+
+class FileStore:
+    """Supporting documents' bytes under `root`, by server-made storage names."""
+
+    def __init__(self, root: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        root.mkdir(parents=True, exist_ok=True)
+
+    async def save_stream(self, chunks: AsyncIterable[bytes]) -> StoredFile:
+        """Store an upload as it arrives; refuses (and keeps nothing) past the limit."""
+        incoming = _Incoming(self)
+        try:
+            async for chunk in chunks:
+                incoming.write(chunk)
+            incoming.close()
+            # The thread opens the file by path, so a cancellation here (the client went
+            # away) can remove the temp file without racing the thread for a handle.
+            kind = await asyncio.to_thread(incoming.seal)
+            return incoming.commit(kind)
+        except BaseException:
+            incoming.discard()
+            raise
+
+    async def save_upload(
+        self, upload: SupportsAsyncRead, chunk_bytes: int = CHUNK_BYTES
+    ) -> StoredFile:
+        """Store a FastAPI UploadFile (or anything with `async read(size)`)."""
+
+        async def chunks() -> AsyncIterable[bytes]:
+            while chunk := await upload.read(chunk_bytes):
+                yield chunk
+
+        return await self.save_stream(chunks())
+
+    def save_file(self, source: BinaryIO | Iterable[bytes]) -> StoredFile:
+        """Store from a file object or an iterable of chunks, blocking (seed data, tools)."""
+        incoming = _Incoming(self)
+        try:
+            if isinstance(source, io.IOBase):
+                while chunk := source.read(CHUNK_BYTES):
+                    incoming.write(chunk)
+            else:
+                for chunk in source:
+                    incoming.write(chunk)
+            incoming.close()
+            return incoming.commit(incoming.seal())
+        except BaseException:
+            incoming.discard()
+            raise
+
+    def open(self, storage_name: str) -> Path:
+        """The path of a stored file. ValueError for a name this store never makes;
+        FileNotFoundError if it is gone."""
+        path = self._path(storage_name)
+        if not path.is_file():
+            raise FileNotFoundError(f"No stored file {storage_name}.")
+        return path
+
+    def delete(self, storage_name: str) -> None:
+        """Remove a stored file; a name already gone is not an error."""
+        self._path(storage_name).unlink(missing_ok=True)
+
+    def sweep_incoming(self, older_than_seconds: float = 3600.0) -> int:
+        """Remove temp files a killed process left behind; returns how many.
+
+        Only old ones: another worker process may be receiving an upload right now.
+        """
+        incoming = self.root / _INCOMING
+        if not incoming.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for leftover in incoming.glob("*.part"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def _path(self, storage_name: str) -> Path:
+        if not _STORAGE_NAME.fullmatch(storage_name):
+            raise ValueError(f"{storage_name!r} is not a storage name this store makes.")
+        return self.root / storage_name
