@@ -26,15 +26,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from cc_tui.domain.calendar import HKT
 from cc_tui.domain.workflow import Status
 
 MAX_QUERY_LENGTH = 500
 MAX_CLAUSES = 20
-
-# The exchange's clock; the same zone as cc_tui.domain.calendar.HKT.
-_HKT = ZoneInfo("Asia/Hong_Kong")
 
 
 class QueryField(StrEnum):
@@ -161,8 +158,8 @@ class Query:
         start = self.date_from
         end = self.date_to
         return (
-            datetime.combine(start, time(), _HKT) if start else None,
-            datetime.combine(end + timedelta(days=1), time(), _HKT) if end else None,
+            datetime.combine(start, time(), HKT) if start else None,
+            datetime.combine(end + timedelta(days=1), time(), HKT) if end else None,
         )
 
 
