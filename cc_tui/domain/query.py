@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from cc_tui.domain.calendar import HKT
+from cc_tui.domain.naming import REF_DIGITS, REF_EXAMPLE, REF_PREFIX
 from cc_tui.domain.workflow import Status
 
 MAX_QUERY_LENGTH = 500
@@ -48,13 +49,23 @@ _STATUS_VALUES = frozenset(status.value for status in Status)
 _STATUS_WORDS = ", ".join(status.value for status in Status)
 _FIELD_NAME = re.compile(r"[A-Za-z]+")
 _ESERVICE_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
-_REF_PREFIX = re.compile(r"E(?:C(?:S\d{0,8})?)?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _start_of(prefix: str, digits: int) -> re.Pattern[str]:
+    """Matches any non-empty start of `prefix` followed by up to `digits` digits."""
+    pattern = rf"\d{{0,{digits}}}"
+    for char in reversed(prefix):
+        pattern = rf"{re.escape(char)}(?:{pattern})?"
+    return re.compile(pattern, re.ASCII)
+
+
+_REF_START = _start_of(REF_PREFIX, REF_DIGITS)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _EXAMPLES = {
     QueryField.STATUS: "status:pending_checker",
     QueryField.ESERVICE: "eservice:CT027",
     QueryField.MAKER: "maker:maker@harbour.example",
-    QueryField.REF: "ref:ECS00012345",
+    QueryField.REF: f"ref:{REF_EXAMPLE}",
     QueryField.FROM: "from:2026-01-31",
     QueryField.TO: "to:2026-12-31",
 }
@@ -184,11 +195,12 @@ def _normalise_value(field: QueryField, raw: str) -> str:
         )
     if field is QueryField.REF:
         ref = value.upper()
-        if _REF_PREFIX.fullmatch(ref):
+        if _REF_START.fullmatch(ref):
             return ref
         raise _ValueProblem(
             f"{value!r} is not a reference number or the start of one.",
-            "A reference is ECS and 8 digits: type it whole or its start, e.g. ref:ECS0001.",
+            f"A reference is {REF_PREFIX} and {REF_DIGITS} digits: type it whole or its start, "
+            f"e.g. ref:{REF_EXAMPLE[:7]}.",
         )
     if field in (QueryField.FROM, QueryField.TO):
         try:

@@ -346,3 +346,9 @@ def test_parse_is_idempotent_through_format(parts: list[str], separator: str) ->
     except QueryError:
         return
     assert parse_query(format_query(query)) == query
+
+
+@pytest.mark.parametrize("text", ["ref:ECS١٢٣", "from:２０２６-01-01"])
+def test_only_ascii_digits_count(text: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query(text)
