@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench snapshots clean
+.PHONY: demo test lint typecheck pytest bench snapshots openapi clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint typecheck pytest
 
 snapshots: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests/tui --snapshot-update
+
+# Regenerate the committed contract after a deliberate API change (tests/server/test_openapi.py).
+openapi: $(VENV)/.installed
+	$(BIN)/python -m cc_tui.server.openapi --output cc_tui/api/openapi.json
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/startup.py

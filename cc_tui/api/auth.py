@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -26,6 +26,12 @@ class ServiceStatus(BaseModel):
     next_maintenance_end: datetime
     business_day: bool
     message: str | None = None
+    business_hours: bool = Field(
+        default=False, description="Mon-Fri 09:00-18:00 HKT on a business day."
+    )
+    processing_day: date | None = Field(
+        default=None, description="The day a request made now is processed."
+    )
 
 
 class LoginRequest(BaseModel):
@@ -37,6 +43,14 @@ class LoginResponse(BaseModel):
     ticket: str
     otp_channel: OtpChannel
     device_registration: DeviceRegistrationNeed
+    device_registered: bool = Field(
+        default=False,
+        description=(
+            "Whether the user has an authenticator registered. When false and registration"
+            " is offered, skipping it means this login's code comes by e-mail (the skip"
+            " sends it)."
+        ),
+    )
 
 
 class TicketRequest(BaseModel):
@@ -59,6 +73,9 @@ class Membership(BaseModel):
     participant_id: str
     name: str
     kind: str
+    roles: list[str] = Field(
+        default_factory=list, description="The user's roles when acting for this membership."
+    )
 
 
 class User(BaseModel):

@@ -35,6 +35,8 @@ class ProblemCode(StrEnum):
     BAD_QUERY = "bad_query"
     BAD_CURSOR = "bad_cursor"
     EVENT_FULL = "event_full"
+    DEVICE_NOT_REGISTERED = "device_not_registered"
+    MAIL_FAILED = "mail_failed"
 
 
 class FieldError(BaseModel):

@@ -17,7 +17,9 @@ from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
 from cc_tui.server.mail import make_mailer
-from cc_tui.server.routers import service
+from cc_tui.server.openapi import install as install_openapi
+from cc_tui.server.routers import auth, me, service
+from cc_tui.server.seed import seed_demo, seed_requests_if_available
 from cc_tui.server.settings import ServerSettings
 
 
@@ -32,6 +34,11 @@ def build_context(settings: ServerSettings) -> ServerContext:
 
 def create_app(settings: ServerSettings) -> FastAPI:
     context = build_context(settings)
+    if settings.seed_demo:
+        seed_demo(context)
+        # The requests seeder (cc_tui.server.seed_requests) runs when it exists.
+        if settings.seed_requests:
+            seed_requests_if_available(context)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +55,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.context = context
     install_handlers(app)
-    for router in (service.router,):
+    for router in (service.router, auth.router, me.router):
         app.include_router(router, prefix=API_PREFIX)
+    install_openapi(app)
     return app

@@ -22,7 +22,7 @@ Context = Annotated[ServerContext, Depends(get_context)]
 _LOGIN_FIX = "Log in again; anything you typed is kept."
 
 
-def get_principal(
+async def get_principal(
     context: Context,
     authorization: Annotated[str | None, Header()] = None,
     x_participant_id: Annotated[str | None, Header()] = None,

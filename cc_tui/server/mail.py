@@ -36,7 +36,9 @@ def _message(to: str, subject: str, body: str) -> EmailMessage:
 class MaildirMailer:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+        # mailbox.Maildir(create=True) makes tmp/new/cur only when `path` is missing.
+        for sub in ("tmp", "new", "cur"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
         self._box = mailbox.Maildir(path, create=True)
 
     def send(self, to: str, subject: str, body: str) -> None:

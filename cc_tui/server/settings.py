@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cc_tui.server.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from cc_tui.domain.calendar import MaintenanceWindow
 
 
 @dataclass
@@ -20,6 +24,7 @@ class ServerSettings:
     ticket_ttl: timedelta = timedelta(minutes=5)
     max_failures: int = 5
     email_code_interval: timedelta = timedelta(seconds=30)
+    password_reset_ttl: timedelta = timedelta(minutes=30)
     # The weekly maintenance window (DOMAIN.md): Saturday 08:00 to Sunday 00:00 HKT.
     maintenance_start_weekday: int = 5
     maintenance_start: time = time(8, 0)
@@ -32,6 +37,17 @@ class ServerSettings:
     # Argon2id cost; tests lower it so that hashing does not dominate their time.
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19456
+
+    @property
+    def maintenance_window(self) -> MaintenanceWindow:
+        from cc_tui.domain.calendar import MaintenanceWindow
+
+        return MaintenanceWindow(
+            self.maintenance_start_weekday,
+            self.maintenance_start,
+            self.maintenance_end_weekday,
+            self.maintenance_end,
+        )
 
     @property
     def db_path(self) -> Path:

@@ -79,3 +79,14 @@ def revoke_user_sessions(conn: sqlite3.Connection, user_id: str, now: datetime) 
         "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
         (now.isoformat(), user_id),
     )
+
+
+def revoke_other_sessions(
+    conn: sqlite3.Connection, user_id: str, keep_token_hash: str, now: datetime
+) -> None:
+    """End every session of the user but one (after a password change, say)."""
+    conn.execute(
+        "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND token_hash != ?"
+        " AND revoked_at IS NULL",
+        (now.isoformat(), user_id, keep_token_hash),
+    )

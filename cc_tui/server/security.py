@@ -1,0 +1,96 @@
+"""Password hashing (argon2id) and small secret helpers.
+
+- Argon2 costs tens of milliseconds by design, so the async endpoints call
+  `hash_password_async` / `verify_password_async`, which run it in a worker thread and
+  keep the event loop free; the seed (no loop) calls the plain functions.
+- An unknown user, a user with no password yet and a wrong password must cost the same,
+  or the response time would tell which user IDs exist: `verify_or_dummy` verifies
+  against a dummy hash made with the same parameters when there is no real hash.
+- Codes and tokens are compared as hashes with `hmac.compare_digest`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+from functools import lru_cache
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from cc_tui.server.settings import ServerSettings
+
+TOKEN_BYTES = 32  # 256 bits from `secrets`, for tickets and reset tokens
+
+
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_cost: int) -> str:
+    return _hasher(time_cost, memory_cost).hash(secrets.token_urlsafe(16))
+
+
+def hasher(settings: ServerSettings) -> PasswordHasher:
+    return _hasher(settings.argon2_time_cost, settings.argon2_memory_cost)
+
+
+def hash_password(settings: ServerSettings, password: str) -> str:
+    return hasher(settings).hash(password)
+
+
+def verify_or_dummy(settings: ServerSettings, stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches `stored_hash`; with no hash, spend the same effort on a
+    dummy and answer False."""
+    ph = hasher(settings)
+    if stored_hash is None:
+        dummy = _dummy_hash(settings.argon2_time_cost, settings.argon2_memory_cost)
+        with contextlib.suppress(VerificationError):
+            ph.verify(dummy, password)
+        return False
+    try:
+        return ph.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(settings: ServerSettings, stored_hash: str) -> bool:
+    """True when the hash was made with other costs than the settings' (e.g. a seed made
+    cheaply), so a successful login may store a fresh one."""
+    try:
+        return hasher(settings).check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+async def hash_password_async(settings: ServerSettings, password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, settings, password)
+
+
+async def verify_password_async(
+    settings: ServerSettings, stored_hash: str | None, password: str
+) -> bool:
+    return await anyio.to_thread.run_sync(verify_or_dummy, settings, stored_hash, password)
+
+
+def new_token() -> str:
+    """A random token (tickets, reset tokens): 256 bits, URL-safe."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hash_code(ticket_hash: str, code: str) -> str:
+    """An e-mail code's stored form: bound to its ticket, so it is good for no other login."""
+    return hashlib.sha256(f"{ticket_hash}:{code}".encode()).hexdigest()
+
+
+def same_hash(a: str | None, b: str) -> bool:
+    return a is not None and hmac.compare_digest(a, b)
