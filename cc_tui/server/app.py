@@ -18,7 +18,7 @@ from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
-from cc_tui.server.routers import auth, me, service
+from cc_tui.server.routers import auth, eservices, me, service
 from cc_tui.server.seed import seed_demo, seed_requests_if_available
 from cc_tui.server.settings import ServerSettings
 
@@ -55,7 +55,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.context = context
     install_handlers(app)
-    for router in (service.router, auth.router, me.router):
+    for router in (service.router, auth.router, me.router, eservices.router):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
     return app
