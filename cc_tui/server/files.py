@@ -26,6 +26,9 @@ Design decisions:
   content repeats another's: deleting one attachment never takes another's bytes.
 - Refusals are `FileRefusal`, an `ApiError`, so a router can let them propagate and the
   client gets a 413/422 problem with `detail` and `fix` sentences a user can act on.
+- Names are checked by the domain rule (`cc_tui.domain.naming`), never here: this
+  module only turns its verdict into a problem (`name_refusal`). `accept_upload` runs
+  every check in order, cheapest first, so a router needs one call.
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ import re
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Final, Literal, Protocol
 
-from cc_tui.api.problem import ProblemCode
+from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.domain.naming import NameCheck, NameFault, check_supporting_document_name
 from cc_tui.server.errors import ApiError
 
 Kind = Literal["pdf", "xls", "xlsx"]
@@ -90,8 +94,15 @@ _ATTACH_FIX: Final = "Attach the document itself, saved as PDF or Excel (XLS or 
 class FileRefusal(ApiError):
     """An upload the portal will not keep: a 413 or 422 problem with what to do about it."""
 
-    def __init__(self, status: int, code: str, detail: str, fix: str) -> None:
-        super().__init__(status, code, detail, fix)
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        fix: str,
+        errors: Sequence[FieldError] | None = None,
+    ) -> None:
+        super().__init__(status, code, detail, fix, errors)
         self.fix: str = fix
 
 
@@ -364,6 +375,59 @@ def ensure_room_for_another(attached: int) -> None:
         )
 
 
+def name_refusal(
+    check: NameCheck, ref: str | None = None, participant_id: str | None = None
+) -> FileRefusal:
+    """The 422 problem for a name the domain rule refuses: every reason, and the fix.
+
+    A name whose only fault is that the request already has it is `duplicate_file_name`;
+    any other fault is `bad_file_name`. `errors` lists each reason on the `file` field,
+    so a client can show them one per line.
+    """
+    only_taken = check.faults == (NameFault.TAKEN,)
+    code = ProblemCode.DUPLICATE_FILE_NAME if only_taken else ProblemCode.BAD_FILE_NAME
+    if check.corrected is not None:
+        verb = "Use the next free name" if only_taken else "Rename the file"
+        fix = f"{verb}: {check.corrected}"
+    else:
+        stem = f"Supporting Document_{ref or '<reference>'}_{participant_id or '<participant ID>'}"
+        fix = (
+            f"Save the file as PDF, XLS or XLSX and name it {stem}.pdf (or .xls, .xlsx), "
+            "adding _01 to _09 before the extension for further files."
+        )
+    detail = " ".join(check.reasons) or f"The name {check.name!r} cannot be used."
+    errors = [FieldError(field="file", message=reason) for reason in check.reasons]
+    return FileRefusal(422, code, detail, fix, errors)
+
+
+def ensure_name_ok(name: str, ref: str, participant_id: str, taken: Collection[str]) -> None:
+    """Refuse a supporting document's name that the domain rule (`naming`) refuses."""
+    check = check_supporting_document_name(name, ref, participant_id, taken)
+    if not check.ok:
+        raise name_refusal(check, ref, participant_id)
+
+
+async def accept_upload(
+    store: FileStore,
+    upload: SupportsAsyncRead,
+    *,
+    name: str,
+    ref: str,
+    participant_id: str,
+    taken: Collection[str],
+) -> StoredFile:
+    """Every check an attachment passes, cheapest first, then its bytes stored.
+
+    `taken` is the names already attached to the request. The count and the name are
+    refused before a byte is read; size, content and extension while storing. On
+    return the bytes are stored: the caller writes the attachment row and its audit
+    entry, and calls `store.delete(stored.storage_name)` if that transaction fails.
+    """
+    ensure_room_for_another(len(taken))
+    ensure_name_ok(name, ref, participant_id, taken)
+    return await store.save_upload(upload, name)
+
+
 def too_large(limit: int = MAX_FILE_BYTES) -> FileRefusal:
     return FileRefusal(
         413,
@@ -409,8 +473,9 @@ def _fsync_directory(directory: Path) -> None:
 class _Incoming:
     """One upload on its way in: a temp file inside the store, counted and hashed."""
 
-    def __init__(self, store: FileStore) -> None:
+    def __init__(self, store: FileStore, name: str | None) -> None:
         self._store = store
+        self._name = name
         incoming = store.root / _INCOMING
         incoming.mkdir(parents=True, exist_ok=True)
         self.path = incoming / f"{uuid.uuid4().hex}.part"
@@ -434,13 +499,16 @@ class _Incoming:
             self._file = None
 
     def seal(self) -> Kind:
-        """Make the bytes durable and say what they are (blocking: fsync and sniff)."""
+        """Say what the bytes are and make them durable (blocking: sniff and fsync)."""
+        kind = identify(self.path)
+        if self._name is not None:
+            ensure_extension_matches(kind, self._name)
         fd = os.open(self.path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        return identify(self.path)
+        return kind
 
     def commit(self, kind: Kind) -> StoredFile:
         """Move the sealed file to its final name (no await from here on)."""
@@ -467,9 +535,15 @@ class FileStore:
         self.max_bytes = max_bytes
         root.mkdir(parents=True, exist_ok=True)
 
-    async def save_stream(self, chunks: AsyncIterable[bytes]) -> StoredFile:
-        """Store an upload as it arrives; refuses (and keeps nothing) past the limit."""
-        incoming = _Incoming(self)
+    async def save_stream(
+        self, chunks: AsyncIterable[bytes], name: str | None = None
+    ) -> StoredFile:
+        """Store an upload as it arrives; refuses (and keeps nothing) past the limit.
+
+        `name`, the user's file name, is used only to refuse content its extension
+        does not announce (a PDF named .xlsx); it never becomes part of a path.
+        """
+        incoming = _Incoming(self, name)
         try:
             async for chunk in chunks:
                 incoming.write(chunk)
@@ -483,7 +557,7 @@ class FileStore:
             raise
 
     async def save_upload(
-        self, upload: SupportsAsyncRead, chunk_bytes: int = CHUNK_BYTES
+        self, upload: SupportsAsyncRead, name: str | None = None, chunk_bytes: int = CHUNK_BYTES
     ) -> StoredFile:
         """Store a FastAPI UploadFile (or anything with `async read(size)`)."""
 
@@ -491,11 +565,11 @@ class FileStore:
             while chunk := await upload.read(chunk_bytes):
                 yield chunk
 
-        return await self.save_stream(chunks())
+        return await self.save_stream(chunks(), name)
 
-    def save_file(self, source: BinaryIO | Iterable[bytes]) -> StoredFile:
+    def save_file(self, source: BinaryIO | Iterable[bytes], name: str | None = None) -> StoredFile:
         """Store from a file object or an iterable of chunks, blocking (seed data, tools)."""
-        incoming = _Incoming(self)
+        incoming = _Incoming(self, name)
         try:
             if isinstance(source, io.IOBase):
                 while chunk := source.read(CHUNK_BYTES):

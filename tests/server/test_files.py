@@ -25,6 +25,7 @@ from cc_tui.server.files import (
     FileRefusal,
     FileStore,
     StoredFile,
+    accept_upload,
     ensure_extension_matches,
     ensure_room_for_another,
     identify,
@@ -110,6 +111,18 @@ def write_xlsx_bomb(path: Path, unpacked: int) -> None:
 
 def files_in(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()]
+
+
+class Upload:
+    """The part of FastAPI's UploadFile the store reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file = io.BytesIO(data)
+        self.reads = 0
+
+    async def read(self, size: int = -1) -> bytes:
+        self.reads += 1
+        return self._file.read(size)
 
 
 @pytest.fixture(scope="module")
@@ -403,15 +416,6 @@ async def test_a_cancelled_upload_leaves_nothing(store: FileStore) -> None:
 
 
 async def test_an_upload_file_object_is_stored(store: FileStore) -> None:
-    class Upload:
-        """The part of FastAPI's UploadFile the store uses."""
-
-        def __init__(self, data: bytes) -> None:
-            self._file = io.BytesIO(data)
-
-        async def read(self, size: int = -1) -> bytes:
-            return self._file.read(size)
-
     stored = await store.save_upload(Upload(xlsx_bytes()), chunk_bytes=100)
     assert stored.kind == "xlsx"
     assert store.open(stored.storage_name).read_bytes() == xlsx_bytes()
@@ -503,3 +507,92 @@ def test_damaged_workbooks_are_refused_never_crash(tmp_path: Path) -> None:
             assert refusal.fix
             answers.add("refused")
     assert answers == {"xlsx", "refused"}
+
+
+# -- the whole upload: count, name, bytes ---------------------------------------------
+
+REF = "ECS00012345"
+PID = "B01234"
+GOOD_NAME = "Supporting Document_ECS00012345_B01234.pdf"
+
+
+async def accept(
+    store: FileStore, upload: Upload, name: str, taken: tuple[str, ...] = ()
+) -> StoredFile:
+    return await accept_upload(store, upload, name=name, ref=REF, participant_id=PID, taken=taken)
+
+
+async def test_a_good_upload_is_stored(store: FileStore) -> None:
+    stored = await accept(store, Upload(minimal_pdf()), GOOD_NAME)
+    assert store.open(stored.storage_name).read_bytes() == minimal_pdf()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "supporting document_ECS00012345_B01234.pdf",
+        "SupportingDocument_ECS00012345_B01234.pdf",
+        "Supporting Document_ECS00099999_B01234.pdf",
+        "Supporting Document_ECS00012345_B05678.pdf",
+        "Supporting Document_ECS00012345_B01234_10.pdf",
+        "Supporting Document_ECS00012345_B01234_1.pdf",
+        "Supporting Document_ECS00012345_B01234.pdf.exe",
+        "../Supporting Document_ECS00012345_B01234.pdf",
+        "/tmp/Supporting Document_ECS00012345_B01234.pdf",
+        "Supporting Document_ECS00012345_B01234\x00.pdf",
+        "Supporting Document_ЕCS00012345_B01234.pdf",  # a Cyrillic Е
+    ],
+)
+async def test_a_bad_name_is_refused_before_a_byte_is_read(store: FileStore, name: str) -> None:
+    upload = Upload(minimal_pdf())
+    with pytest.raises(FileRefusal) as refused:
+        await accept(store, upload, name)
+    assert refused.value.status == 422
+    assert refused.value.code == "bad_file_name"
+    assert refused.value.errors
+    assert refused.value.detail == " ".join(e.message for e in refused.value.errors)
+    assert "Supporting Document_ECS00012345_B01234" in refused.value.fix
+    assert upload.reads == 0
+    assert files_in(store.root) == []
+
+
+async def test_a_duplicate_name_is_offered_the_next_free_suffix(store: FileStore) -> None:
+    taken = (GOOD_NAME, "Supporting Document_ECS00012345_B01234_01.pdf")
+    with pytest.raises(FileRefusal) as refused:
+        await accept(store, Upload(minimal_pdf()), GOOD_NAME, taken)
+    assert refused.value.code == "duplicate_file_name"
+    assert refused.value.fix.endswith("Supporting Document_ECS00012345_B01234_02.pdf")
+    assert files_in(store.root) == []
+
+
+async def test_a_21st_upload_is_refused_before_a_byte_is_read(store: FileStore) -> None:
+    taken = tuple(f"Supporting Document_ECS00012345_B01234_0{i}.pdf" for i in range(1, 10))
+    taken += tuple(f"Supporting Document_ECS00012345_B01234_0{i}.xls" for i in range(1, 10))
+    taken += ("Supporting Document_ECS00012345_B01234.xls", GOOD_NAME)
+    assert len(taken) == MAX_FILES_PER_REQUEST
+    upload = Upload(xlsx_bytes())
+    with pytest.raises(FileRefusal) as refused:
+        await accept(store, upload, "Supporting Document_ECS00012345_B01234.xlsx", taken)
+    assert refused.value.code == "too_many_files"
+    assert upload.reads == 0
+
+
+async def test_content_that_its_extension_does_not_announce_is_not_kept(
+    store: FileStore,
+) -> None:
+    with pytest.raises(FileRefusal) as refused:
+        await accept(store, Upload(xlsx_bytes()), GOOD_NAME)
+    assert refused.value.code == "bad_file_type"
+    assert "Excel workbook (XLSX)" in refused.value.detail
+    assert (
+        refused.value.fix
+        == "Name it Supporting Document_ECS00012345_B01234.xlsx so that its name says what it is."
+    )
+    assert files_in(store.root) == []
+
+
+async def test_an_exe_with_a_good_name_is_not_kept(store: FileStore) -> None:
+    with pytest.raises(FileRefusal) as refused:
+        await accept(store, Upload(exe_file()), GOOD_NAME)
+    assert "EXE" in refused.value.detail
+    assert files_in(store.root) == []
