@@ -27,6 +27,7 @@ from cc_tui.server.files import (
     StoredFile,
     accept_upload,
     ensure_extension_matches,
+    ensure_request_size,
     ensure_room_for_another,
     identify,
     size_in_words,
@@ -596,3 +597,13 @@ async def test_an_exe_with_a_good_name_is_not_kept(store: FileStore) -> None:
         await accept(store, Upload(exe_file()), GOOD_NAME)
     assert "EXE" in refused.value.detail
     assert files_in(store.root) == []
+
+
+def test_a_declared_length_past_the_limit_is_refused_at_once() -> None:
+    ensure_request_size(None)
+    ensure_request_size("not a number")
+    ensure_request_size(str(MAX_FILE_BYTES + 1000))  # the multipart envelope
+    with pytest.raises(FileRefusal) as refused:
+        ensure_request_size(str(11 * MiB))
+    assert refused.value.status == 413
+    assert refused.value.code == "file_too_large"
