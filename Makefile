@@ -44,6 +44,7 @@ openapi: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/audit_pdf.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache
