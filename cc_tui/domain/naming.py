@@ -242,9 +242,9 @@ def check_supporting_document_name(
 # The checks themselves ---------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[/\\]")
-# Everything after the last separator of the name's "core" (the part before the
-# extensions): a reference, a participant ID, a suffix, then text that holds no
-# underscore (so that an underscore-separated core cannot all be taken as extra text).
+# What follows the prefix in the name's "core" (the part before the extensions): a
+# reference, a participant ID, a suffix, each after its separator, then text that holds
+# no underscore (so that an underscore-separated core cannot all be taken as extra text).
 _CORE_PARTS = re.compile(
     r"""
     (?:(?P<ref_sep>[_\s-]+)(?P<ref>[A-Za-z]{2,5}[0-9]+))?
@@ -254,7 +254,7 @@ _CORE_PARTS = re.compile(
     """,
     re.VERBOSE | re.ASCII,
 )
-_EXTENSIONS = re.compile(r"(?:\.[A-Za-z0-9]*)+$", re.ASCII)
+_EXTENSIONS = re.compile(r"(?:\.[A-Za-z0-9]*)+\Z", re.ASCII)
 _GOOD_SUFFIX = re.compile(rf"0[1-{MAX_SUFFIX}]", re.ASCII)
 _LISTED_CHARACTERS = 5
 _SHOWN_CHARS = 60

@@ -465,7 +465,7 @@ def test_any_name_made_by_the_rule_passes(
     assert result.corrected is None
 
 
-all_names = supporting_document_names = st.lists(
+all_names = st.lists(
     st.sampled_from(ALLOWED_EXTENSIONS).flatmap(
         lambda ext: suffixes.map(lambda n: supporting_document_name(REF, PID, ext, n))
     ),
