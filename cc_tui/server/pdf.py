@@ -10,6 +10,7 @@ Design decisions:
   emoji) is replaced: first by its compatibility form (full-width letters, ligatures),
   else by "?"; control characters become spaces. What a user typed can never make the
   PDF fail to build.
+- fpdf2 is imported on first use, not with this module (it costs about 0.2 s).
 - Deterministic: the same request, entries and `generated_at` give the same bytes (the
   document's creation date is `generated_at`).
 - Times are shown in Hong Kong time, statuses, actions and roles in words.
@@ -21,13 +22,15 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
-
-from fpdf import FPDF
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
 
 from cc_tui.api.requests import AuditEntry, EServiceDefinition, FieldDefinition, Request
 from cc_tui.domain.workflow import Status
 from cc_tui.server.clock import HKT
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 ENCODING: Final = "cp1252"
 FONT: Final = "helvetica"
@@ -143,35 +146,43 @@ def _is_table(value: Any) -> bool:
     )
 
 
-class _AuditPdf(FPDF):
-    """An A4 document with our footer on every page."""
+@cache
+def _document_class() -> Callable[[str], FPDF]:
+    """The document class, made on first use: importing fpdf2 takes about 0.2 s, which
+    a server that never renders a PDF should not pay at start-up."""
+    from fpdf import FPDF
 
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = ENCODING
-        self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
-        self.set_auto_page_break(False)
-        self._footer_text = footer_text
+    class _AuditPdf(FPDF):
+        """An A4 document with our footer on every page."""
 
-    def footer(self) -> None:
-        # cell() rather than text(): only cell() fills in the page count ("{nb}").
-        y = self.h - PAGE_MARGIN
-        self.set_draw_color(160, 160, 160)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, y, self.w - self.r_margin, y)
-        self.set_font(FONT, "", 7)
-        self.set_text_color(90, 90, 90)
-        self.set_xy(self.l_margin, y + 1)
-        self.cell(0, 4, self._footer_text, align="L")
-        self.set_xy(self.l_margin, y + 1)
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
-        self.set_text_color(0, 0, 0)
+        def __init__(self, footer_text: str) -> None:
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.core_fonts_encoding = ENCODING
+            self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
+            self.set_auto_page_break(False)
+            self._footer_text = footer_text
+
+        def footer(self) -> None:
+            # cell() rather than text(): only cell() fills in the page count ("{nb}").
+            y = self.h - PAGE_MARGIN
+            self.set_draw_color(160, 160, 160)
+            self.set_line_width(0.2)
+            self.line(self.l_margin, y, self.w - self.r_margin, y)
+            self.set_font(FONT, "", 7)
+            self.set_text_color(90, 90, 90)
+            self.set_xy(self.l_margin, y + 1)
+            self.cell(0, 4, self._footer_text, align="L")
+            self.set_xy(self.l_margin, y + 1)
+            self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+            self.set_text_color(0, 0, 0)
+
+    return _AuditPdf
 
 
 class _Layout:
     """A cursor over pages: wraps text, keeps rows together, breaks pages."""
 
-    def __init__(self, pdf: _AuditPdf) -> None:
+    def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
         self.left = pdf.l_margin
         self.width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -484,7 +495,7 @@ def audit_pdf(
     without it the field names are put into words.
     """
     ref = pdf_text(request.ref)
-    pdf = _AuditPdf(
+    pdf = _document_class()(
         f"Audit trail {ref} - generated {hkt(generated_at)} HKT by the Client Connect mock portal"
     )
     pdf.set_title(f"Audit trail {ref}")
