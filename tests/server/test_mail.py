@@ -1,0 +1,148 @@
+"""The outbox: a real Maildir (mailbox.Maildir reads it), `cc-tui mailbox`, and SMTP."""
+
+from __future__ import annotations
+
+import mailbox
+import re
+import socket
+import socketserver
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cc_tui.cli import main
+from cc_tui.server.settings import ServerSettings
+from tests.server.login_helpers import login, portal
+
+MAKER = "maker@harbour.example"
+OTP_LINE = re.compile(r"^Your one-time password is \d{6}$", re.MULTILINE)
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0
+    return capsys.readouterr().out
+
+
+async def test_otp_mail_lands_in_a_maildir(
+    api: httpx.AsyncClient, server_settings: ServerSettings
+) -> None:
+    assert (await login(api, MAKER)).status_code == 200
+    box = mailbox.Maildir(server_settings.mail_dir, create=False)
+    messages = [message_from_bytes(box.get_bytes(key), policy=default) for key in box.iterkeys()]
+    assert len(messages) == 1
+    (message,) = messages
+    assert message["To"] == MAKER
+    assert message["Subject"] == "Your Client Connect one-time password"
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert OTP_LINE.search(body.get_content())
+
+
+async def test_mailbox_command_lists_and_shows_the_mail(
+    api: httpx.AsyncClient, server_settings: ServerSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await login(api, MAKER)
+    await login(api, "lead@harbour.example")
+    data_dir = str(server_settings.data_dir)
+    listing = run_cli(["mailbox", "--data-dir", data_dir, "--to", MAKER], capsys)
+    assert MAKER in listing
+    assert "lead@harbour.example" not in listing
+    assert "one-time password" in listing
+    everyone = run_cli(["mailbox", "--data-dir", data_dir], capsys)
+    assert MAKER in everyone and "lead@harbour.example" in everyone
+    shown = run_cli(["mailbox", "--data-dir", data_dir, "--to", MAKER, "--last"], capsys)
+    assert f"To: {MAKER}" in shown
+    assert OTP_LINE.search(shown)
+
+
+def test_mailbox_command_on_an_empty_outbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_cli(["mailbox", "--data-dir", str(tmp_path), "--to", MAKER], capsys)
+    assert out.startswith(f"No mail to {MAKER}")
+
+
+class _SmtpSink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to take one message per connection."""
+
+    received: list[bytes]
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        self.reply("220 sink ready")
+        while raw := self.rfile.readline():
+            command = raw.decode().strip().upper()
+            if command.startswith(("EHLO", "HELO")):
+                self.reply("250 sink")
+            elif command == "DATA":
+                self.reply("354 go on")
+                lines: list[bytes] = []
+                while (line := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(line[1:] if line.startswith(b"..") else line)
+                self.server.received.append(b"".join(lines))  # type: ignore[attr-defined]
+                self.reply("250 queued")
+            elif command == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 ok")
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[str, list[bytes]]]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpSink)
+    server.daemon_threads = True
+    received: list[bytes] = []
+    server.received = received  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        yield f"127.0.0.1:{port}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_with_smtp_the_code_goes_by_smtp(
+    server_settings: ServerSettings, smtp_sink: tuple[str, list[bytes]]
+) -> None:
+    address, received = smtp_sink
+    settings = replace(server_settings, smtp=address)
+    async with portal(settings) as (_, api):
+        assert (await login(api, MAKER)).status_code == 200
+    assert len(received) == 1
+    message = message_from_bytes(received[0], policy=default)
+    assert message["To"] == MAKER
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert OTP_LINE.search(body.get_content().replace("\r\n", "\n"))
+    assert not (settings.mail_dir / "new").exists() or not any(
+        (settings.mail_dir / "new").iterdir()
+    )
+
+
+async def test_an_unreachable_smtp_server_still_lets_the_user_ask_again(
+    server_settings: ServerSettings,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = replace(server_settings, smtp=f"127.0.0.1:{port}")
+    async with portal(settings) as (_, api):
+        started = await login(api, MAKER)
+        assert started.status_code == 200
+        resend = await api.post("/auth/otp/email", json={"ticket": started.json()["ticket"]})
+        assert resend.status_code == 503
+        assert resend.json()["code"] == "mail_failed"
+        assert resend.headers["Retry-After"]
