@@ -97,7 +97,7 @@ def _code_error(code: str) -> ApiError:
         ProblemCode.VALIDATION_FAILED,
         "A one-time password is 6 digits.",
         "Type the 6 digits from the e-mail or your authenticator app.",
-        [FieldError(field="code", message=f"{len(code)} characters, not 6 digits.")],
+        [FieldError(field="code", message=f"{code.strip()[:12]!r} is not 6 digits.")],
     )
 
 
@@ -227,7 +227,8 @@ async def post_otp_email(body: TicketRequest, context: Context) -> Response:
         raise ApiError(
             429,
             ProblemCode.RATE_LIMITED,
-            "A code was sent less than 30 seconds ago.",
+            f"A code was sent less than "
+            f"{int(context.settings.email_code_interval.total_seconds())} seconds ago.",
             f"Wait {wait} seconds, then ask again; meanwhile the last code sent still works.",
             headers={"Retry-After": str(wait)},
         )
@@ -292,12 +293,13 @@ async def post_device_skip(body: TicketRequest, context: Context) -> Response:
 @router.post("/otp", responses=problem_responses(401, 403, 422, 423))
 async def post_otp(body: OtpRequest, context: Context) -> Session:
     """Check the one-time password; on success the ticket is used up and a session starts."""
-    code = otp.normalise_code(body.code)
-    if code is None:
-        raise _code_error(body.code)
     settings = context.settings
     with context.db.transaction() as conn:
+        # An expired ticket or a locked account answers the same, whatever code is sent.
         ticket, user = _open_ticket(context, body.ticket)
+        code = otp.normalise_code(body.code)
+        if code is None:
+            raise _code_error(body.code)
         now = context.now()
         registering = ticket.pending_totp_secret
         if registering is not None:
