@@ -1,0 +1,360 @@
+"""The cc-tui App: the screen stack, global keys, the command palette, the session.
+
+How to build on it:
+- A screen: subclass `PortalScreen` (screens/base.py), put its styles in a `.tcss` file
+  beside it (`CSS_PATH`), and describe it in screens.md. Push it with
+  `app.push_screen(...)`. The landing screen after login comes from
+  `make_main_screen()`: the dashboard replaces `HomeScreen` there.
+- A key: a `Binding` with an `id` ("area.verb"), a description and a tooltip, in the
+  `BINDINGS` of the screen (or here, for keys that work everywhere). Users remap it by
+  id in config.toml (`keymap = {"app.help" = "f2"}`), applied with `App.set_keymap`.
+  Help (`?`, F1) lists the live bindings of the screen, so it needs no edit.
+- A palette command: return a `PaletteCommand` from the screen's `palette_commands()`,
+  or from `palette_commands()` here for one that works everywhere.
+- A network call: in a worker, `@work(exclusive=True, group=..., exit_on_error=False)`,
+  through `await app.client()`. Catch `PortalUnreachable` (`screen.show_unreachable`),
+  `SessionExpired` (`app.session_expired`) and `PortalError` (show `error.message` in
+  place). Anything else a worker raises is shown as a notification, never a traceback.
+
+Start-up is kept light (ARCHITECTURE.md: first frame fast): nothing here imports httpx,
+pydantic or the API models at import time. The first frame is the login screen; then a
+worker imports the client, asks the portal for its status and, if a token for the last
+user is in the keyring and still works, resumes that session (a dropped SSH connection
+comes back to where it was).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.tui.commands import PaletteCommand, PortalCommands
+from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.screens.login import LoginScreen
+from cc_tui.tui.state import last_user_id, remember_user_id
+from cc_tui.tui.widgets.notice import NoticeKind
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cc_tui.api.auth import Session, User
+    from cc_tui.client.portal import PortalClient
+    from cc_tui.config import Settings
+    from cc_tui.credentials import TokenStore
+
+
+def _import_client() -> None:
+    import cc_tui.client.portal  # noqa: F401  (warm the import off the event loop)
+
+
+class PortalApp(App[int]):
+    """The terminal client of one portal (`server_url`)."""
+
+    TITLE = "Client Connect"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {PortalCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+q,q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            tooltip="Quit cc-tui. A logged-in session stays open for next time.",
+        ),
+        Binding(
+            "f1,question_mark",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Show every key of this screen.",
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="app.command_palette",
+            tooltip="Find a command by name.",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "ctrl+l",
+            "logout",
+            "Log out",
+            id="app.logout",
+            tooltip="Log out: the portal ends this session at once.",
+        ),
+    ]
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        demo: bool = False,
+        settings: Settings | None = None,
+        token_store: TokenStore | None = None,
+        state_dir: Path | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resume: bool = True,
+        ready_file: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.server_url = server_url.rstrip("/")
+        self.demo = demo
+        self.state_dir = state_dir
+        self.request_timeout = settings.request_timeout if settings else 15.0
+        self.user: User | None = None
+        self.participant_id: str | None = None
+        self._token_store = token_store
+        self._transport = transport
+        self._resume = resume
+        self._ready_file = ready_file
+        self._client: PortalClient | None = None
+        self._client_lock = asyncio.Lock()
+        self._session_user_id: str | None = None
+        if settings is not None:
+            if settings.keymap:
+                self.set_keymap(settings.keymap)
+            if settings.theme in self.available_themes:
+                self.theme = settings.theme
+
+    # Screens
+
+    def on_mount(self) -> None:
+        # Under every screen lies Textual's blank default screen, so that replacing the
+        # whole stack (login <-> main) is "pop to the base, push the new one".
+        self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.server_url)))
+
+    def make_main_screen(self) -> Screen[Any]:
+        """The landing screen after login."""
+        from cc_tui.tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
+    def show_login(
+        self,
+        *,
+        user_id: str | None = None,
+        message: str | None = None,
+        message_kind: NoticeKind = "error",
+    ) -> None:
+        """Back to a fresh login screen (every other screen closed)."""
+        if user_id is None:
+            user_id = self._session_user_id or last_user_id(self.state_dir, self.server_url)
+        screen = LoginScreen(user_id=user_id, message=message, message_kind=message_kind)
+        self.call_later(self._replace_screens, screen)
+
+    def show_main(self) -> None:
+        self.call_later(self._replace_screens, self.make_main_screen())
+
+    async def _replace_screens(self, screen: Screen[Any]) -> None:
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(screen)
+
+    def continue_login(self, flow: LoginFlow) -> None:
+        """After the password: the device choice when the portal asks, else the code."""
+        from cc_tui.tui.screens.device import DeviceChoiceScreen
+        from cc_tui.tui.screens.otp import OtpScreen
+
+        if flow.device_registration != "none":
+            self.push_screen(DeviceChoiceScreen(flow))
+            return
+        if flow.channel == "email":
+            flow.mark_email_sent()
+        self.push_screen(OtpScreen(flow))
+
+    # The portal
+
+    async def client(self) -> PortalClient:
+        """The one PortalClient of this app, made on first use (off the event loop)."""
+        async with self._client_lock:
+            if self._client is None:
+                await asyncio.to_thread(_import_client)
+                from cc_tui.client.portal import PortalClient
+
+                self._client = PortalClient(
+                    self.server_url, timeout=self.request_timeout, transport=self._transport
+                )
+            return self._client
+
+    async def token_store(self) -> TokenStore:
+        if self._token_store is None:
+
+            def make() -> TokenStore:
+                from cc_tui.credentials import TokenStore
+
+                store = TokenStore()
+                _ = store.persistent  # find the keyring backend here, in a thread
+                return store
+
+            self._token_store = await asyncio.to_thread(make)
+        return self._token_store
+
+    def on_ready(self) -> None:
+        if self._ready_file is not None:
+            self._ready_file.write_text(f"{time.monotonic()}\n", encoding="utf-8")
+            self.exit(0)
+            return
+        self.check_portal()
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def check_portal(self) -> None:
+        """Ask for the service status; resume a stored session when one still works."""
+        login = self.screen if isinstance(self.screen, LoginScreen) else None
+        try:
+            portal = await self.client()
+            status = await portal.service_status()
+        except PortalUnreachable as error:
+            if login is not None:
+                login.show_unreachable(error, self.check_portal)
+            return
+        except PortalError as error:
+            if login is not None:
+                login.show_message(error.message)
+            return
+        if login is not None:
+            login.show_service(status)
+        if not self._resume or login is None or not login.user_id:
+            return
+        user_id = login.user_id
+        store = await self.token_store()
+        token = await asyncio.to_thread(store.load, self.server_url, user_id)
+        if not token or self.screen is not login or self.user is not None:
+            return
+        portal.token = token
+        try:
+            user = await portal.me()
+        except PortalUnreachable as error:
+            portal.token = None
+            login.show_unreachable(error, self.check_portal)
+            return
+        except PortalError:
+            # Expired or revoked: forget it and log in as usual.
+            portal.token = None
+            await asyncio.to_thread(store.clear, self.server_url, user_id)
+            return
+        if self.screen is login and self.user is None:
+            await self._start_session(user, user_id, token=None)
+            self.notify(f"Welcome back, {user.name}: your session was still open.")
+
+    def begin_session(self, session: Session, user_id: str) -> None:
+        """After the code: keep the token, remember the user ID, go to the main screen."""
+        self.run_worker(
+            self._start_session(session.user, user_id, token=session.token),
+            group="session",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _start_session(self, user: User, user_id: str, token: str | None) -> None:
+        self.user = user
+        self._session_user_id = user_id
+        self.participant_id = user.memberships[0].participant_id if user.memberships else None
+        portal = await self.client()
+        portal.participant_id = self.participant_id
+        self.show_main()
+        await asyncio.to_thread(remember_user_id, self.state_dir, self.server_url, user_id)
+        if token is not None:
+            store = await self.token_store()
+            await asyncio.to_thread(store.save, self.server_url, user_id, token)
+            notice = store.pop_notice()
+            if notice:
+                self.notify(notice, title="Session", severity="warning", timeout=10)
+
+    def session_expired(self, error: SessionExpired) -> None:
+        """The portal ended the session: log in again, with its words on the screen."""
+        user_id = self._session_user_id
+        self.user = None
+        if self._client is not None:
+            self._client.token = None
+        if user_id:
+            self.run_worker(self._forget_token(user_id), group="session-forget")
+        self.show_login(user_id=user_id, message=error.message)
+
+    async def _forget_token(self, user_id: str) -> None:
+        store = await self.token_store()
+        await asyncio.to_thread(store.clear, self.server_url, user_id)
+
+    # Actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logout":
+            return self.user is not None
+        return True
+
+    def action_help(self) -> None:
+        from cc_tui.tui.screens.help import HelpScreen, help_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = screen.title or type(screen).__name__.removesuffix("Screen") or "cc-tui"
+        self.push_screen(HelpScreen(help_rows(self, screen), title))
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def action_logout(self) -> None:
+        if self.user is None:
+            return
+        user_id = self._session_user_id
+        message, kind = "You have logged out.", "success"
+        portal = await self.client()
+        try:
+            await portal.logout()
+        except PortalUnreachable:
+            portal.token = None
+            message, kind = (
+                "Logged out here, but the portal did not answer: the session ends by itself "
+                "after 30 minutes idle.",
+                "info",
+            )
+        except PortalError as error:
+            portal.token = None
+            message, kind = error.message, "error"
+        self.user = None
+        if user_id:
+            await self._forget_token(user_id)
+        self.show_login(user_id=user_id, message=message, message_kind=kind)  # type: ignore[arg-type]
+
+    def palette_commands(self, screen: Screen[object]) -> list[PaletteCommand]:
+        commands = [
+            PaletteCommand(
+                "Help: keys of this screen", "Every key that works here.", self.action_help
+            ),
+        ]
+        if self.user is not None:
+            commands.append(
+                PaletteCommand("Log out", "End this session on the portal.", self.action_logout)
+            )
+        own = getattr(screen, "palette_commands", None)
+        if callable(own):
+            commands.extend(own())
+        return commands
+
+    # Safety net
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.log.error(f"worker {event.worker.name!r} failed", error)
+        self.notify(
+            f"cc-tui hit an unexpected problem ({type(error).__name__}: {error}). Try again; "
+            "if it happens again, please report it.",
+            title="Unexpected problem",
+            severity="error",
+            timeout=15,
+        )
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()

@@ -1,0 +1,101 @@
+"""Home: who is logged in, for which memberships, and the portal's service status.
+
+The landing screen after login until the dashboard takes its place; its two parts are
+widgets (`UserSummary`, `ServiceStatusView`) that the dashboard can keep as a header.
+`r` fetches the user and the status again.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+from cc_tui.tui.widgets.session import ServiceStatusView, UserSummary
+
+
+class HomeScreen(PortalScreen):
+    """The logged-in user and the service status. ctrl+l logs out."""
+
+    CSS_PATH = "home.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "retry",
+            "Refresh",
+            id="home.refresh",
+            tooltip="Fetch your details and the service status again.",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="home")
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with Vertical(id="home-box"):
+            yield Static("Client Connect", id="home-title")
+            yield Static("Logged in", classes="home-heading")
+            yield UserSummary(id="user")
+            yield Static("Service", classes="home-heading")
+            yield ServiceStatusView("Asking the portal…", id="service")
+            yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self._show_user()
+        self.refresh_home()
+
+    def _show_user(self) -> None:
+        app = self.portal_app
+        if app.user is not None:
+            self.query_one(UserSummary).show_user(app.user, app.participant_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+        else:
+            self.refresh_home()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                "Refresh the service status",
+                "Ask the portal for its status and your details again.",
+                self.refresh_home,
+            )
+        ]
+
+    @work(exclusive=True, group="home", exit_on_error=False)
+    async def refresh_home(self) -> None:
+        app = self.portal_app
+        try:
+            portal = await app.client()
+            status = await portal.service_status()
+            self.query_one(ServiceStatusView).show_status(status)
+            app.user = await portal.me()
+        except PortalUnreachable as error:
+            self.query_one(ServiceStatusView).show_unknown("the portal did not answer.")
+            self.show_unreachable(error, self.refresh_home)
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self._show_user()

@@ -1,0 +1,158 @@
+"""The login screen: user ID and password, the first of the two factors.
+
+Empty and over-long fields are refused here, in place, without a request (the limits are
+the contract's, `cc_tui.api.auth`). The user ID is remembered between runs (the app
+saves it after a login) and kept when a later step sends the user back here (an expired
+ticket, a lockout). The portal's answers are shown as they are: `detail` then `fix`.
+
+The service line under the form comes from the app's start-up check; it says whether the
+portal is open or in maintenance before anyone types a password.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.content import Content
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.auth import ServiceStatus
+
+
+class LoginScreen(PortalScreen):
+    """User ID and password. Leads to the OTP screen, or first to the device choice."""
+
+    CSS_PATH = "login.tcss"
+    AUTO_FOCUS = None
+
+    def __init__(
+        self, user_id: str = "", message: str | None = None, message_kind: NoticeKind = "error"
+    ) -> None:
+        super().__init__(id="login")
+        self.initial_user_id = user_id
+        self.initial_message = message
+        self.initial_message_kind: NoticeKind = message_kind
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with Center(id="login-middle"), Vertical(id="login-box"):
+            yield Static("Client Connect", id="login-title")
+            yield Static(Content(f"Log in to {self.portal_app.server_url}"), id="login-server")
+            yield Label("User ID (your e-mail address)", id="user-id-label")
+            yield Input(
+                value=self.initial_user_id,
+                placeholder="name@firm.example",
+                id="user-id",
+            )
+            yield Label("Password", id="password-label")
+            yield Input(password=True, id="password")
+            yield Button("Log in", id="log-in", variant="primary")
+            yield Notice(id="notice")
+        yield Static(id="service-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        notice = self.query_one(Notice)
+        if self.initial_message:
+            notice.show(self.initial_message, self.initial_message_kind)
+        else:
+            notice.clear()
+        self.query_one("#service-line", Static).display = False
+        self.focus_form()
+
+    def focus_form(self) -> None:
+        user_id = self.query_one("#user-id", Input)
+        (self.query_one("#password", Input) if user_id.value else user_id).focus()
+
+    @property
+    def user_id(self) -> str:
+        return self.query_one("#user-id", Input).value.strip()
+
+    def show_service(self, status: ServiceStatus) -> None:
+        from cc_tui.tui.widgets.session import service_summary
+
+        line = self.query_one("#service-line", Static)
+        line.update(Content(service_summary(status)))
+        line.set_class(status.maintenance, "-maintenance")
+        line.display = True
+
+    def show_message(self, text: str, kind: NoticeKind = "error") -> None:
+        self.query_one(Notice).show(text, kind)
+
+    @on(Input.Submitted, "#user-id")
+    def _user_id_entered(self) -> None:
+        if self.user_id:
+            self.query_one("#password", Input).focus()
+        else:
+            self.submit()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#log-in")
+    def submit(self) -> None:
+        from cc_tui.api.auth import PASSWORD_MAX, USER_ID_MAX
+
+        user_input = self.query_one("#user-id", Input)
+        password_input = self.query_one("#password", Input)
+        user_id, password = self.user_id, password_input.value
+        problem = None
+        if not user_id:
+            problem, field = "Type your user ID: the e-mail address you log in with.", user_input
+        elif len(user_id) > USER_ID_MAX:
+            problem = (
+                f"That user ID is {len(user_id)} characters long; a user ID has at most "
+                f"{USER_ID_MAX}. Check it and type it again."
+            )
+            field = user_input
+        elif not password:
+            problem, field = "Type your password.", password_input
+        elif len(password) > PASSWORD_MAX:
+            problem = (
+                f"That password is {len(password)} characters long; a password has at most "
+                f"{PASSWORD_MAX}. Check it and type it again."
+            )
+            field = password_input
+        if problem:
+            self.show_message(problem)
+            field.focus()
+            return
+        self.query_one(Notice).clear()
+        self.log_in(user_id, password)
+
+    @work(exclusive=True, group="login", exit_on_error=False)
+    async def log_in(self, user_id: str, password: str) -> None:
+        button = self.query_one("#log-in", Button)
+        button.disabled = True
+        button.label = "Logging in…"
+        try:
+            portal = await self.portal_app.client()
+            answer = await portal.login(user_id, password)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.log_in(user_id, password))
+            return
+        except PortalError as error:
+            self.show_message(error.message)
+            password_input = self.query_one("#password", Input)
+            password_input.value = ""
+            password_input.focus()
+            return
+        finally:
+            button.disabled = False
+            button.label = "Log in"
+        self.query_one("#password", Input).value = ""
+        flow = LoginFlow(
+            user_id=user_id,
+            ticket=answer.ticket,
+            channel=answer.otp_channel,
+            device_registration=answer.device_registration,
+            device_registered=answer.device_registered,
+        )
+        self.portal_app.continue_login(flow)

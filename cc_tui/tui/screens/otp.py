@@ -1,0 +1,210 @@
+"""The one-time password: the second factor, by e-mail or from an authenticator app.
+
+The screen says which channel the code comes by. For e-mail, "Send the code again" shows
+its wait as a countdown: 30 s from the last send, or what the portal's 429 `Retry-After`
+says. Wrong and reused codes are said in place; a lockout (423) or an expired ticket
+goes back to the login screen with the user ID kept and the portal's words shown there.
+
+`CodeEntry` holds the part shared with the device registration screen: the code field
+and the call that finishes the login.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+CODE_DIGITS = 6
+# Codes that end this login: start again from the password.
+RESTART_CODES = frozenset({"ticket_expired", "account_locked"})
+RESEND_LABEL = "Send the code again"
+
+
+def code_input() -> Input:
+    return Input(
+        placeholder="6 digits",
+        restrict=r"[0-9 ]*",
+        max_length=CODE_DIGITS + 1,
+        id="code",
+    )
+
+
+class CodeEntry(PortalScreen):
+    """A screen that finishes the login with a code (the OTP and device screens)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "back",
+            "Back to login",
+            id="login.back",
+            tooltip="Leave this login and start again from the password.",
+        ),
+    ]
+
+    def __init__(self, flow: LoginFlow, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.flow = flow
+
+    def action_back(self) -> None:
+        self.portal_app.show_login(user_id=self.flow.user_id)
+
+    def check_code(self) -> str | None:
+        """The typed code, or None after saying in place what is wrong with it."""
+        field = self.query_one("#code", Input)
+        code = field.value.replace(" ", "")
+        notice = self.query_one("#notice", Notice)
+        if not code:
+            notice.show(f"Type the {CODE_DIGITS}-digit code.")
+        elif len(code) != CODE_DIGITS:
+            notice.show(f"The code has {CODE_DIGITS} digits; you typed {len(code)}.")
+        else:
+            return code
+        field.focus()
+        return None
+
+    @work(exclusive=True, group="verify", exit_on_error=False)
+    async def verify(self, code: str) -> None:
+        notice = self.query_one("#notice", Notice)
+        notice.show("Checking the code…", "info")
+        try:
+            portal = await self.portal_app.client()
+            session = await portal.verify_otp(self.flow.ticket, code)
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.verify(code))
+            return
+        except PortalError as error:
+            if error.code in RESTART_CODES:
+                self.portal_app.show_login(user_id=self.flow.user_id, message=error.message)
+                return
+            notice.show(error.message)
+            field = self.query_one("#code", Input)
+            field.value = ""
+            field.focus()
+            return
+        notice.show("Logged in.", "success")
+        self.portal_app.begin_session(session, self.flow.user_id)
+
+
+class OtpScreen(CodeEntry):
+    """The code by e-mail or from the app. Leads to the home screen."""
+
+    CSS_PATH = "otp.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "s",
+            "resend",
+            "Send again",
+            id="otp.resend",
+            tooltip="E-mail a new code (one every 30 seconds).",
+            priority=True,
+        ),
+    ]
+
+    def __init__(self, flow: LoginFlow) -> None:
+        super().__init__(flow, id="otp")
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        flow = self.flow
+        yield ServerBanner(id="banner")
+        with Vertical(id="otp-box"):
+            yield Static("Enter your one-time password", id="otp-title")
+            if flow.channel == "email":
+                channel = (
+                    f"We e-mailed a {CODE_DIGITS}-digit code to {flow.user_id}. "
+                    "It is valid for 10 minutes."
+                )
+            else:
+                channel = (
+                    f"Open your authenticator app and type the {CODE_DIGITS}-digit code it "
+                    "shows for Client Connect."
+                )
+            yield Static(Content(channel), id="otp-channel")
+            yield Label("One-time password")
+            yield code_input()
+            with Horizontal(id="otp-buttons"):
+                yield Button("Log in", id="verify", variant="primary")
+                if flow.channel == "email":
+                    yield Button(RESEND_LABEL, id="resend")
+            yield Notice(id="notice")
+            if flow.channel == "email" and self.portal_app.demo:
+                yield Static(
+                    Content(
+                        "Demo portal: the code is in its outbox. In another terminal run\n"
+                        f"cc-tui mailbox --to {flow.user_id} --last"
+                    ),
+                    id="demo-hint",
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#notice", Notice).clear()
+        self.query_one("#code", Input).focus()
+        if self.flow.channel == "email":
+            self._timer = self.set_interval(1.0, self.show_resend_wait)
+            self.show_resend_wait()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resend":
+            if self.flow.channel != "email":
+                return False
+            return self.flow.resend_wait() == 0
+        return super().check_action(action, parameters)
+
+    def show_resend_wait(self) -> None:
+        button = self.query_one("#resend", Button)
+        wait = self.flow.resend_wait()
+        button.disabled = wait > 0
+        button.label = f"{RESEND_LABEL} (in {wait} s)" if wait else RESEND_LABEL
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#code")
+    @on(Button.Pressed, "#verify")
+    def submit(self) -> None:
+        code = self.check_code()
+        if code is not None:
+            self.verify(code)
+
+    @on(Button.Pressed, "#resend")
+    def action_resend(self) -> None:
+        if self.flow.channel == "email" and self.flow.resend_wait() == 0:
+            self.resend()
+
+    @work(exclusive=True, group="resend", exit_on_error=False)
+    async def resend(self) -> None:
+        notice = self.query_one("#notice", Notice)
+        self.query_one("#resend", Button).disabled = True
+        try:
+            portal = await self.portal_app.client()
+            await portal.send_email_otp(self.flow.ticket)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.resend)
+            return
+        except PortalError as error:
+            if error.code in RESTART_CODES:
+                self.portal_app.show_login(user_id=self.flow.user_id, message=error.message)
+                return
+            if error.retry_after is not None:
+                self.flow.mark_email_sent(wait=error.retry_after)
+            notice.show(error.message)
+            return
+        finally:
+            self.show_resend_wait()
+        self.flow.mark_email_sent()
+        self.show_resend_wait()
+        notice.show(f"A new code is on its way to {self.flow.user_id}.", "success")
+        self.query_one("#code", Input).focus()
