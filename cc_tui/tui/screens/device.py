@@ -23,7 +23,8 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.screens.base import PortalScreen
-from cc_tui.tui.screens.otp import RESTART_CODES, CodeEntry, OtpScreen, code_input
+from cc_tui.tui.screens.otp import RESTART_CODES, CodeEntry, OtpScreen
+from cc_tui.tui.widgets.code import CodeInput
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.qr import QrCode
 
@@ -194,7 +195,7 @@ class DeviceScreen(CodeEntry):
                     id="device-text",
                 )
                 yield Label("Code from the app")
-                yield code_input()
+                yield CodeInput()
                 yield Notice(id="notice")
                 yield Static(Content("m  On a mobile device?"), id="device-hint")
         yield Footer()

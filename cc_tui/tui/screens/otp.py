@@ -24,21 +24,12 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.code import CODE_DIGITS, CodeInput
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
-CODE_DIGITS = 6
 # Codes that end this login: start again from the password.
 RESTART_CODES = frozenset({"ticket_expired", "account_locked"})
 RESEND_LABEL = "Send the code again"
-
-
-def code_input() -> Input:
-    return Input(
-        placeholder="6 digits",
-        restrict=r"[0-9 ]*",
-        max_length=CODE_DIGITS + 1,
-        id="code",
-    )
 
 
 class CodeEntry(PortalScreen):
@@ -63,8 +54,8 @@ class CodeEntry(PortalScreen):
 
     def check_code(self) -> str | None:
         """The typed code, or None after saying in place what is wrong with it."""
-        field = self.query_one("#code", Input)
-        code = field.value.replace(" ", "")
+        field = self.query_one("#code", CodeInput)
+        code = field.code
         notice = self.query_one("#notice", Notice)
         if not code:
             notice.show(f"Type the {CODE_DIGITS}-digit code.")
@@ -135,7 +126,7 @@ class OtpScreen(CodeEntry):
                 )
             yield Static(Content(channel), id="otp-channel")
             yield Label("One-time password")
-            yield code_input()
+            yield CodeInput()
             with Horizontal(id="otp-buttons"):
                 yield Button("Log in", id="verify", variant="primary")
                 if flow.channel == "email":

@@ -1,0 +1,32 @@
+"""The one-time password field: digits only, and letters left to the screen's keys.
+
+A Textual `Input` claims every printable key, which would hide the OTP and device
+screens' one-letter keys (`s` send again, `m` key as text, `c` copy) while the field has
+the focus, as it nearly always does there. This field takes only digits and spaces (a
+pasted "123 456" works), so those letters stay the screen's.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+CODE_DIGITS = 6
+
+
+class CodeInput(Input):
+    """Six digits; spaces allowed and ignored."""
+
+    def __init__(self, *, id: str | None = "code") -> None:
+        super().__init__(
+            placeholder=f"{CODE_DIGITS} digits",
+            restrict=r"[0-9 ]*",
+            max_length=CODE_DIGITS + 2,
+            id=id,
+        )
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and (character.isdigit() or character == " ")
+
+    @property
+    def code(self) -> str:
+        return self.value.replace(" ", "")
