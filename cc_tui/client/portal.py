@@ -19,10 +19,12 @@ Design:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar, overload
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -45,7 +47,21 @@ from cc_tui.api.auth import (
     TicketRequest,
     User,
 )
-from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, Problem
+from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
+from cc_tui.api.requests import (
+    ActionRequest,
+    AuditEntry,
+    CreateRequest,
+    EServiceDefinition,
+    EServiceSummary,
+    Notification,
+    Request,
+    RequestPage,
+    SectionCounts,
+    UpdateRequest,
+    ValidateRequest,
+    ValidationResult,
+)
 from cc_tui.client.errors import FieldProblem, PortalError, PortalUnreachable, problem_error
 
 T = TypeVar("T")
@@ -77,6 +93,11 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
+_ESERVICE_LIST = TypeAdapter(list[EServiceSummary])
+_FIELD_VALUES = TypeAdapter(dict[str, Any])
+_AUDIT = TypeAdapter(list[AuditEntry])
+
+
 def _body(model: type[M], **values: Any) -> M:
     """A request body checked against the contract's limits before it is sent."""
     try:
@@ -96,6 +117,14 @@ def _body(model: type[M], **values: Any) -> M:
             "Correct the field and try again.",
             problems,
         ) from None
+
+
+_NOTIFICATIONS: TypeAdapter[list[Notification]] = TypeAdapter(list[Notification])
+
+
+def _segment(text: str) -> str:
+    """A value made safe as one URL path segment (a reference typed by a user)."""
+    return quote(text, safe="")
 
 
 def _field_message(item: Any) -> str:
@@ -214,6 +243,135 @@ class PortalClient:
             return None
         user: User = self._parse(response, User)
         return user
+
+    # Requests (the dashboard)
+
+    async def list_requests(
+        self,
+        section: str = "all",
+        q: str = "",
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> RequestPage:
+        """One page of a section (`Section` values), filtered by `q` (the filter grammar)
+        and sorted by `sort` (`Sort` values); pass the page's `next_cursor` for the next."""
+        params = {
+            "section": section,
+            "q": q or None,
+            "sort": sort,
+            "cursor": cursor,
+            "limit": limit,
+        }
+        return await self._request("GET", "/requests", params=params, model=RequestPage)
+
+    async def section_counts(self) -> SectionCounts:
+        return await self._request("GET", "/requests/sections", model=SectionCounts)
+
+    async def get_request(self, ref: str) -> Request:
+        return await self._request("GET", f"/requests/{_segment(ref)}", model=Request)
+
+    async def notifications(self, since: int | None = None) -> list[Notification]:
+        """This user's notices after notice `since` (all recent ones when None)."""
+        params = {"since": since}
+        return await self._request("GET", "/notifications", params=params, model=_NOTIFICATIONS)
+
+    async def act(
+        self,
+        ref: str,
+        action: str,
+        version: int,
+        comment: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Request:
+        """Take `action` (submit, approve, return, ...) on the version of `ref` you saw."""
+        body = _body(ActionRequest, version=version, comment=comment)
+        path = f"/requests/{_segment(ref)}/actions/{_segment(action)}"
+        return await self._request(
+            "POST", path, json=body, model=Request, idempotency_key=idempotency_key
+        )
+
+    @asynccontextmanager
+    async def open_stream(
+        self,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """A streaming GET (server-sent events), its status already checked; read it with
+        `response.aiter_lines()`. Raises like any call; used by `client.notices`."""
+        sent = {"Accept": "text/event-stream", **(headers or {})}
+        if self.token:
+            sent["Authorization"] = f"Bearer {self.token}"
+        if self.participant_id:
+            sent["X-Participant-ID"] = self.participant_id
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0), read=read_timeout)
+        request = self._http.build_request("GET", path, headers=sent, timeout=timeout)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TimeoutException as error:
+            raise PortalUnreachable(self.base_url, "timeout", timed_out=True) from error
+        except httpx.TransportError as error:
+            raise PortalUnreachable(self.base_url, type(error).__name__) from error
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise self._problem(response)
+            yield response
+        finally:
+            await response.aclose()
+
+    # eServices
+
+    async def eservices(self, q: str = "") -> list[EServiceSummary]:
+        """The forms this user may make, best match for `q` first."""
+        return await self._request(
+            "GET", "/eservices", params={"q": q or None}, model=_ESERVICE_LIST
+        )
+
+    async def eservice(self, code: str) -> EServiceDefinition:
+        return await self._request("GET", f"/eservices/{_segment(code)}", model=EServiceDefinition)
+
+    async def autofill(self, code: str) -> dict[str, Any]:
+        """The acting membership's values for the form's auto-fill fields."""
+        return await self._request(
+            "GET", f"/eservices/{_segment(code)}/autofill", model=_FIELD_VALUES
+        )
+
+    # Requests (forms and the detail screen)
+
+    async def create_request(
+        self, eservice: str, fields: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> Request:
+        """Save a new Draft (auto-fill applied, reference assigned). Pass the same
+        `idempotency_key` when retrying, so a dropped answer never makes a second one."""
+        body = _body(CreateRequest, eservice=eservice, fields=dict(fields))
+        return await self._request(
+            "POST", "/requests", json=body, model=Request, idempotency_key=idempotency_key
+        )
+
+    async def update_request(self, ref: str, version: int, fields: Mapping[str, Any]) -> Request:
+        """Save a Draft or Returned request; 409 `version_conflict` if `version` is stale."""
+        body = _body(UpdateRequest, version=version, fields=dict(fields))
+        return await self._request("PATCH", f"/requests/{_segment(ref)}", json=body, model=Request)
+
+    async def validate_request(self, ref: str, fields: Mapping[str, Any]) -> list[FieldError]:
+        """What the portal would refuse in `fields` (nothing is saved)."""
+        body = _body(ValidateRequest, fields=dict(fields))
+        result = await self._request(
+            "POST", f"/requests/{_segment(ref)}/validate", json=body, model=ValidationResult
+        )
+        return result.errors
+
+    async def audit(self, ref: str) -> list[AuditEntry]:
+        return await self._request("GET", f"/requests/{_segment(ref)}/audit", model=_AUDIT)
+
+    async def audit_pdf(self, ref: str) -> bytes:
+        """The audit trail as a PDF file's bytes."""
+        response = await self._send("GET", f"/requests/{_segment(ref)}/audit.pdf")
+        return response.content
 
     # The machinery
 
