@@ -60,7 +60,8 @@ class PortalApp(App[int]):
     """The terminal client of one portal (`server_url`)."""
 
     TITLE = "Client Connect"
-    CSS_PATH = "app.tcss"
+    # Absolute, so that subclasses (tests, snapshot apps) elsewhere find it too.
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     COMMANDS = App.COMMANDS | {PortalCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -343,6 +344,11 @@ class PortalApp(App[int]):
     # Safety net
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_failure(event)
+
+    def report_worker_failure(self, event: Worker.StateChanged) -> None:
+        """A worker raised what it did not expect: say so, keep running, log the detail.
+        (Worker.StateChanged does not bubble: PortalScreen forwards its own here.)"""
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error

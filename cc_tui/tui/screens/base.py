@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.worker import Worker
 
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.widgets.notice import ServerBanner
@@ -77,6 +78,9 @@ class PortalScreen(Screen[None]):
         if focus is not None and focus.is_attached:
             focus.focus()
         retry()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.portal_app.report_worker_failure(event)
 
     def on_server_banner_retry(self, event: ServerBanner.Retry) -> None:
         event.stop()
