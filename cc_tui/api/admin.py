@@ -8,12 +8,29 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 UserStatus = Literal["active", "suspended"]
+RightKind = Literal["make", "check", "admin"]
+AccountAction = Literal[
+    "create", "rights", "suspend", "reactivate", "unlock", "reset_device", "setup_mail"
+]
 
 
 class Right(BaseModel):
     code: str
     name: str
     description: str
+    kind: RightKind = Field(
+        default="make", description="make, check (an eService's two rights) or admin (CCDA)."
+    )
+    eservices: list[str] = Field(
+        default_factory=list, description="The eServices this right is for (codes)."
+    )
+    grantable: bool = Field(
+        default=False,
+        description=(
+            "Whether the caller may grant or remove it: a CCDA the business rights, "
+            "the exchange the CCDA right."
+        ),
+    )
 
 
 class AdminUser(BaseModel):
@@ -24,17 +41,49 @@ class AdminUser(BaseModel):
     locked: bool
     otp_channel: Literal["email", "app"]
     device_registered: bool
+    participant_id: str | None = Field(
+        default=None, description="The membership whose rights `rights` lists."
+    )
+    roles: list[str] = Field(
+        default_factory=list, description="The roles these rights make, in words of the API."
+    )
+    password_set: bool = Field(
+        default=True,
+        description="False until the user has set a password with the set-up e-mail's token.",
+    )
+    device_registration: Literal["none", "offered", "required"] = Field(
+        default="none", description="What the next login by app must do about the device."
+    )
 
 
 class CreateUserRequest(BaseModel):
     user_id: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=120)
     rights: list[str] = Field(default_factory=list)
+    participant_id: str | None = Field(
+        default=None,
+        description=(
+            "The membership to create the user for: a CCDA's own acting membership (may be "
+            "left out); required from the exchange, which creates a firm's CCDAs."
+        ),
+    )
 
 
 class PatchUserRequest(BaseModel):
     status: UserStatus | None = None
     rights: list[str] | None = None
+
+
+class AccountAuditEntry(BaseModel):
+    """One change to an account, as the Accounts screen's history shows it."""
+
+    at: datetime
+    actor: str
+    actor_role: Literal["ccda", "exchange_officer"]
+    participant_id: str | None
+    user_id: str
+    action: AccountAction
+    detail: str
 
 
 class Event(BaseModel):

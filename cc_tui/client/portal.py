@@ -31,6 +31,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cc_tui import __version__
 from cc_tui.api import API_PREFIX
+from cc_tui.api.admin import (
+    AccountAuditEntry,
+    AdminUser,
+    CreateUserRequest,
+    PatchUserRequest,
+    Right,
+    UserStatus,
+)
 from cc_tui.api.auth import (
     ChangePasswordRequest,
     DeviceRegistration,
@@ -96,6 +104,9 @@ def _retry_after(value: str | None) -> float | None:
 _ESERVICE_LIST = TypeAdapter(list[EServiceSummary])
 _FIELD_VALUES = TypeAdapter(dict[str, Any])
 _AUDIT = TypeAdapter(list[AuditEntry])
+_ADMIN_USERS = TypeAdapter(list[AdminUser])
+_RIGHTS = TypeAdapter(list[Right])
+_ACCOUNT_AUDIT = TypeAdapter(list[AccountAuditEntry])
 
 
 def _body(model: type[M], **values: Any) -> M:
@@ -372,6 +383,83 @@ class PortalClient:
         """The audit trail as a PDF file's bytes."""
         response = await self._send("GET", f"/requests/{_segment(ref)}/audit.pdf")
         return response.content
+
+    # Accounts (a CCDA's users; the exchange's CCDAs)
+
+    async def admin_users(self) -> list[AdminUser]:
+        """The users this CCDA administers (the exchange: every firm's CCDAs)."""
+        return await self._request("GET", "/admin/users", model=_ADMIN_USERS)
+
+    async def admin_user(self, user_id: str) -> AdminUser:
+        return await self._request("GET", f"/admin/users/{_segment(user_id)}", model=AdminUser)
+
+    async def rights(self) -> list[Right]:
+        """The rights catalogue; `grantable` marks what this administrator may change."""
+        return await self._request("GET", "/admin/rights", model=_RIGHTS)
+
+    async def create_user(
+        self,
+        user_id: str,
+        name: str,
+        rights: list[str],
+        *,
+        participant_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> AdminUser:
+        """Create a user (no password yet) and have the portal e-mail its set-up token."""
+        body = _body(
+            CreateUserRequest,
+            user_id=user_id,
+            name=name,
+            rights=list(rights),
+            participant_id=participant_id,
+        )
+        return await self._request(
+            "POST", "/admin/users", json=body, model=AdminUser, idempotency_key=idempotency_key
+        )
+
+    async def update_user(
+        self, user_id: str, *, status: UserStatus | None = None, rights: list[str] | None = None
+    ) -> AdminUser:
+        """Change status, rights (the whole new list) or both, all or nothing."""
+        body = _body(PatchUserRequest, status=status, rights=rights)
+        return await self._request(
+            "PATCH", f"/admin/users/{_segment(user_id)}", json=body, model=AdminUser
+        )
+
+    async def unlock_user(self, user_id: str, *, idempotency_key: str | None = None) -> AdminUser:
+        return await self._request(
+            "POST",
+            f"/admin/users/{_segment(user_id)}/unlock",
+            model=AdminUser,
+            idempotency_key=idempotency_key,
+        )
+
+    async def reset_device(self, user_id: str, *, idempotency_key: str | None = None) -> AdminUser:
+        """Forget the user's authenticator: its next login by app registers a new one."""
+        return await self._request(
+            "POST",
+            f"/admin/users/{_segment(user_id)}/reset-device",
+            model=AdminUser,
+            idempotency_key=idempotency_key,
+        )
+
+    async def resend_setup_mail(
+        self, user_id: str, *, idempotency_key: str | None = None
+    ) -> AdminUser:
+        """A new set-up token for a user who has not set a password yet."""
+        return await self._request(
+            "POST",
+            f"/admin/users/{_segment(user_id)}/setup-mail",
+            model=AdminUser,
+            idempotency_key=idempotency_key,
+        )
+
+    async def account_audit(self, user_id: str) -> list[AccountAuditEntry]:
+        """The account's changes, newest first."""
+        return await self._request(
+            "GET", f"/admin/users/{_segment(user_id)}/audit", model=_ACCOUNT_AUDIT
+        )
 
     # The machinery
 
