@@ -40,6 +40,7 @@ class TokenStore:
 
     def __init__(self, backend: Any = None, *, memory_only: bool = False) -> None:
         self._backend = backend
+        self._memory_only = memory_only
         self._memory: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._resolved = memory_only
@@ -98,8 +99,9 @@ class TokenStore:
                 self._degrade(error)
 
     def pop_notice(self) -> str | None:
-        """The no-keyring sentence, the first time it applies; None after that."""
-        if self.persistent or not self._notice_pending:
+        """The no-keyring sentence, the first time it applies; None after that (and
+        never for a store made `memory_only`, which is a choice, not a lack)."""
+        if self.persistent or not self._notice_pending or self._memory_only:
             return None
         self._notice_pending = False
         return NO_KEYRING_NOTICE

@@ -88,6 +88,7 @@ def test_memory_only_never_touches_a_keyring() -> None:
     assert backend.items == {}
     store.clear(URL, USER)
     assert store.load(URL, USER) is None
+    assert store.pop_notice() is None
 
 
 def test_the_hosts_keyring_is_found_without_errors() -> None:

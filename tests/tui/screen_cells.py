@@ -11,14 +11,14 @@ CELL_WIDTH = 12.2
 LINE_HEIGHT = 24.4
 TOP = 1.5
 
-_STYLE = re.compile(r"\.(terminal-\d+-r\d+) \{ fill: (#[0-9a-fA-F]{6})")
+_STYLE = re.compile(r"\.(terminal(?:-\d+)?-r\d+) \{ fill: (#[0-9a-fA-F]{6})")
 _RECT = re.compile(
     r'<rect fill="(#[0-9a-fA-F]{6})" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
     r'height="[\d.]+" shape-rendering="crispEdges"/>'
 )
 _TEXT = re.compile(
-    r'<text class="(terminal-\d+-r\d+)" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
-    r'clip-path="url\(#terminal-\d+-line-(\d+)\)">([^<]*)</text>'
+    r'<text class="(terminal(?:-\d+)?-r\d+)" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+    r'clip-path="url\(#terminal(?:-\d+)?-line-(\d+)\)">([^<]*)</text>'
 )
 
 

@@ -135,7 +135,7 @@ class OtpScreen(CodeEntry):
             if flow.channel == "email" and self.portal_app.demo:
                 yield Static(
                     Content(
-                        "Demo portal: the code is in its outbox. In another terminal run\n"
+                        "Demo: read the code in another terminal with\n"
                         f"cc-tui mailbox --to {flow.user_id} --last"
                     ),
                     id="demo-hint",
@@ -157,6 +157,8 @@ class OtpScreen(CodeEntry):
         return super().check_action(action, parameters)
 
     def show_resend_wait(self) -> None:
+        if self.flow.channel != "email":
+            return
         button = self.query_one("#resend", Button)
         wait = self.flow.resend_wait()
         button.disabled = wait > 0
