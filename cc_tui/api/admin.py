@@ -86,6 +86,9 @@ class AccountAuditEntry(BaseModel):
     detail: str
 
 
+EnrolmentStatus = Literal["none", "enrolled", "waitlisted"]
+
+
 class Event(BaseModel):
     id: str
     title: str
@@ -94,12 +97,26 @@ class Event(BaseModel):
     capacity: int
     enrolled: int
     waitlisted: int
-    my_enrolment: Literal["none", "enrolled", "waitlisted"]
+    my_enrolment: EnrolmentStatus
+    ends_at: datetime | None = Field(default=None, description="When the event ends.")
+    description: str = Field(default="", description="What the event covers, for whom.")
+    seats_left: int = Field(default=0, description="Seats not yet taken (0 when full).")
+    my_waitlist_position: int | None = Field(
+        default=None, description="1 for the first on the waiting list; null when not on it."
+    )
 
 
 class Enrolment(BaseModel):
     event_id: str
-    status: Literal["enrolled", "waitlisted", "none"]
+    status: EnrolmentStatus
+    waitlist_position: int | None = Field(
+        default=None, description="Place on the waiting list when `status` is waitlisted."
+    )
+    message: str = Field(default="", description="What happened, in a sentence to show.")
+    changed: bool = Field(
+        default=True, description="False when the call changed nothing (already so)."
+    )
+    event: Event | None = Field(default=None, description="The event as it is now.")
 
 
 class Document(BaseModel):
@@ -109,3 +126,8 @@ class Document(BaseModel):
     description: str
     size: int
     updated_at: datetime
+    file_name: str = Field(default="", description="The PDF's name for saving it.")
+    original_signature: bool = Field(
+        default=False,
+        description="A form that must be printed, signed by hand and delivered on paper.",
+    )

@@ -35,6 +35,7 @@ class ProblemCode(StrEnum):
     BAD_QUERY = "bad_query"
     BAD_CURSOR = "bad_cursor"
     EVENT_FULL = "event_full"
+    ENROLMENT_CLOSED = "enrolment_closed"
     DEVICE_NOT_REGISTERED = "device_not_registered"
     MAIL_FAILED = "mail_failed"
 

@@ -18,8 +18,9 @@ from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
-from cc_tui.server.routers import auth, eservices, me, service
+from cc_tui.server.routers import auth, documents, eservices, events, me, service
 from cc_tui.server.seed import seed_demo, seed_requests_if_available
+from cc_tui.server.seed_library import seed_library
 from cc_tui.server.settings import ServerSettings
 
 
@@ -36,6 +37,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     context = build_context(settings)
     if settings.seed_demo:
         seed_demo(context)
+        seed_library(context)
         # The requests seeder (cc_tui.server.seed_requests) runs when it exists.
         if settings.seed_requests:
             seed_requests_if_available(context)
@@ -55,7 +57,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.context = context
     install_handlers(app)
-    for router in (service.router, auth.router, me.router, eservices.router):
+    for router in (
+        service.router,
+        auth.router,
+        me.router,
+        eservices.router,
+        events.router,
+        documents.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
     return app

@@ -1,0 +1,191 @@
+"""The document library's PDFs, rendered with fpdf2 from the text kept in the store.
+
+Design decisions:
+- A library document is stored as text (`LibraryText`: sections, and for a paper form
+  its fields), not as bytes: the PDF is rendered the first time it is listed or asked
+  for and then cached under `files_dir/library` (store/documents.py). A portal that
+  never opens the library never imports fpdf2 (about 0.2 s).
+- Deterministic: the same text and `updated_at` give the same bytes (the creation date
+  is `updated_at`), so two servers rendering the same document agree on size and hash.
+- A paper form is drawn as one: boxes to fill in, and a signature block that says an
+  original signature is required and where to deliver the form.
+- Text goes through `pdf.pdf_text`, so nothing in a title can make rendering fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cc_tui.server.clock import HKT
+from cc_tui.server.pdf import FONT, pdf_text
+
+MARGIN = 18.0
+WIDTH = 210.0 - 2 * MARGIN
+
+
+@dataclass(frozen=True)
+class LibraryText:
+    """What a library PDF says: its sections and, for a paper form, its fields."""
+
+    sections: tuple[tuple[str, str], ...] = ()
+    fields: tuple[str, ...] = ()
+    delivery: str = ""
+    reference: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "sections": [list(s) for s in self.sections],
+                "fields": list(self.fields),
+                "delivery": self.delivery,
+                "reference": self.reference,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> LibraryText:
+        data: dict[str, Any] = json.loads(text or "{}")
+        return cls(
+            sections=tuple((str(h), str(b)) for h, b in data.get("sections", [])),
+            fields=tuple(str(f) for f in data.get("fields", [])),
+            delivery=str(data.get("delivery", "")),
+            reference=str(data.get("reference", "")),
+        )
+
+
+@dataclass(frozen=True)
+class LibraryDocument:
+    title: str
+    category: str
+    description: str
+    updated_at: datetime
+    original_signature: bool
+    text: LibraryText = field(default_factory=LibraryText)
+
+
+def render(document: LibraryDocument) -> bytes:
+    """The document as PDF bytes."""
+    from fpdf import FPDF
+
+    updated = document.updated_at.astimezone(HKT)
+    title = pdf_text(document.title)
+    reference = pdf_text(document.text.reference)
+
+    class _Pdf(FPDF):
+        def header(self) -> None:
+            self.set_font(FONT, "", 8)
+            self.set_text_color(110)
+            self.cell(0, 5, "Client Connect document library (mock portal)", align="L")
+            self.cell(0, 5, reference, align="R", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0)
+            self.ln(2)
+
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font(FONT, "", 8)
+            self.set_text_color(110)
+            self.cell(0, 5, f"{title} - updated {updated:%d %B %Y}", align="L")
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+            self.set_text_color(0)
+
+    pdf = _Pdf(format="A4", unit="mm")
+    pdf.set_creation_date(updated)
+    pdf.set_title(title)
+    pdf.set_author("Client Connect (mock portal)")
+    pdf.set_subject(pdf_text(document.category))
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+
+    pdf.set_font(FONT, "B", 18)
+    pdf.multi_cell(WIDTH, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(90)
+    pdf.multi_cell(
+        WIDTH,
+        5,
+        pdf_text(f"{document.category} - updated {updated:%d %B %Y}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_text_color(0)
+    pdf.ln(3)
+    pdf.set_font(FONT, "I", 10)
+    pdf.multi_cell(WIDTH, 5, pdf_text(document.description), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    if document.original_signature:
+        _notice(pdf, document.text.delivery)
+
+    for heading, body in document.text.sections:
+        pdf.set_font(FONT, "B", 12)
+        pdf.multi_cell(WIDTH, 6, pdf_text(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+        pdf.set_font(FONT, "", 10)
+        for paragraph in body.split("\n\n"):
+            pdf.multi_cell(WIDTH, 5, pdf_text(paragraph), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        pdf.ln(2)
+
+    if document.text.fields:
+        _form(pdf, document.text.fields, document.original_signature)
+
+    output: bytes = bytes(pdf.output())
+    return output
+
+
+def _notice(pdf: Any, delivery: str) -> None:
+    text = (
+        "This form needs an original signature. Print it, complete it, sign it by hand (every "
+        "applicant, or the firm's authorised signatories) and deliver the original on paper"
+        + (f" to {delivery}" if delivery else "")
+        + ". Scanned, faxed or e-mailed copies are not accepted."
+    )
+    pdf.set_fill_color(240)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(WIDTH, 5.5, pdf_text(text), border=1, fill=True, padding=2)
+    pdf.ln(4)
+
+
+def _form(pdf: Any, fields: tuple[str, ...], signature: bool) -> None:
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(WIDTH, 7, "To be completed by the applicant", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    label_width = 62.0
+    for label in fields:
+        if pdf.will_page_break(10):
+            pdf.add_page()
+        pdf.set_font(FONT, "", 10)
+        y = pdf.get_y()
+        pdf.cell(label_width, 9, pdf_text(label))
+        pdf.rect(MARGIN + label_width, y + 1, WIDTH - label_width, 7)
+        pdf.ln(10)
+    if signature:
+        if pdf.will_page_break(45):
+            pdf.add_page()
+        pdf.ln(6)
+        pdf.set_font(FONT, "B", 11)
+        pdf.cell(WIDTH, 7, "Authorised signatures", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 9)
+        half = (WIDTH - 10) / 2
+        y = pdf.get_y() + 2
+        for column in range(2):
+            x = MARGIN + column * (half + 10)
+            pdf.rect(x, y, half, 22)
+            pdf.text(x + 2, y + 27, "Signature of authorised signatory")
+            pdf.text(x + 2, y + 32, "Name:")
+            pdf.text(x + 2, y + 37, "Date:")
+        pdf.set_y(y + 40)
+        pdf.set_font(FONT, "I", 9)
+        pdf.multi_cell(
+            WIDTH,
+            4.5,
+            "Company chop (where applicable) and signatures must match the specimen "
+            "signatures on record with the exchange.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )

@@ -1,0 +1,104 @@
+"""The document library: search by words, and downloads that are real PDFs."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import httpx
+import pypdf
+from fastapi import FastAPI
+
+from cc_tui.server.settings import ServerSettings
+from cc_tui.server.store.documents import match_expression
+from tests.server.request_helpers import MAKER, OFFICER, headers_for
+
+
+async def search(api: httpx.AsyncClient, headers: dict[str, str], q: str) -> list[dict[str, Any]]:
+    response = await api.get("/documents", params={"q": q}, headers=headers)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+async def test_the_whole_library_is_listed_with_real_sizes(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    found = await search(api, headers_for(app, MAKER), "")
+    assert len(found) == 15
+    titles = {d["title"] for d in found}
+    assert {"CCASS Terminal User Guide", "Buy-in Procedures"} <= titles
+    assert "Investor Participant Application Form" in titles
+    assert all(d["size"] > 1000 and d["file_name"].endswith(".pdf") for d in found)
+    keys = [(d["category"], d["title"]) for d in found]
+    assert keys == sorted(keys)
+    signed = {d["title"] for d in found if d["original_signature"]}
+    assert "Investor Participant Application Form" in signed
+    assert "CCASS Terminal User Guide" not in signed
+
+
+async def test_search_by_words_and_word_starts(app: FastAPI, api: httpx.AsyncClient) -> None:
+    headers = headers_for(app, MAKER)
+    assert (await search(api, headers, "buy-in"))[0]["title"] == "Buy-in Procedures"
+    assert (await search(api, headers, "buy-i"))[0]["title"] == "Buy-in Procedures"
+    investor = {d["title"] for d in await search(api, headers, "Investor participant")}
+    assert investor == {
+        "Investor Participant Application Form",
+        "Investor Participant Change of Particulars Form",
+    }
+    paper = {d["title"] for d in await search(api, headers, "transaction forms")}
+    assert "Transaction forms (paper): settlement instructions" in paper
+    assert "CCASS Terminal User Guide" not in paper
+    assert await search(api, headers, "quarterly zebra") == []
+
+
+async def test_any_input_is_words_never_a_query_error(app: FastAPI, api: httpx.AsyncClient) -> None:
+    headers = headers_for(app, MAKER)
+    for q in ['"', "NEAR(", "*", "ccass AND OR", "a:b", "terminal's"]:
+        response = await api.get("/documents", params={"q": q}, headers=headers)
+        assert response.status_code == 200, (q, response.text)
+    assert match_expression('"*') is None
+    assert match_expression("Buy-in") == '"buy"* "in"*'
+
+
+async def test_a_download_is_a_pdf_that_reads(
+    app: FastAPI, api: httpx.AsyncClient, server_settings: ServerSettings
+) -> None:
+    headers = headers_for(app, OFFICER)
+    guide = (await search(api, headers, "CCASS terminal user guide"))[0]
+    response = await api.get(f"/documents/{guide['id']}/file", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert guide["file_name"] in response.headers["content-disposition"]
+    assert response.content.startswith(b"%PDF-")
+    assert len(response.content) == guide["size"]
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "CCASS Terminal User Guide" in text
+    assert "Settlement instructions" in text
+    assert reader.metadata is not None and reader.metadata.title == guide["title"]
+    again = await api.get(f"/documents/{guide['id']}/file", headers=headers)
+    assert again.content == response.content
+    assert (server_settings.files_dir / "library" / f"{guide['id']}.pdf").is_file()
+
+
+async def test_a_paper_form_says_it_needs_an_original_signature(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    headers = headers_for(app, MAKER)
+    (form,) = await search(api, headers, "investor participant application")
+    # The file is rendered on demand when the listing has not rendered it yet.
+    response = await api.get(f"/documents/{form['id']}/file", headers=headers)
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages)
+    assert "original signature" in text
+    assert "Signature of authorised signatory" in text
+
+
+async def test_unknown_documents_are_404_and_the_library_needs_a_login(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    response = await api.get("/documents/DOC-NOPE/file", headers=headers_for(app, MAKER))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert (await api.get("/documents")).status_code == 401
+    assert (await api.get("/documents/DOC-BUYIN-PROC/file")).status_code == 401
