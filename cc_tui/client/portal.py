@@ -18,11 +18,16 @@ Design:
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
@@ -35,6 +40,9 @@ from cc_tui.api.admin import (
     AccountAuditEntry,
     AdminUser,
     CreateUserRequest,
+    Document,
+    Enrolment,
+    Event,
     PatchUserRequest,
     Right,
     UserStatus,
@@ -107,6 +115,8 @@ _AUDIT = TypeAdapter(list[AuditEntry])
 _ADMIN_USERS = TypeAdapter(list[AdminUser])
 _RIGHTS = TypeAdapter(list[Right])
 _ACCOUNT_AUDIT = TypeAdapter(list[AccountAuditEntry])
+_EVENTS = TypeAdapter(list[Event])
+_DOCUMENTS = TypeAdapter(list[Document])
 
 
 def _body(model: type[M], **values: Any) -> M:
@@ -136,6 +146,43 @@ _NOTIFICATIONS: TypeAdapter[list[Notification]] = TypeAdapter(list[Notification]
 def _segment(text: str) -> str:
     """A value made safe as one URL path segment (a reference typed by a user)."""
     return quote(text, safe="")
+
+
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def _download_name(disposition: str | None, document_id: str) -> str:
+    """A plain file name from Content-Disposition (never a path); else `<id>.pdf`."""
+    name = ""
+    if disposition:
+        message = EmailMessage()
+        message["Content-Disposition"] = disposition
+        name = message.get_filename() or ""
+    name = _UNSAFE_NAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    if not name:
+        name = _UNSAFE_NAME.sub("_", document_id).strip(" .") or "document"
+    if not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    return name[-120:]
+
+
+def _save_new_file(directory: Path, name: str, content: bytes) -> Path:
+    """Write `content` as `name` in `directory` without replacing any existing file
+    (exclusive creation, so two downloads at once cannot take the same name)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem, suffix = name[: -len(".pdf")], name[-len(".pdf") :]
+    for n in range(1, 1000):
+        target = directory / (name if n == 1 else f"{stem} ({n}){suffix}")
+        try:
+            with target.open("xb") as out:
+                out.write(content)
+        except FileExistsError:
+            continue
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+    raise FileExistsError(f"There are too many files named {name} in {directory}.")
 
 
 def _field_message(item: Any) -> str:
@@ -460,6 +507,48 @@ class PortalClient:
         return await self._request(
             "GET", f"/admin/users/{_segment(user_id)}/audit", model=_ACCOUNT_AUDIT
         )
+
+    # Events and the document library
+
+    async def events(self) -> list[Event]:
+        """Upcoming events, soonest first, with seats left and my enrolment."""
+        return await self._request("GET", "/events", model=_EVENTS)
+
+    async def enrol(self, event_id: str) -> Enrolment:
+        """A seat, or a place on the waiting list when full; twice changes nothing."""
+        return await self._request(
+            "POST", f"/events/{_segment(event_id)}/enrolment", model=Enrolment
+        )
+
+    async def withdraw_enrolment(self, event_id: str) -> Enrolment:
+        """Give up a seat or a waiting-list place; not enrolled changes nothing."""
+        return await self._request(
+            "DELETE", f"/events/{_segment(event_id)}/enrolment", model=Enrolment
+        )
+
+    async def documents(self, q: str = "") -> list[Document]:
+        """The library's documents matching every word of `q` (all for none)."""
+        return await self._request(
+            "GET", "/documents", params={"q": q.strip() or None}, model=_DOCUMENTS
+        )
+
+    async def download_document(self, document_id: str, dest: Path) -> Path:
+        """Save a library PDF in the directory `dest` (made if missing); returns its path.
+
+        The file takes the portal's name for it, reduced to a plain file name, and never
+        replaces a file already there (" (2)" and so on is added); a write that fails
+        leaves nothing behind.
+        """
+        response = await self._send("GET", f"/documents/{_segment(document_id)}/file")
+        if not response.content.startswith(b"%PDF-"):
+            raise PortalError(
+                response.status_code,
+                "bad_response",
+                f"The portal at {self.base_url} sent something that is not a PDF.",
+                "Try again; if it keeps happening, tell the portal's support desk.",
+            )
+        name = _download_name(response.headers.get("content-disposition"), document_id)
+        return await asyncio.to_thread(_save_new_file, dest, name, response.content)
 
     # The machinery
 

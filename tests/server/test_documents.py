@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pypdf
+import pytest
 from fastapi import FastAPI
+from httpx import ASGITransport
 
+from cc_tui.client.errors import PortalError
+from cc_tui.client.portal import PortalClient, _download_name
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.documents import match_expression
 from tests.server.request_helpers import MAKER, OFFICER, headers_for
@@ -102,3 +107,33 @@ async def test_unknown_documents_are_404_and_the_library_needs_a_login(
     assert response.json()["code"] == "not_found"
     assert (await api.get("/documents")).status_code == 401
     assert (await api.get("/documents/DOC-BUYIN-PROC/file")).status_code == 401
+
+
+async def test_the_client_saves_a_download_without_replacing_anything(
+    app: FastAPI, tmp_path: Path
+) -> None:
+    headers = headers_for(app, MAKER)
+    async with PortalClient(
+        "http://portal.test", token=headers["Authorization"][7:], transport=ASGITransport(app=app)
+    ) as portal:
+        (form,) = await portal.documents("investor participant application")
+        first = await portal.download_document(form.id, tmp_path / "downloads")
+        second = await portal.download_document(form.id, tmp_path / "downloads")
+        with pytest.raises(PortalError) as missing:
+            await portal.download_document("DOC-NOPE", tmp_path / "downloads")
+    assert first.name == form.file_name == "Investor_Participant_Application_Form.pdf"
+    assert second.name == "Investor_Participant_Application_Form (2).pdf"
+    assert first.read_bytes() == second.read_bytes()
+    assert len(pypdf.PdfReader(first).pages) >= 1
+    assert missing.value.status == 404
+    assert {p.name for p in (tmp_path / "downloads").iterdir()} == {first.name, second.name}
+
+
+def test_a_download_name_is_never_a_path() -> None:
+    assert _download_name('attachment; filename="../../etc/passwd"', "D1") == "passwd.pdf"
+    assert _download_name('attachment; filename="..\\\\win.pdf"', "D1") == "win.pdf"
+    assert _download_name("attachment; filename*=utf-8''R%C3%A9sum%C3%A9.pdf", "D1") == (
+        "Résumé.pdf"
+    )
+    assert _download_name(None, "DOC-1") == "DOC-1.pdf"
+    assert _download_name('attachment; filename=".."', "DOC-1") == "DOC-1.pdf"
