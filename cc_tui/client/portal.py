@@ -19,7 +19,6 @@ Design:
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -66,6 +65,7 @@ from cc_tui.api.auth import (
 from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
 from cc_tui.api.requests import (
     ActionRequest,
+    Attachment,
     AuditEntry,
     CreateRequest,
     EServiceDefinition,
@@ -79,6 +79,13 @@ from cc_tui.api.requests import (
     ValidationResult,
 )
 from cc_tui.client.errors import FieldProblem, PortalError, PortalUnreachable, problem_error
+from cc_tui.client.transfer import (
+    DigestMismatch,
+    MultipartUpload,
+    Progress,
+    download_name,
+    save_response,
+)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -430,6 +437,88 @@ class PortalClient:
         """The audit trail as a PDF file's bytes."""
         response = await self._send("GET", f"/requests/{_segment(ref)}/audit.pdf")
         return response.content
+
+    # Supporting documents (attachments); the bytes move through client/transfer.py
+
+    async def upload_attachment(
+        self,
+        ref: str,
+        path: Path,
+        name: str | None = None,
+        progress: Progress | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Attachment:
+        """Attach the file at `path` to `ref` as `name` (the file's own name if None).
+
+        The file streams from disk; `progress(sent, size)` follows it. A dropped connection
+        is retried once, from the start, with the same Idempotency-Key, so the portal keeps
+        one attachment. OSError if the file cannot be read (or changes while it is sent).
+        """
+        upload = await asyncio.to_thread(MultipartUpload, path, name or path.name)
+        key = idempotency_key or str(uuid.uuid4())
+        url = f"/requests/{_segment(ref)}/attachments"
+        response: httpx.Response | None = None
+        for attempt in (1, 2):
+            headers = {**self._attachment_headers(), **upload.headers, "Idempotency-Key": key}
+            try:
+                response = await self._http.post(
+                    url, content=upload.body(progress), headers=headers
+                )
+            except httpx.TimeoutException as error:
+                if attempt == 1:
+                    continue
+                raise PortalUnreachable(self.base_url, "timeout", timed_out=True) from error
+            except httpx.TransportError as error:
+                if attempt == 1:
+                    continue
+                raise PortalUnreachable(self.base_url, type(error).__name__) from error
+            break
+        assert response is not None
+        if not response.is_success:
+            raise self._problem(response)
+        attachment: Attachment = self._parse(response, Attachment)
+        return attachment
+
+    async def download_attachment(self, ref: str, attachment_id: str, dest: Path) -> Path:
+        """Save an attachment in the folder `dest` (made if missing); returns its path.
+
+        Named as the portal names it (a plain file name, never a path), never replacing a
+        file already there (" (2)" is added); checked against the SHA-256 the portal sends.
+        Nothing is left behind when the download fails.
+        """
+        url = f"/requests/{_segment(ref)}/attachments/{_segment(attachment_id)}"
+        try:
+            async with self._http.stream("GET", url, headers=self._attachment_headers()) as got:
+                if not got.is_success:
+                    await got.aread()
+                    raise self._problem(got)
+                name = download_name(got.headers.get("content-disposition"), attachment_id)
+                return await save_response(got, dest, name)
+        except httpx.TimeoutException as error:
+            raise PortalUnreachable(self.base_url, "timeout", timed_out=True) from error
+        except httpx.TransportError as error:
+            raise PortalUnreachable(self.base_url, type(error).__name__) from error
+        except DigestMismatch as error:
+            raise PortalError(
+                200,
+                "bad_download",
+                str(error),
+                "Download it again; if it keeps happening, tell the portal's support desk.",
+            ) from None
+
+    async def delete_attachment(self, ref: str, attachment_id: str) -> None:
+        """Remove an attachment from a Draft or Returned request (its maker only)."""
+        url = f"/requests/{_segment(ref)}/attachments/{_segment(attachment_id)}"
+        await self._request("DELETE", url)
+
+    def _attachment_headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.participant_id:
+            headers["X-Participant-ID"] = self.participant_id
+        return headers
 
     # Accounts (a CCDA's users; the exchange's CCDAs)
 
