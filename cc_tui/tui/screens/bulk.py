@@ -1,0 +1,171 @@
+"""Approve the marked requests (`A` on the dashboard): one y/N, then a line per request.
+
+- The question names how many and which ("Approve 12 requests? y/N" and their
+  references). Only `y` confirms; `n`, esc and enter alone cancel (STYLE.md).
+- Each approval fetches the request first, to send the `version` it saw (a summary has
+  none), then `POST .../actions/approve`; at most `CONCURRENCY` are under way at once,
+  all in one worker, so fifty never hold up the screen.
+- Each request gets its line: `✔ approved`, or `✘` with the portal's code and sentence
+  (`maker_cannot_check: ...`): one refusal does not stop the others. esc while they run
+  stops sending more; those under way finish and say how they ended.
+- The screen closes with the references approved, so the dashboard can unmark them and
+  refresh its list and counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+
+if TYPE_CHECKING:
+    from cc_tui.tui.app import PortalApp
+
+CONCURRENCY = 4
+NAMED = 6
+Phase = Literal["confirm", "running", "done"]
+
+
+def question(refs: list[str]) -> str:
+    count = len(refs)
+    noun = "request" if count == 1 else "requests"
+    return f"Approve {count} {noun}? y/N"
+
+
+def named(refs: list[str]) -> str:
+    shown = ", ".join(refs[:NAMED])
+    more = len(refs) - NAMED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+class BulkApproveScreen(ModalScreen[frozenset[str]]):
+    """Confirm, then approve each marked request and say how each went."""
+
+    CSS_PATH = "bulk.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Yes, approve", id="bulk.confirm", tooltip="Approve them all."),
+        Binding(
+            "n,escape,enter",
+            "close",
+            "No / close",
+            id="bulk.close",
+            tooltip="Cancel before it starts; once running, esc stops sending more; "
+            "when done, close.",
+        ),
+    ]
+
+    def __init__(self, refs: list[str]) -> None:
+        super().__init__(id="bulk")
+        self.refs = list(dict.fromkeys(refs))
+        self.phase: Phase = "confirm"
+        self.approved: set[str] = set()
+        self.outcomes: dict[str, str] = {}
+        self._stopping = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="bulk-box"):
+            yield Static(question(self.refs), id="bulk-question")
+            yield Static(Content(named(self.refs)), id="bulk-refs")
+            with VerticalScroll(id="bulk-results"):
+                for ref in self.refs:
+                    yield Static(Content(f"· {ref} waiting"), classes="bulk-line", id=f"r-{ref}")
+            yield Static(id="bulk-summary")
+            yield Static("y approves · n, esc or enter cancels", id="bulk-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#bulk-results").display = False
+        self.query_one("#bulk-summary").display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":
+            return self.phase == "confirm"
+        return True
+
+    def action_confirm(self) -> None:
+        if self.phase != "confirm":
+            return
+        self.phase = "running"
+        self.query_one("#bulk-refs").display = False
+        self.query_one("#bulk-results").display = True
+        self.query_one("#bulk-summary").display = True
+        self.query_one("#bulk-keys", Static).update("esc stops sending more")
+        self.refresh_bindings()
+        self._show_progress()
+        self.approve_all()
+
+    def action_close(self) -> None:
+        if self.phase == "running":
+            self._stopping = True
+            self._show_progress()
+            return
+        self.dismiss(frozenset(self.approved))
+
+    def line(self, ref: str) -> str:
+        """The result line of one request, as shown."""
+        return str(self.query_one(f"#r-{ref}", Static).content)
+
+    def _set(self, ref: str, symbol: str, words: str, outcome: str | None = None) -> None:
+        self.query_one(f"#r-{ref}", Static).update(Content(f"{symbol} {ref} {words}"))
+        if outcome is not None:
+            self.outcomes[ref] = outcome
+            self._show_progress()
+
+    def _show_progress(self) -> None:
+        done = len(self.outcomes)
+        refused = done - len(self.approved)
+        counts = f"{len(self.approved)} approved, {refused} not approved"
+        if self.phase == "done":
+            stopped = len(self.refs) - done
+            tail = f", {stopped} not sent" if stopped else ""
+            text = f"Done: {counts}{tail}. enter or esc closes."
+        elif self._stopping:
+            text = f"Stopping after those under way: {done} of {len(self.refs)} done ({counts})."
+        else:
+            text = f"Approving {CONCURRENCY} at a time: {done} of {len(self.refs)} done ({counts})."
+        self.query_one("#bulk-summary", Static).update(Content(text))
+
+    @work(exclusive=True, group="bulk-approve", exit_on_error=False)
+    async def approve_all(self) -> None:
+        app = cast("PortalApp", self.app)
+        portal = await app.client()
+        gate = asyncio.Semaphore(CONCURRENCY)
+        expired: list[SessionExpired] = []
+
+        async def approve(ref: str) -> None:
+            async with gate:
+                if self._stopping or expired:
+                    self._set(ref, "–", "not sent (stopped)")
+                    return
+                self._set(ref, "…", "approving")
+                try:
+                    request = await portal.get_request(ref)
+                    await portal.act(ref, "approve", request.version)
+                except SessionExpired as error:
+                    expired.append(error)
+                    self._set(ref, "✘", "not sent: your session has ended", "expired")
+                except PortalError as error:
+                    self._set(ref, "✘", f"{error.code}: {error.message}", error.code)
+                except PortalUnreachable as error:
+                    words = f"no answer from the portal; refresh to see if it was approved. {error}"
+                    self._set(ref, "✘", words, "unreachable")
+                else:
+                    self.approved.add(ref)
+                    self._set(ref, "✔", "approved", "approved")
+
+        await asyncio.gather(*(approve(ref) for ref in self.refs))
+        self.phase = "done"
+        self.query_one("#bulk-keys", Static).update("enter or esc closes")
+        self._show_progress()
+        self.refresh_bindings()
+        if expired:
+            self.dismiss(frozenset(self.approved))
+            app.session_expired(expired[0])

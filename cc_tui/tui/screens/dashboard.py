@@ -1,0 +1,802 @@
+"""The dashboard: the landing screen after login, where a day's work is found.
+
+    Client Connect · Lee Lead · B01234 Harbour Securities
+     Check 12   Returned 3   Drafts 5   Submitted 40   History 1,234   All 12,408
+    / status:pending_checker
+      Reference     eService  Status            Maker     Updated     Title
+    ● ECS00012345   CT027     … Pending checker  lead      2026-11-23  Change of …
+    Showing 50 of 12,408 · sort: updated, newest first · 1 marked · ● live
+
+Design:
+- Everything on the network runs in workers; the screen never waits. A listing load is
+  `@work(exclusive=True, group="dashboard-load")`, so a newer filter cancels an older
+  request in flight. Typing is debounced: the first key after a pause is sent at once,
+  keys typed in a burst wait for a `debounce` pause (200 ms).
+- The filter is parsed here with the domain's parser before anything is sent; a mistake
+  is shown under the bar (caret, message, fix) and the last good rows stay.
+- Each section keeps its own filter text, sort and highlighted request (gh-dash); the
+  counts in the tabs come from `GET /requests/sections` and are fetched again on every
+  notice, after bulk approval and when the screen comes back into view.
+- Paging: `RequestWindow` (widgets/task_table.py) holds at most four pages of 50; moving
+  within 25 rows of the bottom fetches the next page, within 25 of the top of a slid
+  window fetches the one before. "refresh" refetches the pages held (keeping your place);
+  a new filter, sort or section starts again from the top.
+- Live notices: one worker for the life of the screen (the whole session) iterates
+  `NoticeStream`; each notice is a toast, the counts refresh and, when it concerns the
+  section shown, the rows refresh in place. The status line says whether notices are live.
+- The preview (>= 120 columns, by the screen's breakpoint classes) fetches the
+  highlighted request after a short pause and keeps the last few in a small cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.query import QueryError, parse_query
+from cc_tui.domain.sections import Section, Sort
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.filter_bar import FilterBar
+from cc_tui.tui.widgets.notice import ServerBanner
+from cc_tui.tui.widgets.preview import RequestPreview
+from cc_tui.tui.widgets.section_tabs import SECTIONS, SectionTabs
+from cc_tui.tui.widgets.task_table import PAGE_SIZE, RequestWindow, TaskTable
+
+if TYPE_CHECKING:
+    from cc_tui.api.requests import Notification, Request, RequestPage
+    from cc_tui.client.notices import StreamState
+
+READ_AHEAD = 25
+PREVIEW_CACHE = 32
+SORTS = tuple(Sort)
+SORT_LABELS = {
+    Sort.UPDATED_DESC: "updated, newest first",
+    Sort.UPDATED_ASC: "updated, oldest first",
+    Sort.REF_DESC: "reference, highest first",
+    Sort.REF_ASC: "reference, lowest first",
+    Sort.STATUS: "status",
+    Sort.ESERVICE: "eService",
+}
+NOTICE_SECTIONS = {
+    "awaiting_my_check": Section.AWAITING_MY_CHECK,
+    "returned_to_me": Section.RETURNED_TO_ME,
+}
+LoadMode = Literal["reset", "refresh"]
+
+
+def notice_message(notice: Notification) -> str:
+    """The toast for a notice, in words."""
+    if notice.kind == "awaiting_my_check":
+        return f"New task: {notice.ref} awaiting your check"
+    if notice.kind == "returned_to_me":
+        return f"New task: {notice.ref} was returned to you"
+    return f"{notice.ref} is now {notice.status.label.lower()}"
+
+
+@dataclass
+class SectionView:
+    """What one section remembers while you look at another."""
+
+    text: str = ""
+    applied: str = ""
+    sort: Sort = Sort.UPDATED_DESC
+    cursor_ref: str | None = None
+
+
+def _section_key(number: int) -> Binding:
+    section = SECTIONS[number - 1]
+    return Binding(
+        str(number),
+        f"section('{section.value}')",
+        section.label,
+        id=f"dashboard.section_{number}",
+        tooltip=f"Show the section {section.label}.",
+        show=False,
+    )
+
+
+class DashboardScreen(PortalScreen):
+    """Sections, the task table, the filter bar, the preview and live notices."""
+
+    CSS_PATH = "dashboard.tcss"
+    AUTO_FOCUS = "#tasks"
+    # Screen declares it as an instance variable, so no ClassVar here.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="dashboard.filter",
+            tooltip="Type a filter: words, status:returned, eservice:CT027, !word.",
+        ),
+        Binding(
+            "colon",
+            "jump",
+            "Go to",
+            id="dashboard.jump",
+            tooltip="Go to a request by its reference.",
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="dashboard.sort",
+            tooltip="Sort by the next order: updated, reference, status, eService.",
+            show=False,
+        ),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            id="dashboard.mark",
+            tooltip="Mark or unmark the highlighted request for bulk approval.",
+        ),
+        Binding(
+            "A",
+            "approve_marked",
+            "Approve",
+            id="dashboard.approve_marked",
+            tooltip="Approve every marked request, after one y/N.",
+        ),
+        Binding(
+            "r",
+            "retry",
+            "Refresh",
+            id="dashboard.refresh",
+            tooltip="Fetch the list and the counts again (keeps your place).",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_section",
+            "Next section",
+            id="dashboard.next_section",
+            tooltip="Show the next section (or 1 to 6).",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_section",
+            "Previous section",
+            id="dashboard.previous_section",
+            tooltip="Show the previous section (or 1 to 6).",
+            show=False,
+        ),
+        Binding(
+            "g",
+            "first_request",
+            "Top",
+            id="dashboard.top",
+            tooltip="Go to the first request of the list.",
+            show=False,
+        ),
+        Binding(
+            "G",
+            "last_request",
+            "Bottom",
+            id="dashboard.bottom",
+            tooltip="Go to the last request loaded; the next page then loads.",
+            show=False,
+        ),
+        Binding(
+            "escape",
+            "clear_marks",
+            "Unmark all",
+            id="dashboard.clear_marks",
+            tooltip="Unmark every marked request.",
+            show=False,
+        ),
+        *(_section_key(number) for number in range(1, len(SECTIONS) + 1)),
+    ]
+
+    def __init__(
+        self,
+        section: Section | None = None,
+        *,
+        debounce: float = 0.2,
+        preview_delay: float = 0.15,
+        live_notices: bool = True,
+    ) -> None:
+        super().__init__(id="dashboard")
+        self.debounce = debounce
+        self.preview_delay = preview_delay
+        self.live_notices = live_notices
+        self._initial_section = section
+        self.section = section or Section.AWAITING_MY_CHECK
+        self.views: dict[Section, SectionView] = {s: SectionView() for s in SECTIONS}
+        self.window = RequestWindow()
+        self.marks: set[str] = set()
+        self.live = "○ live notices starting" if live_notices else ""
+        self._generation = 0
+        self._last_key_at = 0.0
+        self._loading = False
+        self._more: str | None = None
+        self._previews: OrderedDict[str, Request] = OrderedDict()
+
+    # Layout
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static(id="dash-header")
+        yield SectionTabs(id="tabs")
+        yield FilterBar(id="filter")
+        with Horizontal(id="dash-body"):
+            yield TaskTable(id="tasks")
+            yield RequestPreview(id="preview")
+        yield Static(id="dash-status")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one("#tasks", TaskTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#filter", FilterBar)
+
+    @property
+    def tabs(self) -> SectionTabs:
+        return self.query_one("#tabs", SectionTabs)
+
+    @property
+    def preview(self) -> RequestPreview:
+        return self.query_one("#preview", RequestPreview)
+
+    @property
+    def view(self) -> SectionView:
+        return self.views[self.section]
+
+    @property
+    def status_text(self) -> str:
+        return str(self.query_one("#dash-status", Static).content)
+
+    def on_mount(self) -> None:
+        app = self.portal_app
+        if self._initial_section is None:
+            self.section = self._landing_section()
+        self.tabs.section = self.section
+        self.query_one("#dash-header", Static).update(Content(self._header()))
+        self.preview.show_empty()
+        self._show_status()
+        self.load("reset")
+        if self.live_notices and app.user is not None:
+            self.listen_for_notices()
+
+    def on_screen_resume(self) -> None:
+        if self.window.pages:
+            self.load("refresh")
+        self.refresh_counts()
+
+    def _landing_section(self) -> Section:
+        """Checkers start on their checks, makers on what came back to them."""
+        user = self.portal_app.user
+        roles: set[str] = set(user.roles) if user else set()
+        if user is not None:
+            for membership in user.memberships:
+                if membership.participant_id == self.portal_app.participant_id:
+                    roles |= set(membership.roles)
+        if any("check" in role for role in roles):
+            return Section.AWAITING_MY_CHECK
+        if any("mak" in role for role in roles):
+            return Section.RETURNED_TO_ME
+        return Section.ALL
+
+    def _header(self) -> str:
+        app = self.portal_app
+        parts = ["Client Connect"]
+        if app.user is not None:
+            parts.append(f"{app.user.name} ({app.user.user_id})")
+            for membership in app.user.memberships:
+                if membership.participant_id == app.participant_id:
+                    parts.append(f"{membership.participant_id} {membership.name}")
+        return " · ".join(parts)
+
+    def _show_status(self) -> None:
+        parts = ["Loading…" if self._loading and not self.window.pages else self.window.describe()]
+        parts.append(f"sort: {SORT_LABELS[self.view.sort]}")
+        if self.marks:
+            parts.append(f"{len(self.marks)} marked")
+        if self._more is not None:
+            parts.append("loading more…")
+        if self.live:
+            parts.append(self.live)
+        self.query_one("#dash-status", Static).update(Content(" · ".join(parts)))
+
+    # Loading the list
+
+    def _debounce_delay(self) -> float:
+        now = time.monotonic()
+        idle = now - self._last_key_at
+        self._last_key_at = now
+        return 0.0 if idle >= self.debounce else self.debounce
+
+    @work(exclusive=True, group="dashboard-load", exit_on_error=False)
+    async def load(self, mode: LoadMode = "reset", *, typed: bool = False) -> None:
+        """Fetch the list: from the top ("reset") or the pages held again ("refresh").
+        `typed`: the filter text changed; wait for a pause, and on a mistake keep the rows."""
+        if typed:
+            delay = self._debounce_delay()
+            if delay:
+                await asyncio.sleep(delay)
+        section, view = self.section, self.view
+        text = view.text
+        try:
+            parse_query(text)
+        except QueryError as error:
+            self.filter_bar.show_error(error)
+            if typed and self.window.pages:
+                return
+            text = view.applied
+        else:
+            self.filter_bar.clear_error()
+        self._generation += 1
+        generation = self._generation
+        self.workers.cancel_group(self, "dashboard-more")
+        self._more = None
+        self._loading = True
+        self._show_status()
+        try:
+            pages = await self._fetch(section, text, view.sort, mode)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.load(mode))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            if error.status == 400:
+                self.filter_bar.show_problem(error.message)
+            else:
+                self.notify(error.message, title="The list", severity="error")
+            return
+        finally:
+            self._loading = False
+            self._show_status()
+        if generation != self._generation or section is not self.section:
+            return
+        if self._retry is not None:
+            self.hide_banner()
+        view.applied = text
+        table = self.table
+        if mode == "refresh" and self.window.pages:
+            self.window.restart(self.window.first_page, pages)
+            self.table.show_rows(
+                self.window.rows,
+                self.marks,
+                cursor_ref=table.current_ref,
+                cursor_row=table.cursor_row,
+                scroll_y=table.scroll_y,
+            )
+        else:
+            self.window.reset(pages[0])
+            table.show_rows(self.window.rows, self.marks, cursor_ref=view.cursor_ref)
+        self._show_status()
+        self._highlighted()
+
+    async def _fetch(
+        self, section: Section, text: str, sort: Sort, mode: LoadMode
+    ) -> list[RequestPage]:
+        portal = await self.portal_app.client()
+        if mode == "reset" or not self.window.pages:
+            return [await portal.list_requests(section.value, text, sort.value, None, PAGE_SIZE)]
+        cursor = self.window.cursors[self.window.first_page]
+        pages: list[RequestPage] = []
+        for _ in self.window.pages:
+            page = await portal.list_requests(section.value, text, sort.value, cursor, PAGE_SIZE)
+            pages.append(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return pages
+
+    @work(exclusive=True, group="dashboard-more", exit_on_error=False)
+    async def load_more(self, direction: Literal["next", "previous"]) -> None:
+        """The page after the last held, or before the first (the window slides)."""
+        window = self.window
+        cursor = window.next_cursor if direction == "next" else window.previous_cursor
+        if direction == "previous" and not window.has_previous:
+            return
+        if direction == "next" and cursor is None:
+            return
+        generation = self._generation
+        section, view = self.section, self.view
+        self._more = direction
+        self._show_status()
+        try:
+            portal = await self.portal_app.client()
+            page = await portal.list_requests(
+                section.value, view.applied, view.sort.value, cursor, PAGE_SIZE
+            )
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.load_more(direction))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            self.notify(error.message, title="The next page", severity="error")
+            return
+        finally:
+            self._more = None
+            self._show_status()
+        if generation != self._generation:
+            return
+        table = self.table
+        if direction == "next":
+            dropped = window.append(page)
+            if dropped:
+                table.show_rows(
+                    window.rows,
+                    self.marks,
+                    cursor_row=table.cursor_row - dropped,
+                    scroll_y=table.scroll_y - dropped,
+                )
+            else:
+                table.add_more(window.pages[-1], self.marks)
+        else:
+            window.prepend(page)
+            added = len(window.pages[0])
+            table.show_rows(
+                window.rows,
+                self.marks,
+                cursor_row=table.cursor_row + added,
+                scroll_y=table.scroll_y + added,
+            )
+        self._show_status()
+
+    @work(exclusive=True, group="dashboard-counts", exit_on_error=False)
+    async def refresh_counts(self) -> None:
+        try:
+            portal = await self.portal_app.client()
+            counts = await portal.section_counts()
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except (PortalError, PortalUnreachable):
+            return  # the list's own load says what is wrong
+        self.tabs.counts = counts
+
+    # The highlighted request
+
+    @on(DataTable.RowHighlighted, "#tasks")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._highlighted()
+
+    def _highlighted(self) -> None:
+        table = self.table
+        ref = table.current_ref
+        if ref is None:
+            self.preview.show_empty("Nothing to show here.")
+            return
+        self.view.cursor_ref = ref
+        row = table.cursor_row
+        if self._more is None:
+            if row >= table.row_count - READ_AHEAD and self.window.next_cursor is not None:
+                self.load_more("next")
+            elif row < READ_AHEAD and self.window.has_previous:
+                self.load_more("previous")
+        if self.preview.display:
+            summary = next((s for s in self.window.rows if s.ref == ref), None)
+            if summary is not None:
+                self.preview.show_summary(summary)
+                self.load_preview(ref)
+
+    @work(exclusive=True, group="dashboard-preview", exit_on_error=False)
+    async def load_preview(self, ref: str) -> None:
+        summary = next((s for s in self.window.rows if s.ref == ref), None)
+        if summary is None:
+            return
+        cached = self._previews.get(ref)
+        if cached is not None and cached.updated_at == summary.updated_at:
+            self._previews.move_to_end(ref)
+            self.preview.show_request(cached)
+            return
+        await asyncio.sleep(self.preview_delay)
+        try:
+            portal = await self.portal_app.client()
+            request = await portal.get_request(ref)
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except (PortalError, PortalUnreachable) as error:
+            self.preview.show_problem(summary, str(error))
+            return
+        self._previews[ref] = request
+        while len(self._previews) > PREVIEW_CACHE:
+            self._previews.popitem(last=False)
+        if self.table.current_ref == ref:
+            self.preview.show_request(request)
+
+    @on(DataTable.RowSelected, "#tasks")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        ref = self.table.current_ref
+        if ref is not None:
+            self.open_request(ref)
+
+    def open_request(self, ref: str) -> None:
+        """The request's own screen (detail, actions)."""
+        self.app.push_screen(request_screen(ref))
+
+    # Filter and sort
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        event.stop()
+        if event.text == self.view.text:
+            return
+        self.view.text = event.text
+        self.view.cursor_ref = None
+        self.load("reset", typed=True)
+
+    @on(FilterBar.Submitted)
+    def _filter_submitted(self, event: FilterBar.Submitted) -> None:
+        event.stop()
+        self.view.text = event.text
+        if event.text != self.view.applied or self.filter_bar.error:
+            self.load("reset")
+        self.table.focus()
+
+    @on(FilterBar.Left)
+    def _filter_left(self, event: FilterBar.Left) -> None:
+        event.stop()
+        self.table.focus()
+
+    def action_filter(self) -> None:
+        self.filter_bar.input.focus()
+
+    def action_cycle_sort(self) -> None:
+        view = self.view
+        view.sort = SORTS[(SORTS.index(view.sort) + 1) % len(SORTS)]
+        view.cursor_ref = None
+        self._show_status()
+        self.load("reset")
+
+    # Sections
+
+    def action_section(self, value: str) -> None:
+        self.show_section(Section(value))
+
+    def action_next_section(self) -> None:
+        self.show_section(SECTIONS[(SECTIONS.index(self.section) + 1) % len(SECTIONS)])
+
+    def action_previous_section(self) -> None:
+        self.show_section(SECTIONS[(SECTIONS.index(self.section) - 1) % len(SECTIONS)])
+
+    @on(SectionTabs.Selected)
+    def _tab_clicked(self, event: SectionTabs.Selected) -> None:
+        event.stop()
+        self.show_section(event.section)
+
+    def show_section(self, section: Section) -> None:
+        if section is self.section:
+            return
+        self.section = section
+        self.tabs.section = section
+        self.filter_bar.set_text(self.view.text)
+        self.filter_bar.clear_error()
+        self._generation += 1
+        self.window = RequestWindow()
+        self.table.show_rows([], self.marks)
+        self.preview.show_empty()
+        self.load("reset")
+        self.refresh_counts()
+
+    # Moving
+
+    def action_first_request(self) -> None:
+        if self.window.has_previous:
+            self.view.cursor_ref = None
+            self.load("reset")
+        elif self.table.row_count:
+            self.table.move_cursor(row=0)
+
+    def action_last_request(self) -> None:
+        if self.table.row_count:
+            self.table.move_cursor(row=self.table.row_count - 1)
+
+    # Marks and bulk approval
+
+    def action_mark(self) -> None:
+        table = self.table
+        ref = table.current_ref
+        if ref is None:
+            return
+        marked = ref not in self.marks
+        if marked:
+            self.marks.add(ref)
+        else:
+            self.marks.discard(ref)
+        table.show_mark(ref, marked)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self._show_status()
+
+    def action_clear_marks(self) -> None:
+        if self.marks:
+            for ref in list(self.marks):
+                self.table.show_mark(ref, False)
+            self.marks.clear()
+            self._show_status()
+
+    def action_approve_marked(self) -> None:
+        if not self.marks:
+            self.notify(
+                "Nothing is marked: press space on each request to approve, then A.",
+                title="Approve marked",
+                severity="warning",
+            )
+            return
+        shown = [ref for ref in self.table.refs if ref in self.marks]
+        others = sorted(self.marks - set(shown))
+        from cc_tui.tui.screens.bulk import BulkApproveScreen
+
+        self.app.push_screen(BulkApproveScreen(shown + others), self._bulk_done)
+
+    def _bulk_done(self, approved: frozenset[str] | None) -> None:
+        for ref in approved or ():
+            self.marks.discard(ref)
+            self.table.show_mark(ref, False)
+        self._show_status()
+
+    # Go to
+
+    def action_jump(self) -> None:
+        from cc_tui.tui.screens.jump import JumpScreen
+
+        self.app.push_screen(JumpScreen(), self._jumped)
+
+    def _jumped(self, request: Request | None) -> None:
+        if request is not None:
+            self.open_request(request.ref)
+
+    # Refresh and retry
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+            self.refresh_counts()
+            return
+        self.load("refresh")
+        self.refresh_counts()
+
+    # Live notices
+
+    @work(group="dashboard-notices", exit_on_error=False)
+    async def listen_for_notices(self) -> None:
+        from cc_tui.client.notices import NoticeStream
+
+        portal = await self.portal_app.client()
+        stream = NoticeStream(portal, on_state=self._stream_state)
+        try:
+            async for notice in stream:
+                self.on_notice(notice)
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+        except PortalError as error:
+            self.live = f"○ no live notices ({error.code})"
+            self._show_status()
+
+    def _stream_state(self, state: StreamState) -> None:
+        if state.connected:
+            self.live = "● live"
+        elif state.retry_in is not None:
+            self.live = f"○ notices reconnecting in {max(1, round(state.retry_in))} s"
+        self._show_status()
+
+    def on_notice(self, notice: Notification) -> None:
+        """A new task (or a change to one of mine): toast, counts, and rows if shown."""
+        self.app.notify(notice_message(notice), title="Portal", timeout=8)
+        self.refresh_counts()
+        section = NOTICE_SECTIONS.get(notice.kind)
+        if self.section in (section, Section.ALL) and not self.filter_bar.error:
+            self.load("refresh")
+
+    # Palette
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = [
+            PaletteCommand("Go to a request", "Open a request by its reference.", self.action_jump),
+            PaletteCommand(
+                "Filter the list", "Type a filter for this section.", self.action_filter
+            ),
+            PaletteCommand(
+                "Cycle the sort", "Sort the list by the next order.", self.action_cycle_sort
+            ),
+            PaletteCommand(
+                "Approve marked requests",
+                "Approve every marked request.",
+                self.action_approve_marked,
+            ),
+            PaletteCommand(
+                "Refresh the list", "Fetch the list and counts again.", self.action_retry
+            ),
+        ]
+        for section in SECTIONS:
+            commands.append(
+                PaletteCommand(
+                    f"Show {section.label}",
+                    f"Switch the dashboard to {section.label}.",
+                    self._shower(section),
+                )
+            )
+        return commands
+
+    def _shower(self, section: Section) -> Callable[[], None]:
+        return lambda: self.show_section(section)
+
+
+def request_screen(ref: str) -> Screen[Any]:
+    """The request's own screen (screens/request.py); until it exists, the preview full
+    screen (`RequestPreviewScreen`)."""
+    try:
+        from cc_tui.tui.screens.request import RequestScreen  # type: ignore[import-not-found]
+    except ImportError:
+        return RequestPreviewScreen(ref)
+    screen: Screen[Any] = RequestScreen(ref)
+    return screen
+
+
+class RequestPreviewScreen(PortalScreen):
+    """A request read-only, full screen; esc goes back. Stands in for the request screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="request.back", tooltip="Back to the list."),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(id="request-preview")
+        self.ref = ref
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield RequestPreview(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.preview.show_empty(f"Loading {self.ref}…")
+        self.load_request()
+
+    @property
+    def preview(self) -> RequestPreview:
+        return self.query_one("#preview", RequestPreview)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @work(exclusive=True, group="request-preview", exit_on_error=False)
+    async def load_request(self) -> None:
+        try:
+            portal = await self.portal_app.client()
+            request = await portal.get_request(self.ref)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.load_request)
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            self.preview.show_empty(error.message)
+            return
+        self.preview.show_request(request)

@@ -1,0 +1,115 @@
+"""Go to a request (`:` on the dashboard): type a reference, enter opens it.
+
+The reference is read as people type it: `ECS00012345`, `ecs 0001 2345`, full-width
+digits, or just the number (`12345`). The prompt asks the portal before it closes, so a
+reference that does not exist, or that belongs to another firm (the portal answers 404
+for both and so do we), is said in place ("No request ECS00012345 that you can see.")
+and the text stays to be corrected. The answer, a `Request`, goes back to the dashboard,
+which opens it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from cc_tui.api.requests import Request
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.naming import REF_DIGITS, REF_EXAMPLE, REF_PREFIX, format_ref, normalise_ref
+from cc_tui.tui.widgets.notice import Notice
+
+if TYPE_CHECKING:
+    from cc_tui.tui.app import PortalApp
+
+_TYPED_REF = re.compile(rf"(?:{REF_PREFIX})?0*(\d{{1,{REF_DIGITS}}})", re.ASCII)
+
+
+def reference_of(text: str) -> str:
+    """The reference a person meant; ValueError saying how to type one otherwise."""
+    typed = normalise_ref(text)
+    if not typed:
+        raise ValueError(f"Type a reference, e.g. {REF_EXAMPLE} (or just 12345).")
+    match = _TYPED_REF.fullmatch(typed)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(
+            f"{typed} is not a reference: type {REF_PREFIX} and {REF_DIGITS} digits, "
+            f"e.g. {REF_EXAMPLE}, or just the number."
+        )
+    return format_ref(int(match.group(1)))
+
+
+class JumpScreen(ModalScreen[Request | None]):
+    """A one-line prompt for a reference; dismisses with the request found."""
+
+    CSS_PATH = "jump.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="jump.cancel",
+            tooltip="Close the prompt and stay on the list.",
+        ),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(id="jump")
+        self._text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="jump-box"):
+            yield Static("Go to request", id="jump-title")
+            yield Input(self._text, placeholder=REF_EXAMPLE, id="jump-input", compact=True)
+            yield Notice(id="jump-notice")
+            yield Static("enter opens it · esc cancels", id="jump-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one(Input).focus()
+
+    @property
+    def notice(self) -> str:
+        return self.query_one(Notice).text
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#jump-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            ref = reference_of(event.value)
+        except ValueError as error:
+            self.query_one(Notice).show(str(error))
+            return
+        self.query_one(Notice).show(f"Looking for {ref}…", "info")
+        self.look_up(ref)
+
+    @work(exclusive=True, group="jump", exit_on_error=False)
+    async def look_up(self, ref: str) -> None:
+        app = cast("PortalApp", self.app)
+        notice = self.query_one(Notice)
+        try:
+            portal = await app.client()
+            request = await portal.get_request(ref)
+        except SessionExpired as error:
+            self.dismiss(None)
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            if error.status == 404:
+                notice.show(f"No request {ref} that you can see.")
+            else:
+                notice.show(error.message)
+            return
+        except PortalUnreachable as error:
+            notice.show(error.message)
+            return
+        self.dismiss(request)

@@ -1,0 +1,104 @@
+"""The preview pane beside the task table (terminals of 120 columns and more).
+
+It shows the highlighted request as the portal returns it (`GET /requests/{ref}`): the
+summary, the fields, supporting documents, the last comment and what you may do now. The
+dashboard fetches it debounced, so holding `j` does not send a request per row. Text is
+plain `Content` (a title or a field value is never read as markup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from cc_tui.api.requests import Request, RequestSummary
+from cc_tui.domain.calendar import to_hkt
+
+MAX_FIELDS = 12
+MAX_VALUE = 60
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return f"{len(value)} row{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    text = "" if value is None else str(value)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def summary_lines(summary: RequestSummary) -> list[str]:
+    updated = to_hkt(summary.updated_at)
+    return [
+        f"Status    {summary.status.symbol} {summary.status.label}",
+        f"eService  {summary.eservice} {summary.eservice_name}",
+        f"Maker     {summary.maker}",
+        f"Firm      {summary.participant_id}",
+        f"Updated   {updated:%Y-%m-%d %H:%M} HKT",
+    ]
+
+
+def request_lines(request: Request) -> list[str]:
+    """The preview of a request, line by line."""
+    lines = summary_lines(request)
+    lines.append(f"Version   {request.version}")
+    if request.fields:
+        lines += ["", "Fields"]
+        items = list(request.fields.items())
+        lines += [f"  {name}: {_value(value)}" for name, value in items[:MAX_FIELDS]]
+        if len(items) > MAX_FIELDS:
+            lines.append(f"  … and {len(items) - MAX_FIELDS} more (enter opens the request)")
+    if request.attachments:
+        lines += ["", f"Supporting documents ({len(request.attachments)})"]
+        lines += [f"  {a.name} ({_size(a.size)})" for a in request.attachments]
+    if request.comments:
+        last = request.comments[-1]
+        lines += ["", f"Last comment ({last.action.label.lower()}, {last.user_id})"]
+        lines.append(f"  {last.text}")
+    actions = ", ".join(action.label for action in request.allowed_actions)
+    lines += ["", f"You may: {actions}." if actions else "Nothing for you to do on it now."]
+    return lines
+
+
+class RequestPreview(VerticalScroll):
+    """The highlighted request in full; hidden on narrow terminals."""
+
+    can_focus = False
+
+    def compose(self) -> Any:
+        yield Static(id="preview-title")
+        yield Static(id="preview-body")
+
+    @property
+    def text(self) -> str:
+        title = str(self.query_one("#preview-title", Static).content)
+        body = str(self.query_one("#preview-body", Static).content)
+        return f"{title}\n{body}"
+
+    def _show(self, title: str, lines: list[str]) -> None:
+        self.query_one("#preview-title", Static).update(Content(title))
+        self.query_one("#preview-body", Static).update(Content("\n".join(lines)))
+
+    def show_empty(self, message: str = "No request highlighted.") -> None:
+        self._show("", [message])
+
+    def show_summary(self, summary: RequestSummary) -> None:
+        """What the list already knows, while the rest is on its way."""
+        self._show(f"{summary.ref}  {summary.title}", [*summary_lines(summary), "", "Loading…"])
+
+    def show_request(self, request: Request) -> None:
+        self._show(f"{request.ref}  {request.title}", request_lines(request))
+
+    def show_problem(self, summary: RequestSummary, message: str) -> None:
+        self._show(f"{summary.ref}  {summary.title}", [*summary_lines(summary), "", f"✗ {message}"])

@@ -1,0 +1,128 @@
+"""The dashboard's section tabs on one line, each with its count.
+
+A custom one-line widget rather than Textual's `Tabs` (two lines, scrolls sideways when
+the labels do not fit): it picks the longest wording that fits its width, from "1 Awaiting
+my check 12" down to "Check 12" and counts like "600k", so that six sections and their
+counts always fit 80 columns. The current section is shown in reverse and bold, which
+reads the same without colour (NO_COLOR). A click selects a section; nothing needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from textual import events
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from cc_tui.api.requests import SectionCounts
+from cc_tui.domain.sections import Section
+
+SECTIONS = tuple(Section)
+SHORT_LABELS = {
+    Section.AWAITING_MY_CHECK: "Check",
+    Section.RETURNED_TO_ME: "Returned",
+    Section.MY_DRAFTS: "Drafts",
+    Section.SUBMITTED_BY_ME: "Submitted",
+    Section.HISTORY: "History",
+    Section.ALL: "All",
+}
+GAP = ""
+
+
+def compact_count(count: int) -> str:
+    """12,408 stays; 600,000 becomes 600k and 1,000,000 1.0M (for narrow terminals)."""
+    if count < 100_000:
+        return f"{count:,}"
+    if count < 1_000_000:
+        return f"{count // 1000}k"
+    return f"{count / 1_000_000:.1f}M"
+
+
+@dataclass(frozen=True)
+class TabSpan:
+    section: Section
+    start: int
+    end: int
+
+
+def tab_labels(counts: SectionCounts | None, width: int) -> list[tuple[Section, str]]:
+    """The longest wording of the six tabs that fits `width` cells."""
+
+    def count_of(section: Section, compact: bool) -> str:
+        if counts is None:
+            return "…"
+        value: int = getattr(counts, section.value)
+        return compact_count(value) if compact else f"{value:,}"
+
+    wordings = [
+        [(s, f"{n} {s.label} {count_of(s, False)}") for n, s in enumerate(SECTIONS, 1)],
+        [(s, f"{s.label} {count_of(s, False)}") for s in SECTIONS],
+        [(s, f"{SHORT_LABELS[s]} {count_of(s, False)}") for s in SECTIONS],
+        [(s, f"{SHORT_LABELS[s]} {count_of(s, True)}") for s in SECTIONS],
+    ]
+    for labels in wordings:
+        needed = sum(cell_len(text) + 2 for _, text in labels) + len(GAP) * (len(labels) - 1)
+        if needed <= width:
+            return labels
+    return wordings[-1]
+
+
+class SectionTabs(Widget):
+    """Six sections with their counts; `section` is the one shown."""
+
+    DEFAULT_CSS = """
+    SectionTabs { height: 1; }
+    """
+
+    section: reactive[Section] = reactive(Section.AWAITING_MY_CHECK)
+    counts: reactive[SectionCounts | None] = reactive(None)
+
+    class Selected(Message):
+        """The user clicked a tab."""
+
+        def __init__(self, section: Section) -> None:
+            super().__init__()
+            self.section = section
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._spans: list[TabSpan] = []
+
+    def render(self) -> Content:
+        parts: list[Content] = []
+        spans: list[TabSpan] = []
+        position = 0
+        for index, (section, text) in enumerate(tab_labels(self.counts, self.content_region.width)):
+            if index:
+                parts.append(Content(GAP))
+                position += len(GAP)
+            label = Content(f" {text} ")
+            if section is self.section:
+                label = label.stylize("bold reverse")
+            parts.append(label)
+            spans.append(TabSpan(section, position, position + label.cell_length))
+            position += label.cell_length
+        self._spans = spans
+        return Content("").join(parts)
+
+    def count(self, section: Section) -> int | None:
+        if self.counts is None:
+            return None
+        value: int = getattr(self.counts, section.value)
+        return value
+
+    @property
+    def text(self) -> str:
+        """The tabs as a person reads them (for tests and screen readers)."""
+        return "  ".join(text for _, text in tab_labels(self.counts, self.content_region.width or 200))
+
+    def on_click(self, event: events.Click) -> None:
+        for span in self._spans:
+            if span.start <= event.x < span.end:
+                event.stop()
+                self.post_message(self.Selected(span.section))
+                return
