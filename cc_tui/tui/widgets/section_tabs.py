@@ -118,7 +118,8 @@ class SectionTabs(Widget):
     @property
     def text(self) -> str:
         """The tabs as a person reads them (for tests and screen readers)."""
-        return "  ".join(text for _, text in tab_labels(self.counts, self.content_region.width or 200))
+        width = self.content_region.width or 200
+        return "  ".join(text for _, text in tab_labels(self.counts, width))
 
     def on_click(self, event: events.Click) -> None:
         for span in self._spans:
