@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -122,6 +123,8 @@ class PortalApp(App[int]):
         self._client: PortalClient | None = None
         self._client_lock = asyncio.Lock()
         self._session_user_id: str | None = None
+        # Where an expired session left off: (user ID, the screen to reopen after login).
+        self._reopen: tuple[str, Callable[[], Screen[Any]]] | None = None
         if settings is not None:
             if settings.keymap:
                 self.set_keymap(settings.keymap)
@@ -264,6 +267,7 @@ class PortalApp(App[int]):
         portal = await self.client()
         portal.participant_id = self.participant_id
         self.show_main()
+        await self._after_login(user_id)
         await asyncio.to_thread(remember_user_id, self.state_dir, self.server_url, user_id)
         if token is not None:
             store = await self.token_store()
@@ -272,9 +276,30 @@ class PortalApp(App[int]):
             if notice:
                 self.notify(notice, title="Session", severity="warning", timeout=10)
 
-    def session_expired(self, error: SessionExpired) -> None:
-        """The portal ended the session: log in again, with its words on the screen."""
+    async def _after_login(self, user_id: str) -> None:
+        """Back to where an expired session left off (same user only), and a word about
+        unsent drafts kept on this computer (tui/drafts.py)."""
+        from cc_tui.tui.drafts import DraftStore, drafts_root, unsent_summary
+
+        reopen, self._reopen = self._reopen, None
+        if reopen is not None and reopen[0] == user_id:
+            self.call_later(self.push_screen, reopen[1]())
+            return
+        store = DraftStore(drafts_root(self.state_dir))
+        drafts = await asyncio.to_thread(store.unsent, self.server_url, user_id)
+        summary = unsent_summary(drafts)
+        if summary:
+            self.notify(summary, title="Unsent drafts", timeout=15)
+
+    def session_expired(
+        self, error: SessionExpired, reopen: Callable[[], Screen[Any]] | None = None
+    ) -> None:
+        """The portal ended the session: log in again, with its words on the screen.
+        `reopen` makes the screen to come back to once the same user has logged in again
+        (a form restores its typed values from its draft file)."""
         user_id = self._session_user_id
+        if user_id and reopen is not None:
+            self._reopen = (user_id, reopen)
         self.user = None
         if self._client is not None:
             self._client.token = None
@@ -336,10 +361,22 @@ class PortalApp(App[int]):
             commands.append(
                 PaletteCommand("Log out", "End this session on the portal.", self.action_logout)
             )
+            commands.append(
+                PaletteCommand(
+                    "New request: find a form",
+                    "Search the eServices you may make and open a blank form.",
+                    self.open_catalogue,
+                )
+            )
         own = getattr(screen, "palette_commands", None)
         if callable(own):
             commands.extend(own())
         return commands
+
+    def open_catalogue(self) -> None:
+        from cc_tui.tui.screens.catalogue import CatalogueScreen
+
+        self.push_screen(CatalogueScreen())
 
     # Safety net
 

@@ -262,6 +262,11 @@ class DashboardScreen(PortalScreen):
         return self.views[self.section]
 
     @property
+    def fetching(self) -> bool:
+        """A page of the list is on its way."""
+        return self._loading or self._more is not None
+
+    @property
     def status_text(self) -> str:
         return str(self.query_one("#dash-status", Static).content)
 
@@ -751,7 +756,7 @@ def request_screen(ref: str) -> Screen[Any]:
     """The request's own screen (screens/request.py); until it exists, the preview full
     screen (`RequestPreviewScreen`)."""
     try:
-        from cc_tui.tui.screens.request import RequestScreen  # type: ignore[import-not-found]
+        from cc_tui.tui.screens.request import RequestScreen
     except ImportError:
         return RequestPreviewScreen(ref)
     screen: Screen[Any] = RequestScreen(ref)

@@ -1,0 +1,272 @@
+"""The catalogue: find a blank form by keyword and open it as a new request.
+
+- The list comes from `GET /eservices?q=` (only what this user's rights allow), searched
+  as you type: each keystroke starts a worker in one exclusive group that waits 250 ms
+  before it asks, so a newer keystroke cancels the older search before it is sent and a
+  stale answer never overwrites a fresh one.
+- Unsent drafts of new requests kept on this computer (see `tui/drafts.py`) are listed
+  first, marked "✎ unsent", so a form lost to a crash or an expired session is one Enter
+  away. Drafts of requests that already have a reference come back when the request is
+  opened for editing.
+- Columns fit 80 columns: code, name, category, and "business days" for an eService
+  refused outside Hong Kong business days. The highlighted row's description is shown
+  under the list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Input, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.forms import UnknownEService, get_eservice
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.requests import EServiceSummary
+
+SEARCH_DELAY = 0.25
+NAME_WIDTH = 35
+CATEGORY_WIDTH = 16
+BUSINESS_DAYS = "business days"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+class CatalogueScreen(PortalScreen):
+    """Search the eServices you may make; Enter opens a new request of one."""
+
+    CSS_PATH = "catalogue.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "focus_search",
+            "Search",
+            id="catalogue.search",
+            tooltip="Type words or a code to find a form.",
+        ),
+        Binding(
+            "down",
+            "focus_list",
+            "List",
+            id="catalogue.list",
+            tooltip="From the search field down to the list.",
+            show=False,
+        ),
+        Binding("escape", "back", "Back", id="catalogue.back", tooltip="Close the catalogue."),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__(id="catalogue")
+        self.title = "New request"
+        self.initial_query = query
+        self.eservices: list[EServiceSummary] = []
+        self.drafts: list[Draft] = []
+        self._rows: dict[str, EServiceSummary | Draft] = {}
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static("New request: find a form", id="catalogue-title")
+        yield Input(
+            value=self.initial_query,
+            placeholder="Search by words or code, e.g. buy-in, limit, CT027",
+            id="catalogue-search",
+        )
+        table: DataTable[str | Content] = DataTable(
+            id="catalogue-list", cursor_type="row", zebra_stripes=True
+        )
+        table.add_column("Code", key="code", width=5)
+        table.add_column("eService", key="name", width=NAME_WIDTH)
+        table.add_column("Category", key="category", width=CATEGORY_WIDTH)
+        table.add_column("Hours", key="hours", width=len(BUSINESS_DAYS))
+        yield table
+        yield Static(id="catalogue-description")
+        yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one("#catalogue-search", Input).focus()
+        self.drafts = self._new_drafts()
+        self.search(self.initial_query, delay=0.0)
+
+    def on_screen_resume(self) -> None:
+        # Back from a form: its draft may have been sent, or kept.
+        if self.is_mounted:
+            self.drafts = self._new_drafts()
+            self._show()
+
+    def _new_drafts(self) -> list[Draft]:
+        app = self.portal_app
+        if app.user is None:
+            return []
+        store = DraftStore(drafts_root(app.state_dir))
+        return [d for d in store.unsent(app.server_url, app.user.user_id) if d.is_new]
+
+    # Searching
+
+    @on(Input.Changed, "#catalogue-search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @on(Input.Submitted, "#catalogue-search")
+    def _open_first(self) -> None:
+        table = self.query_one("#catalogue-list", DataTable)
+        if table.row_count:
+            table.focus()
+            self._open_row(table.cursor_row)
+
+    @work(exclusive=True, group="catalogue-search", exit_on_error=False)
+    async def search(self, query: str, delay: float = SEARCH_DELAY) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            portal = await self.portal_app.client()
+            found = await portal.eservices(query.strip())
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.search(self.query_text, 0.0))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self.eservices = found
+        self._show()
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one("#catalogue-search", Input).value
+
+    def _show(self) -> None:
+        table: DataTable[str | Content] = self.query_one("#catalogue-list", DataTable)
+        words = self.query_text.strip().casefold()
+        drafts = [d for d in self.drafts if self._draft_matches(d, words)]
+        table.clear()
+        self._rows.clear()
+        for draft in drafts:
+            key = f"draft:{draft.key}"
+            self._rows[key] = draft
+            label = f"✎ unsent: {draft.title or draft.eservice}"
+            table.add_row(
+                draft.eservice,
+                Content(_cut(label, NAME_WIDTH)),
+                Content(_cut(self._category(draft.eservice), CATEGORY_WIDTH)),
+                "",
+                key=key,
+            )
+        for eservice in self.eservices:
+            key = f"eservice:{eservice.code}"
+            self._rows[key] = eservice
+            table.add_row(
+                eservice.code,
+                Content(_cut(eservice.name, NAME_WIDTH)),
+                Content(_cut(eservice.category, CATEGORY_WIDTH)),
+                BUSINESS_DAYS if eservice.business_day_only else "",
+                key=key,
+            )
+        notice = self.query_one(Notice)
+        if not table.row_count:
+            notice.show(
+                f"No form matches {self.query_text.strip()!r}. Try fewer or other words, "
+                "or a code such as CT027.",
+                "info",
+            )
+        else:
+            notice.clear()
+        self._describe(table.cursor_row if table.row_count else None)
+
+    def _draft_matches(self, draft: Draft, words: str) -> bool:
+        if not words:
+            return True
+        text = f"{draft.eservice} {draft.title} {self._category(draft.eservice)}".casefold()
+        return all(word in text for word in words.split())
+
+    @staticmethod
+    def _category(code: str) -> str:
+        try:
+            return get_eservice(code).category
+        except UnknownEService:
+            return ""
+
+    @on(DataTable.RowHighlighted, "#catalogue-list")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._describe(event.cursor_row)
+
+    def _describe(self, row: int | None) -> None:
+        description = self.query_one("#catalogue-description", Static)
+        item = self._item(row)
+        if item is None:
+            description.update("")
+        elif isinstance(item, Draft):
+            description.update(
+                Content(
+                    f"Not sent yet: typed on this computer, last changed {item.updated_at[:16]}"
+                    " UTC. Enter carries on with it."
+                )
+            )
+        else:
+            hours = " Refused outside Hong Kong business days." if item.business_day_only else ""
+            description.update(Content(f"{item.code}: {item.description}{hours}"))
+
+    def _item(self, row: int | None) -> EServiceSummary | Draft | None:
+        table = self.query_one("#catalogue-list", DataTable)
+        if row is None or not 0 <= row < table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        return self._rows.get(key or "")
+
+    # Opening a form
+
+    @on(DataTable.RowSelected, "#catalogue-list")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self._open_row(event.cursor_row)
+
+    def _open_row(self, row: int) -> None:
+        from cc_tui.tui.screens.form import FormScreen
+
+        item = self._item(row)
+        if isinstance(item, Draft):
+            self.app.push_screen(FormScreen.restore(item))
+        elif item is not None:
+            self.app.push_screen(FormScreen.new(item.code))
+
+    # Keys
+
+    def action_focus_search(self) -> None:
+        self.query_one("#catalogue-search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one("#catalogue-list", DataTable).focus()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                f"New request: {eservice.code} {eservice.name}",
+                "Open a blank form of this eService.",
+                partial(self._open_code, eservice.code),
+            )
+            for eservice in self.eservices
+        ]
+
+    def _open_code(self, code: str) -> None:
+        from cc_tui.tui.screens.form import FormScreen
+
+        self.app.push_screen(FormScreen.new(code))

@@ -1,0 +1,77 @@
+"""The comment editor for return and reject: the maker reads this, so it is required.
+
+A `TextArea` (Enter makes a new line), `ctrl+g` to go on, Escape to cancel. An empty
+comment, or one over the contract's 2,000 characters, is refused here, in place, before
+anything is sent (the server refuses them too). Returns the comment, stripped, or None.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from cc_tui.tui.widgets.notice import Notice
+
+MAX_COMMENT = 2000
+
+
+class CommentScreen(ModalScreen[str | None]):
+    """Ask for the comment that goes with an action on `ref`."""
+
+    CSS_PATH = "comment.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+g",
+            "send",
+            "Continue",
+            id="comment.send",
+            tooltip="Use this comment (you confirm the action next).",
+            priority=True,
+        ),
+        Binding("escape", "cancel", "Cancel", id="comment.cancel", tooltip="Do nothing."),
+    ]
+
+    def __init__(self, title: str, hint: str, text: str = "") -> None:
+        super().__init__(id="comment")
+        self.heading = title
+        self.hint = hint
+        self.initial_text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="comment-box"):
+            yield Static(Content(self.heading), id="comment-title")
+            yield Static(Content(self.hint), id="comment-hint")
+            yield TextArea(self.initial_text, id="comment-text", soft_wrap=True)
+            yield Notice(id="notice")
+            yield Static("ctrl+g  continue    Esc  cancel", id="comment-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one(TextArea).focus()
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def action_send(self) -> None:
+        comment = self.text.strip()
+        notice = self.query_one(Notice)
+        if not comment:
+            notice.show("A comment is required: tell the maker what to change or why.")
+            return
+        if len(comment) > MAX_COMMENT:
+            notice.show(
+                f"The comment is {len(comment):,} characters long; the limit is "
+                f"{MAX_COMMENT:,}. Shorten it."
+            )
+            return
+        self.dismiss(comment)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

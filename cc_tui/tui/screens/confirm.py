@@ -1,0 +1,49 @@
+"""A y/N question that names the record: "Approve ECS00012345? y/N".
+
+STYLE.md: destructive or binding decisions confirm with `y/N`, naming the record in the
+prompt; Enter alone does not confirm. So only `y` answers yes; `n`, Escape and Enter all
+answer no. The screen returns its answer through `dismiss` (push it with a callback or
+`push_screen_wait`). Reusable for anything: the prompt and an optional detail line.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """`prompt` with y/N; `detail` (optional) says what will happen."""
+
+    CSS_PATH = "confirm.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Yes, do it."),
+        Binding(
+            "n,escape,enter",
+            "answer(False)",
+            "No",
+            id="confirm.no",
+            tooltip="No: nothing happens (Enter alone never confirms).",
+        ),
+    ]
+
+    def __init__(self, prompt: str, detail: str = "") -> None:
+        super().__init__(id="confirm")
+        self.prompt = prompt
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Content(f"{self.prompt} y/N"), id="confirm-prompt")
+            if self.detail:
+                yield Static(Content(self.detail), id="confirm-detail")
+            yield Static("y  yes    n / Enter / Esc  no", id="confirm-keys")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,734 @@
+"""The form: fill an eService's fields, save a draft, submit it for checking.
+
+What a person sees: one field a row (label, input, help, the error in place), values
+auto-filled from the membership's profile tagged "auto", and above them the checker's
+comment when the request came back Returned.
+
+Design decisions:
+- The fields come from the domain's definition of the eService (`domain/forms`), and the
+  checks are the domain's own `validate_form`, the very code the server runs; a field is
+  checked when the focus leaves it (only the issues that land on that field are shown,
+  cross-field rules included). "Today" is the portal's date (`/service/status`), not
+  this computer's, so date rules agree with the server's.
+- Nothing typed is lost: every change writes the whole form to the local draft file
+  (`tui/drafts.py`) at once; the file goes only when the portal has accepted exactly those
+  values. A crash or kill: the catalogue lists the draft (a new request) or opening the
+  request restores it. An expired session: the draft is written, the app logs in again
+  and reopens this form from the draft (`PortalApp.session_expired(reopen=...)`).
+- `ctrl+d` saves to the portal: the first save creates the request (its Idempotency-Key
+  kept in the draft file, so a retry, even after a crash, creates nothing twice) and
+  later saves PATCH with the version seen. Leaving (Escape) saves too. A 409 means
+  someone else changed the request: the screen offers to reload, and a reload moves the
+  typed values aside into a file it names, never deleting them.
+- `ctrl+g` submits (ctrl+s and ctrl+enter are swallowed by terminals): the whole form is
+  checked locally first; then saved, confirmed with y/N naming the reference, and sent.
+  Every error the portal returns is shown against its field; typed values stay.
+- Keys that must work from inside an input (`ctrl+d` is the input's delete-right) are
+  priority bindings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.calendar import format_day, to_hkt
+from cc_tui.domain.forms import (
+    EService,
+    FieldType,
+    UnknownEService,
+    get_eservice,
+    request_title,
+    validate_form,
+)
+from cc_tui.domain.workflow import Action, Status
+from cc_tui.tui.drafts import Draft, DraftError, DraftStore, drafts_root
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.form_field import (
+    FieldValue,
+    FormFieldRow,
+    Problem,
+    display_rows,
+    display_text,
+    field_of,
+    problem_text,
+    row_index,
+    wire_value,
+)
+from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.requests import Request
+    from cc_tui.client.portal import PortalClient
+
+
+def stored_to_typed(eservice: EService, fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+    """A request's stored values as the form's inputs show them."""
+    typed: dict[str, FieldValue] = {}
+    for form_field in eservice.fields:
+        value = fields.get(form_field.name)
+        if form_field.type is FieldType.TABLE:
+            typed[form_field.name] = display_rows(form_field, value)
+        else:
+            typed[form_field.name] = display_text(form_field, value)
+    return typed
+
+
+def returned_comment(request: Request) -> str | None:
+    """The latest return comment of a Returned request, as one line to put on top."""
+    if request.status is not Status.RETURNED:
+        return None
+    for comment in reversed(request.comments):
+        if comment.action is Action.RETURN:
+            when = to_hkt(comment.at)
+            return (
+                f"↩ Returned by {comment.user_id} ({comment.role}) on "
+                f"{format_day(when.date())} {when:%H:%M}: {comment.text}"
+            )
+    return "↩ Returned to you for changes."
+
+
+class FormScreen(PortalScreen):
+    """A new request of an eService, or an existing Draft or Returned one."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["form.tcss", "../widgets/form_field.tcss"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+d",
+            "save",
+            "Save draft",
+            id="form.save",
+            tooltip="Save the form to the portal as a draft (the first save gives it a reference).",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+g",
+            "submit",
+            "Submit",
+            id="form.submit",
+            tooltip="Check every field, save, and submit for checking (you confirm with y).",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="form.reload",
+            tooltip="Load the request again from the portal; typed values are set aside in a file.",
+        ),
+        Binding(
+            "escape",
+            "leave",
+            "Back",
+            id="form.back",
+            tooltip="Save to the portal (if anything changed) and go back.",
+        ),
+    ]
+
+    def __init__(
+        self,
+        eservice: str | None = None,
+        *,
+        ref: str | None = None,
+        draft: Draft | None = None,
+    ) -> None:
+        super().__init__(id="form")
+        self.eservice_code = eservice or (draft.eservice if draft else None)
+        self.ref = ref or (draft.ref if draft else None)
+        self.draft: Draft | None = draft
+        self.eservice: EService | None = None
+        self.request: Request | None = None
+        self.today: date | None = None
+        self.editable = False
+        self.loaded = False
+        self._autofill: dict[str, FieldValue] = {}
+        self._unsent = False
+        self._saving = asyncio.Lock()
+        self._submit_key: str | None = None
+        self._leave_anyway = False
+        self._draft_problem_shown = False
+        self._last_notice = ""
+        self.title = "Request" if self.ref else "New request"
+
+    # Ways in
+
+    @classmethod
+    def new(cls, eservice: str) -> FormScreen:
+        """A blank form of `eservice`, auto-filled."""
+        return cls(eservice)
+
+    @classmethod
+    def edit(cls, ref: str) -> FormScreen:
+        """An existing request (restoring unsent changes kept on this computer)."""
+        return cls(ref=ref)
+
+    @classmethod
+    def restore(cls, draft: Draft) -> FormScreen:
+        """Carry on with a draft kept on this computer."""
+        return cls(draft=draft)
+
+    # Layout
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static(Content(self._heading()), id="form-title")
+        yield Static(id="form-state")
+        yield Static(id="form-returned")
+        yield VerticalScroll(id="form-fields")
+        yield Notice(id="notice")
+        yield Footer()
+
+    def _heading(self) -> str:
+        eservice = self.eservice
+        name = f"{eservice.code} {eservice.name}" if eservice else (self.eservice_code or "")
+        return f"{self.ref or 'New request'} · {name}".strip(" ·")
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one("#form-returned", Static).display = False
+        self._show_state("Loading the form…")
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "submit"):
+            return self.loaded and self.editable
+        if action == "reload":
+            return self.loaded and self.draft is not None and self.draft.ref is not None
+        return super().check_action(action, parameters)
+
+    @property
+    def store(self) -> DraftStore:
+        return DraftStore(drafts_root(self.portal_app.state_dir))
+
+    @property
+    def rows(self) -> list[FormFieldRow]:
+        return list(self.query(FormFieldRow))
+
+    def row(self, name: str) -> FormFieldRow:
+        return self.query_one(f"#field-{name}", FormFieldRow)
+
+    def notice(self, text: str, kind: NoticeKind = "error") -> None:
+        self._last_notice = text
+        self.query_one(Notice).show(text, kind)
+
+    # Loading
+
+    @work(exclusive=True, group="form-load", exit_on_error=False)
+    async def load(self) -> None:
+        app = self.portal_app
+        if app.user is None:
+            return
+        try:
+            portal = await app.client()
+            status = await portal.service_status()
+            self.today = to_hkt(status.now).date()
+            if self.ref is not None:
+                await self._load_request(portal, self.ref)
+            else:
+                await self._load_new(portal)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.load)
+        except SessionExpired as error:
+            self._session_expired(error)
+        except PortalError as error:
+            self._show_state("")
+            self.notice(error.message)
+        except UnknownEService as unknown:
+            self._show_state("")
+            self.notice(
+                f"{unknown.message} This version of cc-tui does not know that form; "
+                "update cc-tui to fill it in here."
+            )
+
+    async def _load_new(self, portal: PortalClient) -> None:
+        app = self.portal_app
+        assert app.user is not None and self.eservice_code is not None
+        eservice = get_eservice(self.eservice_code)
+        if self.draft is not None:
+            values = dict(self.draft.values)
+            self._autofill = {
+                name: values.get(name, "") for name in self.draft.autofilled if name in values
+            }
+            self._unsent = True
+            restored = "Restored the form you had not sent yet (kept on this computer)."
+        else:
+            filled = await portal.autofill(eservice.code)
+            typed = stored_to_typed(eservice, filled)
+            self._autofill = {name: typed[name] for name in filled if name in typed}
+            values = {name: typed[name] for name in self._autofill}
+            self.draft = Draft(
+                server_url=app.server_url,
+                user_id=app.user.user_id,
+                eservice=eservice.code,
+                values=values,
+                autofilled=list(self._autofill),
+                title=eservice.name,
+            )
+            restored = ""
+        self.editable = True
+        await self._build(eservice, values)
+        if restored:
+            self.notice(restored, "info")
+
+    async def _load_request(self, portal: PortalClient, ref: str) -> None:
+        app = self.portal_app
+        assert app.user is not None
+        request = await portal.get_request(ref)
+        eservice = get_eservice(request.eservice)
+        self.request = request
+        server_values = stored_to_typed(eservice, request.fields)
+        local = self.draft or self.store.load(app.server_url, app.user.user_id, ref)
+        self.editable = request.status.is_editable and request.maker == app.user.user_id
+        message = ""
+        kind: NoticeKind = "info"
+        if local is not None and not self.editable:
+            kept = self.store.set_aside(local)
+            local = None
+            message = (
+                f"Your unsent changes to {ref} can no longer be saved ({ref} is "
+                f"{request.status.label.lower()}); they are kept in {kept}."
+            )
+        if local is not None and self.editable:
+            values: dict[str, Any] = dict(local.values)
+            self.draft = local
+            self._unsent = True
+            if local.base_version == request.version:
+                message = "Restored the changes you had not sent yet (kept on this computer)."
+            else:
+                # Changed on the portal since: keep what was typed on screen, say so, and
+                # let the next save meet the 409 that offers the reload.
+                message = (
+                    f"{ref} changed on the portal (version {request.version}) after your "
+                    f"unsent changes here (made on version {local.base_version}). Your "
+                    "changes are shown; ctrl+r loads the portal's version instead."
+                )
+                kind = "error"
+        else:
+            values = dict(server_values)
+            self.draft = Draft(
+                server_url=app.server_url,
+                user_id=app.user.user_id,
+                eservice=eservice.code,
+                values=values,
+                key=ref,
+                ref=ref,
+                base_version=request.version,
+                title=request.title,
+            )
+            self._unsent = False
+        self._autofill = {}
+        await self._build(eservice, values)
+        comment = returned_comment(request)
+        box = self.query_one("#form-returned", Static)
+        box.update(Content(comment or ""))
+        box.display = comment is not None
+        if not self.editable:
+            self.notice(
+                f"{ref} is {request.status.label.lower()}: only a Draft or a Returned request "
+                f"can be changed, and only by its maker. {message}".strip(),
+                "info",
+            )
+        elif message:
+            self.notice(message, kind)
+
+    async def _build(self, eservice: EService, values: Mapping[str, Any]) -> None:
+        self.eservice = eservice
+        self.eservice_code = eservice.code
+        self.query_one("#form-title", Static).update(Content(self._heading()))
+        container = self.query_one("#form-fields", VerticalScroll)
+        await container.remove_children()
+        rows = []
+        for form_field in eservice.fields:
+            value = values.get(form_field.name)
+            if form_field.type is FieldType.TABLE:
+                typed: FieldValue = value if isinstance(value, list) else []
+            else:
+                typed = value if isinstance(value, str) else display_text(form_field, value)
+            rows.append(
+                FormFieldRow(
+                    form_field,
+                    typed,
+                    auto=form_field.name in self._autofill,
+                    disabled=not self.editable,
+                )
+            )
+        await container.mount_all(rows)
+        self.loaded = True
+        self._show_state()
+        self.refresh_bindings()
+        if rows and self.editable:
+            first = next((row for row in rows if not row.auto), rows[0])
+            first.focus_input()
+
+    # State line
+
+    def _show_state(self, text: str | None = None) -> None:
+        state = self.query_one("#form-state", Static)
+        if text is not None:
+            state.update(Content(text))
+            return
+        parts: list[str] = []
+        if self.request is not None and self.draft is not None and self.draft.ref is not None:
+            status = self.request.status
+            parts.append(f"{status.symbol} {status.label} · version {self.request.version}")
+        elif self.draft is not None and self.draft.ref is not None:
+            parts.append(f"✎ Draft · version {self.draft.base_version}")
+        else:
+            parts.append("✎ New: not on the portal yet")
+        if not self.editable:
+            parts.append("read only")
+        elif self.draft is not None and self.draft.ref is None and not self._unsent:
+            parts.append("nothing typed yet")
+        elif self._unsent:
+            parts.append("unsent changes kept on this computer")
+        else:
+            parts.append("saved to the portal")
+        state.update(Content(" · ".join(parts)))
+
+    # Typing
+
+    def collect(self) -> dict[str, FieldValue]:
+        """The form's values as typed."""
+        return {row.form_field.name: row.value for row in self.rows}
+
+    def wire_values(self, values: Mapping[str, FieldValue] | None = None) -> dict[str, object]:
+        """The values as the portal takes them (blank fields as null)."""
+        assert self.eservice is not None
+        typed = self.collect() if values is None else values
+        return {
+            form_field.name: wire_value(form_field, typed.get(form_field.name, ""))
+            for form_field in self.eservice.fields
+        }
+
+    @on(FormFieldRow.Changed)
+    def _changed(self, event: FormFieldRow.Changed) -> None:
+        event.stop()
+        if not self.loaded or self.draft is None or self.eservice is None:
+            return
+        row = event.row
+        name = row.form_field.name
+        if name in self._autofill:
+            row.set_auto(row.value == self._autofill[name])
+        values = self.collect()
+        self.draft.values = dict(values)
+        self.draft.autofilled = [n for n in self._autofill if self.row(n).auto]
+        self.draft.title = request_title(self.eservice, self.wire_values(values))
+        self._unsent = True
+        self._leave_anyway = False
+        self._write_draft()
+        self._show_state()
+
+    def _write_draft(self, durable: bool = False) -> None:
+        if self.draft is None or not self._unsent:
+            return
+        try:
+            self.store.save(self.draft, durable=durable)
+        except DraftError as error:
+            if not self._draft_problem_shown:
+                self._draft_problem_shown = True
+                self.notice(str(error))
+
+    @on(FormFieldRow.Left)
+    def _left(self, event: FormFieldRow.Left) -> None:
+        event.stop()
+        if self.loaded and self.editable:
+            self.check_field(event.row)
+
+    def check_field(self, row: FormFieldRow) -> None:
+        """Show the issues (the domain's own checks) that land on `row`'s field."""
+        if self.eservice is None or self.today is None:
+            return
+        name = row.form_field.name
+        issues = [
+            issue
+            for issue in validate_form(self.eservice, self.wire_values(), self.today)
+            if field_of(issue.field) == name
+        ]
+        if row.form_field.type is FieldType.TABLE:
+            touched = row.touched_cells()
+            whole = not row.has_focus_within
+            kept = []
+            for issue in issues:
+                where = row_index(issue.field)
+                if where is None:
+                    if whole:
+                        kept.append(issue)
+                elif where[1] is None or (where[0], where[1]) in touched:
+                    kept.append(issue)
+            issues = kept
+        row.show_issues(issues)
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Put every problem against its field (clearing the rest); the others in the
+        notice. Focus goes to the first field with a problem."""
+        by_field: dict[str, list[Problem]] = {}
+        for problem in problems:
+            by_field.setdefault(field_of(problem.field), []).append(problem)
+        first: FormFieldRow | None = None
+        for row in self.rows:
+            found = by_field.pop(row.form_field.name, [])
+            row.show_issues(found)
+            if found and first is None:
+                first = row
+        if first is not None:
+            first.focus_input()
+            self.query_one("#form-fields", VerticalScroll).scroll_to_widget(first)
+        return_lines = [problem_text(p) for items in by_field.values() for p in items]
+        if return_lines:
+            self.notice(" ".join(return_lines))
+
+    # Saving
+
+    def action_save(self) -> None:
+        self.save_draft()
+
+    @work(group="form-save", exit_on_error=False)
+    async def save_draft(self) -> None:
+        request = await self._save(force=True)
+        if request is not None:
+            self.notice(f"Saved {request.ref} as a draft (version {request.version}).", "success")
+
+    async def _save(self, *, force: bool = False) -> Request | None:
+        """Send the form to the portal (create or PATCH); the Request, or None when it did
+        not happen (the reason is on screen)."""
+        async with self._saving:
+            return await self._save_now(force)
+
+    async def _save_now(self, force: bool) -> Request | None:
+        draft, eservice = self.draft, self.eservice
+        assert draft is not None and eservice is not None
+        if not force and not self._unsent and draft.ref is not None:
+            return self.request
+        values = self.collect()
+        wire = self.wire_values(values)
+        self._write_draft(durable=True)
+        try:
+            portal = await self.portal_app.client()
+            if draft.ref is None:
+                sent = {k: v for k, v in wire.items() if v not in (None, [])}
+                request = await portal.create_request(
+                    eservice.code, sent, idempotency_key=draft.create_key
+                )
+                self.store.assign_ref(draft, request.ref, request.version)
+                self.ref = request.ref
+            else:
+                assert draft.base_version is not None
+                request = await portal.update_request(draft.ref, draft.base_version, wire)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.save_draft)
+            return None
+        except SessionExpired as error:
+            self._session_expired(error)
+            return None
+        except PortalError as error:
+            if error.status == 409:
+                self._offer_reload(error)
+            else:
+                if error.errors:
+                    self.show_problems(error.errors)
+                self.notice(error.message)
+            return None
+        self.request = request
+        draft.base_version = request.version
+        draft.ref = request.ref
+        if self.collect() == values:
+            self.store.remove(draft)
+            self._unsent = False
+        else:
+            self._write_draft()
+        self.query_one("#form-title", Static).update(Content(self._heading()))
+        self._show_state()
+        self.refresh_bindings()
+        return request
+
+    # Leaving
+
+    def action_leave(self) -> None:
+        if not self.loaded or not self.editable or not self._unsent or self._leave_anyway:
+            self._write_draft(durable=True)
+            self.dismiss()
+            return
+        self.leave()
+
+    @work(exclusive=True, group="form-leave", exit_on_error=False)
+    async def leave(self) -> None:
+        request = await self._save()
+        if request is not None:
+            self.app.notify(f"Saved {request.ref} as a draft.", title="Saved")
+            self.dismiss()
+            return
+        if self.is_current:
+            self._leave_anyway = True
+            self.notice(
+                f"{self._last_notice} Press Esc again to go back anyway: your typed values "
+                "stay on this computer."
+            )
+
+    # Submitting
+
+    def action_submit(self) -> None:
+        if self.eservice is None or self.today is None:
+            return
+        issues = validate_form(self.eservice, self.wire_values(), self.today)
+        if issues:
+            self.show_problems(issues)
+            count = len(issues)
+            self.notice(
+                f"{count} problem{'s' if count != 1 else ''} to fix before submitting: "
+                "see the fields marked ✗. Nothing was sent."
+            )
+            return
+        self.prepare_submit()
+
+    @work(exclusive=True, group="form-submit", exit_on_error=False)
+    async def prepare_submit(self) -> None:
+        request = await self._save()
+        if request is None:
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Submit {request.ref} for checking?",
+                "A checker of your firm then approves, returns or rejects it; you can "
+                "withdraw it until then.",
+            ),
+            self._submit_answered,
+        )
+
+    def _submit_answered(self, yes: bool | None) -> None:
+        if yes:
+            self._submit_key = str(uuid.uuid4())
+            self.send_submit()
+        else:
+            self.notice("Not submitted. The draft is saved on the portal.", "info")
+
+    @work(exclusive=True, group="form-submit", exit_on_error=False)
+    async def send_submit(self) -> None:
+        draft, request = self.draft, self.request
+        assert draft is not None and request is not None and draft.ref is not None
+        try:
+            portal = await self.portal_app.client()
+            submitted = await portal.act(
+                draft.ref, Action.SUBMIT, request.version, idempotency_key=self._submit_key
+            )
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.send_submit)
+            return
+        except SessionExpired as error:
+            self._session_expired(error)
+            return
+        except PortalError as error:
+            if error.status == 409:
+                self._offer_reload(error)
+                return
+            if error.errors:
+                self.show_problems(error.errors)
+            self.notice(error.message)
+            return
+        self.store.remove(draft)
+        self._unsent = False
+        self.app.notify(
+            f"Submitted {submitted.ref}: {submitted.status.label.lower()}.", title="Submitted"
+        )
+        self._show_submitted(submitted.ref)
+
+    def _show_submitted(self, ref: str) -> None:
+        from cc_tui.tui.screens.request import RequestScreen
+
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 else None
+        if isinstance(below, RequestScreen) and below.ref == ref:
+            self.dismiss()
+        else:
+            self.app.switch_screen(RequestScreen(ref))
+
+    # Reloading
+
+    def _offer_reload(self, error: PortalError) -> None:
+        ref = self.draft.ref if self.draft else self.ref
+        self.notice(f"{error.message} Your typed values are kept on this computer.")
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Someone else changed {ref}. Reload it?",
+                f"{error.detail} Reloading shows the portal's version; your typed values "
+                "are kept in a file on this computer, and the screen says where.",
+            ),
+            self._reload_answered,
+        )
+
+    def _reload_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.reload()
+        else:
+            self.notice(
+                "Nothing was saved. Your typed values are kept on this computer; press "
+                "ctrl+r to load the portal's version when you are ready."
+            )
+
+    def action_reload(self) -> None:
+        if self._unsent:
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Reload {self.ref} from the portal?",
+                    "Your unsent changes are kept in a file on this computer, and the "
+                    "screen says where.",
+                ),
+                self._reload_answered,
+            )
+        else:
+            self.reload()
+
+    @work(exclusive=True, group="form-load", exit_on_error=False)
+    async def reload(self) -> None:
+        draft = self.draft
+        kept = None
+        if draft is not None and self._unsent and draft.ref is not None:
+            kept = self.store.set_aside(draft)
+        self.draft = None
+        self._unsent = False
+        self._leave_anyway = False
+        self.loaded = False
+        try:
+            portal = await self.portal_app.client()
+            assert self.ref is not None
+            await self._load_request(portal, self.ref)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.reload)
+            return
+        except SessionExpired as error:
+            self._session_expired(error)
+            return
+        except PortalError as error:
+            self.notice(error.message)
+            return
+        if kept is not None:
+            self.notice(f"Reloaded {self.ref}. Your typed values are kept in {kept}.", "info")
+        else:
+            self.notice(f"Reloaded {self.ref}.", "info")
+
+    # The session
+
+    def _session_expired(self, error: SessionExpired) -> None:
+        """Keep everything typed, log in again, and come back to this form."""
+        self._write_draft(durable=True)
+        draft, ref, code = self.draft, self.ref, self.eservice_code
+        if draft is not None and self._unsent:
+            self.portal_app.session_expired(error, reopen=lambda: FormScreen.restore(draft))
+        elif ref is not None:
+            self.portal_app.session_expired(error, reopen=lambda: FormScreen.edit(ref))
+        elif code is not None:
+            self.portal_app.session_expired(error, reopen=lambda: FormScreen.new(code))
+        else:
+            self.portal_app.session_expired(error)

@@ -1,0 +1,531 @@
+"""A request in detail: summary, fields, supporting documents, comments, audit trail, and
+exactly the actions the portal allows this user now.
+
+Design decisions:
+- The actions offered are the request's `allowed_actions` from the portal, computed by
+  the same rules it enforces; a key whose action is not allowed is disabled and hidden
+  (`check_action`), and the line "You can: ..." lists the allowed ones in words.
+- Keys: `a` approve, `r` return, `x` reject, `w` withdraw, `d` discard, `c` complete,
+  `s` submit, `e` edit (Draft or Returned, its maker), `p` audit trail as PDF to the
+  downloads folder, `ctrl+r` reload, Esc back. `r` is also the banner's retry: retry is
+  enabled only while the banner shows, and return only while it does not, so the one
+  key never means two things at once.
+- Every action confirms with y/N naming the reference ("Approve ECS00012345? y/N");
+  return and reject first ask for the comment the maker will read. Each action carries
+  one Idempotency-Key from the moment it is confirmed, so `r` after a dropped answer
+  never acts twice. A 409 (someone acted first) says so and offers to reload; 403
+  `maker_cannot_check` shows the portal's own sentence.
+- Supporting documents are listed here (name, size, type, SHA-256 prefix). The upload
+  screen (issue 6) hangs off this screen: its key `u` goes beside `e`, enabled when the
+  request is editable (`self.editable`), and it reloads this screen when it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.calendar import format_day, to_hkt
+from cc_tui.domain.forms import FieldType, UnknownEService, format_value, get_eservice
+from cc_tui.domain.workflow import Action, Status
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.comment import CommentScreen
+from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.form_field import problem_text
+from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.requests import AuditEntry, Request
+
+# The key actions of this screen, in the order they are offered.
+ACTION_KEYS: dict[Action, str] = {
+    Action.SUBMIT: "s",
+    Action.APPROVE: "a",
+    Action.RETURN: "r",
+    Action.REJECT: "x",
+    Action.WITHDRAW: "w",
+    Action.DISCARD: "d",
+    Action.COMPLETE: "c",
+}
+CONFIRM_DETAIL: dict[Action, str] = {
+    Action.SUBMIT: "A checker of the firm then approves, returns or rejects it.",
+    Action.APPROVE: "It then goes on to its next stage; this cannot be undone.",
+    Action.RETURN: "The maker gets it back to change, with your comment.",
+    Action.REJECT: "Rejected is final: the request ends here, with your comment.",
+    Action.WITHDRAW: "Withdrawn is final: to try again, make a new request.",
+    Action.DISCARD: "Discarded is final: the draft is kept only in the audit trail.",
+    Action.COMPLETE: "The request is then finished, as processed by the exchange.",
+}
+COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
+
+
+def when(moment: datetime) -> str:
+    """A moment as "Mon 23 Nov 10:05" (Hong Kong time)."""
+    here = to_hkt(moment)
+    return f"{format_day(here.date())} {here:%H:%M}"
+
+
+def size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def _binding(action: Action, description: str, tooltip: str) -> Binding:
+    return Binding(
+        ACTION_KEYS[action],
+        f"take('{action.value}')",
+        description,
+        id=f"request.{action.value}",
+        tooltip=tooltip,
+    )
+
+
+class RequestScreen(PortalScreen):
+    """The request `ref`: read it, and act on it where the portal allows."""
+
+    CSS_PATH = "request.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "retry",
+            "Retry",
+            id="screen.retry",
+            tooltip="Try the last call to the portal again.",
+        ),
+        _binding(Action.APPROVE, "Approve", "Approve the request (you confirm with y)."),
+        _binding(Action.RETURN, "Return", "Return it to the maker with a comment."),
+        _binding(Action.REJECT, "Reject", "Reject it for good, with a comment."),
+        _binding(Action.SUBMIT, "Submit", "Submit it for checking (you confirm with y)."),
+        _binding(Action.WITHDRAW, "Withdraw", "Take it back from the checker for good."),
+        _binding(Action.DISCARD, "Discard", "Discard this draft for good."),
+        _binding(Action.COMPLETE, "Complete", "Mark it processed by the exchange."),
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            id="request.edit",
+            tooltip="Change the fields (Draft or Returned, its maker only).",
+        ),
+        Binding(
+            "p",
+            "audit_pdf",
+            "Audit PDF",
+            id="request.audit_pdf",
+            tooltip="Save the audit trail as a PDF in your downloads folder.",
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="request.reload",
+            tooltip="Load the request again from the portal.",
+        ),
+        Binding("escape", "back", "Back", id="request.back", tooltip="Go back."),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(id="request")
+        self.ref = ref
+        self.request: Request | None = None
+        self.audit: list[AuditEntry] = []
+        self.title = ref
+        self._pending: tuple[Action, str | None, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static(Content(self.ref), id="request-title")
+        yield Static("Loading…", id="request-summary")
+        yield Static(id="request-comment")
+        yield Static(id="request-actions")
+        with TabbedContent(id="request-tabs"):
+            with TabPane("Fields", id="tab-fields"):
+                yield self._table("fields-table", ("Field", 24), ("Value", 48))
+            with TabPane("Documents", id="tab-attachments"):
+                yield self._table(
+                    "attachments-table", ("Name", 38), ("Size", 9), ("Type", 6), ("SHA-256", 12)
+                )
+            with TabPane("Comments", id="tab-comments"), VerticalScroll(id="comments-scroll"):
+                yield Static(id="comments-text")
+            with TabPane("Audit trail", id="tab-audit"):
+                yield self._table(
+                    "audit-table",
+                    ("When", 16),
+                    ("Who", 22),
+                    ("Action", 8),
+                    ("Status", 24),
+                )
+        yield Notice(id="notice")
+        yield Footer()
+
+    @staticmethod
+    def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str | Content]:
+        table: DataTable[str | Content] = DataTable(
+            id=table_id, cursor_type="row", zebra_stripes=True
+        )
+        for label, width in columns:
+            table.add_column(label, width=width)
+        return table
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one("#request-comment", Static).display = False
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        # Back from the form (or another screen on top): show the request as it is now.
+        if self.request is not None:
+            self.load()
+
+    # Which keys work
+
+    @property
+    def allowed(self) -> list[Action]:
+        return list(self.request.allowed_actions) if self.request is not None else []
+
+    @property
+    def editable(self) -> bool:
+        """Its maker may change it now: the portal lets the maker discard or submit only
+        a Draft or Returned request."""
+        request, user = self.request, self.portal_app.user
+        return (
+            request is not None
+            and user is not None
+            and request.status.is_editable
+            and request.maker == user.user_id
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "take":
+            if self._retry is not None:
+                return False
+            name = str(parameters[0]) if parameters else ""
+            return any(allowed.value == name for allowed in self.allowed)
+        if action == "edit":
+            return self.editable
+        if action == "audit_pdf":
+            return self.request is not None
+        return super().check_action(action, parameters)
+
+    # Loading
+
+    @work(exclusive=True, group="request-load", exit_on_error=False)
+    async def load(self) -> None:
+        try:
+            portal = await self.portal_app.client()
+            request, audit = await asyncio.gather(
+                portal.get_request(self.ref), portal.audit(self.ref)
+            )
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.load)
+            return
+        except SessionExpired as error:
+            self._session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one("#request-summary", Static).update("")
+            self.notice(error.message)
+            return
+        self.show(request, audit)
+
+    def show(self, request: Request, audit: list[AuditEntry]) -> None:
+        self.request = request
+        self.audit = audit
+        self.query_one("#request-title", Static).update(
+            Content(f"{request.ref} · {request.eservice} {request.eservice_name}")
+        )
+        status = request.status
+        self.query_one("#request-summary", Static).update(
+            Content(
+                f"{status.symbol} {status.label} · maker {request.maker} · "
+                f"{request.participant_id} · updated {when(request.updated_at)} · "
+                f"version {request.version}\n{request.title}"
+            )
+        )
+        self._show_comment(request)
+        self._show_actions()
+        self._show_fields(request)
+        self._show_attachments(request)
+        self._show_comments(request)
+        self._show_audit(audit)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-attachments").label = Content(f"Documents ({len(request.attachments)})")
+        tabs.get_tab("tab-comments").label = Content(f"Comments ({len(request.comments)})")
+        tabs.get_tab("tab-audit").label = Content(f"Audit trail ({len(audit)})")
+        self.refresh_bindings()
+
+    def _show_comment(self, request: Request) -> None:
+        box = self.query_one("#request-comment", Static)
+        latest = request.comments[-1] if request.comments else None
+        show = latest is not None and request.status in (Status.RETURNED, Status.REJECTED)
+        if latest is not None and show:
+            box.update(
+                Content(
+                    f"{latest.action.label} by {latest.user_id} ({latest.role}), "
+                    f"{when(latest.at)}: {latest.text}"
+                )
+            )
+        box.display = show
+
+    def _show_actions(self) -> None:
+        offered = [f"{ACTION_KEYS[a]} {a.label}" for a in ACTION_KEYS if a in self.allowed]
+        if self.editable:
+            offered.append("e Edit")
+        line = self.query_one("#request-actions", Static)
+        if offered:
+            line.update(Content("You can: " + " · ".join(offered)))
+        else:
+            line.update(Content("Nothing for you to do on this request now."))
+
+    def _show_fields(self, request: Request) -> None:
+        table: DataTable[str | Content] = self.query_one("#fields-table", DataTable)
+        table.clear()
+        try:
+            eservice = get_eservice(request.eservice)
+        except UnknownEService:
+            for name, value in request.fields.items():
+                table.add_row(Content(name), Content(str(value)))
+            return
+        for form_field in eservice.fields:
+            value = request.fields.get(form_field.name)
+            table.add_row(Content(form_field.label), Content(format_value(form_field, value)))
+            if form_field.type is FieldType.TABLE and isinstance(value, list):
+                columns = form_field.columns or ()
+                for number, row in enumerate(value, start=1):
+                    if not isinstance(row, dict):
+                        continue
+                    cells = [format_value(column, row.get(column.name)) for column in columns]
+                    table.add_row(Content(f"  row {number}"), Content(" · ".join(cells)))
+
+    def _show_attachments(self, request: Request) -> None:
+        table: DataTable[str | Content] = self.query_one("#attachments-table", DataTable)
+        table.clear()
+        if not request.attachments:
+            table.add_row(Content("No supporting documents."), "", "", "")
+            return
+        for attachment in request.attachments:
+            kind = Path(attachment.name).suffix.lstrip(".").upper() or "?"
+            table.add_row(
+                Content(attachment.name),
+                size_text(attachment.size),
+                kind,
+                attachment.sha256[:12],
+            )
+
+    def _show_comments(self, request: Request) -> None:
+        text = self.query_one("#comments-text", Static)
+        if not request.comments:
+            text.update(Content("No comments."))
+            return
+        blocks = [
+            f"{when(comment.at)} · {comment.user_id} ({comment.role}) · "
+            f"{comment.action.label}\n  {comment.text}"
+            for comment in request.comments
+        ]
+        text.update(Content("\n\n".join(blocks)))
+
+    def _show_audit(self, audit: list[AuditEntry]) -> None:
+        table: DataTable[str | Content] = self.query_one("#audit-table", DataTable)
+        table.clear()
+        for entry in audit:
+            source = entry.from_status.label if entry.from_status else "new"
+            target = entry.to_status.label if entry.to_status else ""
+            moved = source if source == target else f"{source} → {target}"
+            table.add_row(
+                when(entry.at),
+                Content(f"{entry.user_id} ({entry.role})"),
+                entry.action.label,
+                Content(moved),
+            )
+
+    def notice(self, text: str, kind: NoticeKind = "error") -> None:
+        self.query_one(Notice).show(text, kind)
+
+    # Acting
+
+    def action_take(self, name: str) -> None:
+        action = Action(name)
+        if action not in self.allowed or self.request is None:
+            return
+        if action in COMMENT_ACTIONS:
+            who = "the maker" if self.request.status is Status.PENDING_CHECKER else "the firm"
+            self.app.push_screen(
+                CommentScreen(
+                    f"{action.label} {self.ref}",
+                    f"Your comment goes to {who} with the request. Say what to change or why.",
+                ),
+                lambda comment: self._commented(action, comment),
+            )
+            return
+        self._confirm(action, None)
+
+    def _commented(self, action: Action, comment: str | None) -> None:
+        if comment is None:
+            self.notice(f"Nothing was done: {self.ref} is unchanged.", "info")
+            return
+        self._confirm(action, comment)
+
+    def _confirm(self, action: Action, comment: str | None) -> None:
+        detail = CONFIRM_DETAIL[action]
+        if comment:
+            shown = comment if len(comment) <= 120 else comment[:119] + "…"
+            detail = f"Comment: {shown}\n{detail}"
+        self.app.push_screen(
+            ConfirmScreen(f"{action.label} {self.ref}?", detail),
+            lambda yes: self._confirmed(action, comment, bool(yes)),
+        )
+
+    def _confirmed(self, action: Action, comment: str | None, yes: bool) -> None:
+        if not yes:
+            self.notice(f"Nothing was done: {self.ref} is unchanged.", "info")
+            return
+        # One key from the moment of confirming: a retry after a dropped answer is the
+        # same action to the portal, never a second one.
+        self._pending = (action, comment, str(uuid.uuid4()))
+        self.send_action()
+
+    @work(exclusive=True, group="request-action", exit_on_error=False)
+    async def send_action(self) -> None:
+        if self._pending is None or self.request is None:
+            return
+        action, comment, key = self._pending
+        try:
+            portal = await self.portal_app.client()
+            result = await portal.act(
+                self.ref, action, self.request.version, comment, idempotency_key=key
+            )
+            audit = await portal.audit(self.ref)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.send_action)
+            return
+        except SessionExpired as error:
+            self._session_expired(error)
+            return
+        except PortalError as error:
+            self._pending = None
+            self._refused(action, error)
+            return
+        self._pending = None
+        self.show(result, audit)
+        self.notice(
+            f"{action.label}: {result.ref} is now {result.status.label.lower()}.", "success"
+        )
+
+    def _refused(self, action: Action, error: PortalError) -> None:
+        if error.status == 409:
+            self.notice(error.message)
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Someone else acted on {self.ref} first. Reload it?",
+                    f"{error.detail} Reloading shows its status now and what you can do.",
+                ),
+                self._reload_answered,
+            )
+            return
+        if error.errors:
+            listed = " ".join(problem_text(problem) for problem in error.errors)
+            hint = " Press e to correct the fields." if self.editable else ""
+            self.notice(f"{error.message} {listed}{hint}")
+            return
+        self.notice(error.message)
+
+    def _reload_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.load()
+
+    # Other keys
+
+    def action_edit(self) -> None:
+        from cc_tui.tui.screens.form import FormScreen
+
+        if self.editable:
+            self.app.push_screen(FormScreen.edit(self.ref))
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_audit_pdf(self) -> None:
+        self.download_audit()
+
+    @work(exclusive=True, group="request-pdf", exit_on_error=False)
+    async def download_audit(self) -> None:
+        from cc_tui.config import downloads_dir
+
+        try:
+            portal = await self.portal_app.client()
+            pdf = await portal.audit_pdf(self.ref)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.download_audit)
+            return
+        except SessionExpired as error:
+            self._session_expired(error)
+            return
+        except PortalError as error:
+            self.notice(error.message)
+            return
+        folder = downloads_dir()
+        try:
+            path = await asyncio.to_thread(_write_new_file, folder, f"{self.ref} audit trail", pdf)
+        except OSError as error:
+            self.notice(
+                f"Could not save the PDF in {folder} ({error.strerror or error}). Check that "
+                "the folder is writable, or set CC_TUI_DOWNLOADS_DIR to another one."
+            )
+            return
+        self.notice(f"Saved the audit trail of {self.ref} to {path}", "success")
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = [
+            PaletteCommand(
+                f"{action.label} {self.ref}",
+                f"Key {ACTION_KEYS[action]}: {action.label.lower()} this request.",
+                partial(self.action_take, action.value),
+            )
+            for action in self.allowed
+            if action in ACTION_KEYS
+        ]
+        commands.append(
+            PaletteCommand(
+                f"Download the audit trail of {self.ref} (PDF)",
+                "Save it in your downloads folder.",
+                self.action_audit_pdf,
+            )
+        )
+        return commands
+
+    def _session_expired(self, error: SessionExpired) -> None:
+        ref = self.ref
+        self.portal_app.session_expired(error, reopen=lambda: RequestScreen(ref))
+
+
+def _write_new_file(folder: Path, stem: str, content: bytes) -> Path:
+    """Write `content` to `<folder>/<stem>.pdf`, or `<stem> (2).pdf` ... if taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(1, 1000):
+        name = f"{stem}.pdf" if number == 1 else f"{stem} ({number}).pdf"
+        path = folder / name
+        try:
+            with path.open("xb") as handle:
+                handle.write(content)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(folder / f"{stem}.pdf")

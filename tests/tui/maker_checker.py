@@ -1,0 +1,152 @@
+"""Helpers for the pilot tests of the catalogue, the form and the request screen.
+
+- `resume_as` makes a session in the portal's store and leaves it where cc-tui resumes
+  one (keyring and last user ID), so a test starts logged in without the two-factor
+  login it does not test (tests/tui/test_login.py covers that).
+- `FormsApp` lands on the home screen instead of the dashboard: these tests open their
+  screens themselves, and the dashboard's live notice stream would keep a worker
+  running for ever. The end-to-end test uses the real app and `settle(ignore=...)`.
+- `settle` waits for the app's workers (not for time), optionally ignoring long-lived
+  ones such as the notice stream.
+- Typing goes through `pilot.press`, key by key, as a person types.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input, Select
+
+from cc_tui.credentials import TokenStore
+from cc_tui.server.settings import ServerSettings
+from cc_tui.server.store import sessions
+from cc_tui.tui.app import PortalApp
+from cc_tui.tui.screens.form import FormScreen
+from cc_tui.tui.screens.home import HomeScreen
+from cc_tui.tui.state import remember_user_id
+from cc_tui.tui.widgets.form_field import FormFieldRow, TableEditor
+from cc_tui.tui.widgets.notice import Notice
+
+MAKER = "maker@harbour.example"
+LEAD = "lead@harbour.example"
+CHECKER = LEAD  # checks what MAKER makes (checker@ must re-register its device first)
+OFFICER = "officer@hkex.example"
+KOWLOON = "maker@kowloon.example"
+STREAMS = ("dashboard-notices",)
+
+
+class FormsApp(PortalApp):
+    """The app, landing on the home screen after login."""
+
+    def make_main_screen(self) -> Screen[Any]:
+        return HomeScreen()
+
+
+def resume_as(
+    user_id: str, url: str, settings: ServerSettings, state_dir: Path, token_store: TokenStore
+) -> None:
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    try:
+        token, _ = sessions.create_session(
+            conn, user_id, settings.clock.now(), settings.session_absolute
+        )
+    finally:
+        conn.close()
+    remember_user_id(state_dir, url, user_id)
+    token_store.save(url, user_id, token)
+
+
+def revoke_sessions(settings: ServerSettings, user_id: str) -> None:
+    """End every session of `user_id` on the portal, as an administrator would."""
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    try:
+        sessions.revoke_user_sessions(conn, user_id, settings.clock.now())
+    finally:
+        conn.close()
+
+
+async def settle(pilot: Pilot[Any], ignore: Iterable[str] = ()) -> None:
+    """Wait until no worker runs (but those in the `ignore` groups) and the screen has
+    caught up; workers start workers, so wait again until it is quiet."""
+    app = pilot.app
+    skip = set(ignore)
+    for _ in range(100):
+        busy = [w for w in app.workers if w.is_running and w.group not in skip]
+        if not busy:
+            await pilot.pause()
+            if not any(w.is_running and w.group not in skip for w in app.workers):
+                return
+            continue
+        for worker in busy:
+            await worker.wait()
+        await pilot.pause()
+    raise AssertionError("workers kept running")
+
+
+def form_of(app: PortalApp) -> FormScreen:
+    screen = app.screen
+    assert isinstance(screen, FormScreen), f"on {type(screen).__name__}, not the form"
+    return screen
+
+
+def field(app: PortalApp, name: str) -> FormFieldRow:
+    return form_of(app).row(name)
+
+
+def notice_text(app: PortalApp) -> str:
+    return app.screen.query_one("#notice", Notice).text
+
+
+async def type_in(pilot: Pilot[Any], name: str, text: str) -> None:
+    """Focus a plain field, clear it and type `text`, key by key."""
+    widget = field(pilot.app, name).input_widget  # type: ignore[arg-type]
+    assert isinstance(widget, Input)
+    widget.focus()
+    await pilot.pause()
+    await pilot.press("end", *(["backspace"] * len(widget.value)))
+    if text:
+        await pilot.press(*text)
+    await pilot.pause()
+
+
+async def choose(pilot: Pilot[Any], name: str, choice: str) -> None:
+    widget = field(pilot.app, name).input_widget  # type: ignore[arg-type]
+    assert isinstance(widget, Select)
+    widget.focus()
+    widget.value = choice
+    await pilot.pause()
+
+
+async def type_cell(pilot: Pilot[Any], name: str, row: int, column: str, text: str) -> None:
+    editor = field(pilot.app, name).input_widget  # type: ignore[arg-type]
+    assert isinstance(editor, TableEditor)
+    cell = editor.cell(row, column)
+    cell.focus()
+    await pilot.pause()
+    await pilot.press("end", *(["backspace"] * len(cell.value)), *text)
+
+
+async def leave_field(pilot: Pilot[Any]) -> None:
+    """Tab away, as a person leaves a field."""
+    await pilot.press("tab")
+    await pilot.pause()
+    await pilot.pause()
+
+
+def app_for(
+    user_id: str,
+    url: str,
+    settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore | None = None,
+    app_class: type[PortalApp] = FormsApp,
+) -> PortalApp:
+    """An app that starts logged in as `user_id` (its own keyring and state)."""
+    store = token_store or TokenStore(memory_only=True)
+    resume_as(user_id, url, settings, state_dir, store)
+    return app_class(url, token_store=store, state_dir=state_dir)
