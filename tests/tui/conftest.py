@@ -10,6 +10,7 @@ import pytest
 from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.tui.app import PortalApp
+from tests.tui.helpers import HomeApp
 
 AppFactory = Callable[..., PortalApp]
 
@@ -33,6 +34,6 @@ def make_app(live_portal: BackgroundServer, state_dir: Path, token_store: TokenS
         }
         options.update(overrides)
         url = str(options.pop("server_url", live_portal.url))
-        return PortalApp(url, **options)  # type: ignore[arg-type]
+        return HomeApp(url, **options)  # type: ignore[arg-type]
 
     return make

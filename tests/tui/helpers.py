@@ -11,10 +11,19 @@ from textual.widgets import Input
 
 from cc_tui.server.mail import read_outbox
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.screens.home import HomeScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 DEMO_PASSWORD = "Demo-pass-2024"
 CODE_LINE = re.compile(r"Your one-time password is (\d{6})")
+
+
+class HomeApp(PortalApp):
+    """The app landing on the home screen, whatever the product's landing screen is, so
+    that these tests pin the login and the home screen alone."""
+
+    def make_main_screen(self) -> HomeScreen:
+        return HomeScreen()
 
 
 async def settle(pilot: Pilot[int]) -> None:

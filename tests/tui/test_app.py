@@ -20,13 +20,13 @@ from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.screens.otp import OtpScreen
 from tests.client.test_credentials import DictKeyring
 from tests.tui.fake_portal import FakePortal, problem
-from tests.tui.helpers import banner, log_in_with_password, notice, settle, type_into
+from tests.tui.helpers import HomeApp, banner, log_in_with_password, notice, settle, type_into
 
 URL = "http://portal.test"
 MAKER = "maker@harbour.example"
 
 
-class RecordingApp(PortalApp):
+class RecordingApp(HomeApp):
     """Keeps every notification's text, since run_test() does not show them."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:

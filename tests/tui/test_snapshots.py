@@ -17,7 +17,7 @@ from cc_tui.credentials import TokenStore
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.screens.otp import OtpScreen
 from tests.tui.fake_portal import FakePortal, problem
-from tests.tui.helpers import log_in_with_password, settle, type_into
+from tests.tui.helpers import HomeApp, log_in_with_password, settle, type_into
 
 SnapCompare = Callable[..., bool]
 MAKER = "maker@harbour.example"
@@ -25,7 +25,7 @@ CHECKER = "checker@harbour.example"
 
 
 def snapshot_app(fake: FakePortal, tmp_path: Path, demo: bool = False) -> PortalApp:
-    return PortalApp(
+    return HomeApp(
         "http://127.0.0.1:8765",
         demo=demo,
         transport=fake.transport,
