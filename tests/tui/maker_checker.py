@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -104,7 +104,7 @@ def notice_text(app: PortalApp) -> str:
 
 async def type_in(pilot: Pilot[Any], name: str, text: str) -> None:
     """Focus a plain field, clear it and type `text`, key by key."""
-    widget = field(pilot.app, name).input_widget  # type: ignore[arg-type]
+    widget = field(cast(PortalApp, pilot.app), name).input_widget
     assert isinstance(widget, Input)
     widget.focus()
     await pilot.pause()
@@ -115,7 +115,7 @@ async def type_in(pilot: Pilot[Any], name: str, text: str) -> None:
 
 
 async def choose(pilot: Pilot[Any], name: str, choice: str) -> None:
-    widget = field(pilot.app, name).input_widget  # type: ignore[arg-type]
+    widget = field(cast(PortalApp, pilot.app), name).input_widget
     assert isinstance(widget, Select)
     widget.focus()
     widget.value = choice
@@ -123,7 +123,7 @@ async def choose(pilot: Pilot[Any], name: str, choice: str) -> None:
 
 
 async def type_cell(pilot: Pilot[Any], name: str, row: int, column: str, text: str) -> None:
-    editor = field(pilot.app, name).input_widget  # type: ignore[arg-type]
+    editor = field(cast(PortalApp, pilot.app), name).input_widget
     assert isinstance(editor, TableEditor)
     cell = editor.cell(row, column)
     cell.focus()
