@@ -161,9 +161,11 @@ class PortalApp(App[int]):
         self.call_later(self._replace_screens, self.make_main_screen())
 
     async def _replace_screens(self, screen: Screen[Any]) -> None:
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()
-        await self.push_screen(screen)
+        # One update for the whole change: the screens uncovered on the way are not drawn.
+        with self.batch_update():
+            while len(self.screen_stack) > 1:
+                await self.pop_screen()
+            await self.push_screen(screen)
 
     def continue_login(self, flow: LoginFlow) -> None:
         """After the password: the device choice when the portal asks, else the code."""
@@ -206,10 +208,19 @@ class PortalApp(App[int]):
 
     def on_ready(self) -> None:
         if self._ready_file is not None:
-            self._ready_file.write_text(f"{time.monotonic()}\n", encoding="utf-8")
-            self.exit(0)
+            self._mark_ready()
             return
         self.check_portal()
+
+    def _mark_ready(self) -> None:
+        """For bench/startup.py: once the login screen has been drawn, write the time
+        and exit."""
+        assert self._ready_file is not None
+        if not (isinstance(self.screen, LoginScreen) and self.screen.is_mounted):
+            self.call_after_refresh(self._mark_ready)
+            return
+        self._ready_file.write_text(f"{time.monotonic()}\n", encoding="utf-8")
+        self.exit(0)
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def check_portal(self) -> None:
