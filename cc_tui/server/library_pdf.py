@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cc_tui.server.clock import HKT
@@ -67,8 +68,10 @@ class LibraryDocument:
     text: LibraryText = field(default_factory=LibraryText)
 
 
+@lru_cache(maxsize=64)
 def render(document: LibraryDocument) -> bytes:
-    """The document as PDF bytes."""
+    """The document as PDF bytes (deterministic, so the last few are kept in memory: a
+    server, or a test run, with several portals renders each document once)."""
     from fpdf import FPDF
 
     updated = document.updated_at.astimezone(HKT)

@@ -221,7 +221,7 @@ def seed_events(context: ServerContext) -> list[str]:
 GUIDE = "User guide"
 TECHNICAL = "Technical document"
 PROCEDURES = "Procedures"
-PAPER_FORM = "Form (paper, original signature)"
+PAPER_FORM = "Paper form (original signature)"
 IP_FORM = "Investor participant form"
 
 _DELIVERY = "the Participant Services counter, 1/F One Exchange Square, 8 Connaught Place"
@@ -240,7 +240,7 @@ class DemoDocument:
 
     @property
     def file_name(self) -> str:
-        words = "".join(c if c.isalnum() else " " for c in self.title).split()
+        words = "".join(c if c.isalnum() or c == "-" else " " for c in self.title).split()
         return "_".join(words) + ".pdf"
 
 
