@@ -1,0 +1,159 @@
+"""What a file on this computer is, checked before it is sent (the portal checks again).
+
+The same questions the portal asks of an upload, answered locally so that a wrong file
+is caught before a byte leaves the machine: does the path name a readable file, is it
+empty or over 10 MiB, and what is it by its first bytes (PDF: `%PDF-` at the start; XLS:
+the OLE2 signature; XLSX: a ZIP holding `[Content_Types].xml` and `xl/workbook.xml`).
+The portal's deeper checks (zip bombs, damaged parts) stay on the portal, which says
+why when it refuses.
+
+Blocking I/O: call `inspect_file` from a thread (`asyncio.to_thread`). It never raises
+for a bad path; it says what is wrong in `problems`, in sentences a user can act on.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+from urllib.parse import unquote, urlparse
+
+Kind = Literal["pdf", "xls", "xlsx"]
+
+MAX_FILE_BYTES: Final = 10 * 1024 * 1024
+EXTENSIONS: Final[tuple[str, ...]] = (".pdf", ".xls", ".xlsx")
+KIND_WORDS: Final[dict[Kind, str]] = {
+    "pdf": "a PDF",
+    "xls": "an Excel 97-2003 workbook (XLS)",
+    "xlsx": "an Excel workbook (XLSX)",
+}
+_PDF: Final = b"%PDF-"
+_OLE2: Final = bytes.fromhex("D0CF11E0A1B11AE1")
+_ZIP: Final = b"PK\x03\x04"
+_XLSX_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml")
+_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"MZ", "an EXE (Windows program)"),
+    (b"\x7fELF", "a Linux program (ELF)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+
+
+def size_text(size: int) -> str:
+    """A size as people read it: "512 B", "3.2 KiB", "10.0 MiB"."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def is_document_name(name: str) -> bool:
+    """Whether a file name ends as a supporting document may (PDF, XLS, XLSX)."""
+    return name.lower().endswith(EXTENSIONS)
+
+
+def path_from_text(text: str, base: Path) -> Path:
+    """A path as a user types or pastes it: blanks and quotes around it dropped, `~`
+    expanded, a `file://` URL read as its path, a relative path taken from `base`."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if text.startswith("file://"):
+        text = unquote(urlparse(text).path)
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A chosen file: its size, what its bytes say it is, and what is wrong with it."""
+
+    path: Path
+    size: int = 0
+    kind: Kind | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def uploadable(self) -> bool:
+        return self.kind is not None and not self.problems
+
+    @property
+    def description(self) -> str:
+        what = KIND_WORDS[self.kind] if self.kind else "not a PDF, XLS or XLSX"
+        return f"{size_text(self.size)}, {what}"
+
+
+def _describe(head: bytes) -> str:
+    for magic, words in _SIGNATURES:
+        if head.startswith(magic):
+            return words
+    if head.startswith(_ZIP):
+        return "a ZIP archive"
+    if b"\x00" not in head:
+        try:
+            text = head.decode("utf-8").lstrip("\ufeff \t\r\n").lower()
+        except UnicodeDecodeError:
+            return "a file of unknown type"
+        if text.startswith(("<!doctype html", "<html")):
+            return "a web page (HTML)"
+        return "plain text"
+    return "a file of unknown type"
+
+
+def _zip_kind(path: Path) -> tuple[Kind | None, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist()[:10_000])
+    except Exception:  # a damaged archive can fail in many ways
+        return None, "a damaged ZIP archive"
+    if all(part in names for part in _XLSX_PARTS):
+        return "xlsx", ""
+    if "word/document.xml" in names:
+        return None, "a Word document (DOCX)"
+    return None, "a ZIP archive with no workbook inside"
+
+
+def inspect_file(path: Path) -> LocalFile:
+    """Check the file at `path` as the portal will (blocking; run it in a thread)."""
+    try:
+        if path.is_dir():
+            return LocalFile(path, problems=(f"{path} is a folder; choose a file in it.",))
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            head = file.read(1024)
+    except FileNotFoundError:
+        return LocalFile(path, problems=(f"There is no file {path}.",))
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return LocalFile(path, problems=(f"cc-tui cannot read {path}: {reason}.",))
+    if size == 0:
+        return LocalFile(path, problems=("This file is empty (0 bytes).",))
+    problems: list[str] = []
+    if size > MAX_FILE_BYTES:
+        problems.append(
+            f"This file is {size_text(size)}, larger than 10 MiB, the portal's limit; split "
+            "it into smaller documents."
+        )
+    kind: Kind | None = None
+    words = ""
+    if head.startswith(_PDF):
+        kind = "pdf"
+    elif head.startswith(_OLE2):
+        kind = "xls"
+    elif head.startswith(_ZIP):
+        kind, words = _zip_kind(path)
+    else:
+        words = _describe(head)
+    if kind is None:
+        problems.append(
+            f"This file is {words}, not a PDF, XLS or XLSX. Attach the document itself, "
+            "saved as PDF or Excel."
+        )
+    return LocalFile(path, size, kind, tuple(problems))

@@ -1,0 +1,191 @@
+"""A request's supporting documents as a table: name, size, type, SHA-256 prefix.
+
+The request screen mounts it and calls `show(request, editable=...)` whenever it has the
+request; the keys work on the highlighted row:
+- `o` saves the file in the downloads folder (`config.downloads_dir()`, never replacing
+  a file there) and says where;
+- Delete removes it from the request after `y/N` naming the file and the request
+  (only when `editable`: its maker, Draft or Returned; the portal enforces the same).
+After a delete it posts `AttachmentList.Changed`, so that the screen reloads the request.
+Network calls run in workers; their failures are shown as notifications, since a table
+has no room for a sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.tui.local_file import size_text
+from cc_tui.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from cc_tui.api.requests import Attachment, Request
+    from cc_tui.tui.app import PortalApp
+
+COLUMNS: tuple[tuple[str, int], ...] = (("Name", 44), ("Size", 9), ("Type", 5), ("SHA-256", 12))
+EMPTY_ROW = "no-attachments"
+
+
+def kind_of(attachment: Attachment) -> str:
+    """The type in one word, from the name's extension (the portal has checked it agrees
+    with the content)."""
+    return PurePath(attachment.name).suffix.lstrip(".").upper() or "?"
+
+
+class AttachmentList(DataTable[str | Content]):
+    """The supporting documents of one request, with `o` to save and Delete to remove."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "o",
+            "download",
+            "Save file",
+            id="attachments.download",
+            tooltip="Save the highlighted document in your downloads folder.",
+        ),
+        Binding(
+            "delete",
+            "delete",
+            "Delete file",
+            id="attachments.delete",
+            tooltip="Remove the highlighted document from the request (you confirm with y).",
+        ),
+    ]
+
+    class Changed(Message):
+        """An attachment was removed: the request should be read again."""
+
+        def __init__(self, ref: str) -> None:
+            super().__init__()
+            self.ref = ref
+
+    class Saved(Message):
+        """An attachment was saved at `path`."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.request: Request | None = None
+        self.editable = False
+        self._by_key: dict[str, Attachment] = {}
+        for label, width in COLUMNS:
+            self.add_column(label, width=width, key=label.lower())
+
+    @property
+    def portal_app(self) -> PortalApp:
+        return cast("PortalApp", self.app)
+
+    def show(self, request: Request, *, editable: bool) -> None:
+        """Show `request`'s attachments; `editable`: whether Delete is offered."""
+        self.request = request
+        self.editable = editable
+        self._by_key = {attachment.id: attachment for attachment in request.attachments}
+        self.clear()
+        if not request.attachments:
+            self.add_row(Content("No supporting documents."), "", "", "", key=EMPTY_ROW)
+        for attachment in request.attachments:
+            self.add_row(
+                Content(attachment.name),
+                size_text(attachment.size),
+                kind_of(attachment),
+                attachment.sha256[:12],
+                key=attachment.id,
+            )
+        self.refresh_bindings()
+
+    @property
+    def highlighted(self) -> Attachment | None:
+        """The attachment under the cursor, if any."""
+        if not self._by_key or self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # no row under the cursor
+            return None
+        return self._by_key.get(key or "")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "download":
+            return self.highlighted is not None
+        if action == "delete":
+            return self.editable and self.highlighted is not None
+        return super().check_action(action, parameters)
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    # Saving
+
+    def action_download(self) -> None:
+        attachment, request = self.highlighted, self.request
+        if attachment is not None and request is not None:
+            self.save_attachment(request.ref, attachment)
+
+    @work(group="attachment-download", exit_on_error=False)
+    async def save_attachment(self, ref: str, attachment: Attachment) -> None:
+        from cc_tui.config import downloads_dir
+
+        try:
+            portal = await self.portal_app.client()
+            path = await portal.download_attachment(ref, attachment.id, downloads_dir())
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except (PortalError, PortalUnreachable) as error:
+            self.notify(error.message, title="Not saved", severity="error", timeout=10)
+            return
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.notify(
+                f"cc-tui could not save {attachment.name} in {downloads_dir()}: {reason}.",
+                title="Not saved",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self.notify(f"Saved {attachment.name} to {path}", title="Saved", timeout=10)
+        self.post_message(self.Saved(path))
+
+    # Deleting
+
+    def action_delete(self) -> None:
+        attachment, request = self.highlighted, self.request
+        if attachment is None or request is None or not self.editable:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete_attachment(request.ref, attachment)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete {attachment.name} from {request.ref}?",
+                "The file is removed from the request; the audit trail records it.",
+            ),
+            answered,
+        )
+
+    @work(group="attachment-delete", exit_on_error=False)
+    async def delete_attachment(self, ref: str, attachment: Attachment) -> None:
+        try:
+            portal = await self.portal_app.client()
+            await portal.delete_attachment(ref, attachment.id)
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except (PortalError, PortalUnreachable) as error:
+            self.notify(error.message, title="Not deleted", severity="error", timeout=10)
+            return
+        self.notify(f"Deleted {attachment.name} from {ref}.", title="Deleted")
+        self.post_message(self.Changed(ref))
