@@ -95,6 +95,30 @@ class PortalApp(App[int]):
             id="app.logout",
             tooltip="Log out: the portal ends this session at once.",
         ),
+        Binding(
+            "f4",
+            "open_library('events')",
+            "Events",
+            id="app.events",
+            tooltip="Seminars and events: seats left, enrol, withdraw, waiting lists.",
+            show=False,
+        ),
+        Binding(
+            "f5",
+            "open_library('documents')",
+            "Documents",
+            id="app.documents",
+            tooltip="The document library: technical documents and paper forms as PDFs.",
+            show=False,
+        ),
+        Binding(
+            "f6",
+            "open_library('service')",
+            "Service hours",
+            id="app.service",
+            tooltip="Service hours: maintenance window, business days and hours.",
+            show=False,
+        ),
     ]
 
     def __init__(
@@ -327,7 +351,14 @@ class PortalApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.user is not None
+        if action == "open_library":
+            return self.user is not None or parameters == ("service",)
         return True
+
+    def action_open_library(self, which: str) -> None:
+        from cc_tui.tui.screens.service import open_library
+
+        open_library(self, which)
 
     def action_help(self) -> None:
         from cc_tui.tui.screens.help import HelpScreen, help_rows
@@ -379,6 +410,9 @@ class PortalApp(App[int]):
                     self.open_catalogue,
                 )
             )
+        from cc_tui.tui.screens.service import library_commands
+
+        commands.extend(library_commands(self))
         own = getattr(screen, "palette_commands", None)
         if callable(own):
             commands.extend(own())

@@ -1,0 +1,326 @@
+"""The document library: technical documents and paper-only forms, searched as you type.
+
+- Search as you type: each keystroke starts a worker in one exclusive group that waits
+  250 ms before it asks, so a newer keystroke cancels the older search before it is sent
+  and a stale answer never overwrites a fresh one. The portal matches every word as the
+  start of a word ("buy-i" finds "Buy-in").
+- Enter (or `o`) on a document downloads it into the downloads folder
+  (`config.downloads_dir()`, `CC_TUI_DOWNLOADS_DIR` to change it) and says the full path
+  where it went; a file already there is never replaced (" (2)" is added). Enter in the
+  search field moves to the list, so a download is always a deliberate key on a row.
+- A form that needs an original signature says so in words in its row ("sign") and
+  under the list: it has to be printed, signed by hand and delivered on paper.
+- Columns fit 80 columns; the title column takes what a wider terminal adds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Input, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.calendar import to_hkt
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.admin import Document
+    from cc_tui.tui.app import PortalApp
+
+SEARCH_DELAY = 0.25
+CATEGORY_WIDTH = 12
+SIZE_WIDTH = 7
+UPDATED_WIDTH = 11
+CHROME = 2 * 5 + 2 + 2  # cell padding of 5 columns, the margins, a scrollbar
+MIN_TITLE_WIDTH = 20
+SIGN = "sign"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
+
+
+def size_words(size: int) -> str:
+    """`812 B`, `14 KB`, `2.3 MB`."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def short_category(document: Document) -> str:
+    """The category without a parenthesis (the row's "sign" column says the rest)."""
+    return document.category.split(" (")[0]
+
+
+def detail_text(document: Document) -> str:
+    lines = [document.title, document.description]
+    updated = to_hkt(document.updated_at)
+    lines.append(
+        f"{document.category} · {size_words(document.size)} PDF · updated {updated:%d %b %Y}"
+    )
+    if document.original_signature:
+        lines.append("✎ Original signature needed: print, sign by hand, deliver on paper.")
+    return "\n".join(lines)
+
+
+class DocumentsScreen(PortalScreen):
+    """Search the library; Enter or `o` downloads the highlighted PDF."""
+
+    CSS_PATH = "documents.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "focus_search",
+            "Search",
+            id="documents.search",
+            tooltip="Type words to find a document or form.",
+        ),
+        Binding(
+            "o",
+            "download",
+            "Download",
+            id="documents.download",
+            tooltip="Save the highlighted PDF in your downloads folder (Enter too).",
+        ),
+        Binding(
+            "down",
+            "focus_list",
+            "List",
+            id="documents.list",
+            tooltip="From the search field down to the list.",
+            show=False,
+        ),
+        Binding(
+            "r",
+            "retry",
+            "Refresh",
+            id="documents.refresh",
+            tooltip="Search the library again.",
+            show=False,
+        ),
+        Binding("escape", "back", "Back", id="documents.back", tooltip="Close the library."),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__(id="documents")
+        self.title = "Document library"
+        self.initial_query = query
+        self.documents: list[Document] = []
+        self.loaded = False
+        self._width = 0
+        self._can_download: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static("Document library: technical documents and paper forms", id="documents-title")
+        yield Input(
+            value=self.initial_query,
+            placeholder="Search by words, e.g. buy-in, terminal, investor participant",
+            id="documents-search",
+        )
+        yield DataTable(id="documents-list", cursor_type="row", zebra_stripes=True)
+        yield Static(id="documents-detail")
+        yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one("#documents-search", Input).focus()
+        self.search(self.initial_query, delay=0.0)
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.size.width != self._width:
+            self._show()
+
+    # Searching
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one("#documents-search", Input).value
+
+    @on(Input.Changed, "#documents-search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @on(Input.Submitted, "#documents-search")
+    def _to_list(self) -> None:
+        table = self.query_one("#documents-list", DataTable)
+        if table.row_count:
+            table.focus()
+
+    @work(exclusive=True, group="documents-search", exit_on_error=False)
+    async def search(self, query: str, delay: float = SEARCH_DELAY) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            portal = await self.portal_app.client()
+            found = await portal.documents(query)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.search(self.query_text, 0.0))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self.documents = found
+        self.loaded = True
+        self._show()
+
+    def _show(self) -> None:
+        table: DataTable[str | Content] = self.query_one("#documents-list", DataTable)
+        keep = self.highlighted
+        self._width = self.size.width
+        title_width = max(
+            MIN_TITLE_WIDTH,
+            self._width - CATEGORY_WIDTH - len(SIGN) - SIZE_WIDTH - UPDATED_WIDTH - CHROME,
+        )
+        table.clear(columns=True)
+        table.add_column("Title", key="title", width=title_width)
+        table.add_column("Category", key="category", width=CATEGORY_WIDTH)
+        table.add_column("", key="sign", width=len(SIGN))
+        table.add_column("Size", key="size", width=SIZE_WIDTH)
+        table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
+        for document in self.documents:
+            table.add_row(
+                Content(_cut(document.title, title_width)),
+                Content(_cut(short_category(document), CATEGORY_WIDTH)),
+                SIGN if document.original_signature else "",
+                size_words(document.size),
+                f"{to_hkt(document.updated_at):%d %b %Y}",
+                key=document.id,
+            )
+        for row, document in enumerate(self.documents):
+            if keep is not None and document.id == keep.id:
+                table.move_cursor(row=row, animate=False)
+        notice = self.query_one(Notice)
+        if self.loaded and not self.documents:
+            notice.show(
+                f"No document matches {self.query_text.strip()!r}. Try fewer or other words.",
+                "info",
+            )
+        elif notice.text.startswith("No document matches"):
+            notice.clear()
+        self._describe()
+        self._sync_keys()
+
+    @property
+    def highlighted(self) -> Document | None:
+        table = self.query_one("#documents-list", DataTable)
+        if not table.row_count or not table.columns:
+            return None
+        row = table.cursor_row
+        if not 0 <= row < table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        return next((d for d in self.documents if d.id == key), None)
+
+    @on(DataTable.RowHighlighted, "#documents-list")
+    def _highlighted(self) -> None:
+        self._describe()
+        self._sync_keys()
+
+    def _describe(self) -> None:
+        document = self.highlighted
+        detail = self.query_one("#documents-detail", Static)
+        detail.update(Content(detail_text(document)) if document is not None else "")
+
+    # Downloading
+
+    def _sync_keys(self) -> None:
+        """Redraw the footer only when whether `o` works has changed."""
+        can_download = self.highlighted is not None
+        if can_download != self._can_download:
+            self._can_download = can_download
+            self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#documents-list")
+    def _selected(self) -> None:
+        self.action_download()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "download":
+            return self.highlighted is not None
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_download(self) -> None:
+        document = self.highlighted
+        if document is not None:
+            self.download(document)
+
+    @work(group="documents-download", exit_on_error=False)
+    async def download(self, document: Document) -> None:
+        from cc_tui.config import downloads_dir
+
+        notice = self.query_one(Notice)
+        notice.show(f"Downloading {document.title}…", "info")
+        try:
+            portal = await self.portal_app.client()
+            saved = await portal.download_document(document.id, downloads_dir())
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.download(document))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            return
+        except OSError as error:
+            notice.show(
+                f"Could not save {document.title}: {error.strerror or error}. Set "
+                "CC_TUI_DOWNLOADS_DIR to a folder you can write to, then try again."
+            )
+            return
+        said = f"Saved {document.title} to {saved}."
+        if document.original_signature:
+            said += " Print it, sign it by hand and deliver the original on paper."
+        notice.show(said, "success")
+
+    # Keys and palette
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+        else:
+            self.search(self.query_text, 0.0)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#documents-search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one("#documents-list", DataTable).focus()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        document = self.highlighted
+        if document is None:
+            return []
+        return [
+            PaletteCommand(
+                f"Download {document.title}",
+                "Save the PDF in your downloads folder.",
+                self.action_download,
+            )
+        ]
+
+
+def open_documents(app: PortalApp, query: str = "") -> None:
+    if app.user is not None and not isinstance(app.screen, DocumentsScreen):
+        app.push_screen(DocumentsScreen(query))

@@ -1,0 +1,375 @@
+"""Events: upcoming seminars, with seats left, the waiting list and my enrolment.
+
+- One row per event, two lines high so that 80 columns hold it all: the day and the
+  time (HKT), the title over the venue, the seats ("12 left" over "of 40", or "full —"
+  over "waiting list"), and my status in words ("✓ enrolled", "waiting #2"). The
+  highlighted event's full time, venue, counts and description are shown under the list.
+- `e` enrols (a full event puts me on its waiting list, and the portal's sentence says
+  so); `w` withdraws after a y/N that names the event and says what happens to the seat.
+  Each key is offered only where it applies (the footer shows what works on the row).
+- One change at a time: the keys are off while a change is on its way. The portal's
+  answer carries the event as it is now, so the row is updated in place; `r` fetches
+  the whole list again.
+- Words say everything colour says: the status is a word, "full" is a word.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.calendar import to_hkt
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.admin import Enrolment, Event
+    from cc_tui.tui.app import PortalApp
+
+DATE_WIDTH = 11
+SEATS_WIDTH = 12
+MINE_WIDTH = 10
+# Cell padding (1 each side, 4 columns), the table's margins and a scrollbar.
+CHROME = 8 + 2 + 2
+MIN_TITLE_WIDTH = 20
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
+
+
+def when_lines(event: Event) -> str:
+    """`Tue 24 Nov` over `14:30` (HKT)."""
+    starts = to_hkt(event.starts_at)
+    return f"{starts:%a %d %b}\n{starts:%H:%M}"
+
+
+def short_venue(venue: str) -> str:
+    """The venue's first part: "HKEX Connect Hall", "Online"."""
+    return venue.split(",")[0].split(" (")[0].strip()
+
+
+def seats_lines(event: Event) -> str:
+    if event.seats_left <= 0:
+        return "full —\nwaiting list"
+    return f"{event.seats_left} left\nof {event.capacity}"
+
+
+def mine_words(event: Event) -> str:
+    if event.my_enrolment == "enrolled":
+        return "✓ enrolled"
+    if event.my_enrolment == "waitlisted":
+        place = event.my_waitlist_position
+        return f"waiting #{place}" if place else "waiting"
+    return ""
+
+
+def event_moment(event: Event) -> str:
+    """`Tue 24 Nov 2026, 14:30-16:30 HKT`."""
+    starts = to_hkt(event.starts_at)
+    text = f"{starts:%a %d %b %Y}, {starts:%H:%M}"
+    if event.ends_at is not None:
+        text += f"-{to_hkt(event.ends_at):%H:%M}"
+    return text + " HKT"
+
+
+def detail_text(event: Event) -> str:
+    """What the detail pane says about the highlighted event."""
+    taken = f"{event.enrolled} of {event.capacity} seats taken"
+    if event.seats_left <= 0:
+        taken = f"Full ({event.capacity} seats)"
+    waiting = f"{event.waitlisted} on the waiting list" if event.waitlisted else "nobody waiting"
+    mine = {
+        "enrolled": "You are enrolled.",
+        "waitlisted": f"You are number {event.my_waitlist_position} on the waiting list.",
+        "none": "",
+    }[event.my_enrolment]
+    lines = [
+        f"{event.title}",
+        f"{event_moment(event)} · {event.venue}",
+        f"{taken} · {waiting}. {mine}".rstrip(),
+    ]
+    if event.description:
+        lines.append(event.description)
+    return "\n".join(lines)
+
+
+def withdraw_detail(event: Event) -> str:
+    if event.my_enrolment == "waitlisted":
+        return (
+            f"You leave the waiting list (you are number {event.my_waitlist_position}); "
+            "enrolling again puts you at its end."
+        )
+    if event.waitlisted:
+        return "Your seat goes to the first person on the waiting list."
+    return "Your seat becomes free for anyone to take."
+
+
+class EventsScreen(PortalScreen):
+    """Upcoming events: `e` enrol, `w` withdraw (y/N), `r` refresh."""
+
+    CSS_PATH = "events.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "e",
+            "enrol",
+            "Enrol",
+            id="events.enrol",
+            tooltip="Take a seat at the highlighted event (its waiting list when it is full).",
+        ),
+        Binding(
+            "w",
+            "withdraw",
+            "Withdraw",
+            id="events.withdraw",
+            tooltip="Give up your seat or waiting-list place (asks y/N first).",
+        ),
+        Binding(
+            "r",
+            "retry",
+            "Refresh",
+            id="events.refresh",
+            tooltip="Fetch the events, seats and waiting lists again.",
+        ),
+        Binding("escape", "back", "Back", id="events.back", tooltip="Close the events."),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="events")
+        self.title = "Events"
+        self.events: list[Event] = []
+        self.busy = False
+        self.loaded = False
+        self._width = 0
+        self._keys: tuple[bool | None, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static("Events and seminars", id="events-title")
+        table: DataTable[str | Content] = DataTable(
+            id="events-list", cursor_type="row", zebra_stripes=True
+        )
+        yield table
+        yield Static(id="events-detail")
+        yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self.query_one("#events-list", DataTable).focus()
+        self.load()
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.size.width != self._width:
+            self._show()
+
+    # Loading
+
+    @work(exclusive=True, group="events-load", exit_on_error=False)
+    async def load(self) -> None:
+        try:
+            portal = await self.portal_app.client()
+            found = await portal.events()
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.load)
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self.events = found
+        self.loaded = True
+        self._show()
+
+    def _show(self) -> None:
+        table: DataTable[str | Content] = self.query_one("#events-list", DataTable)
+        keep = self.highlighted
+        self._width = self.size.width
+        title_width = max(
+            MIN_TITLE_WIDTH, self._width - DATE_WIDTH - SEATS_WIDTH - MINE_WIDTH - CHROME
+        )
+        table.clear(columns=True)
+        table.add_column("When (HKT)", key="when", width=DATE_WIDTH)
+        table.add_column("Event · venue", key="event", width=title_width)
+        table.add_column("Seats", key="seats", width=SEATS_WIDTH)
+        table.add_column("Mine", key="mine", width=MINE_WIDTH)
+        for event in self.events:
+            table.add_row(*self._cells(event, title_width), key=event.id, height=2)
+        if keep is not None:
+            for row, event in enumerate(self.events):
+                if event.id == keep.id:
+                    table.move_cursor(row=row, animate=False)
+        if not self.loaded:
+            self.query_one("#events-detail", Static).update("Asking the portal for events…")
+        elif not self.events:
+            self.query_one("#events-detail", Static).update(
+                "No upcoming events. New seminars appear here when the exchange announces them."
+            )
+        else:
+            self._describe()
+        self._sync_keys()
+
+    @staticmethod
+    def _cells(event: Event, title_width: int) -> tuple[Content, ...]:
+        return (
+            Content(when_lines(event)),
+            Content(
+                _cut(event.title, title_width) + "\n" + _cut(short_venue(event.venue), title_width)
+            ),
+            Content(seats_lines(event)),
+            Content(mine_words(event)),
+        )
+
+    @property
+    def highlighted(self) -> Event | None:
+        """The event under the cursor."""
+        table = self.query_one("#events-list", DataTable)
+        if not table.row_count or not table.columns:
+            return None
+        row = table.cursor_row
+        if not 0 <= row < table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        return next((event for event in self.events if event.id == key), None)
+
+    @on(DataTable.RowHighlighted, "#events-list")
+    def _highlighted(self) -> None:
+        self._describe()
+        self._sync_keys()
+
+    def _describe(self) -> None:
+        event = self.highlighted
+        detail = self.query_one("#events-detail", Static)
+        detail.update(Content(detail_text(event)) if event is not None else "")
+
+    # Enrolling and withdrawing
+
+    def _sync_keys(self) -> None:
+        """Redraw the footer only when what `e` and `w` may do has changed (a redraw
+        costs a frame's worth of work; moving the cursor should not)."""
+        keys = (self.check_action("enrol", ()), self.check_action("withdraw", ()))
+        if keys != self._keys:
+            self._keys = keys
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("enrol", "withdraw"):
+            event = self.highlighted
+            if self.busy or event is None:
+                return False
+            if action == "enrol":
+                return event.my_enrolment == "none"
+            return event.my_enrolment != "none"
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+        else:
+            self.load()
+
+    def action_enrol(self) -> None:
+        event = self.highlighted
+        if event is not None and not self.busy:
+            self.change(event.id, "enrol")
+
+    def action_withdraw(self) -> None:
+        from cc_tui.tui.screens.confirm import ConfirmScreen
+
+        event = self.highlighted
+        if event is None or self.busy:
+            return
+        prompt = f"Withdraw from {event.title} ({to_hkt(event.starts_at):%a %d %b %H:%M})?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.change(event.id, "withdraw")
+            else:
+                still = "enrolled in" if event.my_enrolment == "enrolled" else "waiting for"
+                self.query_one(Notice).show(
+                    f"Nothing changed: you are still {still} {event.title}.", "info"
+                )
+
+        self.app.push_screen(ConfirmScreen(prompt, withdraw_detail(event)), answered)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self._sync_keys()
+
+    @work(group="events-change", exit_on_error=False)
+    async def change(self, event_id: str, verb: str) -> None:
+        notice = self.query_one(Notice)
+        self._set_busy(True)
+        notice.show("Asking the portal…", "info")
+        try:
+            portal = await self.portal_app.client()
+            if verb == "enrol":
+                answer = await portal.enrol(event_id)
+            else:
+                answer = await portal.withdraw_enrolment(event_id)
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.change(event_id, verb))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            if error.status in (404, 409):
+                self.load()
+            return
+        finally:
+            self._set_busy(False)
+        self._apply(answer)
+        notice.show(answer.message, "success" if answer.changed else "info")
+
+    def _apply(self, answer: Enrolment) -> None:
+        if answer.event is None:
+            self.load()
+            return
+        self.events = [answer.event if e.id == answer.event_id else e for e in self.events]
+        self._show()
+
+    # Keys and palette
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = [
+            PaletteCommand("Events: refresh", "Fetch the events and seats again.", self.load)
+        ]
+        event = self.highlighted
+        if event is not None and event.my_enrolment == "none":
+            commands.append(
+                PaletteCommand(
+                    f"Enrol in {event.title}",
+                    "Take a seat (or join the waiting list).",
+                    self.action_enrol,
+                )
+            )
+        elif event is not None:
+            commands.append(
+                PaletteCommand(
+                    f"Withdraw from {event.title}", "Asks y/N first.", self.action_withdraw
+                )
+            )
+        return commands
+
+
+def open_events(app: PortalApp) -> None:
+    if app.user is not None and not isinstance(app.screen, EventsScreen):
+        app.push_screen(EventsScreen())

@@ -1,0 +1,216 @@
+"""Service hours: the portal's time, the maintenance window, business days and hours.
+
+- Everything shown is the portal's own answer (`GET /service/status`), read on the
+  portal's clock in Hong Kong time, never this computer's: a user abroad sees when the
+  portal closes, in the portal's time, and how long until then.
+- Each fact is a row of words ("Yes: eServices are closed until Sun 29 Nov 00:00 HKT"),
+  built by `service_rows`, a pure function tested without a terminal.
+- `r` asks again, and the screen asks by itself every minute while it is open. It needs
+  no login (the status is public), so the palette offers it on the login screen too.
+- `library_commands` is the palette's way here and to Events and the Document library.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.domain.calendar import to_hkt
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.auth import ServiceStatus
+    from cc_tui.tui.app import PortalApp
+
+REFRESH_SECONDS = 60.0
+
+
+def _moment(moment: datetime) -> str:
+    return f"{to_hkt(moment):%a %d %b %H:%M}"
+
+
+def _span(delta: timedelta) -> str:
+    """`4 d 22 h`, `3 h 5 min`, `12 min`, `under a minute`."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else "under a minute"
+
+
+def service_rows(status: ServiceStatus) -> list[tuple[str, str, str]]:
+    """(key, label, words) for each fact of the status, in the portal's time."""
+    now = to_hkt(status.now)
+    start, end = status.next_maintenance_start, status.next_maintenance_end
+    if status.maintenance:
+        maintenance = f"Yes: eServices are closed until {_moment(end)} HKT ({_span(end - now)})."
+        window = f"This window: {_moment(start)} to {_moment(end)} HKT."
+    else:
+        maintenance = "No: eServices are open."
+        window = f"{_moment(start)} to {_moment(end)} HKT (starts in {_span(start - now)})."
+    business_day = (
+        "Yes." if status.business_day else "No (a weekend or a Hong Kong public holiday)."
+    )
+    hours = "Yes" if status.business_hours else "No"
+    rows = [
+        ("now", "Portal time", f"{now:%a %d %b %Y %H:%M} HKT"),
+        ("maintenance", "Maintenance now", maintenance),
+        ("window", "Maintenance window", window),
+        ("business-day", "Business day", business_day),
+        ("business-hours", "Business hours", f"{hours} (Mon-Fri 09:00-18:00 HKT)."),
+    ]
+    if status.processing_day is not None:
+        processed = f"{status.processing_day:%a %d %b %Y}"
+        if status.processing_day == now.date() and status.business_hours:
+            processed += " (today)"
+        rows.append(("processed", "Requests made now", f"Processed on {processed}."))
+    rows.append(("message", "The portal says", status.message or "—"))
+    return rows
+
+
+class ServiceScreen(PortalScreen):
+    """The portal's service hours now; `r` asks again."""
+
+    CSS_PATH = "service.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "retry",
+            "Refresh",
+            id="service.refresh",
+            tooltip="Ask the portal for its service status again.",
+        ),
+        Binding("escape", "back", "Back", id="service.back", tooltip="Close service hours."),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="service")
+        self.title = "Service hours"
+        self.status: ServiceStatus | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield Static("Service hours", id="service-title")
+        yield Grid(id="service-grid")
+        yield Static(
+            "Weekly maintenance: no eService is available. Outside business hours requests "
+            "are accepted and processed on the next business day.",
+            id="service-note",
+        )
+        yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).show("Asking the portal…", "info")
+        self.refresh_status()
+        self.set_interval(REFRESH_SECONDS, self.refresh_status)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+        else:
+            self.refresh_status()
+
+    @work(exclusive=True, group="service", exit_on_error=False)
+    async def refresh_status(self) -> None:
+        notice = self.query_one(Notice)
+        try:
+            portal = await self.portal_app.client()
+            status = await portal.service_status()
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, self.refresh_status)
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            return
+        self.status = status
+        notice.clear()
+        await self._show(status)
+
+    async def _show(self, status: ServiceStatus) -> None:
+        grid = self.query_one("#service-grid", Grid)
+        await grid.remove_children()
+        cells: list[Static] = []
+        for key, label, words in service_rows(status):
+            cells.append(Static(label, classes="service-label"))
+            value = Static(Content(words), id=f"service-{key}", classes="service-value")
+            value.set_class(key == "maintenance" and status.maintenance, "-maintenance")
+            cells.append(value)
+        await grid.mount_all(cells)
+
+    def value(self, key: str) -> str:
+        """What the row `key` says now (for tests and screen readers' scripts)."""
+        return str(self.query_one(f"#service-{key}", Static).content)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                "Service hours: refresh", "Ask the portal for its status.", self.refresh_status
+            )
+        ]
+
+
+def open_service(app: PortalApp) -> None:
+    if not isinstance(app.screen, ServiceScreen):
+        app.push_screen(ServiceScreen())
+
+
+def open_library(app: PortalApp, which: str) -> None:
+    """Open `events`, `documents` or `service` (the first two need a login)."""
+    if which == "service":
+        open_service(app)
+    elif which == "events":
+        from cc_tui.tui.screens.events import open_events
+
+        open_events(app)
+    elif which == "documents":
+        from cc_tui.tui.screens.documents import open_documents
+
+        open_documents(app)
+
+
+def library_commands(app: PortalApp) -> list[PaletteCommand]:
+    """The palette's way to Service hours, and (logged in) to Events and the library."""
+    commands = [
+        PaletteCommand(
+            "Service hours: maintenance window and business days",
+            "When the portal is open, and when requests are processed (F6).",
+            lambda: open_library(app, "service"),
+        )
+    ]
+    if app.user is not None:
+        commands += [
+            PaletteCommand(
+                "Events: seminars, enrol and withdraw",
+                "Upcoming events with seats left and waiting lists (F4).",
+                lambda: open_library(app, "events"),
+            ),
+            PaletteCommand(
+                "Document library: guides and paper forms",
+                "Search technical documents and forms; download PDFs (F5).",
+                lambda: open_library(app, "documents"),
+            ),
+        ]
+    return commands

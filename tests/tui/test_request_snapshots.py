@@ -1,0 +1,79 @@
+"""SVG snapshots at 80x24 of the catalogue, the form with an error showing, the request
+detail and the y/N confirm prompt (pytest-textual-snapshot).
+
+Each runs against the real portal with its clock held at Monday 2026-11-23 10:00 HKT and
+a fresh database, so references (ECS00000001), times and values are the same every run;
+the screens show no URL and no local time; text cursors are steady. Update after a
+deliberate change with `make snapshots` and look at the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.screens.catalogue import CatalogueScreen
+from cc_tui.tui.screens.form import FormScreen
+from tests.tui.maker_checker import MAKER, app_for, leave_field, settle, type_in
+
+SnapCompare = Callable[..., bool]
+
+
+async def steady(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    pilot.app.clear_notifications()  # "Welcome back", from resuming the session
+    await pilot.pause()
+
+
+def then(
+    *steps: Callable[[Pilot[Any]], Awaitable[None]],
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for step in steps:
+            await step(pilot)
+            await settle(pilot)
+        await steady(pilot)
+
+    return run
+
+
+async def open_catalogue(pilot: Pilot[Any]) -> None:
+    pilot.app.push_screen(CatalogueScreen())
+
+
+async def open_ct027(pilot: Pilot[Any]) -> None:
+    pilot.app.push_screen(FormScreen.new("CT027"))
+
+
+async def too_small_a_limit(pilot: Pilot[Any]) -> None:
+    await type_in(pilot, "new_limit", "5000")
+    await leave_field(pilot)
+
+
+def test_catalogue(
+    snap_compare: SnapCompare,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=then(open_catalogue))
+
+
+def test_form_with_an_error(
+    snap_compare: SnapCompare,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=then(open_ct027, too_small_a_limit))
