@@ -132,6 +132,7 @@ class PortalApp(App[int]):
         transport: httpx.AsyncBaseTransport | None = None,
         resume: bool = True,
         ready_file: Path | None = None,
+        settings_loader: Callable[[], Settings] | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url.rstrip("/")
@@ -149,11 +150,17 @@ class PortalApp(App[int]):
         self._session_user_id: str | None = None
         # Where an expired session left off: (user ID, the screen to reopen after login).
         self._reopen: tuple[str, Callable[[], Screen[Any]]] | None = None
+        self._settings_loader = settings_loader
         if settings is not None:
-            if settings.keymap:
-                self.set_keymap(settings.keymap)
-            if settings.theme in self.available_themes:
-                self.theme = settings.theme
+            self.apply_settings(settings)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """The user's keymap, theme and timeout (config.toml, CC_TUI_* variables)."""
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        self.request_timeout = settings.request_timeout
 
     # Screens
 
@@ -234,6 +241,25 @@ class PortalApp(App[int]):
         if self._ready_file is not None:
             self._mark_ready()
             return
+        self.start_up()
+
+    @work(exclusive=True, group="startup", exit_on_error=False)
+    async def start_up(self) -> None:
+        """After the first frame: the settings (pydantic is not worth delaying the first
+        frame for), then the portal's status and a stored session."""
+        loader, self._settings_loader = self._settings_loader, None
+        if loader is not None:
+            try:
+                settings = await asyncio.to_thread(loader)
+            except Exception as error:
+                self.notify(
+                    f"{error} cc-tui goes on with its default settings.",
+                    title="Settings",
+                    severity="warning",
+                    timeout=15,
+                )
+            else:
+                self.apply_settings(settings)
         self.check_portal()
 
     def _mark_ready(self) -> None:

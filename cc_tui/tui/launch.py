@@ -1,8 +1,11 @@
 """Start the Textual app against a portal URL (`cc-tui --server URL`, `cc-tui --demo`).
 
-Reads the settings, then imports and runs the app. `CC_TUI_READY_FILE=PATH` makes the
-app write the monotonic time of its first frame to PATH and exit: bench/startup.py
-measures start-up with it.
+The first frame waits for nothing it can do without: the settings (a pydantic model, read
+from config.toml) are loaded by the app right after its first frame and applied then
+(keymap, theme, timeout). Only without --server are they read first, for their `server`.
+
+`CC_TUI_READY_FILE=PATH` makes the app write the monotonic time at which the login screen
+is drawn to PATH, then exit: bench/startup.py measures start-up with it.
 """
 
 from __future__ import annotations
@@ -10,38 +13,60 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cc_tui.tui.state import default_state_dir
+
+if TYPE_CHECKING:
+    from cc_tui.config import Settings
+
+
+def _config_file() -> Path:
+    from cc_tui.config import config_dir
+
+    return config_dir() / "config.toml"
+
+
+def load_settings() -> Settings:
+    """The settings, or a ValueError that says which file is wrong and how."""
+    from pydantic import ValidationError
+
+    from cc_tui import config
+
+    try:
+        return config.load_settings()
+    except (ValidationError, ValueError) as error:
+        raise ValueError(
+            f"The settings in {_config_file()} are not valid ({error}). Correct or remove "
+            "that file."
+        ) from None
 
 
 def launch(server_url: str | None, demo: bool) -> int:
-    from pydantic import ValidationError
-
-    from cc_tui.config import config_dir, data_dir, load_settings
-
-    try:
-        settings = load_settings()
-    except (ValidationError, ValueError) as error:
-        print(
-            f"cc-tui: the settings in {config_dir() / 'config.toml'} are not valid:\n{error}\n"
-            "Correct or remove that file, then start cc-tui again.",
-            file=sys.stderr,
-        )
-        return 2
-    url = server_url or settings.server
-    if not url:
-        print(
-            "cc-tui: no portal to connect to. Start it with --server URL, or --demo for the "
-            f"bundled one, or set `server` in {config_dir() / 'config.toml'}.",
-            file=sys.stderr,
-        )
-        return 2
+    settings: Settings | None = None
+    if not server_url:
+        try:
+            settings = load_settings()
+        except ValueError as error:
+            print(f"cc-tui: {error}", file=sys.stderr)
+            return 2
+        server_url = settings.server
+        if not server_url:
+            print(
+                "cc-tui: no portal to connect to. Start it with --server URL, or --demo for "
+                f"the bundled one, or set `server` in {_config_file()}.",
+                file=sys.stderr,
+            )
+            return 2
     from cc_tui.tui.app import PortalApp
 
     ready = os.environ.get("CC_TUI_READY_FILE")
     app = PortalApp(
-        url,
+        server_url,
         demo=demo,
         settings=settings,
-        state_dir=data_dir(),
+        settings_loader=load_settings if settings is None else None,
+        state_dir=default_state_dir(),
         ready_file=Path(ready) if ready else None,
     )
     app.run()

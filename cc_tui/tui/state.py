@@ -1,6 +1,9 @@
 """What the client remembers between runs that is not a secret: the last user ID per
 portal, in `<data dir>/state.json`. Plain json (no pydantic) so that reading it costs
-nothing before the first frame; a missing or damaged file is simply "nothing known"."""
+nothing before the first frame; a missing or damaged file is simply "nothing known".
+
+`default_state_dir()` is `cc_tui.config.data_dir()` without importing that module (and
+pydantic with it) before the first frame; a test holds the two equal."""
 
 from __future__ import annotations
 
@@ -9,6 +12,12 @@ import os
 from pathlib import Path
 
 STATE_FILE = "state.json"
+
+
+def default_state_dir() -> Path:
+    import platformdirs
+
+    return Path(os.environ.get("CC_TUI_DATA_DIR") or platformdirs.user_data_dir("cc-tui"))
 
 
 def _read(state_dir: Path) -> dict[str, object]:

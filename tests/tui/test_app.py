@@ -170,7 +170,7 @@ async def test_an_expired_session_goes_back_to_login_with_the_portals_words(
 
 
 async def test_help_lists_the_live_keys_with_the_users_keymap(tmp_path: Path) -> None:
-    settings = Settings(keymap={"home.refresh": "f5", "app.help": "f1,h"})
+    settings = Settings(keymap={"home.refresh": "f9", "app.help": "f1,h"})
     fake = FakePortal()
     app = fake_app(fake, tmp_path, settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -180,7 +180,7 @@ async def test_help_lists_the_live_keys_with_the_users_keymap(tmp_path: Path) ->
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         rows = {row.description: row for row in app.screen.rows}
-        assert rows["Refresh"].keys == "f5"
+        assert rows["Refresh"].keys == "f9"
         assert rows["Refresh"].section == "This screen"
         assert rows["Log out"].keys == "^l"
         assert "ends this session" in rows["Log out"].tooltip
@@ -192,7 +192,7 @@ async def test_help_lists_the_live_keys_with_the_users_keymap(tmp_path: Path) ->
         await pilot.press("r")
         await settle(pilot)
         assert fake.calls == []
-        await pilot.press("f5")
+        await pilot.press("f9")
         await settle(pilot)
         assert fake.calls == ["GET /service/status", "GET /me"]
 
@@ -272,3 +272,25 @@ async def test_every_login_control_is_on_screen(tmp_path: Path, size: tuple[int,
         for selector in ("#user-id", "#password", "#log-in", "#notice", "#service-line"):
             region = screen.query_one(selector).region
             assert region.height > 0 and screen.region.contains_region(region), selector
+
+
+async def test_settings_arrive_after_the_first_frame(tmp_path: Path) -> None:
+    def loader() -> Settings:
+        return Settings(keymap={"app.help": "f9"})
+
+    app = fake_app(FakePortal(), tmp_path, settings_loader=loader)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_bad_settings_are_a_notice_and_the_defaults_go_on(tmp_path: Path) -> None:
+    def loader() -> Settings:
+        raise ValueError("The settings in /home/u/config.toml are not valid (theme).")
+
+    app = fake_app(FakePortal(), tmp_path, settings_loader=loader)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any("are not valid (theme)" in text for text in app.notices)
+        assert "Portal: open" in str(app.screen.query_one("#service-line").content)
