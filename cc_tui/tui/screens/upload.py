@@ -434,6 +434,7 @@ class UploadScreen(Screen[Attachment | None]):
             portal = await self.portal_app.client()
             self.request = await portal.get_request(self.request.ref)
         except (PortalError, PortalUnreachable):
+            self.query_one(DocumentTree).focus()
             return
         self._show_title()
         fresh = plan_upload(plan.file, self.request.ref, self.request.participant_id, self.taken)
