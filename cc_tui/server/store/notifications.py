@@ -1,0 +1,205 @@
+"""Task notices: a row per user for each new task, written with the change that made it.
+
+- A request that becomes Pending checker is a task for every active checker of its
+  membership who holds the eService's check right, except its maker (who may never
+  check it). One that becomes With exchange is a task for every active exchange officer.
+  One that becomes Returned is a task for its maker. Nothing else is a task.
+- `record_task_notices` runs inside the transaction of the status change, so a notice
+  exists exactly when the change does; the rows are the source of truth, and every
+  server process on the store sees them (the SSE stream reads them by id).
+- The e-mail goes after the commit (`mail_task_notices`): a mail server that is slow
+  or down must not hold the store's write lock or undo an approval.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from cc_tui.api.requests import Notification
+from cc_tui.domain.forms import CATALOGUE
+from cc_tui.domain.workflow import Status
+from cc_tui.server.mail import Mailer
+from cc_tui.server.store.requests import RequestRow, from_micros, to_micros
+
+log = logging.getLogger("cc_tui.server")
+
+NoticeKind = Literal["awaiting_my_check", "returned_to_me", "status_changed"]
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class TaskNotice:
+    id: int
+    user_id: str
+    kind: NoticeKind
+    ref: str
+    status: Status
+    at: datetime
+    title: str | None
+
+    def model(self) -> Notification:
+        return Notification(
+            id=self.id,
+            kind=self.kind,
+            ref=self.ref,
+            status=self.status,
+            at=self.at,
+            title=self.title,
+        )
+
+
+def eligible_checkers(conn: sqlite3.Connection, row: RequestRow) -> list[str]:
+    """Active users of the request's membership with its check right, maker excluded."""
+    eservice = CATALOGUE.get(row.eservice)
+    if eservice is None:
+        return []
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT u.user_id FROM user_rights ur JOIN users u ON u.user_id = ur.user_id"
+            " WHERE ur.participant_id = ? AND ur.right_code = ? AND u.status = 'active'"
+            " AND u.user_id <> ? ORDER BY u.user_id",
+            (row.participant_id, eservice.check_right, row.maker),
+        )
+    ]
+
+
+def exchange_officers(conn: sqlite3.Connection) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT user_id FROM users WHERE is_exchange_officer = 1 AND status = 'active'"
+            " ORDER BY user_id"
+        )
+    ]
+
+
+def task_recipients(
+    conn: sqlite3.Connection, row: RequestRow, new_status: Status
+) -> tuple[NoticeKind, list[str]] | None:
+    if new_status is Status.PENDING_CHECKER:
+        return "awaiting_my_check", eligible_checkers(conn, row)
+    if new_status is Status.WITH_EXCHANGE:
+        return "awaiting_my_check", [u for u in exchange_officers(conn) if u != row.maker]
+    if new_status is Status.RETURNED:
+        return "returned_to_me", [row.maker]
+    return None
+
+
+def record_task_notices(
+    conn: sqlite3.Connection, request_row: RequestRow, new_status: Status, now: datetime
+) -> list[TaskNotice]:
+    """Write a notice for each user the change gives a task; call it in the same
+    transaction as the change. Returns them, for the e-mail after the commit."""
+    recipients = task_recipients(conn, request_row, new_status)
+    if recipients is None:
+        return []
+    kind, users = recipients
+    notices: list[TaskNotice] = []
+    at = to_micros(now)
+    for user_id in users:
+        cursor = conn.execute(
+            "INSERT INTO notifications (user_id, kind, request_id, ref, status, at, title)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                kind,
+                request_row.id,
+                request_row.ref,
+                new_status.value,
+                at,
+                request_row.title,
+            ),
+        )
+        notices.append(
+            TaskNotice(
+                id=int(cursor.lastrowid or 0),
+                user_id=user_id,
+                kind=kind,
+                ref=request_row.ref,
+                status=new_status,
+                at=from_micros(at),
+                title=request_row.title,
+            )
+        )
+    return notices
+
+
+def list_notifications(
+    conn: sqlite3.Connection,
+    user_id: str,
+    after_id: int = 0,
+    since: datetime | None = None,
+    limit: int = MAX_PAGE,
+) -> list[TaskNotice]:
+    """This user's notices with an id above `after_id` (and at or after `since`), oldest
+    first."""
+    sql = (
+        "SELECT id, user_id, kind, ref, status, at, title FROM notifications"
+        " WHERE user_id = ? AND id > ?"
+    )
+    params: list[object] = [user_id, after_id]
+    if since is not None:
+        sql += " AND at >= ?"
+        params.append(to_micros(since))
+    sql += " ORDER BY id LIMIT ?"
+    params.append(min(max(limit, 1), MAX_PAGE))
+    return [
+        TaskNotice(
+            id=int(r["id"]),
+            user_id=r["user_id"],
+            kind=r["kind"],
+            ref=r["ref"],
+            status=Status(r["status"]),
+            at=from_micros(r["at"]),
+            title=r["title"],
+        )
+        for r in conn.execute(sql, params)
+    ]
+
+
+def latest_notification_id(conn: sqlite3.Connection, user_id: str | None = None) -> int:
+    """The newest notice's id (of one user, or of anyone); 0 when there is none."""
+    if user_id is None:
+        row = conn.execute("SELECT max(id) FROM notifications").fetchone()
+    else:
+        row = conn.execute(
+            "SELECT max(id) FROM notifications WHERE user_id = ?", (user_id,)
+        ).fetchone()
+    return int(row[0] or 0)
+
+
+_SUBJECTS = {
+    "awaiting_my_check": "{ref} awaits your check",
+    "returned_to_me": "{ref} was returned to you",
+    "status_changed": "{ref} is now {status}",
+}
+
+
+def mail_task_notices(mailer: Mailer, notices: Iterable[TaskNotice]) -> int:
+    """E-mail each notice to its user; returns how many were sent. A mail that cannot be
+    sent is logged, never raised: the change is already committed and the notice row
+    (and the on-screen notice) stands."""
+    sent = 0
+    for notice in notices:
+        subject = _SUBJECTS[notice.kind].format(ref=notice.ref, status=notice.status.label)
+        body = (
+            f"{subject}.\n\n"
+            f"Request: {notice.ref}\n"
+            f"Title: {notice.title or '-'}\n"
+            f"Status: {notice.status.label}\n"
+            f"Since: {notice.at:%Y-%m-%d %H:%M} (Hong Kong time)\n\n"
+            f"Open it in cc-tui: press : and type {notice.ref}.\n"
+        )
+        try:
+            mailer.send(notice.user_id, f"Client Connect: {subject}", body)
+        except OSError as error:
+            log.warning("task notice %s to %s not mailed: %s", notice.id, notice.user_id, error)
+            continue
+        sent += 1
+    return sent
