@@ -252,5 +252,5 @@ def unsent_summary(drafts: list[Draft]) -> str | None:
     count = len(drafts)
     return (
         f"{count} unsent draft{'s' if count != 1 else ''} kept on this computer: "
-        f"{', '.join(names)}{more}. Press n to see them and carry on."
+        f"{', '.join(names)}{more}. Open New request (n, or ctrl+p) to carry on with them."
     )

@@ -18,13 +18,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Select
 
+from cc_tui.api import API_PREFIX
 from cc_tui.credentials import TokenStore
+from cc_tui.domain.forms import example_values, get_eservice
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import sessions
+from cc_tui.server.store.profiles import membership_profile
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.screens.form import FormScreen
 from cc_tui.tui.screens.home import HomeScreen
@@ -150,3 +154,70 @@ def app_for(
     store = token_store or TokenStore(memory_only=True)
     resume_as(user_id, url, settings, state_dir, store)
     return app_class(url, token_store=store, state_dir=state_dir)
+
+
+class PortalApi:
+    """The portal's API as another user acts on it (a session minted in the store)."""
+
+    def __init__(self, url: str, settings: ServerSettings, user_id: str) -> None:
+        conn = sqlite3.connect(settings.db_path, isolation_level=None)
+        try:
+            token, _ = sessions.create_session(
+                conn, user_id, settings.clock.now(), settings.session_absolute
+            )
+        finally:
+            conn.close()
+        self.settings = settings
+        self.http = httpx.Client(
+            base_url=url + API_PREFIX, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    def good_values(self, code: str = "CT027", participant_id: str = "B01234") -> dict[str, Any]:
+        conn = sqlite3.connect(self.settings.db_path)
+        conn.row_factory = sqlite3.Row
+        try:
+            profile = membership_profile(conn, participant_id)
+        finally:
+            conn.close()
+        assert profile is not None
+        today = self.settings.clock.now().date()
+        return example_values(get_eservice(code), profile, today)
+
+    def create(self, code: str = "CT027", fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.http.post(
+            "/requests", json={"eservice": code, "fields": fields or self.good_values(code)}
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def act(
+        self, request: dict[str, Any], action: str, comment: str | None = None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"version": request["version"]}
+        if comment is not None:
+            payload["comment"] = comment
+        response = self.http.post(f"/requests/{request['ref']}/actions/{action}", json=payload)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def patch(self, request: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.patch(
+            f"/requests/{request['ref']}", json={"version": request["version"], "fields": fields}
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def stored_status(settings: ServerSettings, ref: str) -> str:
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        row = conn.execute("SELECT status FROM requests WHERE ref = ?", (ref,)).fetchone()
+    finally:
+        conn.close()
+    return str(row[0])

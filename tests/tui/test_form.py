@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -279,8 +281,14 @@ async def test_a_killed_tui_gives_back_the_typed_form(
         # The app is dropped here without saving (as a kill would).
     assert stored_requests(server_settings) == []
     second = app_for(MAKER, live_portal.url, server_settings, state_dir)
-    async with second.run_test(size=(80, 24)) as pilot:
+    posted: list[Message] = []
+    async with second.run_test(size=(80, 24), message_hook=posted.append) as pilot:
         await settle(pilot)
+        said = [m.notification.message for m in posted if isinstance(m, Notify)]
+        assert (
+            "1 unsent draft kept on this computer: a new CT027 form. Open New request (n, or "
+            "ctrl+p) to carry on with them." in said
+        ), "the login mentions it"
         second.push_screen(CatalogueScreen())
         await settle(pilot)
         await pilot.press("down", "enter")
