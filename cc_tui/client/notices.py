@@ -71,7 +71,7 @@ async def read_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerSentEven
     async for raw in lines:
         line = raw.rstrip("\r\n")
         if not line:
-            if data:
+            if data or retry is not None:  # a lone `retry:` still tells the client
                 yield ServerSentEvent("\n".join(data), event or "message", last_id, retry)
             data, event, retry = [], "", None
             continue

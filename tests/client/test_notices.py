@@ -80,6 +80,8 @@ async def test_events_are_parsed_as_the_sse_rules_say() -> None:
     events = [event async for event in read_events(lines_of(text))]
     assert events[0] is None  # the heartbeat comment
     first, second = events[1], events[2]
+    alone = [event async for event in read_events(lines_of("retry: 500\n\n"))]
+    assert alone[0] is not None and alone[0].retry == 500 and notification_of(alone[0]) is None
     assert first is not None and second is not None
     assert (first.data, first.id, first.retry, first.event) == ("one\ntwo", "7", 2000, "message")
     # The id persists to later events; the retry does not.
