@@ -6,8 +6,9 @@ so that tests can run many portals side by side and move their clocks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -16,9 +17,18 @@ from cc_tui.api import API_PREFIX
 from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
+from cc_tui.server.jobs import housekeeping_loop
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
-from cc_tui.server.routers import auth, documents, eservices, events, me, service
+from cc_tui.server.routers import (
+    auth,
+    documents,
+    eservices,
+    events,
+    me,
+    request_actions,
+    service,
+)
 from cc_tui.server.seed import seed_demo, seed_requests_if_available
 from cc_tui.server.seed_library import seed_library
 from cc_tui.server.settings import ServerSettings
@@ -44,7 +54,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The abort job and idempotency-key expiry (jobs.py), every few minutes.
+        housekeeping = asyncio.create_task(housekeeping_loop(context), name="housekeeping")
         yield
+        housekeeping.cancel()
+        with suppress(asyncio.CancelledError):
+            await housekeeping
         context.db.close()
 
     app = FastAPI(
@@ -62,6 +77,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         auth.router,
         me.router,
         eservices.router,
+        request_actions.router,
         events.router,
         documents.router,
     ):

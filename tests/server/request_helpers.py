@@ -60,7 +60,12 @@ async def create(
     headers: dict[str, str],
     code: str = "CT027",
     fields: dict[str, object] | None = None,
+    *,
+    key: str | None = None,
 ) -> dict[str, Any]:
+    """A new request through POST /requests (with an Idempotency-Key if given)."""
+    if key is not None:
+        headers = headers | {"Idempotency-Key": key}
     response = await api.post(
         "/requests", json={"eservice": code, "fields": fields or {}}, headers=headers
     )
