@@ -4,7 +4,9 @@ abort job."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +16,8 @@ from fastapi import FastAPI
 
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.jobs import run_housekeeping
+from cc_tui.server.runner import start_background_server
+from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.requests import get_request_row
 from tests.server.request_helpers import (
     CHECKER,
@@ -526,3 +530,24 @@ async def test_untouched_drafts_and_returned_requests_are_aborted_after_30_days(
     answer = await act(api, headers_for(app, MAKER), draft | {"version": 2}, "submit")
     assert answer.status_code == 409
     assert answer.json()["code"] == "invalid_transition"
+
+
+async def test_the_running_server_aborts_on_its_own(
+    app: FastAPI, api: httpx.AsyncClient, clock: FakeClock, server_settings: ServerSettings
+) -> None:
+    """The job runs in the app's lifespan: a round at start-up, then every few minutes."""
+    draft = await create(api, headers_for(app, MAKER))
+    clock.advance(days=31)
+    portal = start_background_server(server_settings)
+    try:
+        conn = context_of(app).db.connect()
+        deadline = time.monotonic() + 20
+        while True:
+            row = get_request_row(conn, draft["ref"])
+            assert row is not None
+            if row.status.value == "aborted" or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        portal.stop()
+    assert row.status.value == "aborted"
