@@ -11,7 +11,8 @@
   forms). Their PDFs are rendered on first need (store/documents.py), not here, so a
   portal that never opens the library pays nothing for it.
 - Ids are fixed: a second run adds nothing and changes nothing (a seat taken or given
-  up since survives a restart).
+  up since survives a restart). Only when every event is over does a run add a new
+  season of them, so a demo kept for weeks still has seminars to enrol in.
 """
 
 from __future__ import annotations
@@ -185,17 +186,29 @@ def _starts(event: DemoEvent, today: date) -> datetime:
 
 
 def seed_events(context: ServerContext) -> list[str]:
-    """Create the demo events that are missing, with their enrolments; their ids."""
+    """Create the demo events that are missing, with their enrolments; their ids.
+
+    A portal whose events are all over (a demo database kept for weeks) gets a new
+    season of them, placed from today, with the day in their ids ("EV2403-20270105");
+    while any event is still to come, nothing is added.
+    """
     now = context.now()
     today = to_hkt(now).date()
     created: list[str] = []
     with context.db.transaction() as conn:
+        if conn.execute(
+            "SELECT 1 FROM events WHERE starts_at > ? LIMIT 1", (events.to_micros(now),)
+        ).fetchone():
+            return created
+        first_season = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None
+        season = "" if first_season else f"-{today:%Y%m%d}"
         for event in DEMO_EVENTS:
+            event_id = event.id + season
             starts = _starts(event, today)
             added = events.create_event(
                 conn,
                 NewEvent(
-                    id=event.id,
+                    id=event_id,
                     title=event.title,
                     venue=event.venue,
                     starts_at=starts,
@@ -207,12 +220,12 @@ def seed_events(context: ServerContext) -> list[str]:
             if not added:
                 continue
             people = (
-                _delegates(event.id, event.delegates)
+                _delegates(event_id, event.delegates)
                 + list(event.demo_users)
-                + _delegates(event.id, event.after, start=event.delegates)
+                + _delegates(event_id, event.after, start=event.delegates)
             )
-            events.seed_enrolments(conn, event.id, people, min(now, starts))
-            created.append(event.id)
+            events.seed_enrolments(conn, event_id, people, min(now, starts))
+            created.append(event_id)
     return created
 
 

@@ -16,6 +16,7 @@ from cc_tui.server.clock import FakeClock
 from cc_tui.server.db import Database
 from cc_tui.server.mail import read_outbox
 from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.seed_library import DEMO_EVENTS, seed_events
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import events, users
 from cc_tui.server.store.events import NewEvent
@@ -301,3 +302,22 @@ async def test_twenty_concurrent_enrolments_over_http_fill_exactly_the_seats(
         assert not any(answer.json()["changed"] for answer in again)
     assert events.enrolment_count(db.connect(), "EVT3") == (5, 15)
     db.close()
+
+
+async def test_seeding_again_changes_nothing_until_every_event_is_over(
+    app: FastAPI, api: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    context = app.state.context
+    await enrol(api, headers_for(app, MAKER), NEARLY_FULL)
+    assert seed_events(context) == []
+    assert (await listed(api, headers_for(app, MAKER)))[NEARLY_FULL]["enrolled"] == 39
+
+    clock.advance(days=60)
+    assert await listed(api, headers_for(app, MAKER)) == {}
+    season = seed_events(context)
+    assert len(season) == len(DEMO_EVENTS)
+    assert all(event_id.endswith("-20270122") for event_id in season)
+    fresh = await listed(api, headers_for(app, MAKER))
+    assert len(fresh) == 8
+    assert fresh[f"{FULL}-20270122"]["seats_left"] == 0
+    assert seed_events(context) == []
