@@ -21,6 +21,7 @@ from cc_tui.server.jobs import housekeeping_loop
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
 from cc_tui.server.routers import (
+    admin,
     auth,
     documents,
     eservices,
@@ -80,6 +81,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         request_actions.router,
         events.router,
         documents.router,
+        admin.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

@@ -1,0 +1,715 @@
+"""Accounts: a firm's delegated administrators (CCDAs) manage its users; the exchange
+manages the CCDAs.
+
+Who may do what (DOMAIN.md, "Firms, memberships, people"; ours where it is silent):
+- A CCDA (`CC_DelegatedAdmin` in the acting membership) administers that membership's
+  users: lists them, creates them (a set-up e-mail carries a one-time token with which
+  the new user sets a password through POST /auth/password/reset), grants and removes
+  business rights, suspends and reactivates, unlocks and resets the OTP device.
+- The CCDA right itself is the exchange's to grant or remove, so a CCDA cannot strip its
+  own (nor give it to anyone). A CCDA cannot suspend itself, and the accounts of the
+  other CCDAs are the exchange's (suspend, unlock, reset device), as `may_unlock` says
+  for unlocking.
+- An exchange officer sees the CCDAs of every firm, creates a firm's CCDA (naming the
+  membership), grants or removes the CCDA right, and suspends, unlocks or resets a CCDA;
+  a firm's business rights stay its CCDA's to grant.
+- Anyone else gets 403 with a sentence; a user outside what the caller administers
+  (another firm's, say) is 404, as if it did not exist.
+
+Every change is one transaction with its `user_audit` row; a change that changes
+nothing (unlocking an unlocked account) writes none. Suspending a user ends its
+sessions at once. The POSTs honour `Idempotency-Key` with the requests' helper
+(`store.request_writes`): a retry gets the first answer and changes nothing, and above
+all sends no second set-up e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+
+from cc_tui.api.admin import (
+    AccountAuditEntry,
+    AdminUser,
+    CreateUserRequest,
+    PatchUserRequest,
+    Right,
+)
+from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.domain.forms import FieldType, FormField, validate_field
+from cc_tui.domain.naming import is_participant_id
+from cc_tui.domain.rights import (
+    CHECK_RIGHTS,
+    DELEGATED_ADMIN,
+    MAKE_RIGHTS,
+    RIGHTS,
+    may_unlock,
+    roles_for,
+    unknown_rights,
+    who_unlocks,
+)
+from cc_tui.server import auth_mail
+from cc_tui.server.context import Principal, ServerContext
+from cc_tui.server.deps import Context, CurrentPrincipal
+from cc_tui.server.errors import ApiError
+from cc_tui.server.openapi import problem_responses
+from cc_tui.server.store import admin as accounts
+from cc_tui.server.store import login, sessions, users
+from cc_tui.server.store.admin import AccountRow
+from cc_tui.server.store.request_writes import (
+    StoredAnswer,
+    find_answer,
+    remember_answer,
+    request_fingerprint,
+)
+
+log = logging.getLogger("cc_tui.server.admin")
+
+router = APIRouter(prefix="/admin", tags=["accounts"])
+
+# A set-up token lives longer than a reset token (ours): the new user may not read the
+# mail within the half hour; an expired one is replaced by Forgot password.
+SETUP_TTL = timedelta(days=3)
+SETUP_SUBJECT = "Set up your Client Connect account"
+SETUP_LINE = "Your account set-up token is {token}"
+USER_EXISTS = "user_exists"
+
+# A user ID is an e-mail address, checked by the forms' own e-mail rule.
+USER_ID_FIELD = FormField(
+    name="user_id", label="User ID", type=FieldType.EMAIL, example="kim.lee@harbour.example"
+)
+_EXCHANGE = "the exchange (Client Connect support)"
+
+ActorRole = Literal["ccda", "exchange_officer"]
+
+
+def setup_body(name: str, user_id: str, firm: str, token: str, ttl: timedelta) -> str:
+    days = max(1, int(ttl.total_seconds() // 86400))
+    return (
+        f"Dear {name},\n\n"
+        f"A Client Connect account has been set up for you at {firm}. Your user ID is "
+        f"{user_id}.\n\n"
+        f"{SETUP_LINE.format(token=token)}\n\n"
+        f"It works once, within {days} days: enter it with a password of your choice where "
+        "the portal asks for a reset token (Forgot password). Then log in with your user ID "
+        "and that password; one-time passwords come by e-mail until you register an "
+        "authenticator app.\n\n"
+        "If the token has expired, use Forgot password with your user ID for a new one.\n"
+    )
+
+
+# Who is acting ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """The caller as an administrator: a CCDA of `participant_id`, or the exchange."""
+
+    user_id: str
+    role: ActorRole
+    participant_id: str | None
+    grantable: frozenset[str]
+
+    @property
+    def is_exchange(self) -> bool:
+        return self.role == "exchange_officer"
+
+
+_BUSINESS_RIGHTS = MAKE_RIGHTS | CHECK_RIGHTS
+
+
+def administrator(principal: Principal) -> Administrator:
+    """The caller as a CCDA of its acting membership, or as the exchange; else 403."""
+    if principal.participant_id is not None and principal.has_right(DELEGATED_ADMIN):
+        return Administrator(
+            principal.user_id, "ccda", principal.participant_id, frozenset(_BUSINESS_RIGHTS)
+        )
+    if principal.is_exchange_officer:
+        return Administrator(
+            principal.user_id, "exchange_officer", None, frozenset({DELEGATED_ADMIN})
+        )
+    acting = f" for {principal.participant_id}" if principal.participant_id else ""
+    raise ApiError(
+        403,
+        ProblemCode.FORBIDDEN,
+        f"Only a delegated administrator (CCDA) manages accounts, and you are not one{acting}.",
+        "Ask your firm's CCDA to create users, change rights, unlock or reset devices.",
+    )
+
+
+def _not_found(user_id: str) -> ApiError:
+    return ApiError(
+        404,
+        ProblemCode.NOT_FOUND,
+        f"There is no user {user_id} among the accounts you administer.",
+        "Check the user ID (the person's e-mail address); your list shows every account "
+        "you administer.",
+    )
+
+
+def target_account(conn: sqlite3.Connection, admin: Administrator, user_id: str) -> AccountRow:
+    """The account `user_id` as this administrator sees it; 404 outside its reach."""
+    user_id = users.normalise_user_id(user_id)
+    if admin.participant_id is not None:
+        found = accounts.account(conn, user_id, admin.participant_id)
+    else:
+        membership = accounts.ccda_membership(conn, user_id)
+        found = None if membership is None else accounts.account(conn, user_id, membership)
+    if found is None:
+        raise _not_found(user_id)
+    return found
+
+
+def _refuse_other_ccda(admin: Administrator, target: AccountRow, what: str) -> None:
+    """A CCDA's account is the exchange's to suspend, unlock or reset."""
+    if not admin.is_exchange and target.is_ccda and target.user.user_id != admin.user_id:
+        raise ApiError(
+            403,
+            ProblemCode.FORBIDDEN,
+            f"{target.user.name} ({target.user.user_id}) is a delegated administrator (CCDA): "
+            f"only the exchange can {what} a CCDA's account.",
+            f"Ask {_EXCHANGE} to do it.",
+        )
+
+
+# Views ------------------------------------------------------------------------------------
+
+
+def admin_view(account: AccountRow) -> AdminUser:
+    user = account.user
+    return AdminUser(
+        user_id=user.user_id,
+        name=user.name,
+        rights=sorted(account.rights),
+        status="active" if user.active else "suspended",
+        locked=user.locked,
+        otp_channel=user.otp_channel,
+        device_registered=user.device_registered,
+        participant_id=account.participant_id,
+        roles=roles_for(account.rights, user.is_exchange_officer),
+        password_set=account.password_set,
+        device_registration=user.device_registration,
+    )
+
+
+def _reread(conn: sqlite3.Connection, account: AccountRow) -> AdminUser:
+    fresh = accounts.account(conn, account.user.user_id, account.participant_id)
+    assert fresh is not None
+    return admin_view(fresh)
+
+
+def _right_names(codes: Iterable[str]) -> str:
+    return ", ".join(sorted(codes))
+
+
+# Idempotency ------------------------------------------------------------------------------
+
+
+async def _idempotent(
+    request: Request,
+    context: ServerContext,
+    principal: Principal,
+    key: str | None,
+    body: str,
+    change: Callable[[sqlite3.Connection], tuple[int, AdminUser]],
+) -> tuple[JSONResponse, bool]:
+    """Run `change` in one transaction, answering a retry under the same key with the
+    first answer. Returns the answer and whether the change ran now (not a replay)."""
+    method, path = request.method, request.url.path
+    fingerprint = request_fingerprint(method, path, body)
+    with context.db.transaction() as conn:
+        if key:
+            stored = find_answer(
+                conn,
+                principal.user_id,
+                key,
+                method=method,
+                path=path,
+                fingerprint=fingerprint,
+                now=context.now(),
+            )
+            if stored is not None:
+                return JSONResponse(
+                    content=AdminUser.model_validate_json(stored.body).model_dump(mode="json"),
+                    status_code=stored.status,
+                ), False
+        status, view = change(conn)
+        if key:
+            remember_answer(
+                conn,
+                principal.user_id,
+                key,
+                method=method,
+                path=path,
+                fingerprint=fingerprint,
+                answer=StoredAnswer(status=status, body=view.model_dump_json()),
+                now=context.now(),
+            )
+    return JSONResponse(content=view.model_dump(mode="json"), status_code=status), True
+
+
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+
+
+# Endpoints --------------------------------------------------------------------------------
+
+
+@router.get("/rights", responses=problem_responses(401, 403))
+async def get_rights(principal: CurrentPrincipal) -> list[Right]:
+    """The catalogue of rights; `grantable` marks those this caller may grant or remove."""
+    admin = administrator(principal)
+    return [
+        Right(
+            code=right.code,
+            name=right.name,
+            description=right.description,
+            kind=right.kind.value,
+            eservices=list(right.eservices),
+            grantable=right.code in admin.grantable,
+        )
+        for right in sorted(RIGHTS.values(), key=lambda r: (r.kind != "admin", r.code))
+    ]
+
+
+@router.get("/users", responses=problem_responses(401, 403))
+async def get_users(context: Context, principal: CurrentPrincipal) -> list[AdminUser]:
+    """A CCDA: every user of the acting membership. The exchange: every firm's CCDAs."""
+    admin = administrator(principal)
+    conn = context.db.connect()
+    if admin.participant_id is not None:
+        rows = accounts.membership_accounts(conn, admin.participant_id)
+    else:
+        rows = accounts.ccda_accounts(conn)
+    return [admin_view(row) for row in rows]
+
+
+@router.get("/users/{user_id}", responses=problem_responses(401, 403, 404))
+async def get_user(user_id: str, context: Context, principal: CurrentPrincipal) -> AdminUser:
+    admin = administrator(principal)
+    return admin_view(target_account(context.db.connect(), admin, user_id))
+
+
+@router.get("/users/{user_id}/audit", responses=problem_responses(401, 403, 404))
+async def get_user_audit(
+    user_id: str, context: Context, principal: CurrentPrincipal
+) -> list[AccountAuditEntry]:
+    """The account's changes, newest first (a CCDA sees those made for its membership)."""
+    admin = administrator(principal)
+    conn = context.db.connect()
+    target = target_account(conn, admin, user_id)
+    scope = None if admin.is_exchange else admin.participant_id
+    return [
+        AccountAuditEntry(
+            at=row.at,
+            actor=row.actor,
+            actor_role="ccda" if row.actor_role == "ccda" else "exchange_officer",
+            participant_id=row.participant_id,
+            user_id=row.user_id,
+            action=row.action,
+            detail=row.detail,
+        )
+        for row in accounts.history(conn, target.user.user_id, scope)
+    ]
+
+
+def _new_user_membership(
+    conn: sqlite3.Connection, admin: Administrator, body: CreateUserRequest
+) -> str:
+    """The membership a new user joins: the CCDA's own; the one the exchange names."""
+    if admin.participant_id is not None:
+        named = body.participant_id
+        if named is not None and named != admin.participant_id:
+            raise ApiError(
+                422,
+                ProblemCode.VALIDATION_FAILED,
+                f"You act for {admin.participant_id}, so you create users for it, not for {named}.",
+                f"Switch to {named} first if you administer it too, or leave the membership out.",
+                [FieldError(field="participant_id", message="Not your acting membership.")],
+            )
+        return admin.participant_id
+    named = (body.participant_id or "").strip().upper()
+    if not named:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            "The exchange creates a firm's delegated administrators, so name the firm's "
+            "membership.",
+            "Give participant_id, as B01234.",
+            [FieldError(field="participant_id", message="Required from the exchange.")],
+        )
+    if not is_participant_id(named) or not accounts.membership_exists(conn, named):
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            f"There is no membership {named}.",
+            "Give the participant ID of an existing membership, as B01234.",
+            [FieldError(field="participant_id", message="Unknown membership.")],
+        )
+    return named
+
+
+def _check_rights(
+    admin: Administrator,
+    requested: Iterable[str],
+    held: frozenset[str],
+    target: AccountRow | None = None,
+) -> frozenset[str]:
+    """The rights asked for, refused when unknown (422) or when the change reaches a right
+    this administrator may not grant or remove (403, naming it and whose it is)."""
+    wanted = frozenset(requested)
+    unknown = unknown_rights(wanted)
+    if unknown:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            f"Not rights of the portal: {_right_names(unknown)}.",
+            "Choose rights from the catalogue (GET /admin/rights, the Accounts screen's list).",
+            [FieldError(field="rights", message=f"Unknown right {code}.") for code in unknown],
+        )
+    beyond = (wanted ^ held) - admin.grantable
+    if not beyond:
+        return wanted
+    if (
+        target is not None
+        and target.user.user_id == admin.user_id
+        and DELEGATED_ADMIN in held - wanted
+    ):
+        raise ApiError(
+            403,
+            ProblemCode.FORBIDDEN,
+            "You cannot remove your own CCDA right: only the exchange grants or removes it, "
+            "so a firm is never left without the administrator it chose.",
+            "Leave CC_DelegatedAdmin in your rights; ask the exchange if you should no "
+            "longer administer your firm's accounts.",
+            [FieldError(field="rights", message="Keep CC_DelegatedAdmin.")],
+        )
+    if admin.is_exchange:
+        raise ApiError(
+            403,
+            ProblemCode.FORBIDDEN,
+            f"The exchange grants and removes only the CCDA right, not {_right_names(beyond)}.",
+            "A firm's business rights are its delegated administrator's (CCDA's) to grant.",
+            [
+                FieldError(field="rights", message=f"Not yours to change: {code}.")
+                for code in beyond
+            ],
+        )
+    raise ApiError(
+        403,
+        ProblemCode.FORBIDDEN,
+        f"Only the exchange grants or removes {_right_names(beyond)}; a CCDA grants "
+        "business rights.",
+        f"Leave it as it is, or ask {_EXCHANGE}.",
+        [FieldError(field="rights", message=f"Not yours to change: {code}.") for code in beyond],
+    )
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=AdminUser,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_user(
+    body: CreateUserRequest,
+    request: Request,
+    context: Context,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Create a user with no password, for the acting membership, and e-mail it a one-time
+    set-up token (it sets a password with POST /auth/password/reset)."""
+    admin = administrator(principal)
+    user_id = users.normalise_user_id(body.user_id)
+    name = " ".join(body.name.split())
+    issues = validate_field(USER_ID_FIELD, user_id)
+    if issues:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            f"{issues[0].message} A user ID is the person's e-mail address.",
+            issues[0].fix,
+            [FieldError(field="user_id", message=issues[0].message, fix=issues[0].fix)],
+        )
+    if not name:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            "The name is empty.",
+            "Type the person's name as colleagues know it.",
+            [FieldError(field="name", message="This field is empty.")],
+        )
+    rights = _check_rights(admin, body.rights, frozenset())
+    if admin.is_exchange and DELEGATED_ADMIN not in rights:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            "The exchange creates a firm's delegated administrators: the new user needs the "
+            "CCDA right.",
+            "Include CC_DelegatedAdmin in rights; the firm's CCDA creates its business users.",
+            [FieldError(field="rights", message="Include CC_DelegatedAdmin.")],
+        )
+    now = context.now()
+    setup_token: list[str] = []
+
+    def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
+        participant_id = _new_user_membership(conn, admin, body)
+        if not users.create_user(conn, user_id, name, now):
+            raise ApiError(
+                409,
+                USER_EXISTS,
+                f"The user ID {user_id} is already taken on the portal.",
+                "Check the address. If the person already has a Client Connect account "
+                f"for another firm, ask {_EXCHANGE} to add your membership to it.",
+                [FieldError(field="user_id", message="Already taken.")],
+            )
+        users.add_membership(conn, user_id, participant_id)
+        users.grant_rights(conn, user_id, participant_id, sorted(rights))
+        setup_token.append(login.create_password_reset(conn, user_id, now, SETUP_TTL))
+        accounts.record(
+            conn,
+            at=now,
+            actor=admin.user_id,
+            actor_role=admin.role,
+            participant_id=participant_id,
+            user_id=user_id,
+            action="create",
+            detail=f"Created {name} with rights: {_right_names(rights) or 'none'}; "
+            "set-up e-mail sent.",
+        )
+        found = accounts.account(conn, user_id, participant_id)
+        assert found is not None
+        return 201, admin_view(found)
+
+    answer, ran = await _idempotent(
+        request, context, principal, idempotency_key, body.model_dump_json(), change
+    )
+    if ran and setup_token:
+        await _send_setup(context, user_id, name, setup_token[0])
+    return answer
+
+
+async def _send_setup(context: ServerContext, user_id: str, name: str, token: str) -> None:
+    conn = context.db.connect()
+    membership = users.memberships(conn, user_id)
+    firm = membership[0].name if membership else "the exchange"
+    body = setup_body(name, user_id, firm, token, SETUP_TTL)
+    if not await auth_mail.send(context.mailer, user_id, SETUP_SUBJECT, body):
+        log.warning("the set-up mail to %s was not sent; it can be sent again", user_id)
+
+
+@router.post(
+    "/users/{user_id}/setup-mail",
+    response_model=AdminUser,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def resend_setup_mail(
+    user_id: str,
+    request: Request,
+    context: Context,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Send a new set-up token to a user who has not set a password yet (the older token
+    stops working)."""
+    admin = administrator(principal)
+    now = context.now()
+    sent: list[tuple[str, str, str]] = []
+
+    def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
+        target = target_account(conn, admin, user_id)
+        if target.password_set:
+            raise ApiError(
+                409,
+                ProblemCode.INVALID_TRANSITION,
+                f"{target.user.name} has already set a password, so there is nothing to set up.",
+                "If they forgot it, they use Forgot password at the login.",
+            )
+        token = login.create_password_reset(conn, target.user.user_id, now, SETUP_TTL)
+        sent.append((target.user.user_id, target.user.name, token))
+        accounts.record(
+            conn,
+            at=now,
+            actor=admin.user_id,
+            actor_role=admin.role,
+            participant_id=target.participant_id,
+            user_id=target.user.user_id,
+            action="setup_mail",
+            detail="Set-up e-mail sent again; the older token no longer works.",
+        )
+        return 200, admin_view(target)
+
+    answer, ran = await _idempotent(request, context, principal, idempotency_key, "", change)
+    if ran and sent:
+        await _send_setup(context, *sent[0])
+    return answer
+
+
+@router.patch("/users/{user_id}", responses=problem_responses(401, 403, 404, 422))
+async def patch_user(
+    user_id: str, body: PatchUserRequest, context: Context, principal: CurrentPrincipal
+) -> AdminUser:
+    """Change a user's status, rights or both, all or nothing. Suspending ends the user's
+    sessions; the same status again changes nothing."""
+    admin = administrator(principal)
+    if body.status is None and body.rights is None:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            "The change names nothing to change.",
+            "Send status (active or suspended), rights (the whole new list), or both.",
+        )
+    now = context.now()
+    with context.db.transaction() as conn:
+        target = target_account(conn, admin, user_id)
+        name = target.user.name
+        subject = target.user.user_id
+        if body.status is not None and body.status != (
+            "active" if target.user.active else "suspended"
+        ):
+            if body.status == "suspended" and subject == admin.user_id:
+                raise ApiError(
+                    403,
+                    ProblemCode.FORBIDDEN,
+                    "You cannot suspend your own account: you would lock yourself out of "
+                    "administering your firm's accounts.",
+                    f"Ask {_EXCHANGE} if your account must be suspended.",
+                    [FieldError(field="status", message="Not your own.")],
+                )
+            verb = "suspend" if body.status == "suspended" else "reactivate"
+            _refuse_other_ccda(admin, target, verb)
+            accounts.set_status(conn, subject, body.status)
+            if body.status == "suspended":
+                sessions.revoke_user_sessions(conn, subject, now)
+            accounts.record(
+                conn,
+                at=now,
+                actor=admin.user_id,
+                actor_role=admin.role,
+                participant_id=target.participant_id,
+                user_id=subject,
+                action="suspend" if body.status == "suspended" else "reactivate",
+                detail=(
+                    f"Suspended {name}; every session ended."
+                    if body.status == "suspended"
+                    else f"Reactivated {name}."
+                ),
+            )
+        if body.rights is not None:
+            wanted = _check_rights(admin, body.rights, target.rights, target)
+            if wanted != target.rights:
+                accounts.replace_rights(conn, subject, target.participant_id, wanted)
+                granted = wanted - target.rights
+                removed = target.rights - wanted
+                parts: list[str] = []
+                if granted:
+                    parts.append(f"Granted {_right_names(granted)}")
+                if removed:
+                    parts.append(f"{'r' if granted else 'R'}emoved {_right_names(removed)}")
+                accounts.record(
+                    conn,
+                    at=now,
+                    actor=admin.user_id,
+                    actor_role=admin.role,
+                    participant_id=target.participant_id,
+                    user_id=subject,
+                    action="rights",
+                    detail="; ".join(parts) + ".",
+                )
+        return _reread(conn, target)
+
+
+@router.post(
+    "/users/{user_id}/unlock",
+    response_model=AdminUser,
+    responses=problem_responses(401, 403, 404),
+)
+async def unlock_user(
+    user_id: str,
+    request: Request,
+    context: Context,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Unlock an account locked by failed attempts and clear its count. A CCDA unlocks
+    its firm's business users, the exchange a CCDA. An unlocked account is left as is."""
+    admin = administrator(principal)
+    now = context.now()
+
+    def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
+        target = target_account(conn, admin, user_id)
+        same_firm = target.participant_id == admin.participant_id
+        if not may_unlock(principal.rights, admin.is_exchange, target.is_ccda, same_firm):
+            unlocker = who_unlocks(target.is_ccda, target.user.is_exchange_officer)
+            raise ApiError(
+                403,
+                ProblemCode.FORBIDDEN,
+                f"{target.user.name} ({target.user.user_id}) is a delegated administrator "
+                f"(CCDA): only {unlocker} can unlock that account.",
+                f"Ask {unlocker} to unlock it.",
+            )
+        if target.user.locked:
+            users.unlock(conn, target.user.user_id)
+            accounts.record(
+                conn,
+                at=now,
+                actor=admin.user_id,
+                actor_role=admin.role,
+                participant_id=target.participant_id,
+                user_id=target.user.user_id,
+                action="unlock",
+                detail=f"Unlocked {target.user.name} after {target.user.failed_attempts} "
+                "failed attempts.",
+            )
+        return 200, _reread(conn, target)
+
+    answer, _ = await _idempotent(request, context, principal, idempotency_key, "", change)
+    return answer
+
+
+@router.post(
+    "/users/{user_id}/reset-device",
+    response_model=AdminUser,
+    responses=problem_responses(401, 403, 404),
+)
+async def reset_device(
+    user_id: str,
+    request: Request,
+    context: Context,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Forget the user's authenticator: its next login by app registers a new one."""
+    admin = administrator(principal)
+    now = context.now()
+
+    def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
+        target = target_account(conn, admin, user_id)
+        _refuse_other_ccda(admin, target, "reset the device of")
+        users.reset_device(conn, target.user.user_id)
+        had = (
+            "their authenticator was forgotten"
+            if target.user.device_registered
+            else ("no authenticator was registered")
+        )
+        accounts.record(
+            conn,
+            at=now,
+            actor=admin.user_id,
+            actor_role=admin.role,
+            participant_id=target.participant_id,
+            user_id=target.user.user_id,
+            action="reset_device",
+            detail=f"Reset the OTP device of {target.user.name}: {had}.",
+        )
+        return 200, _reread(conn, target)
+
+    answer, _ = await _idempotent(request, context, principal, idempotency_key, "", change)
+    return answer
