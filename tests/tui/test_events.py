@@ -12,7 +12,7 @@ from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.events import EventsScreen
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import notice, settle
+from tests.tui.helpers import banner, notice, settle
 from tests.tui.library_helpers import LEAD, MAKER, cell, column_texts, start_logged_in
 
 NEARLY_FULL = "Client Connect for delegated administrators (CCDA)"
@@ -145,3 +145,50 @@ def test_every_key_has_an_id_a_description_and_a_tooltip() -> None:
         assert not isinstance(binding, tuple)
         assert binding.id and binding.id.startswith("events.")
         assert binding.description and binding.tooltip
+
+
+async def test_a_portal_that_stops_answering_shows_the_banner_and_changes_nothing(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    start_logged_in(MAKER, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = events_screen(app).query_one("#events-list", DataTable)
+        live_portal.stop()
+        await pilot.press("e")
+        await settle(pilot)
+        assert "Cannot reach the portal" in banner(app)
+        assert cell(table, 0, 3) == ""
+        assert events_screen(app).check_action("enrol", ()) is True
+
+
+async def test_the_palette_offers_the_three_screens_once_logged_in(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        names = [command.name for command in app.palette_commands(app.screen)]
+        assert any(name.startswith("Service hours") for name in names)
+        assert not any(name.startswith(("Events", "Document library")) for name in names)
+    start_logged_in(MAKER, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        commands = {c.name: c for c in app.palette_commands(app.screen)}
+        events = next(c for name, c in commands.items() if name.startswith("Events"))
+        assert next(name for name in commands if name.startswith("Document library"))
+        events.run()
+        await settle(pilot)
+        assert isinstance(app.screen, EventsScreen)

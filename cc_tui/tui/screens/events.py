@@ -257,6 +257,8 @@ class EventsScreen(PortalScreen):
     def _sync_keys(self) -> None:
         """Redraw the footer only when what `e` and `w` may do has changed (a redraw
         costs a frame's worth of work; moving the cursor should not)."""
+        if not self.is_attached:
+            return
         keys = (self.check_action("enrol", ()), self.check_action("withdraw", ()))
         if keys != self._keys:
             self._keys = keys
