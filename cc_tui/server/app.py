@@ -21,7 +21,7 @@ from cc_tui.server.jobs import housekeeping_loop
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
 from cc_tui.server.routers import (
-    admin,
+    attachments,
     auth,
     documents,
     eservices,
@@ -79,9 +79,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         me.router,
         eservices.router,
         request_actions.router,
+        attachments.router,
         events.router,
         documents.router,
-        admin.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
