@@ -1,0 +1,143 @@
+"""Requests, the read side: the dashboard's lists and counts, a request, its audit trail.
+
+Thin: parse and check the parameters, build the reader (`Viewer`) from the session, call
+the store (`store/request_query.py` for lists, `store/requests.py` for one request).
+
+- `q` takes the filter grammar, parsed by `cc_tui.domain.query`; the `status`,
+  `eservice`, `maker`, `from` and `to` parameters are the same filters written
+  separately (each may repeat) and are parsed by the same grammar. A filter that cannot
+  be read is 400 `bad_query`, saying what is wrong, at which column, and how to fix it.
+- `limit` is 1 to 200 (422 beyond); a cursor that is not this list's is 400 `bad_cursor`.
+- Another firm's request is 404 `not_found`, exactly like a reference that does not
+  exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.api.requests import AuditEntry, RequestPage, SectionCounts
+from cc_tui.api.requests import Request as RequestModel
+from cc_tui.domain.query import Query as FilterQuery
+from cc_tui.domain.query import QueryError, QueryField, parse_query
+from cc_tui.domain.sections import Section, Sort
+from cc_tui.server.context import Principal
+from cc_tui.server.deps import Context, CurrentPrincipal
+from cc_tui.server.errors import ApiError
+from cc_tui.server.openapi import problem_responses
+from cc_tui.server.store import request_query
+from cc_tui.server.store.requests import Viewer, get_visible_request, list_audit, request_model
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+Values = Annotated[list[str] | None, Query(max_length=100)]
+
+
+def viewer_for(principal: Principal) -> Viewer:
+    return Viewer(
+        user_id=principal.user_id,
+        participant_id=principal.participant_id,
+        is_exchange_officer=principal.is_exchange_officer,
+        rights=principal.rights,
+    )
+
+
+def _bad_query(error: QueryError, where: str, text: str) -> ApiError:
+    return ApiError(
+        400,
+        ProblemCode.BAD_QUERY,
+        f"{error.message} ({where}, at column {error.column}: {text[:80]!r})",
+        error.fix,
+        [FieldError(field=where, message=f"column {error.column}: {error.message}", fix=error.fix)],
+    )
+
+
+def filter_query(
+    q: str,
+    params: dict[QueryField, list[str] | None],
+) -> FilterQuery:
+    """`q` and the separate filter parameters as one typed query."""
+    try:
+        query = parse_query(q)
+    except QueryError as error:
+        raise _bad_query(error, "q", q) from None
+    filters = list(query.filters)
+    for field, values in params.items():
+        for value in values or ():
+            text = f"{field.value}:{value}" if " " not in value else f'{field.value}:"{value}"'
+            try:
+                extra = parse_query(text)
+            except QueryError as error:
+                raise _bad_query(error, field.value, text) from None
+            if len(extra.filters) != 1 or extra.terms:
+                raise ApiError(
+                    400,
+                    ProblemCode.BAD_QUERY,
+                    f"The {field.value} parameter holds more than one value: {value[:80]!r}.",
+                    f"Send one value per {field.value} parameter; repeat it for more.",
+                )
+            filters.extend(extra.filters)
+    for field in (QueryField.FROM, QueryField.TO):
+        if sum(1 for f in filters if f.field is field) > 1:
+            raise ApiError(
+                400,
+                ProblemCode.BAD_QUERY,
+                f"{field.value}: is given more than once (in q and as a parameter).",
+                f"Keep one {field.value} date.",
+            )
+    return FilterQuery(query.terms, tuple(filters))
+
+
+@router.get("", responses=problem_responses(400, 401, 403, 422))
+async def list_requests(
+    context: Context,
+    principal: CurrentPrincipal,
+    section: Section = Section.ALL,
+    q: Annotated[str, Query(max_length=500)] = "",
+    status: Values = None,
+    eservice: Values = None,
+    maker: Values = None,
+    from_: Annotated[list[str] | None, Query(alias="from", max_length=20)] = None,
+    to: Annotated[list[str] | None, Query(max_length=20)] = None,
+    sort: Sort = Sort.UPDATED_DESC,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=request_query.MAX_LIMIT)] = request_query.DEFAULT_LIMIT,
+) -> RequestPage:
+    """One page of a section, filtered and sorted; `next_cursor` continues it."""
+    query = filter_query(
+        q,
+        {
+            QueryField.STATUS: status,
+            QueryField.ESERVICE: eservice,
+            QueryField.MAKER: maker,
+            QueryField.FROM: from_,
+            QueryField.TO: to,
+        },
+    )
+    return request_query.list_requests(
+        context.db.connect(), viewer_for(principal), section, query, sort, cursor or None, limit
+    )
+
+
+@router.get("/sections", responses=problem_responses(401, 403))
+async def section_counts(context: Context, principal: CurrentPrincipal) -> SectionCounts:
+    """How many requests each section holds for this user, for the tabs."""
+    return request_query.section_counts(context.db.connect(), viewer_for(principal))
+
+
+@router.get("/{ref}", responses=problem_responses(401, 403, 404))
+async def get_request(ref: str, context: Context, principal: CurrentPrincipal) -> RequestModel:
+    """A request: fields, attachments, comments, audit and what this user may do now."""
+    conn = context.db.connect()
+    viewer = viewer_for(principal)
+    return request_model(conn, get_visible_request(conn, viewer, ref), viewer)
+
+
+@router.get("/{ref}/audit", responses=problem_responses(401, 403, 404))
+async def get_audit(ref: str, context: Context, principal: CurrentPrincipal) -> list[AuditEntry]:
+    """The request's audit trail, oldest first."""
+    conn = context.db.connect()
+    return list_audit(conn, get_visible_request(conn, viewer_for(principal), ref).id)

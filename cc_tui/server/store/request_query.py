@@ -1,0 +1,1059 @@
+"""Dashboard lists: a section, a typed `Query`, a sort and a cursor, turned into SQL.
+
+The grammar is parsed by `cc_tui.domain.query`; this module only ever sees the typed
+query, and every value reaches SQLite as a bound parameter (the SQL text is built from
+fixed fragments and the count of values, never from what a user typed).
+
+How a list is answered (the plans are in docs/request-query-plans.md):
+
+- **Scope first.** A firm's user sees one membership; an exchange officer sees every
+  membership's requests that have reached the exchange (`reached_exchange`). The scope is
+  part of every arm of every plan, so no query, cursor or sort can reach another firm.
+- **Cells.** `request_counts` holds the number of requests per (membership, status,
+  eService, maker, reached-exchange), kept by triggers. A section plus the query's
+  status/eService/maker filters select cells, so their count is exact and cheap (a few
+  hundred rows), and the planner knows how many rows each index range holds.
+- **Arms.** `ORDER BY updated_at` over several statuses would make SQLite sort the whole
+  set. Instead each (membership, status[, maker | eService]) is one range of an index
+  already in (updated_at, id) order; each arm reads at most a page from its range and a
+  UNION ALL merges them (SQLite's MERGE), so a first page costs about a page per arm.
+  Cells with no rows are never visited. The index (by status, by maker, by eService) is
+  the one whose ranges hold the fewest rows that are not wanted, computed from the cells.
+- **Keysets.** Pages continue from the last row by row values, `(updated_at, id) < (?, ?)`
+  (or `id < ?` for the reference sort), never OFFSET. The status and eService sorts are
+  groups in order, each group newest first, so their cursor also names the group.
+  A cursor is base64 JSON with an HMAC (key in the store) that binds it to the user,
+  membership, section, query and sort; anything else is 400 `bad_cursor`.
+  The guarantee: a row that is not changed while someone pages is seen exactly once.
+  A row changed meanwhile moves to the top of the newest-first order (it may then be
+  missed by this paging, or seen again when it moves past the cursor the other way).
+- **Words.** Plain words match the title, eService name and maker through FTS5
+  (`MATCH`, each word quoted as an FTS string; the last word also matches as a prefix
+  when it has 3 characters or more; negated words by `NOT`/`NOT EXISTS`). A word that is
+  a reference or its start (`ECS0001`) matches references instead. The FTS rowid is
+  `search_key` = membership number * 2**52 + updated_at, so "newest first within one
+  firm" is the FTS index's own rowid order, and a page of a word search reads the FTS
+  index in order and stops after a page (no `ORDER BY rank`, no sort). When a word is
+  frequent and the filters are narrow, the other way round is cheaper: walk the arms and
+  check each row's FTS entry by rowid. A capped count of the word's matches in scope
+  (`FTS_PROBE_CAP`) and the cells' counts decide which.
+- **Totals.** Exact from the cells when the query has no words, dates or references;
+  otherwise counted within a time budget (`COUNT_BUDGET_S`, enforced by SQLite's
+  progress handler) and, past it, estimated from the cells and the word counts, with
+  `total_is_estimate`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import math
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, TypeVar
+
+from cc_tui.api.problem import ProblemCode
+from cc_tui.api.requests import RequestPage, RequestSummary, SectionCounts
+from cc_tui.domain.query import Query, QueryField, format_query
+from cc_tui.domain.sections import Section, Sort
+from cc_tui.domain.workflow import FINAL_STATUSES, Status
+from cc_tui.server.errors import ApiError
+from cc_tui.server.store.requests import SCOPE_SPAN, Viewer, from_micros, to_micros
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+# A word's matches in scope are counted up to this many; below it the FTS index drives.
+FTS_PROBE_CAP = 10_000
+# How long an exact total may take before it is estimated instead.
+COUNT_BUDGET_S = 0.008
+# Beyond this many arms one plain query is cheaper to plan than a UNION ALL.
+MAX_ARMS = 150
+# Relative costs per row visited (measured: an FTS doclist step joined by search_key is
+# about 1 µs; an index row checked against the FTS index by rowid about 3 µs).
+_COST_FTS_ROW = 1.0
+_COST_CHECKED_ROW = 3.0
+_COST_INDEX_ROW = 1.0
+
+ALL_STATUSES = frozenset(Status)
+STATUS_RANK = {status: rank for rank, status in enumerate(Status)}
+_REF_WORD = re.compile(r"ECS(\d{1,8})", re.ASCII | re.IGNORECASE)
+_FTS_TOKEN = re.compile(r"[^\W_]+")
+_LIST_COLUMNS = (
+    "r.id AS id, r.participant_id AS participant_id, r.eservice AS eservice,"
+    " r.eservice_name AS eservice_name, r.status AS status, r.maker AS maker,"
+    " r.title AS title, r.updated_at AS updated_at"
+)
+
+IndexKind = Literal["status", "maker", "eservice"]
+_TIME_INDEX: dict[IndexKind, str] = {
+    "status": "requests_status_updated",
+    "maker": "requests_maker_updated",
+    "eservice": "requests_eservice_updated",
+}
+_REF_INDEX = "requests_status_ref"
+
+
+class BadCursor(ApiError):
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            ProblemCode.BAD_CURSOR,
+            "This page link is not valid for this list: it is damaged, or it was made for "
+            "another filter, sort, section or user.",
+            "Start again from the first page (send the request without a cursor).",
+        )
+
+
+@dataclass(frozen=True)
+class IdRange:
+    low: int
+    high: int
+
+    @classmethod
+    def of_prefix(cls, digits: str) -> IdRange:
+        """The ids whose 8-digit reference number starts with `digits`."""
+        return cls(max(int(digits.ljust(8, "0") or "0"), 1), int(digits.ljust(8, "9")))
+
+
+@dataclass(frozen=True)
+class Cell:
+    participant_id: str
+    status: Status
+    eservice: str
+    maker: str
+    reached_exchange: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What a list wants, in the store's terms. None means "any"."""
+
+    participants: tuple[str, ...]
+    statuses: frozenset[Status]
+    makers_in: frozenset[str] | None = None
+    makers_out: frozenset[str] = frozenset()
+    eservices_in: frozenset[str] | None = None
+    eservices_out: frozenset[str] = frozenset()
+    exchange_only: bool = False
+    ids_any: tuple[IdRange, ...] | None = None
+    ids_all: tuple[IdRange, ...] = ()
+    ids_out: tuple[IdRange, ...] = ()
+    updated_from: int | None = None
+    updated_to: int | None = None
+    words: str | None = None
+    not_words: str | None = None
+
+    def matches(self, cell: Cell) -> bool:
+        return (
+            cell.count > 0
+            and cell.participant_id in self.participants
+            and cell.status in self.statuses
+            and (self.makers_in is None or cell.maker in self.makers_in)
+            and cell.maker not in self.makers_out
+            and (self.eservices_in is None or cell.eservice in self.eservices_in)
+            and cell.eservice not in self.eservices_out
+            and (cell.reached_exchange or not self.exchange_only)
+        )
+
+    @property
+    def has_residual(self) -> bool:
+        """Whether anything beyond the cells' own dimensions narrows the list."""
+        return bool(
+            self.ids_any is not None
+            or self.ids_all
+            or self.ids_out
+            or self.updated_from is not None
+            or self.updated_to is not None
+            or self.words
+            or self.not_words
+        )
+
+    @property
+    def fts_expression(self) -> str | None:
+        """One MATCH expression for the FTS-driven plans (positive words required)."""
+        if self.words is None:
+            return None
+        if self.not_words is None:
+            return self.words
+        return f"({self.words}) NOT ({self.not_words})"
+
+
+@dataclass(frozen=True)
+class Arm:
+    index: IndexKind
+    participant_id: str
+    status: Status
+    key: str | None  # the maker or eService of maker/eService arms
+    rows: int  # rows in the index range
+    wanted: int  # of which match the cells' dimensions
+
+
+# Cells and scope ---------------------------------------------------------------------
+
+
+def scope_participants(conn: sqlite3.Connection, viewer: Viewer) -> tuple[str, ...]:
+    if viewer.is_exchange_officer:
+        return tuple(
+            r[0]
+            for r in conn.execute("SELECT participant_id FROM request_scopes ORDER BY scope_no")
+        )
+    if viewer.participant_id is None:
+        return ()
+    return (viewer.participant_id,)
+
+
+def load_cells(conn: sqlite3.Connection, participants: Sequence[str]) -> list[Cell]:
+    if not participants:
+        return []
+    marks = ",".join("?" * len(participants))
+    return [
+        Cell(
+            participant_id=r[0],
+            status=Status(r[1]),
+            eservice=r[2],
+            maker=r[3],
+            reached_exchange=bool(r[4]),
+            count=int(r[5]),
+        )
+        for r in conn.execute(
+            "SELECT participant_id, status, eservice, maker, reached_exchange, n"
+            f" FROM request_counts WHERE participant_id IN ({marks}) AND n > 0",
+            tuple(participants),
+        )
+    ]
+
+
+def _scope_numbers(conn: sqlite3.Connection, participants: Sequence[str]) -> dict[str, int]:
+    if not participants:
+        return {}
+    marks = ",".join("?" * len(participants))
+    return {
+        r[0]: int(r[1])
+        for r in conn.execute(
+            "SELECT participant_id, scope_no FROM request_scopes"
+            f" WHERE participant_id IN ({marks})",
+            tuple(participants),
+        )
+    }
+
+
+# Sections and queries -> criteria ------------------------------------------------------
+
+
+def section_criteria(viewer: Viewer, section: Section, participants: tuple[str, ...]) -> Criteria:
+    """A section as criteria, for this viewer (DOMAIN.md's dashboard).
+
+    Awaiting my check: a firm's Pending checker requests that this user did not make and
+    whose eService's check right it holds, so the list is exactly the requests where
+    `approve` is among its allowed actions. For an exchange officer, With exchange.
+    """
+    me = frozenset({viewer.user_id})
+    base = Criteria(
+        participants=participants,
+        statuses=ALL_STATUSES,
+        exchange_only=viewer.is_exchange_officer,
+    )
+    if section is Section.AWAITING_MY_CHECK:
+        if viewer.is_exchange_officer:
+            return replace(base, statuses=frozenset({Status.WITH_EXCHANGE}))
+        return replace(
+            base,
+            statuses=frozenset({Status.PENDING_CHECKER}),
+            makers_out=me,
+            eservices_in=viewer.check_eservices,
+        )
+    if section is Section.RETURNED_TO_ME:
+        return replace(base, statuses=frozenset({Status.RETURNED}), makers_in=me)
+    if section is Section.MY_DRAFTS:
+        return replace(base, statuses=frozenset({Status.DRAFT}), makers_in=me)
+    if section is Section.SUBMITTED_BY_ME:
+        return replace(base, statuses=ALL_STATUSES - {Status.DRAFT}, makers_in=me)
+    if section is Section.HISTORY:
+        return replace(base, statuses=frozenset(FINAL_STATUSES))
+    return base
+
+
+def _fts_phrase(text: str, prefix: bool = False) -> str | None:
+    """`text` as one FTS5 string (its tokens, quoted), or None if it has no token."""
+    tokens = _FTS_TOKEN.findall(text.lower())
+    if not tokens:
+        return None
+    phrase = '"' + " ".join(tokens).replace('"', '""') + '"'
+    if prefix and len(tokens[-1]) >= 3:
+        phrase += " *"
+    return phrase
+
+
+def _narrow(current: frozenset[str] | None, values: Iterable[str]) -> frozenset[str]:
+    wanted = frozenset(values)
+    return wanted if current is None else current & wanted
+
+
+def apply_query(criteria: Criteria, query: Query, cells: Sequence[Cell]) -> Criteria:
+    """Narrow `criteria` by the typed query (the grammar's rules: terms all match, negated
+    ones nowhere; positive filters on one field are alternatives; negated ones exclude)."""
+    statuses = criteria.statuses
+    positive_statuses = query.statuses()
+    if positive_statuses:
+        statuses = statuses & frozenset(positive_statuses)
+    statuses = statuses - frozenset(query.statuses(negated=True))
+
+    eservices_in = criteria.eservices_in
+    if query.values(QueryField.ESERVICE):
+        eservices_in = _narrow(eservices_in, query.values(QueryField.ESERVICE))
+    eservices_out = criteria.eservices_out | frozenset(
+        query.values(QueryField.ESERVICE, negated=True)
+    )
+
+    # maker:value matches a maker whose user ID is the value or starts with it.
+    known_makers = {cell.maker for cell in cells}
+
+    def makers_like(values: Sequence[str]) -> frozenset[str]:
+        lowered = [v.lower() for v in values]
+        return frozenset(m for m in known_makers if any(m.startswith(v) for v in lowered))
+
+    makers_in = criteria.makers_in
+    if query.values(QueryField.MAKER):
+        makers_in = _narrow(makers_in, makers_like(query.values(QueryField.MAKER)))
+    makers_out = criteria.makers_out | makers_like(query.values(QueryField.MAKER, negated=True))
+
+    ids_any = criteria.ids_any
+    refs = query.values(QueryField.REF)
+    if refs:
+        ids_any = tuple(IdRange.of_prefix(ref[3:]) for ref in refs)
+    ids_out = criteria.ids_out + tuple(
+        IdRange.of_prefix(ref[3:]) for ref in query.values(QueryField.REF, negated=True)
+    )
+
+    start, end = query.updated_range()
+    updated_from = criteria.updated_from if start is None else to_micros(start)
+    updated_to = criteria.updated_to if end is None else to_micros(end)
+
+    ids_all = list(criteria.ids_all)
+    words: list[str] = [criteria.words] if criteria.words else []
+    not_words: list[str] = [criteria.not_words] if criteria.not_words else []
+    positive_terms = [t for t in query.terms if not t.negated]
+    last_positive = positive_terms[-1] if positive_terms else None
+    for term in query.terms:
+        ref_word = _REF_WORD.fullmatch(term.text)
+        if ref_word is not None:
+            id_range = IdRange.of_prefix(ref_word.group(1))
+            if term.negated:
+                ids_out = (*ids_out, id_range)
+            else:
+                ids_all.append(id_range)
+            continue
+        phrase = _fts_phrase(term.text, prefix=term is last_positive)
+        if phrase is None:
+            continue  # only punctuation: nothing to look for
+        (not_words if term.negated else words).append(phrase)
+
+    return replace(
+        criteria,
+        statuses=statuses,
+        eservices_in=eservices_in,
+        eservices_out=eservices_out,
+        makers_in=makers_in,
+        makers_out=makers_out,
+        ids_any=ids_any,
+        ids_all=tuple(ids_all),
+        ids_out=ids_out,
+        updated_from=updated_from,
+        updated_to=updated_to,
+        words=" AND ".join(words) or None,
+        not_words=" OR ".join(not_words) or None,
+    )
+
+
+# SQL fragments -----------------------------------------------------------------------
+
+
+def _in(column: str, values: Iterable[str], negated: bool = False) -> tuple[str, list[object]]:
+    ordered = sorted(values)
+    marks = ",".join("?" * len(ordered))
+    return f"{column} {'NOT IN' if negated else 'IN'} ({marks})", list(ordered)
+
+
+def _residual(
+    criteria: Criteria,
+    *,
+    fixed: frozenset[str],
+    words: bool,
+) -> tuple[list[str], list[object]]:
+    """WHERE clauses for everything the access path does not already guarantee.
+
+    `fixed` names the dimensions an arm pins (participant, status, maker, eservice);
+    `words` adds the FTS checks by rowid (for plans not driven by the FTS index).
+    """
+    clauses: list[str] = []
+    params: list[object] = []
+
+    def add(clause: str, values: Sequence[object] = ()) -> None:
+        clauses.append(clause)
+        params.extend(values)
+
+    if "participant" not in fixed:
+        add(*_in("r.participant_id", criteria.participants))
+    if "status" not in fixed:
+        add(*_in("r.status", (s.value for s in criteria.statuses)))
+    if criteria.makers_in is not None and "maker" not in fixed:
+        add(*_in("r.maker", criteria.makers_in))
+    if criteria.makers_out:
+        add(*_in("r.maker", criteria.makers_out, negated=True))
+    if criteria.eservices_in is not None and "eservice" not in fixed:
+        add(*_in("r.eservice", criteria.eservices_in))
+    if criteria.eservices_out:
+        add(*_in("r.eservice", criteria.eservices_out, negated=True))
+    if criteria.exchange_only:
+        add("r.reached_exchange = 1")
+    if criteria.ids_any is not None:
+        add(
+            "(" + " OR ".join("r.id BETWEEN ? AND ?" for _ in criteria.ids_any) + ")",
+            [v for r in criteria.ids_any for v in (r.low, r.high)],
+        )
+    for id_range in criteria.ids_all:
+        add("r.id BETWEEN ? AND ?", (id_range.low, id_range.high))
+    for id_range in criteria.ids_out:
+        add("r.id NOT BETWEEN ? AND ?", (id_range.low, id_range.high))
+    if criteria.updated_from is not None:
+        add("r.updated_at >= ?", (criteria.updated_from,))
+    if criteria.updated_to is not None:
+        add("r.updated_at < ?", (criteria.updated_to,))
+    if words and criteria.words:
+        add(
+            "EXISTS (SELECT 1 FROM request_fts WHERE request_fts MATCH ? AND rowid = r.search_key)",
+            (criteria.words,),
+        )
+    if words and criteria.not_words:
+        add(
+            "NOT EXISTS (SELECT 1 FROM request_fts WHERE request_fts MATCH ?"
+            " AND rowid = r.search_key)",
+            (criteria.not_words,),
+        )
+    return clauses, params
+
+
+def _where(clauses: Sequence[str]) -> str:
+    return " AND ".join(clauses) if clauses else "1"
+
+
+# Plans -------------------------------------------------------------------------------
+
+Order = Literal["time_desc", "time_asc", "ref_desc", "ref_asc"]
+Row_SQL = tuple[str, list[object]]
+_ORDER_BY: dict[Order, str] = {
+    "time_desc": "updated_at DESC, id DESC",
+    "time_asc": "updated_at ASC, id ASC",
+    "ref_desc": "id DESC",
+    "ref_asc": "id ASC",
+}
+
+
+def _keyset(order: Order, after: Sequence[int] | None) -> tuple[list[str], list[object]]:
+    if after is None:
+        return [], []
+    if order == "time_desc":
+        return ["(r.updated_at, r.id) < (?, ?)"], [after[0], after[1]]
+    if order == "time_asc":
+        return ["(r.updated_at, r.id) > (?, ?)"], [after[0], after[1]]
+    if order == "ref_desc":
+        return ["r.id < ?"], [after[0]]
+    return ["r.id > ?"], [after[0]]
+
+
+def _arms(criteria: Criteria, cells: Sequence[Cell], index: IndexKind) -> list[Arm]:
+    """The index ranges that hold wanted rows, with how many rows each holds in all."""
+    totals: dict[tuple[str, Status, str | None], int] = defaultdict(int)
+    wanted: dict[tuple[str, Status, str | None], int] = defaultdict(int)
+    for cell in cells:
+        key: str | None = None
+        if index == "maker":
+            key = cell.maker
+        elif index == "eservice":
+            key = cell.eservice
+        arm_key = (cell.participant_id, cell.status, key)
+        totals[arm_key] += cell.count
+        if criteria.matches(cell):
+            wanted[arm_key] += cell.count
+    return [
+        Arm(index, participant, status, key, totals[(participant, status, key)], count)
+        for (participant, status, key), count in sorted(wanted.items())
+    ]
+
+
+def _arm_cost(arms: Sequence[Arm], limit: int, selectivity: float = 1.0) -> float:
+    """Rows visited to take up to `limit` wanted rows from each arm, in index order."""
+    cost = 0.0
+    for arm in arms:
+        hits = arm.wanted * selectivity
+        cost += arm.rows if hits <= limit else limit * arm.rows / hits
+    return cost
+
+
+def _best_arms(
+    criteria: Criteria, cells: Sequence[Cell], limit: int, selectivity: float = 1.0
+) -> list[Arm]:
+    options: list[IndexKind] = ["status"]
+    if criteria.makers_in is not None:
+        options.append("maker")
+    if criteria.eservices_in is not None:
+        options.append("eservice")
+    best: list[Arm] = []
+    best_cost = math.inf
+    for index in options:
+        arms = _arms(criteria, cells, index)
+        cost = _arm_cost(arms, limit, selectivity) + len(arms)
+        if cost < best_cost:
+            best, best_cost = arms, cost
+    return best
+
+
+def _arm_sql(
+    arm: Arm,
+    criteria: Criteria,
+    order: Order,
+    after: Sequence[int] | None,
+    limit: int,
+    *,
+    ordered_index: bool = True,
+) -> tuple[str, list[object]]:
+    index = _TIME_INDEX[arm.index] if order.startswith("time") else _REF_INDEX
+    clauses = ["r.participant_id = ?", "r.status = ?"]
+    params: list[object] = [arm.participant_id, arm.status.value]
+    fixed = {"participant", "status"}
+    if arm.key is not None and index != _REF_INDEX:
+        column = "r.maker" if arm.index == "maker" else "r.eservice"
+        clauses.append(f"{column} = ?")
+        params.append(arm.key)
+        fixed.add(arm.index)
+    residual, residual_params = _residual(criteria, fixed=frozenset(fixed), words=True)
+    keyset, keyset_params = _keyset(order, after)
+    sql = (
+        f"SELECT {_LIST_COLUMNS} FROM requests AS r INDEXED BY {index}"
+        f" WHERE {_where(clauses + residual + keyset)}"
+    )
+    if ordered_index:
+        sql += f" ORDER BY r.{_ORDER_BY[order].replace(', ', ', r.')} LIMIT ?"
+        return sql, params + residual_params + keyset_params + [limit]
+    return sql, params + residual_params + keyset_params
+
+
+def _merge(parts: Sequence[Row_SQL], order: Order, limit: int) -> Row_SQL:
+    if len(parts) == 1:
+        return parts[0]
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part})" for part, _ in parts)
+    params = [p for _, part_params in parts for p in part_params]
+    return f"{sql} ORDER BY {_ORDER_BY[order]} LIMIT ?", [*params, limit]
+
+
+def _fts_sql(
+    criteria: Criteria,
+    participant: str,
+    scope: int,
+    order: Order,
+    after: Sequence[int] | None,
+    limit: int | None,
+) -> Row_SQL:
+    """Read one firm's FTS matches (in rowid = newest-first order) and join the rows."""
+    low = scope * SCOPE_SPAN
+    high = low + SCOPE_SPAN - 1
+    if after is not None and order == "time_desc":
+        high = low + after[0]
+    elif after is not None and order == "time_asc":
+        low = low + after[0]
+    residual, residual_params = _residual(
+        replace(criteria, participants=(participant,)), fixed=frozenset(), words=False
+    )
+    keyset, keyset_params = _keyset(order, after)
+    sql = (
+        f"SELECT {_LIST_COLUMNS} FROM request_fts AS f"
+        " CROSS JOIN requests AS r INDEXED BY requests_search_key ON r.search_key = f.rowid"
+        f" WHERE f.request_fts MATCH ? AND f.rowid BETWEEN ? AND ?"
+        f" AND {_where(residual + keyset)}"
+    )
+    params: list[object] = [criteria.fts_expression, low, high, *residual_params, *keyset_params]
+    if order == "time_desc":
+        sql += " ORDER BY f.rowid DESC"
+    elif order == "time_asc":
+        sql += " ORDER BY f.rowid ASC"
+    else:
+        sql += f" ORDER BY {_ORDER_BY[order].replace('id', 'r.id')}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return sql, params
+
+
+@dataclass
+class Planner:
+    """Plans and runs one list request against one connection."""
+
+    conn: sqlite3.Connection
+    cells: list[Cell]
+    scopes: dict[str, int]
+    _probes: dict[tuple[str, str], tuple[int, bool]] | None = None
+
+    def probe(self, criteria: Criteria, participant: str) -> tuple[int, bool]:
+        """How many FTS entries of this firm match the words (capped); and if capped."""
+        expression = criteria.fts_expression
+        assert expression is not None
+        if self._probes is None:
+            self._probes = {}
+        key = (expression, participant)
+        if key not in self._probes:
+            low = self.scopes[participant] * SCOPE_SPAN
+            found = int(
+                self.conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM request_fts WHERE request_fts MATCH ?"
+                    " AND rowid BETWEEN ? AND ? LIMIT ?)",
+                    (expression, low, low + SCOPE_SPAN - 1, FTS_PROBE_CAP),
+                ).fetchone()[0]
+            )
+            self._probes[key] = (found, found >= FTS_PROBE_CAP)
+        return self._probes[key]
+
+    def rows_in_scope(self, participant: str) -> int:
+        return sum(c.count for c in self.cells if c.participant_id == participant)
+
+    def wanted(self, criteria: Criteria, participant: str | None = None) -> int:
+        return sum(
+            c.count
+            for c in self.cells
+            if criteria.matches(c) and (participant is None or c.participant_id == participant)
+        )
+
+    def _word_selectivity(self, criteria: Criteria, participants: Iterable[str]) -> float:
+        total = matched = 0
+        for participant in participants:
+            total += self.rows_in_scope(participant)
+            matched += self.probe(criteria, participant)[0]
+        return matched / total if total else 0.0
+
+    def fetch(
+        self,
+        criteria: Criteria,
+        order: Order,
+        after: Sequence[int] | None,
+        limit: int,
+    ) -> list[sqlite3.Row]:
+        """Up to `limit` rows in `order` after the keyset `after`."""
+        participants = [
+            p for p in criteria.participants if p in self.scopes and self.wanted(criteria, p)
+        ]
+        if not participants or limit <= 0:
+            return []
+        criteria = replace(criteria, participants=tuple(participants))
+        if criteria.words is not None:
+            if self._fts_drives(criteria, participants, order, limit):
+                parts = [
+                    _fts_sql(
+                        criteria,
+                        participant,
+                        self.scopes[participant],
+                        order,
+                        after,
+                        limit,
+                    )
+                    for participant in participants
+                ]
+                sql, params = _merge(parts, order, limit)
+                return self.conn.execute(sql, params).fetchall()
+            selectivity = self._word_selectivity(criteria, participants)
+        else:
+            selectivity = 1.0
+        if order.startswith("time"):
+            arms = _best_arms(criteria, self.cells, limit, selectivity)
+            return self._run_arms(arms, criteria, order, after, limit)
+        return self._fetch_by_ref(criteria, order, after, limit, selectivity)
+
+    def _fts_drives(
+        self, criteria: Criteria, participants: Sequence[str], order: Order, limit: int
+    ) -> bool:
+        probes = {p: self.probe(criteria, p) for p in participants}
+        if not order.startswith("time"):
+            # The FTS index gives newest-first order only: drive by it when it is short.
+            return not any(capped for _, capped in probes.values())
+        fts_cost = 0.0
+        for participant, (matched, _) in probes.items():
+            wanted = self.wanted(criteria, participant)
+            scope_rows = self.rows_in_scope(participant) or 1
+            share = wanted / scope_rows
+            fts_cost += matched if matched * share <= limit else limit / share
+        selectivity = self._word_selectivity(criteria, participants)
+        arms = _best_arms(criteria, self.cells, limit, selectivity)
+        checked_cost = _arm_cost(arms, limit, selectivity)
+        return fts_cost * _COST_FTS_ROW <= checked_cost * _COST_CHECKED_ROW
+
+    def _run_arms(
+        self,
+        arms: Sequence[Arm],
+        criteria: Criteria,
+        order: Order,
+        after: Sequence[int] | None,
+        limit: int,
+    ) -> list[sqlite3.Row]:
+        if not arms:
+            return []
+        if len(arms) > MAX_ARMS:
+            return self._plain(criteria, order, after, limit)
+        parts = [_arm_sql(arm, criteria, order, after, limit) for arm in arms]
+        sql, params = _merge(parts, order, limit)
+        return self.conn.execute(sql, params).fetchall()
+
+    def _fetch_by_ref(
+        self,
+        criteria: Criteria,
+        order: Order,
+        after: Sequence[int] | None,
+        limit: int,
+        selectivity: float,
+    ) -> list[sqlite3.Row]:
+        """Reference order: arms of (membership, status, id), or, when the wanted rows
+        are few in big ranges, collect them by the tightest index and sort them."""
+        ordered = _arms(criteria, self.cells, "status")
+        ordered_cost = _arm_cost(ordered, limit, selectivity) * (
+            _COST_CHECKED_ROW if criteria.words or criteria.not_words else _COST_INDEX_ROW
+        )
+        tight = _best_arms(criteria, self.cells, limit)
+        collect_cost = sum(arm.rows for arm in tight) * (
+            _COST_CHECKED_ROW if criteria.words or criteria.not_words else _COST_INDEX_ROW
+        )
+        if ordered_cost <= collect_cost:
+            return self._run_arms(ordered, criteria, order, after, limit)
+        if len(tight) > MAX_ARMS:
+            return self._plain(criteria, order, after, limit)
+        parts = [
+            _arm_sql(arm, criteria, "time_desc", None, limit, ordered_index=False) for arm in tight
+        ]
+        keyset, keyset_params = _keyset(order, after)
+        sql = " UNION ALL ".join(part for part, _ in parts)
+        params = [p for _, part_params in parts for p in part_params]
+        outer_keyset = " AND ".join(k.replace("r.", "") for k in keyset) or "1"
+        sql = f"SELECT * FROM ({sql}) WHERE {outer_keyset} ORDER BY {_ORDER_BY[order]} LIMIT ?"
+        return self.conn.execute(sql, [*params, *keyset_params, limit]).fetchall()
+
+    def _plain(
+        self, criteria: Criteria, order: Order, after: Sequence[int] | None, limit: int
+    ) -> list[sqlite3.Row]:
+        """One query with IN lists; SQLite chooses. Only for very many arms."""
+        residual, params = _residual(criteria, fixed=frozenset(), words=True)
+        keyset, keyset_params = _keyset(order, after)
+        sql = (
+            f"SELECT {_LIST_COLUMNS} FROM requests AS r WHERE {_where(residual + keyset)}"
+            f" ORDER BY {_ORDER_BY[order]} LIMIT ?"
+        )
+        return self.conn.execute(sql, [*params, *keyset_params, limit]).fetchall()
+
+    # Totals ----------------------------------------------------------------------------
+
+    def total(self, criteria: Criteria) -> tuple[int, bool]:
+        """(total, is_estimate): exact from the cells when nothing else narrows."""
+        participants = [
+            p for p in criteria.participants if p in self.scopes and self.wanted(criteria, p)
+        ]
+        wanted = sum(self.wanted(criteria, p) for p in participants)
+        if not criteria.has_residual or wanted == 0:
+            return wanted, False
+        criteria = replace(criteria, participants=tuple(participants))
+        exact = self._bounded_count(criteria, participants)
+        if exact is not None:
+            return exact, False
+        return self._estimate(criteria, participants, wanted), True
+
+    def _count_sql(self, criteria: Criteria, participants: Sequence[str]) -> Row_SQL | None:
+        if criteria.words is not None:
+            if any(self.probe(criteria, p)[1] for p in participants):
+                return None
+            parts = [
+                _fts_sql(criteria, p, self.scopes[p], "time_desc", None, None) for p in participants
+            ]
+            sql = " UNION ALL ".join(
+                part.replace(f"SELECT {_LIST_COLUMNS}", "SELECT count(*) AS n", 1).replace(
+                    " ORDER BY f.rowid DESC", ""
+                )
+                for part, _ in parts
+            )
+            return f"SELECT sum(n) FROM ({sql})", [v for _, ps in parts for v in ps]
+        arms = _best_arms(criteria, self.cells, 0)
+        if not arms or len(arms) > MAX_ARMS:
+            return None
+        parts = [_arm_sql(arm, criteria, "time_desc", None, 0, ordered_index=False) for arm in arms]
+        sql = " UNION ALL ".join(
+            part.replace(f"SELECT {_LIST_COLUMNS}", "SELECT count(*) AS n", 1) for part, _ in parts
+        )
+        return f"SELECT sum(n) FROM ({sql})", [v for _, ps in parts for v in ps]
+
+    def _bounded_count(self, criteria: Criteria, participants: Sequence[str]) -> int | None:
+        plan = self._count_sql(criteria, participants)
+        if plan is None:
+            return None
+        sql, params = plan
+        result = within_budget(self.conn, COUNT_BUDGET_S, lambda: self.conn.execute(sql, params))
+        if result is None:
+            return None
+        return int(result.fetchone()[0] or 0)
+
+    def _estimate(self, criteria: Criteria, participants: Sequence[str], wanted: int) -> int:
+        estimate = float(wanted)
+        if criteria.words is not None:
+            estimate *= min(1.0, self._word_selectivity(criteria, participants) or 0.0)
+        if criteria.updated_from is not None or criteria.updated_to is not None:
+            estimate *= self._time_share(criteria, participants)
+        ranges = list(criteria.ids_all)
+        if criteria.ids_any is not None:
+            ranges.append(
+                IdRange(min(r.low for r in criteria.ids_any), max(r.high for r in criteria.ids_any))
+            )
+        if ranges:
+            top = int(self.conn.execute("SELECT coalesce(max(id), 1) FROM requests").fetchone()[0])
+            for id_range in ranges:
+                estimate *= max(0, min(id_range.high, top) - id_range.low + 1) / top
+        return max(1, round(estimate))
+
+    def _time_share(self, criteria: Criteria, participants: Sequence[str]) -> float:
+        low_all, high_all = math.inf, -math.inf
+        for participant in participants:
+            base = self.scopes[participant] * SCOPE_SPAN
+            low, high = self.conn.execute(
+                "SELECT min(search_key), max(search_key) FROM requests"
+                " WHERE search_key BETWEEN ? AND ?",
+                (base, base + SCOPE_SPAN - 1),
+            ).fetchone()
+            if low is not None:
+                low_all = min(low_all, low - base)
+                high_all = max(high_all, high - base)
+        if high_all <= low_all:
+            return 1.0
+        start = max(low_all, criteria.updated_from or low_all)
+        end = min(high_all, criteria.updated_to or high_all)
+        return max(0.0, (end - start) / (high_all - low_all))
+
+
+_T = TypeVar("_T")
+
+
+def within_budget(conn: sqlite3.Connection, seconds: float, work: Callable[[], _T]) -> _T | None:
+    """Run `work` on `conn`, interrupting SQLite after `seconds`; None if interrupted."""
+    deadline = time.perf_counter() + seconds
+
+    def check() -> int:
+        return 1 if time.perf_counter() > deadline else 0
+
+    conn.set_progress_handler(check, 2000)
+    try:
+        return work()
+    except sqlite3.OperationalError as error:
+        if "interrupt" in str(error):
+            return None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+# Cursors -----------------------------------------------------------------------------
+
+
+def _cursor_secret(conn: sqlite3.Connection) -> bytes:
+    row = conn.execute("SELECT secret FROM server_keys WHERE name = 'list_cursor'").fetchone()
+    return bytes(row[0])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_cursor(secret: bytes, binding: str, key: Sequence[int | str]) -> str:
+    body = _b64(json.dumps({"b": binding, "k": list(key)}, separators=(",", ":")).encode())
+    mac = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()[:16]
+    return f"{body}.{_b64(mac)}"
+
+
+def decode_cursor(secret: bytes, binding: str, text: str, sort: Sort) -> list[int | str]:
+    """The keyset in `text`, checked: HMAC, same list (binding), the sort's key shape."""
+    try:
+        body, _, mac = text.partition(".")
+        expected = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(_unb64(mac), expected):
+            raise BadCursor()
+        payload = json.loads(_unb64(body))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise BadCursor() from None
+    if not isinstance(payload, dict) or payload.get("b") != binding:
+        raise BadCursor()
+    key = payload.get("k")
+    if not isinstance(key, list) or not _key_shape_ok(sort, key):
+        raise BadCursor()
+    return key
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62
+
+
+def _key_shape_ok(sort: Sort, key: list[object]) -> bool:
+    if sort in (Sort.UPDATED_DESC, Sort.UPDATED_ASC):
+        return len(key) == 2 and all(_is_int(v) for v in key)
+    if sort in (Sort.REF_DESC, Sort.REF_ASC):
+        return len(key) == 1 and _is_int(key[0])
+    if sort is Sort.STATUS:
+        return (
+            len(key) == 3 and all(_is_int(v) for v in key) and int(str(key[0])) < len(STATUS_RANK)
+        )
+    return (
+        len(key) == 3
+        and isinstance(key[0], str)
+        and 0 < len(key[0]) <= 20
+        and _is_int(key[1])
+        and _is_int(key[2])
+    )
+
+
+def cursor_binding(viewer: Viewer, section: Section, query: Query, sort: Sort) -> str:
+    """What a cursor belongs to: a digest of the user, membership, section, query, sort."""
+    text = json.dumps(
+        [viewer.user_id, viewer.participant_id, section.value, format_query(query), sort.value]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+# The list itself -----------------------------------------------------------------------
+
+
+def _summary(row: sqlite3.Row) -> RequestSummary:
+    return RequestSummary(
+        ref=f"ECS{int(row['id']):08d}",
+        eservice=row["eservice"],
+        eservice_name=row["eservice_name"],
+        participant_id=row["participant_id"],
+        status=Status(row["status"]),
+        maker=row["maker"],
+        updated_at=from_micros(row["updated_at"]),
+        title=row["title"],
+    )
+
+
+def _groups(criteria: Criteria, cells: Sequence[Cell], sort: Sort) -> list[str]:
+    """The status or eService groups that hold wanted rows, in sort order."""
+    present = [cell for cell in cells if criteria.matches(cell)]
+    if sort is Sort.STATUS:
+        statuses = {cell.status for cell in present}
+        return [status.value for status in Status if status in statuses]
+    return sorted({cell.eservice for cell in present})
+
+
+def _fetch_grouped(
+    planner: Planner,
+    criteria: Criteria,
+    sort: Sort,
+    after: list[int | str] | None,
+    limit: int,
+) -> list[sqlite3.Row]:
+    """Status or eService sort: each group newest first, groups in order."""
+    groups = _groups(criteria, planner.cells, sort)
+    start_group: str | None = None
+    if after is not None:
+        start_group = list(Status)[int(after[0])].value if sort is Sort.STATUS else str(after[0])
+    rows: list[sqlite3.Row] = []
+    for group in groups:
+        if start_group is not None and group < start_group and sort is Sort.ESERVICE:
+            continue
+        if (
+            start_group is not None
+            and sort is Sort.STATUS
+            and STATUS_RANK[Status(group)] < STATUS_RANK[Status(start_group)]
+        ):
+            continue
+        if sort is Sort.STATUS:
+            narrowed = replace(criteria, statuses=frozenset({Status(group)}))
+        else:
+            narrowed = replace(criteria, eservices_in=frozenset({group}))
+        keyset = (
+            [int(after[1]), int(after[2])] if after is not None and group == start_group else None
+        )
+        rows.extend(planner.fetch(narrowed, "time_desc", keyset, limit - len(rows)))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _order_of(sort: Sort) -> Order:
+    return {
+        Sort.UPDATED_DESC: "time_desc",
+        Sort.UPDATED_ASC: "time_asc",
+        Sort.REF_DESC: "ref_desc",
+        Sort.REF_ASC: "ref_asc",
+    }.get(sort, "time_desc")  # type: ignore[return-value]
+
+
+def _key_of(sort: Sort, row: sqlite3.Row) -> list[int | str]:
+    if sort in (Sort.REF_DESC, Sort.REF_ASC):
+        return [int(row["id"])]
+    if sort is Sort.STATUS:
+        return [STATUS_RANK[Status(row["status"])], int(row["updated_at"]), int(row["id"])]
+    if sort is Sort.ESERVICE:
+        return [row["eservice"], int(row["updated_at"]), int(row["id"])]
+    return [int(row["updated_at"]), int(row["id"])]
+
+
+def list_requests(
+    conn: sqlite3.Connection,
+    viewer: Viewer,
+    section: Section,
+    query: Query,
+    sort: Sort = Sort.UPDATED_DESC,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> RequestPage:
+    """One page of a dashboard list. Raises 400 `bad_cursor` for a cursor that is not
+    this list's. `limit` must be 1..MAX_LIMIT (the router answers 422 beyond)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be from 1 to {MAX_LIMIT}, not {limit}.")
+    secret = _cursor_secret(conn)
+    binding = cursor_binding(viewer, section, query, sort)
+    after = None if cursor is None else decode_cursor(secret, binding, cursor, sort)
+    participants = scope_participants(conn, viewer)
+    planner = Planner(conn, load_cells(conn, participants), _scope_numbers(conn, participants))
+    criteria = apply_query(section_criteria(viewer, section, participants), query, planner.cells)
+    if sort in (Sort.STATUS, Sort.ESERVICE):
+        rows = _fetch_grouped(planner, criteria, sort, after, limit + 1)
+    else:
+        keyset = None if after is None else [int(v) for v in after]
+        rows = planner.fetch(criteria, _order_of(sort), keyset, limit + 1)
+    total, estimated = planner.total(criteria)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(secret, binding, _key_of(sort, rows[-1]))
+    if estimated and cursor is None:
+        total = max(total, len(rows) + (1 if next_cursor else 0))
+    return RequestPage(
+        items=[_summary(row) for row in rows],
+        next_cursor=next_cursor,
+        total=total,
+        total_is_estimate=estimated,
+    )
+
+
+def section_counts(conn: sqlite3.Connection, viewer: Viewer) -> SectionCounts:
+    """Each section's count for this viewer: exact, from the cells (no COUNT(*))."""
+    participants = scope_participants(conn, viewer)
+    cells = load_cells(conn, participants)
+    counts = {
+        section.value: sum(
+            c.count for c in cells if section_criteria(viewer, section, participants).matches(c)
+        )
+        for section in Section
+    }
+    return SectionCounts(**counts)
