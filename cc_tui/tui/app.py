@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -61,8 +61,13 @@ class PortalApp(App[int]):
     """The terminal client of one portal (`server_url`)."""
 
     TITLE = "Client Connect"
-    # Absolute, so that subclasses (tests, snapshot apps) elsewhere find it too.
-    CSS_PATH = Path(__file__).parent / "app.tcss"
+    # Absolute, so that subclasses (tests, snapshot apps) elsewhere find it too. The login
+    # screen's styles are read with the app's: a screen that brings its own stylesheet
+    # makes Textual parse every stylesheet again, which the first frame need not wait for.
+    CSS_PATH: ClassVar[str | PurePath | list[str | PurePath] | None] = [
+        Path(__file__).parent / "app.tcss",
+        Path(__file__).parent / "screens" / "login.tcss",
+    ]
     COMMANDS = App.COMMANDS | {PortalCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
