@@ -21,6 +21,7 @@ from cc_tui.server.jobs import housekeeping_loop
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
 from cc_tui.server.routers import (
+    admin,
     attachments,
     auth,
     documents,
@@ -82,6 +83,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         attachments.router,
         events.router,
         documents.router,
+        admin.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
