@@ -101,6 +101,22 @@ class PortalApp(App[int]):
             tooltip="Log out: the portal ends this session at once.",
         ),
         Binding(
+            "f2",
+            "open_profile",
+            "Profile",
+            id="app.profile",
+            tooltip="Your memberships and roles; change your password or OTP channel.",
+            show=False,
+        ),
+        Binding(
+            "f3",
+            "open_accounts",
+            "Accounts",
+            id="app.accounts",
+            tooltip="Users of your firm (CCDAs) or every firm's CCDAs (the exchange).",
+            show=False,
+        ),
+        Binding(
             "f4",
             "open_library('events')",
             "Events",
@@ -382,6 +398,10 @@ class PortalApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.user is not None
+        if action in ("open_profile", "open_accounts"):
+            from cc_tui.tui.screens.profile import administers
+
+            return self.user is not None and (action == "open_profile" or administers(self))
         if action == "open_library":
             return self.user is not None or parameters == ("service",)
         return True
@@ -390,6 +410,16 @@ class PortalApp(App[int]):
         from cc_tui.tui.screens.service import open_library
 
         open_library(self, which)
+
+    def action_open_profile(self) -> None:
+        from cc_tui.tui.screens.profile import open_profile
+
+        open_profile(self)
+
+    def action_open_accounts(self) -> None:
+        from cc_tui.tui.screens.profile import open_accounts
+
+        open_accounts(self)
 
     def action_help(self) -> None:
         from cc_tui.tui.screens.help import HelpScreen, help_rows
@@ -444,6 +474,10 @@ class PortalApp(App[int]):
         from cc_tui.tui.screens.service import library_commands
 
         commands.extend(library_commands(self))
+        if self.user is not None:
+            from cc_tui.tui.screens.profile import account_commands
+
+            commands.extend(account_commands(self))
         own = getattr(screen, "palette_commands", None)
         if callable(own):
             commands.extend(own())

@@ -1,0 +1,357 @@
+"""Profile: who I am (name, memberships, roles), my OTP channel, my password; and the
+way in to the account screens (F2 Profile, F3 Accounts, and their palette commands).
+
+- The summary is the home screen's `UserSummary`, fetched again on open (`r` repeats).
+- The password rule is the domain's (`password_problems`), the same code the portal runs,
+  so every reason a new password fails is shown as it is typed and again on Change,
+  before anything is sent; the portal's own refusals (a wrong current password) are
+  shown in place as it words them. The fields are emptied after a change, and say that
+  the portal ended the user's other sessions.
+- The channel switch sends what the user asks for and shows the portal's answer: to the
+  app without a registered authenticator is the portal's 409 `device_not_registered`,
+  whose sentence says how to register one. The TUI does not guess ahead of the portal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.password import PASSWORD_RULE, password_problems
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+from cc_tui.tui.widgets.session import UserSummary
+
+if TYPE_CHECKING:
+    from cc_tui.api.auth import OtpChannel, User
+    from cc_tui.tui.app import PortalApp
+
+CHANNEL_WORDS = {"email": "e-mail", "app": "the authenticator app"}
+
+
+def password_form_problems(user_id: str, current: str, new: str, repeat: str) -> list[str]:
+    """Every reason the change-password form cannot be sent yet, in words."""
+    problems: list[str] = []
+    if not current:
+        problems.append("Type your current password.")
+    if not new:
+        problems.append("Type a new password.")
+    else:
+        problems.extend(password_problems(new, user_id))
+        if new == current:
+            problems.append("The new password must differ from the current one.")
+        if repeat != new:
+            problems.append("The repeated password differs; type the new one twice.")
+    return problems
+
+
+def new_password_lines(user_id: str, new: str, repeat: str) -> list[str]:
+    """The live verdict under the new password: the rule, or each reason it fails."""
+    if not new:
+        return [PASSWORD_RULE]
+    problems = password_problems(new, user_id)
+    if repeat and repeat != new:
+        problems.append("The repeated password differs.")
+    if problems:
+        return [f"✗ {problem}" for problem in problems]
+    return ["✓ The new password meets the rule." + ("" if repeat else " Now repeat it.")]
+
+
+def otp_line(user: User) -> str:
+    """The authenticator's state (the summary above already names the channel)."""
+    if user.device_registered:
+        return "Authenticator app: registered."
+    return "Authenticator app: none registered yet."
+
+
+class ProfileScreen(PortalScreen):
+    """My details, OTP channel and password. Esc goes back."""
+
+    CSS_PATH = "profile.tcss"
+    AUTO_FOCUS = "#current-password"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="profile.back",
+            tooltip="Close the profile and go back.",
+        ),
+        Binding(
+            "r",
+            "retry",
+            "Refresh",
+            id="profile.refresh",
+            tooltip="Fetch your details from the portal again.",
+        ),
+        Binding(
+            "o",
+            "switch_channel",
+            "Switch OTP",
+            id="profile.otp_channel",
+            tooltip="Switch one-time passwords between e-mail and the authenticator app.",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="profile")
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with VerticalScroll(id="profile-box"):
+            yield Static("Profile", id="profile-title")
+            yield UserSummary(id="user")
+            yield Static("One-time passwords", classes="profile-heading")
+            yield Static(id="otp-state")
+            with Horizontal(id="otp-buttons"):
+                yield Button("Use e-mail", id="use-email", compact=True)
+                yield Button("Use authenticator app", id="use-app", compact=True)
+            yield Static("Change password", classes="profile-heading")
+            for field, label in (
+                ("current-password", "Current password"),
+                ("new-password", "New password"),
+                ("repeat-password", "Repeat new"),
+            ):
+                with Horizontal(classes="password-row"):
+                    yield Label(label, classes="password-label")
+                    yield Input(password=True, id=field, compact=True)
+            yield Static(id="password-rule")
+            yield Button("Change password", id="change-password", compact=True)
+            yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self._show_user()
+        self._show_rule()
+        self.refresh_profile()
+
+    # What it shows
+
+    @property
+    def user_id(self) -> str:
+        user = self.portal_app.user
+        return user.user_id if user is not None else ""
+
+    def _show_user(self) -> None:
+        app = self.portal_app
+        user = app.user
+        if user is None:
+            return
+        self.query_one(UserSummary).show_user(user, app.participant_id)
+        self.query_one("#otp-state", Static).update(Content(otp_line(user)))
+        self.query_one("#use-email", Button).display = user.otp_channel != "email"
+        self.query_one("#use-app", Button).display = user.otp_channel != "app"
+
+    def _show_rule(self) -> None:
+        new = self.query_one("#new-password", Input).value
+        repeat = self.query_one("#repeat-password", Input).value
+        rule = self.query_one("#password-rule", Static)
+        lines = new_password_lines(self.user_id, new, repeat)
+        rule.update(Content("\n".join(lines)))
+        rule.set_class(any(line.startswith("✗") for line in lines), "-problem")
+
+    @on(Input.Changed, "#new-password, #repeat-password")
+    def _password_typed(self) -> None:
+        self._show_rule()
+
+    # Keys
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+        else:
+            self.refresh_profile()
+
+    def action_switch_channel(self) -> None:
+        user = self.portal_app.user
+        if user is not None:
+            self.switch_channel("email" if user.otp_channel == "app" else "app")
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                "Profile: use e-mail for one-time passwords",
+                "Codes come by e-mail from the next login.",
+                lambda: self.switch_channel("email"),
+            ),
+            PaletteCommand(
+                "Profile: use the authenticator app for one-time passwords",
+                "Needs a registered device; the portal says how to register one.",
+                lambda: self.switch_channel("app"),
+            ),
+        ]
+
+    @on(Button.Pressed, "#use-email")
+    def _use_email(self) -> None:
+        self.switch_channel("email")
+
+    @on(Button.Pressed, "#use-app")
+    def _use_app(self) -> None:
+        self.switch_channel("app")
+
+    @on(Input.Submitted, "#current-password")
+    def _next_after_current(self) -> None:
+        self.query_one("#new-password", Input).focus()
+
+    @on(Input.Submitted, "#new-password")
+    def _next_after_new(self) -> None:
+        self.query_one("#repeat-password", Input).focus()
+
+    @on(Input.Submitted, "#repeat-password")
+    @on(Button.Pressed, "#change-password")
+    def submit_password(self) -> None:
+        current = self.query_one("#current-password", Input).value
+        new = self.query_one("#new-password", Input).value
+        repeat = self.query_one("#repeat-password", Input).value
+        problems = password_form_problems(self.user_id, current, new, repeat)
+        if problems:
+            self.query_one(Notice).show(" ".join(problems))
+            self._show_rule()
+            self.query_one(self._first_to_fix(current, new), Input).focus()
+            return
+        self.query_one(Notice).clear()
+        self.change_password(current, new)
+
+    def _first_to_fix(self, current: str, new: str) -> str:
+        if not current:
+            return "#current-password"
+        if not new or new == current or password_problems(new, self.user_id):
+            return "#new-password"
+        return "#repeat-password"
+
+    # The portal
+
+    @work(exclusive=True, group="profile", exit_on_error=False)
+    async def refresh_profile(self) -> None:
+        app = self.portal_app
+        try:
+            portal = await app.client()
+            app.user = await portal.me()
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.refresh_profile)
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self._show_user()
+
+    @work(exclusive=True, group="profile-password", exit_on_error=False)
+    async def change_password(self, current: str, new: str) -> None:
+        app = self.portal_app
+        button = self.query_one("#change-password", Button)
+        button.disabled = True
+        try:
+            portal = await app.client()
+            await portal.change_password(current, new)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.change_password(current, new))
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            wrong_current = any(p.field == "current_password" for p in error.errors)
+            field = "#current-password" if wrong_current else "#new-password"
+            self.query_one(field, Input).value = ""
+            self.query_one(field, Input).focus()
+            return
+        finally:
+            button.disabled = False
+        for field in ("#current-password", "#new-password", "#repeat-password"):
+            self.query_one(field, Input).value = ""
+        self.query_one(Notice).show(
+            "Password changed. Your other sessions have ended; this one goes on.", "success"
+        )
+        self.query_one("#current-password", Input).focus()
+
+    @work(exclusive=True, group="profile-channel", exit_on_error=False)
+    async def switch_channel(self, channel: OtpChannel) -> None:
+        app = self.portal_app
+        try:
+            portal = await app.client()
+            updated = await portal.set_otp_channel(channel)
+            app.user = updated if updated is not None else await portal.me()
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.switch_channel(channel))
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self._show_user()
+        self.query_one(Notice).show(
+            f"One-time passwords now come by {CHANNEL_WORDS[channel]}.", "success"
+        )
+
+
+# The way in: the app's keys (F2, F3) and palette commands call these -----------------------
+
+
+def administers(app: PortalApp) -> bool:
+    """Whether the logged-in user manages accounts: a CCDA of the acting membership, or
+    the exchange. (The portal decides; this only spares a key that would be refused.)"""
+    user = app.user
+    if user is None:
+        return False
+    if "exchange_officer" in user.roles:
+        return True
+    return any(
+        m.participant_id == app.participant_id and "ccda" in m.roles for m in user.memberships
+    )
+
+
+def open_profile(app: PortalApp) -> None:
+    if app.user is not None and not isinstance(app.screen, ProfileScreen):
+        app.push_screen(ProfileScreen())
+
+
+def open_accounts(app: PortalApp) -> None:
+    from cc_tui.tui.screens.admin import AccountsScreen
+
+    if administers(app) and not isinstance(app.screen, AccountsScreen):
+        app.push_screen(AccountsScreen())
+
+
+def account_commands(app: PortalApp) -> list[PaletteCommand]:
+    """The palette's way to Profile, and to Accounts for those who administer them."""
+    if app.user is None:
+        return []
+    commands = [
+        PaletteCommand(
+            "Profile: password and one-time passwords",
+            "Your memberships and roles; change your password or OTP channel (F2).",
+            lambda: open_profile(app),
+        )
+    ]
+    if administers(app):
+        commands.append(
+            PaletteCommand(
+                "Accounts: users, rights, unlock, reset device",
+                "Create users, grant rights, suspend, unlock, reset devices (F3).",
+                lambda: open_accounts(app),
+            )
+        )
+    return commands
