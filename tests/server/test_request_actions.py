@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.jobs import run_housekeeping
+from cc_tui.server.mail import read_outbox
 from cc_tui.server.runner import start_background_server
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.requests import get_request_row
@@ -418,6 +419,12 @@ async def test_a_corrected_form_submits_and_notifies_the_checkers(
         (CHECKER, "awaiting_my_check"),
         (LEAD, "awaiting_my_check"),
     ]
+    # And e-mailed, once the answer has gone.
+    mail_dir = context_of(app).settings.mail_dir
+    for user in (CHECKER, LEAD):
+        subjects = [str(m["Subject"]) for m in read_outbox(mail_dir, user)]
+        assert subjects == [f"Client Connect: {request['ref']} awaits your check"]
+    assert read_outbox(mail_dir, MAKER) == []
 
 
 # The maintenance window and business days ---------------------------------------------

@@ -3,7 +3,9 @@
 Thin on purpose: each endpoint reads who is asking, refuses during the maintenance
 window, and calls `store.request_writes` inside one transaction (BEGIN IMMEDIATE); the
 request is read inside that transaction, so its version, status and the conditional
-UPDATE all see the same row. Task notices are e-mailed after the commit, in a thread.
+UPDATE all see the same row. Task notices are e-mailed after the commit, as a background
+task once the answer has gone (a Maildir write fsyncs; a mail server may be slow): the
+notice rows are already committed, so nobody waits for the mail.
 
 - Every state-changing call (POST /requests, PATCH, POST .../actions/...) honours
   `Idempotency-Key`: a retry with the same key gets the first answer back (status and
@@ -28,6 +30,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Header, Request, Response
+from starlette.background import BackgroundTask
 
 from cc_tui.api.forms import eservice_definition
 from cc_tui.api.problem import ProblemCode
@@ -166,13 +169,13 @@ async def _run_change(
         if stored is None:
             raise
         return _replay(stored)
-    if notices:
-        await anyio.to_thread.run_sync(mail_task_notices, context.mailer, notices)
     return Response(
         answer.body,
         status_code=answer.status,
         media_type=JSON,
         headers=headers(model) if headers else None,
+        # A plain function: Starlette runs it in its thread pool after the answer is sent.
+        background=BackgroundTask(mail_task_notices, context.mailer, notices) if notices else None,
     )
 
 
