@@ -28,7 +28,9 @@ from cc_tui.server.routers import (
     eservices,
     events,
     me,
+    notifications,
     request_actions,
+    requests,
     service,
 )
 from cc_tui.server.seed import seed_demo, seed_requests_if_available
@@ -79,7 +81,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         auth.router,
         me.router,
         eservices.router,
+        requests.router,
         request_actions.router,
+        notifications.router,
         attachments.router,
         events.router,
         documents.router,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from cc_tui.server.app import create_app
+from cc_tui.server.notice_hub import end_streams
 from cc_tui.server.settings import ServerSettings
 
 
@@ -28,6 +29,8 @@ class BackgroundServer:
     thread: threading.Thread
 
     def stop(self, timeout: float = 10.0) -> None:
+        # Open event streams never finish by themselves, and uvicorn waits for them.
+        end_streams(self.server.config.app)
         self.server.should_exit = True
         self.thread.join(timeout)
 
@@ -55,4 +58,11 @@ def start_background_server(
 
 
 def serve_forever(settings: ServerSettings, host: str, port: int) -> None:
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Ctrl+C: open event streams get two seconds to end before uvicorn cancels them.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=2,
+    )

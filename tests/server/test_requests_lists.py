@@ -22,6 +22,7 @@ from cc_tui.domain.workflow import Status
 from cc_tui.server.app import create_app
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
+from cc_tui.server.store import request_query
 from tests.server.requests_read_helpers import (
     ADMIN,
     CHECKER,
@@ -325,3 +326,19 @@ async def test_limit_200_is_allowed(api: httpx.AsyncClient, seeded_app: FastAPI)
 
 def test_module_data_dir_is_isolated(seeded_app: FastAPI, tmp_path: Path) -> None:
     assert not str(seeded_app.state.context.settings.data_dir).startswith(str(tmp_path))
+
+
+async def test_a_costly_total_is_marked_as_an_estimate(
+    api: httpx.AsyncClient, seeded_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = headers_for(seeded_app, LEAD)
+    exact = (await api.get("/requests", params={"q": "buy", "limit": 1}, headers=headers)).json()
+    assert exact["total_is_estimate"] is False
+    monkeypatch.setattr(request_query, "COUNT_MAX_COST", 0.0)
+    for text in ("buy", "from:2026-06-01", "!dividend", "ref:ECS00001"):
+        page = (await api.get("/requests", params={"q": text, "limit": 1}, headers=headers)).json()
+        real = len(await all_refs(api, headers, q=text, limit=200))
+        assert page["total_is_estimate"] is True, text
+        assert real / 3 <= page["total"] <= real * 3, (text, page["total"], real)
+    plain = (await api.get("/requests", params={"q": "status:draft"}, headers=headers)).json()
+    assert plain["total_is_estimate"] is False  # from the count cells, always exact

@@ -38,9 +38,11 @@ How a list is answered (the plans are in docs/request-query-plans.md):
   check each row's FTS entry by rowid. A capped count of the word's matches in scope
   (`FTS_PROBE_CAP`) and the cells' counts decide which.
 - **Totals.** Exact from the cells when the query has no words, dates or references;
-  otherwise counted within a time budget (`COUNT_BUDGET_S`, enforced by SQLite's
-  progress handler) and, past it, estimated from the cells and the word counts, with
-  `total_is_estimate`.
+  otherwise counted when the count's cost, estimated from the cells and the words'
+  counts, is small (`COUNT_MAX_COST`; judged from the data, so the same list gets the
+  same kind of total on a busy machine), and otherwise estimated from the cells, the
+  words' share and the date range's share, with `total_is_estimate`. SQLite's
+  progress handler stops a count that runs past `COUNT_SAFETY_S` all the same.
 """
 
 from __future__ import annotations
@@ -71,8 +73,10 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 # A word's matches in scope are counted up to this many; below it the FTS index drives.
 FTS_PROBE_CAP = 10_000
-# How long an exact total may take before it is estimated instead.
-COUNT_BUDGET_S = 0.008
+# An exact total is counted when its estimated cost (in the units below, about 1 µs
+# each) is at most this; COUNT_SAFETY_S stops a count whose estimate was wrong.
+COUNT_MAX_COST = 20_000.0
+COUNT_SAFETY_S = 0.05
 # Beyond this many arms one plain query is cheaper to plan than a UNION ALL.
 MAX_ARMS = 150
 # Relative costs per row visited (measured: an FTS doclist step joined by search_key is
@@ -80,6 +84,7 @@ MAX_ARMS = 150
 _COST_FTS_ROW = 1.0
 _COST_CHECKED_ROW = 3.0
 _COST_INDEX_ROW = 1.0
+_COST_COVERED_ROW = 0.05  # a count that reads the index alone
 
 ALL_STATUSES = frozenset(Status)
 STATUS_RANK = {status: rank for rank, status in enumerate(Status)}
@@ -605,6 +610,9 @@ class Planner:
         """How many FTS entries of this firm match the words (capped); and if capped."""
         expression = criteria.fts_expression
         assert expression is not None
+        return self.probe_expression(expression, participant)
+
+    def probe_expression(self, expression: str, participant: str) -> tuple[int, bool]:
         if self._probes is None:
             self._probes = {}
         key = (expression, participant)
@@ -755,7 +763,9 @@ class Planner:
     # Totals ----------------------------------------------------------------------------
 
     def total(self, criteria: Criteria) -> tuple[int, bool]:
-        """(total, is_estimate): exact from the cells when nothing else narrows."""
+        """(total, is_estimate): exact from the cells when nothing else narrows; else
+        counted when the count is cheap (judged from the cells and word counts, so the
+        answer does not depend on the machine's load); else estimated."""
         participants = [
             p for p in criteria.participants if p in self.scopes and self.wanted(criteria, p)
         ]
@@ -763,14 +773,23 @@ class Planner:
         if not criteria.has_residual or wanted == 0:
             return wanted, False
         criteria = replace(criteria, participants=tuple(participants))
-        exact = self._bounded_count(criteria, participants)
-        if exact is not None:
-            return exact, False
+        plan = self._count_plan(criteria, participants)
+        if plan is not None:
+            sql, params = plan
+            found = within_budget(
+                self.conn, COUNT_SAFETY_S, lambda: self.conn.execute(sql, params).fetchone()
+            )
+            if found is not None:
+                return int(found[0] or 0), False
         return self._estimate(criteria, participants, wanted), True
 
-    def _count_sql(self, criteria: Criteria, participants: Sequence[str]) -> Row_SQL | None:
+    def _count_plan(self, criteria: Criteria, participants: Sequence[str]) -> Row_SQL | None:
+        """The SQL of an exact count, if its cost is within COUNT_MAX_COST."""
         if criteria.words is not None:
-            if any(self.probe(criteria, p)[1] for p in participants):
+            probes = [self.probe(criteria, p) for p in participants]
+            if any(capped for _, capped in probes):
+                return None
+            if sum(found for found, _ in probes) * _COST_FTS_ROW > COUNT_MAX_COST:
                 return None
             parts = [
                 _fts_sql(criteria, p, self.scopes[p], "time_desc", None, None) for p in participants
@@ -785,26 +804,46 @@ class Planner:
         arms = _best_arms(criteria, self.cells, 0)
         if not arms or len(arms) > MAX_ARMS:
             return None
+        if self._arms_count_cost(criteria, participants, arms) > COUNT_MAX_COST:
+            return None
         parts = [_arm_sql(arm, criteria, "time_desc", None, 0, ordered_index=False) for arm in arms]
         sql = " UNION ALL ".join(
             part.replace(f"SELECT {_LIST_COLUMNS}", "SELECT count(*) AS n", 1) for part, _ in parts
         )
         return f"SELECT sum(n) FROM ({sql})", [v for _, ps in parts for v in ps]
 
-    def _bounded_count(self, criteria: Criteria, participants: Sequence[str]) -> int | None:
-        plan = self._count_sql(criteria, participants)
-        if plan is None:
-            return None
-        sql, params = plan
-        result = within_budget(self.conn, COUNT_BUDGET_S, lambda: self.conn.execute(sql, params))
-        if result is None:
-            return None
-        return int(result.fetchone()[0] or 0)
+    def _arms_count_cost(
+        self, criteria: Criteria, participants: Sequence[str], arms: Sequence[Arm]
+    ) -> float:
+        """What counting through `arms` costs: the rows in their ranges (a date range is a
+        seek within them), each read from the index alone unless a residual filter needs
+        the table row, or its FTS entry."""
+        rows = float(sum(arm.rows for arm in arms))
+        if criteria.updated_from is not None or criteria.updated_to is not None:
+            rows *= self._time_share(criteria, participants)
+        index = arms[0].index
+        needs_row = bool(
+            criteria.makers_out
+            or criteria.eservices_out
+            or criteria.exchange_only
+            or (criteria.makers_in is not None and index != "maker")
+            or (criteria.eservices_in is not None and index != "eservice")
+        )
+        per_row = _COST_COVERED_ROW
+        if needs_row:
+            per_row = _COST_INDEX_ROW
+        if criteria.not_words:
+            per_row = _COST_CHECKED_ROW
+        return rows * per_row
 
     def _estimate(self, criteria: Criteria, participants: Sequence[str], wanted: int) -> int:
         estimate = float(wanted)
         if criteria.words is not None:
             estimate *= min(1.0, self._word_selectivity(criteria, participants) or 0.0)
+        elif criteria.not_words is not None:
+            scope_rows = sum(self.rows_in_scope(p) for p in participants) or 1
+            excluded = sum(self.probe_expression(criteria.not_words, p)[0] for p in participants)
+            estimate *= max(0.0, 1.0 - excluded / scope_rows)
         if criteria.updated_from is not None or criteria.updated_to is not None:
             estimate *= self._time_share(criteria, participants)
         ranges = list(criteria.ids_all)

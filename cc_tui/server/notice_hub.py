@@ -1,0 +1,104 @@
+"""Wake-ups for open notification streams (GET /notifications/stream).
+
+The notices themselves are rows in the store (`store/notifications.py`), written in the
+transaction of the change; the hub only says "look again". One poller per app reads
+`max(id)` of the notifications table every `POLL_INTERVAL` while any stream is open
+(a few microseconds a look), so a notice committed by any server process on the same
+store reaches every open stream within a fraction of a second. `poke()` wakes them at
+once, for code in this process that has just committed notices.
+
+Streams must end when the server stops: uvicorn waits for open responses before it
+shuts down, and an event stream never finishes by itself. `end_streams(app)` (called
+by the runner before it asks uvicorn to exit, from any thread) closes the hub, which
+ends every stream's generator at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import FastAPI
+
+from cc_tui.server.db import Database
+from cc_tui.server.store.notifications import latest_notification_id
+
+POLL_INTERVAL = 0.2
+
+
+class NoticeHub:
+    def __init__(self, db: Database, poll_interval: float = POLL_INTERVAL) -> None:
+        self.db = db
+        self.poll_interval = poll_interval
+        self.closed = False
+        self._subscribers: set[asyncio.Event] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._latest = 0
+
+    def subscribe(self) -> asyncio.Event:
+        """An event set whenever new notices may exist (or the hub closes)."""
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        event = asyncio.Event()
+        if self.closed:
+            event.set()
+        self._subscribers.add(event)
+        if self._poller is None or self._poller.done():
+            self._latest = latest_notification_id(self.db.connect())
+            self._poller = loop.create_task(self._poll(), name="notice-hub")
+        return event
+
+    def unsubscribe(self, event: asyncio.Event) -> None:
+        self._subscribers.discard(event)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    def poke(self) -> None:
+        """Wake every open stream (call on the event loop, after the commit)."""
+        for event in self._subscribers:
+            event.set()
+
+    def close(self) -> None:
+        """End every open stream now; new ones end at once."""
+        self.closed = True
+        self.poke()
+        if self._poller is not None:
+            self._poller.cancel()
+
+    def close_threadsafe(self) -> None:
+        """`close()` from any thread (the runner stops the server from another one)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self.closed = True
+            return
+        self.closed = True
+        with contextlib.suppress(RuntimeError):  # the loop has just stopped: nothing is open
+            loop.call_soon_threadsafe(self.close)
+
+    async def _poll(self) -> None:
+        while self._subscribers and not self.closed:
+            await asyncio.sleep(self.poll_interval)
+            latest = latest_notification_id(self.db.connect())
+            if latest != self._latest:
+                self._latest = latest
+                self.poke()
+
+
+def hub_of(app: FastAPI) -> NoticeHub:
+    """The app's hub, made on first use."""
+    hub: NoticeHub | None = getattr(app.state, "notice_hub", None)
+    if hub is None:
+        hub = NoticeHub(app.state.context.db)
+        app.state.notice_hub = hub
+    return hub
+
+
+def end_streams(app: object) -> None:
+    """End the open notification streams of `app` (a FastAPI app), from any thread."""
+    state = getattr(app, "state", None)
+    hub = getattr(state, "notice_hub", None) if state is not None else None
+    if isinstance(hub, NoticeHub):
+        hub.close_threadsafe()
