@@ -160,6 +160,14 @@ async def test_every_actor_and_action_from_each_state(
                 assert body["detail"] and body["fix"], body
     wanted = {(a, x): expected(state, a, x) for a in ACTORS for x in ACTIONS}
     assert outcomes == wanted
+    # What GET /requests/{ref} offers each actor is exactly what works for it.
+    for actor in ACTORS:
+        response = await api.get(f"/requests/{shared['ref']}", headers=portal.headers[actor])
+        if expected(state, actor, "submit")[0] == 404:
+            assert response.status_code == 404
+            continue
+        works = {x for x in ACTIONS if outcomes[(actor, x)][0] == 200}
+        assert set(response.json()["allowed_actions"]) == works, (state, actor)
     # Nothing refused changed the shared request.
     assert await portal.audit_count(shared) == audit_before
 
