@@ -516,3 +516,33 @@ def test_snapshot_a_wrong_name_with_its_reasons_and_offer(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=choose_the_wrong_file)
+
+
+async def test_a_name_taken_meanwhile_is_offered_again_with_the_next_suffix(
+    portal: Portal, make_upload_app: Callable[[str], UploadApp], docs: Path
+) -> None:
+    request = portal.draft()  # as the screen was opened: nothing attached yet
+    name = good_name(request.ref)
+    (docs / name).write_bytes(minimal_pdf())
+    app = make_upload_app(MAKER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, results = await open_upload(pilot, request, docs)
+        # Meanwhile, in another terminal, the same name is attached.
+        client = await app.client()
+        await client.upload_attachment(request.ref, docs / name)
+        await highlight(pilot, name)
+        assert text_of(screen, "#upload-verdict") == "✓ The name is right."
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        assert screen.is_attached and results == []
+        said = screen.query_one(Notice).text
+        assert f"'{name}' is already attached to this request." in said
+        next_name = good_name(request.ref, suffix=1)
+        assert f"Use the next free name: {next_name}" in said
+        offer = screen.query_one(UploadOffer)
+        assert offer.has_focus and str(offer.content) == f"Upload it as {next_name}? y/N"
+        assert "1 of 20 attached" in text_of(screen, "#upload-title")
+        await pilot.press("y")
+        await settle(pilot)
+    assert [a.name for a in results if a is not None] == [next_name]
+    assert sorted(a.name for a in portal.attachments(request.ref)) == [name, next_name]
