@@ -20,7 +20,8 @@ from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.screens.catalogue import CatalogueScreen
 from cc_tui.tui.screens.form import FormScreen
-from tests.tui.maker_checker import MAKER, app_for, leave_field, settle, type_in
+from cc_tui.tui.screens.request import RequestScreen
+from tests.tui.maker_checker import LEAD, MAKER, PortalApi, app_for, leave_field, settle, type_in
 
 SnapCompare = Callable[..., bool]
 
@@ -38,6 +39,7 @@ def then(
 ) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def run(pilot: Pilot[Any]) -> None:
         await settle(pilot)
+        pilot.app.clear_notifications()  # "Welcome back", from resuming the session
         for step in steps:
             await step(pilot)
             await settle(pilot)
@@ -77,3 +79,47 @@ def test_form_with_an_error(
 ) -> None:
     app = app_for(MAKER, live_portal.url, server_settings, state_dir)
     assert snap_compare(app, terminal_size=(80, 24), run_before=then(open_ct027, too_small_a_limit))
+
+
+def pending_request(url: str, settings: ServerSettings) -> str:
+    maker = PortalApi(url, settings, MAKER)
+    try:
+        pending = maker.act(maker.create(), "submit")
+    finally:
+        maker.close()
+    return str(pending["ref"])
+
+
+def open_request(ref: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def step(pilot: Pilot[Any]) -> None:
+        pilot.app.push_screen(RequestScreen(ref))
+
+    return step
+
+
+async def press_approve(pilot: Pilot[Any]) -> None:
+    await pilot.press("a")
+
+
+def test_request_detail(
+    snap_compare: SnapCompare,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    ref = pending_request(live_portal.url, server_settings)
+    app = app_for(LEAD, live_portal.url, server_settings, state_dir)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=then(open_request(ref)))
+
+
+def test_confirm_prompt(
+    snap_compare: SnapCompare,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    ref = pending_request(live_portal.url, server_settings)
+    app = app_for(LEAD, live_portal.url, server_settings, state_dir)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=then(open_request(ref), press_approve)
+    )

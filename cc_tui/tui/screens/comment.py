@@ -38,7 +38,7 @@ class CommentScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, hint: str, text: str = "") -> None:
-        super().__init__(id="comment")
+        super().__init__()
         self.heading = title
         self.hint = hint
         self.initial_text = text

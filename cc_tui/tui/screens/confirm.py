@@ -34,7 +34,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, prompt: str, detail: str = "") -> None:
-        super().__init__(id="confirm")
+        super().__init__()
         self.prompt = prompt
         self.detail = detail
 

@@ -101,6 +101,7 @@ class RequestScreen(PortalScreen):
 
     CSS_PATH = "request.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
+        _binding(Action.APPROVE, "Approve", "Approve the request (you confirm with y)."),
         Binding(
             "r",
             "retry",
@@ -108,7 +109,6 @@ class RequestScreen(PortalScreen):
             id="screen.retry",
             tooltip="Try the last call to the portal again.",
         ),
-        _binding(Action.APPROVE, "Approve", "Approve the request (you confirm with y)."),
         _binding(Action.RETURN, "Return", "Return it to the maker with a comment."),
         _binding(Action.REJECT, "Reject", "Reject it for good, with a comment."),
         _binding(Action.SUBMIT, "Submit", "Submit it for checking (you confirm with y)."),
@@ -135,6 +135,7 @@ class RequestScreen(PortalScreen):
             "Reload",
             id="request.reload",
             tooltip="Load the request again from the portal.",
+            show=False,
         ),
         Binding("escape", "back", "Back", id="request.back", tooltip="Go back."),
     ]
