@@ -171,7 +171,7 @@ async def test_return_asks_for_the_comment_first(
         await settle(pilot)
         assert stored_status(server_settings, ref) == "returned"
         comment = str(screen.query_one("#request-comment").content)
-        assert "Return by lead@harbour.example" in comment
+        assert "Returned by lead@harbour.example (checker)" in comment
         assert "Please use a later date" in comment
 
 

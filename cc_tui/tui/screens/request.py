@@ -275,10 +275,12 @@ class RequestScreen(PortalScreen):
         latest = request.comments[-1] if request.comments else None
         show = latest is not None and request.status in (Status.RETURNED, Status.REJECTED)
         if latest is not None and show:
+            done = {Action.RETURN: "Returned", Action.REJECT: "Rejected"}.get(
+                latest.action, latest.action.label
+            )
             box.update(
                 Content(
-                    f"{latest.action.label} by {latest.user_id} ({latest.role}), "
-                    f"{when(latest.at)}: {latest.text}"
+                    f"{done} by {latest.user_id} ({latest.role}), {when(latest.at)}: {latest.text}"
                 )
             )
         box.display = show
