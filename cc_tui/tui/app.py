@@ -191,10 +191,10 @@ class PortalApp(App[int]):
         self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.server_url)))
 
     def make_main_screen(self) -> Screen[Any]:
-        """The landing screen after login."""
-        from cc_tui.tui.screens.home import HomeScreen
+        """The landing screen after login: the dashboard."""
+        from cc_tui.tui.screens.dashboard import DashboardScreen
 
-        return HomeScreen()
+        return DashboardScreen()
 
     def show_login(
         self,

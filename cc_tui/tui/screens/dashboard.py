@@ -1,6 +1,6 @@
 """The dashboard: the landing screen after login, where a day's work is found.
 
-    Client Connect · Lee Lead · B01234 Harbour Securities
+    Lydia Lam · lead@harbour.example · B01234 Harbour Securities Limited
      Check 12   Returned 3   Drafts 5   Submitted 40   History 1,234   All 12,408
     / status:pending_checker
       Reference     eService  Status            Maker     Updated     Title
@@ -35,14 +35,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
@@ -226,6 +225,7 @@ class DashboardScreen(PortalScreen):
         self._last_key_at = 0.0
         self._loading = False
         self._more: str | None = None
+        self._more_generation = 0
         self._previews: OrderedDict[str, Request] = OrderedDict()
 
     # Layout
@@ -302,10 +302,11 @@ class DashboardScreen(PortalScreen):
         return Section.ALL
 
     def _header(self) -> str:
+        """Who is acting for which firm (the app's name is in the terminal's title)."""
         app = self.portal_app
-        parts = ["Client Connect"]
+        parts: list[str] = []
         if app.user is not None:
-            parts.append(f"{app.user.name} ({app.user.user_id})")
+            parts += [app.user.name, app.user.user_id]
             for membership in app.user.memberships:
                 if membership.participant_id == app.participant_id:
                     parts.append(f"{membership.participant_id} {membership.name}")
@@ -370,8 +371,9 @@ class DashboardScreen(PortalScreen):
                 self.notify(error.message, title="The list", severity="error")
             return
         finally:
-            self._loading = False
-            self._show_status()
+            if generation == self._generation:
+                self._loading = False
+                self._show_status()
         if generation != self._generation or section is not self.section:
             return
         if self._retry is not None:
@@ -421,6 +423,8 @@ class DashboardScreen(PortalScreen):
         generation = self._generation
         section, view = self.section, self.view
         self._more = direction
+        self._more_generation += 1
+        more_generation = self._more_generation
         self._show_status()
         try:
             portal = await self.portal_app.client()
@@ -437,8 +441,9 @@ class DashboardScreen(PortalScreen):
             self.notify(error.message, title="The next page", severity="error")
             return
         finally:
-            self._more = None
-            self._show_status()
+            if more_generation == self._more_generation:
+                self._more = None
+                self._show_status()
         if generation != self._generation:
             return
         table = self.table
@@ -536,8 +541,10 @@ class DashboardScreen(PortalScreen):
             self.open_request(ref)
 
     def open_request(self, ref: str) -> None:
-        """The request's own screen (detail, actions)."""
-        self.app.push_screen(request_screen(ref))
+        """The request's own screen (detail, actions); the list refreshes on return."""
+        from cc_tui.tui.screens.request import RequestScreen
+
+        self.app.push_screen(RequestScreen(ref))
 
     # Filter and sort
 
@@ -750,58 +757,3 @@ class DashboardScreen(PortalScreen):
 
     def _shower(self, section: Section) -> Callable[[], None]:
         return lambda: self.show_section(section)
-
-
-def request_screen(ref: str) -> Screen[Any]:
-    """The request's own screen (screens/request.py); until it exists, the preview full
-    screen (`RequestPreviewScreen`)."""
-    try:
-        from cc_tui.tui.screens.request import RequestScreen
-    except ImportError:
-        return RequestPreviewScreen(ref)
-    screen: Screen[Any] = RequestScreen(ref)
-    return screen
-
-
-class RequestPreviewScreen(PortalScreen):
-    """A request read-only, full screen; esc goes back. Stands in for the request screen."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="request.back", tooltip="Back to the list."),
-    ]
-
-    def __init__(self, ref: str) -> None:
-        super().__init__(id="request-preview")
-        self.ref = ref
-
-    def compose(self) -> ComposeResult:
-        yield ServerBanner(id="banner")
-        yield RequestPreview(id="preview")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.preview.show_empty(f"Loading {self.ref}…")
-        self.load_request()
-
-    @property
-    def preview(self) -> RequestPreview:
-        return self.query_one("#preview", RequestPreview)
-
-    def action_back(self) -> None:
-        self.dismiss()
-
-    @work(exclusive=True, group="request-preview", exit_on_error=False)
-    async def load_request(self) -> None:
-        try:
-            portal = await self.portal_app.client()
-            request = await portal.get_request(self.ref)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.load_request)
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            self.preview.show_empty(error.message)
-            return
-        self.preview.show_request(request)
