@@ -54,7 +54,7 @@ from cc_tui.server.clock import HKT
 from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.store import users
-from cc_tui.server.store.requests import scope_no, to_micros
+from cc_tui.server.store.requests import add_search_terms, scope_no, to_micros
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
@@ -671,6 +671,12 @@ def _bulk(
         "INSERT INTO request_counts (participant_id, status, eservice, maker, reached_exchange, n)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         [(*key, n) for key, n in sorted(counts.items())],
+    )
+    add_search_terms(
+        conn,
+        [title for pool in variants.values() for _, title in pool]
+        + [eservice.name for eservice in CATALOGUE.values()]
+        + [maker for makers in people.makers.values() for maker in makers],
     )
     conn.execute("PRAGMA threads=2")
     for sql in saved:

@@ -335,6 +335,7 @@ async def test_a_costly_total_is_marked_as_an_estimate(
     exact = (await api.get("/requests", params={"q": "buy", "limit": 1}, headers=headers)).json()
     assert exact["total_is_estimate"] is False
     monkeypatch.setattr(request_query, "COUNT_MAX_COST", 0.0)
+    monkeypatch.setattr(request_query, "ID_DRIVE_MAX_COST", 0.0)
     for text in ("buy", "from:2026-06-01", "!dividend", "ref:ECS00001"):
         page = (await api.get("/requests", params={"q": text, "limit": 1}, headers=headers)).json()
         real = len(await all_refs(api, headers, q=text, limit=200))
@@ -342,3 +343,38 @@ async def test_a_costly_total_is_marked_as_an_estimate(
         assert real / 3 <= page["total"] <= real * 3, (text, page["total"], real)
     plain = (await api.get("/requests", params={"q": "status:draft"}, headers=headers)).json()
     assert plain["total_is_estimate"] is False  # from the count cells, always exact
+
+
+PLAN_MODES = {
+    "fts index drives": {"_COST_CHECKED_ROW": 1e9, "_COST_PREFIX_CHECK": 1e12},
+    "rows checked one by one": {"_COST_FTS_ROW": 1e9},
+    "no reference span": {"ID_DRIVE_MAX_COST": 0.0},
+    "one plain query": {"MAX_ARMS": 0},
+    "prefix left to FTS5": {"MAX_PREFIX_WORDS": 0},
+}
+
+
+@pytest.mark.parametrize("mode", list(PLAN_MODES))
+@pytest.mark.parametrize("sort", [Sort.UPDATED_DESC, Sort.REF_ASC, Sort.STATUS])
+async def test_every_plan_gives_the_same_answer(
+    api: httpx.AsyncClient,
+    seeded_app: FastAPI,
+    everything: list[Record],
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    sort: Sort,
+) -> None:
+    for name, value in PLAN_MODES[mode].items():
+        monkeypatch.setattr(request_query, name, value)
+    who = reader(seeded_app, LEAD)
+    headers = headers_for(seeded_app, LEAD)
+    for text in (
+        "divid",
+        "buy-in !exemption",
+        "status:returned chan",
+        "ECS000001",
+        "ref:ECS00001 buy",
+    ):
+        wanted = expected(everything, who, Section.ALL, parse_query(text), sort)
+        got = await all_refs(api, headers, q=text, sort=sort.value, limit=60)
+        assert got == wanted, (mode, text)

@@ -25,10 +25,13 @@ Design decisions (the schema is `migrations/0003_requests.sql`):
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from cc_tui.api.problem import ProblemCode
@@ -55,6 +58,30 @@ REQUEST_COLUMNS = (
     "id, ref, participant_id, eservice, eservice_name, status, maker, title, fields, version,"
     " created_at, updated_at, status_changed_at, reached_exchange"
 )
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_terms(text: str) -> set[str]:
+    """The words of `text` as the FTS index keeps them (unicode61, remove_diacritics 2):
+    letters and digits, lower case, without diacritics."""
+    folded = "".join(
+        char
+        for char in unicodedata.normalize("NFKD", text.lower())
+        if not unicodedata.combining(char)
+    )
+    return set(_WORD.findall(folded))
+
+
+def add_search_terms(conn: sqlite3.Connection, texts: Iterable[str]) -> None:
+    """Remember the words of `texts` for prefix searches (see request_terms)."""
+    terms: set[str] = set()
+    for text in texts:
+        terms |= search_terms(text)
+    conn.executemany(
+        "INSERT OR IGNORE INTO request_terms (term) VALUES (?)", [(t,) for t in sorted(terms)]
+    )
 
 
 def to_micros(moment: datetime) -> int:
@@ -99,7 +126,7 @@ class Viewer:
     is_exchange_officer: bool = False
     rights: frozenset[str] = field(default_factory=frozenset)
 
-    @property
+    @cached_property
     def check_eservices(self) -> frozenset[str]:
         """The eServices whose check right this user holds in the acting membership."""
         return frozenset(
@@ -264,6 +291,7 @@ def create_request(
         ),
     )
     request_id = int(cursor.lastrowid or 0)
+    add_search_terms(conn, (title, eservice.name, maker))
     append_audit(
         conn,
         request_id,
@@ -320,6 +348,8 @@ def update_request(
     ).rowcount
     if changed != 1:
         raise VersionConflict(row.ref)
+    if title is not None:
+        add_search_terms(conn, (title,))
     updated = get_request_by_id(conn, row.id)
     assert updated is not None
     return updated
