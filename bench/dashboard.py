@@ -82,7 +82,14 @@ def cases(context: ServerContext) -> list[Case]:
     """Every section's first page, the counts, and typical filters."""
     newest = context.db.connect().execute("SELECT max(updated_at) FROM requests").fetchone()[0]
     since = (from_micros(newest) - timedelta(days=90)).date().isoformat()
-    ref = context.db.connect().execute("SELECT max(id) FROM requests").fetchone()[0] // 2
+    ref = (
+        context.db.connect()
+        .execute(
+            "SELECT min(id) FROM requests WHERE participant_id = 'B01234'"
+            " AND id >= (SELECT max(id) / 2 FROM requests)"
+        )
+        .fetchone()[0]
+    )
     found: list[Case] = [
         Case("awaiting my check (checker)", CHECKER, Section.AWAITING_MY_CHECK),
         Case("returned to me (maker)", MAKER, Section.RETURNED_TO_ME),

@@ -336,6 +336,7 @@ async def test_a_costly_total_is_marked_as_an_estimate(
     assert exact["total_is_estimate"] is False
     monkeypatch.setattr(request_query, "COUNT_MAX_COST", 0.0)
     monkeypatch.setattr(request_query, "ID_DRIVE_MAX_COST", 0.0)
+    monkeypatch.setattr(request_query, "FTS_PROBE_CAP", 40)
     for text in ("buy", "from:2026-06-01", "!dividend", "ref:ECS00001"):
         page = (await api.get("/requests", params={"q": text, "limit": 1}, headers=headers)).json()
         real = len(await all_refs(api, headers, q=text, limit=200))

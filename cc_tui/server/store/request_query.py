@@ -42,7 +42,10 @@ How a list is answered (the plans are in docs/request-query-plans.md):
   counts, is small (`COUNT_MAX_COST`; judged from the data, so the same list gets the
   same kind of total on a busy machine), and otherwise estimated from the cells, the
   words' share and the date range's share, with `total_is_estimate`. SQLite's
-  progress handler stops a count that runs past `COUNT_SAFETY_S` all the same.
+  progress handler stops a count that runs past `COUNT_SAFETY_S` all the same. Words
+  with nothing else to test are counted in the FTS index alone, exactly up to
+  `FTS_PROBE_CAP`; beyond it the share of matches among the requests that count went
+  through (newest first) is scaled to the firm's size.
 """
 
 from __future__ import annotations
@@ -81,7 +84,9 @@ DEFAULT_LIMIT = 50
 FTS_PROBE_CAP = 10_000
 # An exact total is counted when its estimated cost (in the units below, about 1 µs
 # each) is at most this; COUNT_SAFETY_S stops a count whose estimate was wrong.
-COUNT_MAX_COST = 20_000.0
+COUNT_MAX_COST = 10_000.0
+# How many requests an estimate may count to learn what share of them a word matches.
+RANK_COUNT_CAP = 50_000
 COUNT_SAFETY_S = 0.05
 # A prefix that starts more words than this is left to FTS5's own prefix query.
 MAX_PREFIX_WORDS = 24
@@ -97,7 +102,7 @@ _COST_CHECKED_ROW = 3.0
 _COST_INDEX_ROW = 1.0
 _COST_COVERED_ROW = 0.05  # a count that reads the index alone
 _COST_PREFIX_CHECK = 30_000.0
-_COST_FTS_ENTRY = 0.03  # an FTS entry counted without reading its row
+
 
 ALL_STATUSES = frozenset(Status)
 STATUS_RANK = {status: rank for rank, status in enumerate(Status)}
@@ -671,7 +676,9 @@ class Planner:
     conn: sqlite3.Connection
     cells: list[Cell]
     scopes: dict[str, int]
-    _probes: dict[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
+    _probes: dict[tuple[str, str, int], tuple[int, bool, int | None]] = field(default_factory=dict)
+    _bounds: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    _estimates: dict[tuple[str, str, int], float] = field(default_factory=dict)
     _matching: dict[Criteria, list[Cell]] = field(default_factory=dict)
     _totals: dict[IndexKind, dict[tuple[str, Status, str | None], int]] = field(
         default_factory=dict
@@ -731,18 +738,55 @@ class Planner:
         return self.probe_expression(expression, participant)
 
     def probe_expression(self, expression: str, participant: str) -> tuple[int, bool]:
-        key = (expression, participant)
+        found, capped, _ = self._count_matches(expression, participant, FTS_PROBE_CAP)
+        return found, capped
+
+    def _count_matches(
+        self, expression: str, participant: str, cap: int
+    ) -> tuple[int, bool, int | None]:
+        """FTS entries of this firm that match, newest first, up to `cap`: (how many,
+        whether capped, the oldest rowid reached)."""
+        key = (expression, participant, cap)
         if key not in self._probes:
             low = self.scopes[participant] * SCOPE_SPAN
-            found = int(
-                self.conn.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM request_fts WHERE request_fts MATCH ?"
-                    " AND rowid BETWEEN ? AND ? LIMIT ?)",
-                    (expression, low, low + SCOPE_SPAN - 1, FTS_PROBE_CAP),
-                ).fetchone()[0]
-            )
-            self._probes[key] = (found, found >= FTS_PROBE_CAP)
+            found, oldest = self.conn.execute(
+                "SELECT count(*), min(rowid) FROM (SELECT rowid FROM request_fts"
+                " WHERE request_fts MATCH ? AND rowid BETWEEN ? AND ?"
+                " ORDER BY rowid DESC LIMIT ?)",
+                (expression, low, low + SCOPE_SPAN - 1, cap),
+            ).fetchone()
+            self._probes[key] = (int(found), int(found) >= cap, oldest)
         return self._probes[key]
+
+    def estimated_matches(self, expression: str, participant: str, cap: int) -> float:
+        """Matches of this firm: exact below `cap`; beyond it, the share of matches among
+        the requests the capped scan went through (counted in the search_key index, up to
+        RANK_COUNT_CAP; past that, by the share of time instead) times the firm's size."""
+        key = (expression, participant, cap)
+        if key not in self._estimates:
+            self._estimates[key] = self._extrapolate(expression, participant, cap)
+        return self._estimates[key]
+
+    def _extrapolate(self, expression: str, participant: str, cap: int) -> float:
+        found, capped, oldest = self._count_matches(expression, participant, cap)
+        if not capped or oldest is None:
+            return float(found)
+        base = self.scopes[participant] * SCOPE_SPAN
+        scope_rows = self.rows_in_scope(participant)
+        newer = int(
+            self.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM requests INDEXED BY requests_search_key"
+                " WHERE search_key BETWEEN ? AND ? LIMIT ?)",
+                (oldest, base + SCOPE_SPAN - 1, RANK_COUNT_CAP),
+            ).fetchone()[0]
+        )
+        if newer < RANK_COUNT_CAP:
+            return max(float(found), found * scope_rows / max(newer, 1))
+        first, last = self._time_bounds(participant)
+        if last is None or first is None or last <= oldest - base:
+            return float(found)
+        covered = max(1, last - (oldest - base))
+        return found * max(1.0, (last - first) / covered)
 
     def rows_in_scope(self, participant: str) -> int:
         return sum(c.count for c in self.cells if c.participant_id == participant)
@@ -754,12 +798,21 @@ class Planner:
             if participant is None or c.participant_id == participant
         )
 
-    def _word_selectivity(self, criteria: Criteria, participants: Iterable[str]) -> float:
-        total = matched = 0
+    def _word_selectivity(
+        self, criteria: Criteria, participants: Iterable[str], precise: bool = False
+    ) -> float:
+        """The words' share of the firms' requests: from the capped count (a lower bound,
+        good enough to choose a plan), or `precise`ly extrapolated (for a total)."""
+        expression = criteria.fts_expression
+        assert expression is not None
+        total = matched = 0.0
         for participant in participants:
             total += self.rows_in_scope(participant)
-            matched += self.probe(criteria, participant)[0]
-        return matched / total if total else 0.0
+            if precise:
+                matched += self.estimated_matches(expression, participant, FTS_PROBE_CAP)
+            else:
+                matched += self.probe_expression(expression, participant)[0]
+        return min(1.0, matched / total) if total else 0.0
 
     def fetch(
         self,
@@ -897,6 +950,10 @@ class Planner:
         if not criteria.has_residual or wanted == 0:
             return wanted, False
         criteria = replace(criteria, participants=tuple(participants))
+        if criteria.fts_expression is not None:
+            residual, _ = _residual(criteria, fixed=frozenset({"participant"}), words=False)
+            if not residual:
+                return self._fts_total(criteria.fts_expression, participants)
         plan = self._count_plan(criteria, participants)
         if plan is not None:
             sql, params = plan
@@ -915,9 +972,6 @@ class Planner:
             return sql.replace(f"SELECT {_LIST_COLUMNS}", "SELECT count(*)", 1), params
         if criteria.words is not None:
             probes = [self.probe(criteria, p) for p in participants]
-            residual, _ = _residual(criteria, fixed=frozenset({"participant"}), words=False)
-            if not residual:
-                return self._fts_count_plan(criteria, participants, probes)
             if any(capped for _, capped in probes):
                 return None
             if sum(found for found, _ in probes) * _COST_FTS_ROW > COUNT_MAX_COST:
@@ -943,27 +997,16 @@ class Planner:
         )
         return f"SELECT sum(n) FROM ({sql})", [v for _, ps in parts for v in ps]
 
-    def _fts_count_plan(
-        self, criteria: Criteria, participants: Sequence[str], probes: list[tuple[int, bool]]
-    ) -> Row_SQL | None:
-        """Words and nothing else to test on the row: count FTS entries in the firms'
-        rowid ranges, no join (some 0.03 µs an entry)."""
-        entries = sum(
-            self.rows_in_scope(p) if capped else found
-            for p, (found, capped) in zip(participants, probes, strict=True)
-        )
-        if entries * _COST_FTS_ENTRY > COUNT_MAX_COST:
-            return None
-        parts: list[str] = []
-        params: list[object] = []
+    def _fts_total(self, expression: str, participants: Sequence[str]) -> tuple[int, bool]:
+        """Words and nothing else to test on the row: the FTS entries in the firms' rowid
+        ranges are the total; the planner's capped count is exact below FTS_PROBE_CAP and
+        is extrapolated beyond it."""
+        total = 0.0
+        estimated = False
         for participant in participants:
-            low = self.scopes[participant] * SCOPE_SPAN
-            parts.append(
-                "SELECT count(*) AS n FROM request_fts WHERE request_fts MATCH ?"
-                " AND rowid BETWEEN ? AND ?"
-            )
-            params += [criteria.fts_expression, low, low + SCOPE_SPAN - 1]
-        return f"SELECT sum(n) FROM ({' UNION ALL '.join(parts)})", params
+            estimated = estimated or self.probe_expression(expression, participant)[1]
+            total += self.estimated_matches(expression, participant, FTS_PROBE_CAP)
+        return round(total), estimated
 
     def _arms_count_cost(
         self, criteria: Criteria, participants: Sequence[str], arms: Sequence[Arm]
@@ -992,7 +1035,7 @@ class Planner:
     def _estimate(self, criteria: Criteria, participants: Sequence[str], wanted: int) -> int:
         estimate = float(wanted)
         if criteria.words is not None:
-            estimate *= min(1.0, self._word_selectivity(criteria, participants) or 0.0)
+            estimate *= self._word_selectivity(criteria, participants, precise=True)
         elif criteria.not_words is not None:
             scope_rows = sum(self.rows_in_scope(p) for p in participants) or 1
             excluded = sum(self.probe_expression(criteria.not_words, p)[0] for p in participants)
@@ -1010,9 +1053,9 @@ class Planner:
                 estimate *= max(0, min(id_range.high, top) - id_range.low + 1) / top
         return max(1, round(estimate))
 
-    def _time_share(self, criteria: Criteria, participants: Sequence[str]) -> float:
-        low_all, high_all = math.inf, -math.inf
-        for participant in participants:
+    def _time_bounds(self, participant: str) -> tuple[int | None, int | None]:
+        """The firm's oldest and newest updated_at."""
+        if participant not in self._bounds:
             base = self.scopes[participant] * SCOPE_SPAN
             # Two queries: SQLite answers a lone min() or max() from the index edge.
             bounds = (base, base + SCOPE_SPAN - 1)
@@ -1022,9 +1065,19 @@ class Planner:
             high = self.conn.execute(
                 "SELECT max(search_key) FROM requests WHERE search_key BETWEEN ? AND ?", bounds
             ).fetchone()[0]
-            if low is not None:
-                low_all = min(low_all, low - base)
-                high_all = max(high_all, high - base)
+            self._bounds[participant] = (
+                None if low is None else low - base,
+                None if high is None else high - base,
+            )
+        return self._bounds[participant]
+
+    def _time_share(self, criteria: Criteria, participants: Sequence[str]) -> float:
+        low_all, high_all = math.inf, -math.inf
+        for participant in participants:
+            low, high = self._time_bounds(participant)
+            if low is not None and high is not None:
+                low_all = min(low_all, low)
+                high_all = max(high_all, high)
         if high_all <= low_all:
             return 1.0
         start = max(low_all, criteria.updated_from or low_all)
