@@ -42,7 +42,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.query import QueryError, parse_query
@@ -321,7 +321,8 @@ class DashboardScreen(PortalScreen):
             parts.append("loading more…")
         if self.live:
             parts.append(self.live)
-        self.query_one("#dash-status", Static).update(Content(" · ".join(parts)))
+        # One line of fixed size: no layout pass for the whole screen on each update.
+        self.query_one("#dash-status", Static).update(Content(" · ".join(parts)), layout=False)
 
     # Loading the list
 
@@ -483,8 +484,8 @@ class DashboardScreen(PortalScreen):
 
     # The highlighted request
 
-    @on(DataTable.RowHighlighted, "#tasks")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(TaskTable.Highlighted, "#tasks")
+    def _row_highlighted(self, event: TaskTable.Highlighted) -> None:
         event.stop()
         self._highlighted()
 
@@ -533,12 +534,10 @@ class DashboardScreen(PortalScreen):
         if self.table.current_ref == ref:
             self.preview.show_request(request)
 
-    @on(DataTable.RowSelected, "#tasks")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(TaskTable.Selected, "#tasks")
+    def _row_selected(self, event: TaskTable.Selected) -> None:
         event.stop()
-        ref = self.table.current_ref
-        if ref is not None:
-            self.open_request(ref)
+        self.open_request(event.ref)
 
     def open_request(self, ref: str) -> None:
         """The request's own screen (detail, actions); the list refreshes on return."""
@@ -616,12 +615,11 @@ class DashboardScreen(PortalScreen):
         if self.window.has_previous:
             self.view.cursor_ref = None
             self.load("reset")
-        elif self.table.row_count:
-            self.table.move_cursor(row=0)
+        else:
+            self.table.action_first()
 
     def action_last_request(self) -> None:
-        if self.table.row_count:
-            self.table.move_cursor(row=self.table.row_count - 1)
+        self.table.action_last()
 
     # Marks and bulk approval
 
@@ -636,8 +634,7 @@ class DashboardScreen(PortalScreen):
         else:
             self.marks.discard(ref)
         table.show_mark(ref, marked)
-        if table.cursor_row < table.row_count - 1:
-            table.move_cursor(row=table.cursor_row + 1)
+        table.action_cursor_down()
         self._show_status()
 
     def action_clear_marks(self) -> None:

@@ -110,8 +110,9 @@ class FilterBar(Vertical):
 
     def clear_error(self) -> None:
         line = self.query_one("#filter-error", Static)
-        line.update("")
-        line.display = False
+        if line.display:  # hiding it changes the layout; do that only when shown
+            line.update("")
+            line.display = False
 
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:
