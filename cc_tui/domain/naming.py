@@ -243,16 +243,18 @@ def check_supporting_document_name(
 
 _SEPARATORS = re.compile(r"[/\\]")
 # What follows the prefix in the name's "core" (the part before the extensions): a
-# reference, a participant ID, a suffix, each after its separator, then text that holds
-# no underscore (so that an underscore-separated core cannot all be taken as extra text).
-_CORE_PARTS = re.compile(
-    r"""
+# reference, a participant ID, a suffix, each after its separator, then extra text.
+# `_split_core` first allows extra text without underscores (so parts in the wrong order
+# are read as parts), and only when no split reads so, any extra text (`_final`), so
+# that a name with a word appended is told to remove that word.
+_PARTS = r"""
     (?:(?P<ref_sep>[_\s-]+)(?P<ref>[A-Za-z]{2,5}[0-9]+))?
     (?:(?P<pid_sep>[_\s-]+)(?P<pid>[A-Za-z][0-9]+))?
     (?:(?P<suffix_sep>[_\s-]+)(?P<suffix>[0-9]+))?
-    (?P<extra>[^_]*)
-    """,
-    re.VERBOSE | re.ASCII,
+"""
+_CORE_READINGS = (
+    re.compile(_PARTS + r"(?P<extra>[^_]*)", re.VERBOSE | re.ASCII),
+    re.compile(_PARTS + r"(?P<extra>.*)", re.VERBOSE | re.ASCII | re.DOTALL),
 )
 _EXTENSIONS = re.compile(r"(?:\.[A-Za-z0-9]*)+\Z", re.ASCII)
 _GOOD_SUFFIX = re.compile(rf"0[1-{MAX_SUFFIX}]", re.ASCII)
@@ -406,10 +408,11 @@ def _split_core(core: str) -> dict[str, str | None]:
     wrong prefix never swallows a right reference. With no such split, it is all prefix.
     """
     starts = [m.start() for m in re.finditer(r"[_\s-]", core)]
-    for start in starts:
-        match = _CORE_PARTS.fullmatch(core, start)
-        if match and (match["ref"] or match["pid"] or match["suffix"]):
-            return {"prefix": core[:start], **match.groupdict()}
+    for reading in _CORE_READINGS:
+        for start in starts:
+            match = reading.fullmatch(core, start)
+            if match and (match["ref"] or match["pid"] or match["suffix"]):
+                return {"prefix": core[:start], **match.groupdict()}
     return {
         "prefix": core,
         "ref": None,

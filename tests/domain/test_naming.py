@@ -199,6 +199,9 @@ BAD_NAMES = [
         (F.MISSING_REF, F.MISSING_PARTICIPANT_ID),
         CORRECTED,
     ),
+    # A word appended after the parts is named as such, whatever it holds.
+    ("Supporting Document_ECS00012345_B01234_final.pdf", (F.EXTRA_TEXT,), CORRECTED),
+    ("Supporting Document_ECS00012345_B01234_02_final.pdf", (F.EXTRA_TEXT,), CORRECTED),
     (
         "Supporting Document_B01234_ECS00012345.pdf",
         (F.PREFIX, F.MISSING_PARTICIPANT_ID),
