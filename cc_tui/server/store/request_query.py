@@ -100,7 +100,7 @@ MAX_ARMS = 150
 _COST_FTS_ROW = 1.5
 _COST_CHECKED_ROW = 3.0
 _COST_INDEX_ROW = 1.0
-_COST_COVERED_ROW = 0.05  # a count that reads the index alone
+_COST_COVERED_ROW = 0.2  # a count that reads the index alone (measured)
 _COST_PREFIX_CHECK = 30_000.0
 
 
@@ -782,11 +782,21 @@ class Planner:
         )
         if newer < RANK_COUNT_CAP:
             return max(float(found), found * scope_rows / max(newer, 1))
+        return self._by_time(expression, participant, cap)
+
+    def _by_time(self, expression: str, participant: str, cap: int) -> float:
+        """Matches of this firm extrapolated from the share of time the capped count went
+        back (free: no query beyond it); rough where requests crowd recent weeks."""
+        found, capped, oldest = self._count_matches(expression, participant, cap)
+        if not capped or oldest is None:
+            return float(found)
+        base = self.scopes[participant] * SCOPE_SPAN
         first, last = self._time_bounds(participant)
         if last is None or first is None or last <= oldest - base:
             return float(found)
         covered = max(1, last - (oldest - base))
-        return found * max(1.0, (last - first) / covered)
+        estimate = found * max(1.0, (last - first) / covered)
+        return min(estimate, float(self.rows_in_scope(participant)))
 
     def rows_in_scope(self, participant: str) -> int:
         return sum(c.count for c in self.cells if c.participant_id == participant)
@@ -801,8 +811,8 @@ class Planner:
     def _word_selectivity(
         self, criteria: Criteria, participants: Iterable[str], precise: bool = False
     ) -> float:
-        """The words' share of the firms' requests: from the capped count (a lower bound,
-        good enough to choose a plan), or `precise`ly extrapolated (for a total)."""
+        """The words' share of the firms' requests: extrapolated from the capped count by
+        time (free; good enough to choose a plan), or `precise`ly (for a total)."""
         expression = criteria.fts_expression
         assert expression is not None
         total = matched = 0.0
@@ -811,7 +821,7 @@ class Planner:
             if precise:
                 matched += self.estimated_matches(expression, participant, FTS_PROBE_CAP)
             else:
-                matched += self.probe_expression(expression, participant)[0]
+                matched += self._by_time(expression, participant, FTS_PROBE_CAP)
         return min(1.0, matched / total) if total else 0.0
 
     def fetch(
