@@ -400,13 +400,25 @@ class _Template:
 
     actions: tuple[str, ...]
     roles: tuple[str, ...]
+    actors: tuple[int, ...]  # index into (maker, checker, officer, "system")
+    previous: tuple[str | None, ...]
     statuses: tuple[str, ...]
     comments: tuple[str | None, ...]
+    for_firm: tuple[bool, ...]  # the audit row names the firm (not for the exchange)
     gap_low: tuple[int, ...]
     gap_span: tuple[int, ...]
     aborts: bool
     status: str
     reached_exchange: int
+    has_comments: bool
+
+
+_ACTORS = ("maker", "checker", "exchange", "system")
+_COMMENTS = {"return": _RETURN_COMMENTS, "reject": _REJECT_COMMENTS}
+
+
+def _pick(choices: Sequence[str], draw: Callable[[], float]) -> str:
+    return choices[int(draw() * len(choices))]
 
 
 def _template(steps: Sequence[Step]) -> _Template:
@@ -414,8 +426,12 @@ def _template(steps: Sequence[Step]) -> _Template:
     return _Template(
         actions=tuple(step[0].value for step in steps),
         roles=tuple(step[1] for step in steps),
+        actors=tuple(_ACTORS.index(step[1]) for step in steps),
+        previous=(None, *(step[2].value for step in steps[:-1])),
         statuses=tuple(step[2].value for step in steps),
         comments=tuple(step[3] for step in steps),
+        for_firm=tuple(step[1] != "exchange" for step in steps),
+        has_comments=any(step[3] for step in steps),
         gap_low=tuple(_GAPS[step[0]][0] for step in later),
         gap_span=tuple(_GAPS[step[0]][1] - _GAPS[step[0]][0] for step in later),
         aborts=steps[-1][0] is Action.ABORT,
@@ -549,16 +565,12 @@ def _generate(
         checker = checkers[int(draw() * len(checkers))] if checkers else maker
         if checker == maker and len(checkers) > 1:
             checker = next(c for c in checkers if c != maker)
-        actor = {
-            "maker": maker,
-            "checker": checker,
-            "exchange": people.officers[int(draw() * len(people.officers))],
-            "system": "system",
-        }
+        actors = (maker, checker, people.officers[int(draw() * len(people.officers))], "system")
         pool = plan.variants[(firm, code, min(plan.quarters - 1, age_days // 91))]
         fields_json, title = pool[int(draw() * len(pool))]
         status = template.status
         updated = times[-1]
+        reached = template.reached_exchange
         request_rows.append(
             (
                 request_id,
@@ -574,38 +586,41 @@ def _generate(
                 created,
                 updated,
                 updated,
-                template.reached_exchange,
+                reached,
             )
         )
-        counts[(firm, status, code, maker, template.reached_exchange)] += 1
-        previous: str | None = None
-        for action, role, after, comment_kind, at in zip(
-            template.actions,
-            template.roles,
-            template.statuses,
-            template.comments,
-            times,
-            strict=True,
-        ):
-            comment = None
-            if comment_kind == "return":
-                comment = _RETURN_COMMENTS[int(draw() * len(_RETURN_COMMENTS))]
-            elif comment_kind == "reject":
-                comment = _REJECT_COMMENTS[int(draw() * len(_REJECT_COMMENTS))]
-            audit_rows.append(
+        counts[(firm, status, code, maker, reached)] += 1
+        comments = template.comments
+        if template.has_comments:
+            comments = tuple(
+                None if kind is None else _pick(_COMMENTS[kind], draw) for kind in comments
+            )
+        audit_rows.extend(
+            [
                 (
                     request_id,
                     at,
-                    actor[role],
+                    actors[who],
                     role,
                     action,
-                    previous,
+                    before,
                     after,
-                    comment,
-                    None if role == "exchange" else firm,
+                    text,
+                    firm if mine else None,
                 )
-            )
-            previous = after
+                for at, who, role, action, before, after, text, mine in zip(
+                    times,
+                    template.actors,
+                    template.roles,
+                    template.actions,
+                    template.previous,
+                    template.statuses,
+                    comments,
+                    template.for_firm,
+                    strict=True,
+                )
+            ]
+        )
         if len(request_rows) >= BATCH:
             yield request_rows, audit_rows
             request_rows, audit_rows = [], []

@@ -118,6 +118,9 @@ def test_every_history_follows_the_workflow_table(conn: sqlite3.Connection) -> N
                 assert entry["user_id"] != request["maker"]
             if actor is Actor.EXCHANGE:
                 assert entry["user_id"] in officers
+                assert entry["participant_id"] is None
+            else:
+                assert entry["participant_id"] == request["participant_id"]
             if actor is Actor.MAKER:
                 assert entry["user_id"] == request["maker"]
             if action in (Action.RETURN, Action.REJECT):
