@@ -7,6 +7,8 @@ later run reuses it), then prints medians of:
   `section_counts`): the server's own time for the answer, no HTTP;
 - `http`: the same request through httpx against the portal on loopback (uvicorn in a
   thread): the round trip a client waits for, including authentication and JSON;
+- how long a new task takes from its commit to the event on an open notification
+  stream (the hub polls the store every 0.2 s);
 
 for the first page of every section (as the user whose section it is), the section
 counts, a second page, and typical filters. Goal: every `store` figure <= 20 ms at 1M.
@@ -20,6 +22,7 @@ Run: `.venv/bin/python bench/dashboard.py [--sizes 100000,1000000] [--runs 15]`
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import resource
 import statistics
@@ -193,6 +196,69 @@ def http_call(
     return (lambda: client.get("/requests", params=params, headers=headers)), note
 
 
+def notice_latency(portal: BackgroundServer, context: ServerContext, runs: int) -> Figure:
+    """From the commit of a change that makes a task to the event on an open stream."""
+    from cc_tui.domain.forms import CATALOGUE
+    from cc_tui.domain.workflow import Action, Status
+    from cc_tui.server.store.notifications import record_task_notices
+    from cc_tui.server.store.requests import change_status, create_request
+
+    def submit() -> float:
+        with context.db.transaction() as conn:
+            draft = create_request(
+                conn,
+                participant_id="B01234",
+                eservice=CATALOGUE["CT027"],
+                maker=MAKER,
+                fields={},
+                title="Bench notice",
+                now=context.now(),
+            )
+            row = change_status(
+                conn,
+                draft,
+                expected_version=draft.version,
+                action=Action.SUBMIT,
+                role="maker",
+                user_id=MAKER,
+                to_status=Status.PENDING_CHECKER,
+                now=context.now(),
+            )
+            record_task_notices(conn, row, Status.PENDING_CHECKER, context.now())
+        return time.perf_counter()
+
+    async def measure() -> list[float]:
+        with context.db.transaction() as conn:
+            token, _ = create_session(
+                conn, CHECKER, context.now(), context.settings.session_absolute
+            )
+        headers = {"Authorization": f"Bearer {token}"}
+        delays: list[float] = []
+        async with (
+            httpx.AsyncClient(base_url=portal.url + API_PREFIX, timeout=30) as client,
+            client.stream("GET", "/notifications/stream", headers=headers) as response,
+        ):
+            lines = response.aiter_lines()
+            async for line in lines:
+                if line == "":
+                    break  # the opening block: subscribed
+            for _ in range(runs):
+                committed = await asyncio.to_thread(submit)
+                async for line in lines:
+                    if line.startswith("data:"):
+                        delays.append((time.perf_counter() - committed) * 1000)
+                        break
+        return delays
+
+    delays = asyncio.run(measure())
+    return Figure(
+        "new task -> event on an open stream",
+        None,
+        statistics.median(delays),
+        f"max {max(delays):.0f} ms of {len(delays)}",
+    )
+
+
 def client_figures(portal: BackgroundServer, size: int) -> list[Figure]:
     """The client half, joined to this table: keystroke to repainted table and client RSS.
 
@@ -238,6 +304,7 @@ def run_size(size: int, data_root: Path, runs: int) -> None:
                 call, note = http_call(client, context, case)
                 http_ms = median_ms(call, runs)
                 figures.append(Figure(case.label, store_ms, http_ms, note, store_cpu_ms))
+        figures.append(notice_latency(portal, context, runs))
         figures.extend(client_figures(portal, size))
     finally:
         portal.stop()
