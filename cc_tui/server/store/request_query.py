@@ -15,10 +15,13 @@ How a list is answered (the plans are in docs/request-query-plans.md):
   hundred rows), and the planner knows how many rows each index range holds.
 - **Arms.** `ORDER BY updated_at` over several statuses would make SQLite sort the whole
   set. Instead each (membership, status[, maker | eService]) is one range of an index
-  already in (updated_at, id) order; each arm reads at most a page from its range and a
-  UNION ALL merges them (SQLite's MERGE), so a first page costs about a page per arm.
-  Cells with no rows are never visited. The index (by status, by maker, by eService) is
-  the one whose ranges hold the fewest rows that are not wanted, computed from the cells.
+  already in (updated_at, id) order, and one compound SELECT ... UNION ALL ... ORDER BY
+  ... LIMIT reads the arms as co-routines and merges them (SQLite's MERGE, no sort), so
+  a first page reads about a page of rows. Cells with no rows are never visited. The
+  index (by status, by maker, by eService; for an exchange officer a partial index of
+  what reached the exchange) is the one whose ranges hold the fewest rows that are not
+  wanted, computed from the cells. The reference sort has its own (membership, status,
+  id) arms; a reference, or the start of one, is a key range read directly.
 - **Keysets.** Pages continue from the last row by row values, `(updated_at, id) < (?, ?)`
   (or `id < ?` for the reference sort), never OFFSET. The status and eService sorts are
   groups in order, each group newest first, so their cursor also names the group.
@@ -28,8 +31,10 @@ How a list is answered (the plans are in docs/request-query-plans.md):
   A row changed meanwhile moves to the top of the newest-first order (it may then be
   missed by this paging, or seen again when it moves past the cursor the other way).
 - **Words.** Plain words match the title, eService name and maker through FTS5
-  (`MATCH`, each word quoted as an FTS string; the last word also matches as a prefix
-  when it has 3 characters or more; negated words by `NOT`/`NOT EXISTS`). A word that is
+  (`MATCH`, each word quoted as an FTS string; negated words by `NOT`/`NOT EXISTS`).
+  The last word also matches as a prefix when it has 3 characters or more: the prefix
+  becomes the whole words it starts (`request_terms`), because FTS5's own `word*`
+  costs some 30 ms on every lookup by rowid. A word that is
   a reference or its start (`ECS0001`) matches references instead. The FTS rowid is
   `search_key` = membership number * 2**52 + updated_at, so "newest first within one
   firm" is the FTS index's own rowid order, and a page of a word search reads the FTS
