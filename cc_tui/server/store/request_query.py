@@ -766,7 +766,8 @@ class Planner:
     def estimated_matches(self, expression: str, participant: str, cap: int) -> float:
         """Matches of this firm: exact below `cap`; beyond it, the share of matches among
         the requests the capped scan went through (counted in the search_key index, up to
-        RANK_COUNT_CAP; past that, by the share of time instead) times the firm's size."""
+        RANK_COUNT_CAP; past that, among the firm's newest RANK_COUNT_CAP requests) times
+        the firm's size."""
         key = (expression, participant, cap)
         if key not in self._estimates:
             self._estimates[key] = self._extrapolate(expression, participant, cap)
@@ -787,7 +788,23 @@ class Planner:
         )
         if newer < RANK_COUNT_CAP:
             return max(float(found), found * scope_rows / max(newer, 1))
-        return self._by_time(expression, participant, cap)
+        # The matches thin out: sample the firm's newest RANK_COUNT_CAP requests instead
+        # (fewer than `found` of them match, so the count stays cheap).
+        boundary = self.conn.execute(
+            "SELECT search_key FROM requests INDEXED BY requests_search_key"
+            " WHERE search_key BETWEEN ? AND ? ORDER BY search_key DESC LIMIT 1 OFFSET ?",
+            (base, base + SCOPE_SPAN - 1, RANK_COUNT_CAP - 1),
+        ).fetchone()
+        if boundary is None:
+            return self._by_time(expression, participant, cap)
+        sampled = int(
+            self.conn.execute(
+                "SELECT count(*) FROM request_fts WHERE request_fts MATCH ?"
+                " AND rowid BETWEEN ? AND ?",
+                (expression, boundary[0], base + SCOPE_SPAN - 1),
+            ).fetchone()[0]
+        )
+        return max(float(found), sampled * scope_rows / RANK_COUNT_CAP)
 
     def _by_time(self, expression: str, participant: str, cap: int) -> float:
         """Matches of this firm extrapolated from the share of time the capped count went
