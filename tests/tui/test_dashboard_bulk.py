@@ -1,0 +1,140 @@
+"""Approving fifty marked requests: four at a time, a line each, and the screen answers
+keys all along (esc stops sending more). A canned portal on MockTransport whose answers
+take a moment, so that the approvals really overlap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+from textual.pilot import Pilot
+
+from cc_tui.credentials import TokenStore
+from cc_tui.tui.app import PortalApp
+from cc_tui.tui.screens.bulk import CONCURRENCY, BulkApproveScreen
+from tests.tui.fake_portal import problem
+
+REFS = [f"ECS{number:08d}" for number in range(1, 51)]
+PATH = re.compile(r"/requests/(ECS\d{8})(/actions/approve)?$")
+
+
+class SlowPortal:
+    """GET /requests/{ref} and POST .../approve, each after `delay`; every seventh
+    request was made by the checker and is refused."""
+
+    def __init__(self, delay: float = 0.01) -> None:
+        self.delay = delay
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.approved: list[tuple[str, int]] = []
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        match = PATH.search(request.url.path)
+        if match is None:
+            return httpx.Response(404)
+        ref = match.group(1)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+        if match.group(2) is None:
+            return httpx.Response(200, json=request_json(ref))
+        if int(ref[3:]) % 7 == 0:
+            return problem(
+                403,
+                "maker_cannot_check",
+                f"You made {ref}, so you cannot check it.",
+                "Ask another checker of your firm.",
+            )
+        self.approved.append((ref, json.loads(request.content)["version"]))
+        return httpx.Response(200, json=request_json(ref, status="approved"))
+
+
+def request_json(ref: str, status: str = "pending_checker") -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "eservice": "CT027",
+        "eservice_name": "Order Consideration Limit setting",
+        "participant_id": "B01234",
+        "status": status,
+        "maker": "maker@harbour.example",
+        "updated_at": "2026-11-23T10:00:00+08:00",
+        "title": "A title",
+        "version": int(ref[3:]) + 100,
+        "fields": {},
+        "attachments": [],
+        "comments": [],
+        "allowed_actions": ["approve"],
+    }
+
+
+def app_on(portal: SlowPortal, tmp_path: Path) -> PortalApp:
+    return PortalApp(
+        "http://portal.test",
+        transport=httpx.MockTransport(portal.handle),
+        token_store=TokenStore(memory_only=True),
+        state_dir=tmp_path,
+        resume=False,
+    )
+
+
+async def until(pilot: Pilot[Any], condition: Any) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("never happened")
+
+
+async def test_fifty_are_approved_four_at_a_time_with_the_version_each_saw(
+    tmp_path: Path,
+) -> None:
+    portal = SlowPortal()
+    app = app_on(portal, tmp_path)
+    results: list[frozenset[str]] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = BulkApproveScreen(REFS)
+        await app.push_screen(screen, results.append)
+        assert str(screen.query_one("#bulk-question").content) == "Approve 50 requests? y/N"
+        await pilot.press("y")
+        await until(pilot, lambda: screen.phase == "done")
+        assert 1 < portal.most_in_flight <= CONCURRENCY
+        refused = [ref for ref in REFS if int(ref[3:]) % 7 == 0]
+        assert sorted(portal.approved) == [
+            (ref, int(ref[3:]) + 100) for ref in REFS if ref not in refused
+        ]
+        for ref in REFS:
+            if ref in refused:
+                assert screen.line(ref).startswith(f"✘ {ref} maker_cannot_check: You made")
+            else:
+                assert screen.line(ref) == f"✔ {ref} approved"
+        summary = str(screen.query_one("#bulk-summary").content)
+        assert summary == "Done: 43 approved, 7 not approved. enter or esc closes."
+        await pilot.press("enter")
+    assert results == [frozenset(ref for ref in REFS if ref not in refused)]
+
+
+async def test_the_screen_answers_keys_while_they_run_and_esc_stops_sending_more(
+    tmp_path: Path,
+) -> None:
+    portal = SlowPortal(delay=0.2)
+    app = app_on(portal, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = BulkApproveScreen(REFS)
+        await app.push_screen(screen)
+        await pilot.press("y")
+        await until(pilot, lambda: len(screen.outcomes) >= 4)
+        await pilot.press("escape")  # handled at once, while approvals are under way
+        assert "Stopping after those under way" in str(screen.query_one("#bulk-summary").content)
+        await until(pilot, lambda: screen.phase == "done")
+        stopped = [ref for ref in REFS if screen.line(ref).endswith("not sent (stopped)")]
+        assert len(stopped) >= 30
+        assert len(screen.outcomes) + len(stopped) == len(REFS)
+        assert ", " in str(screen.query_one("#bulk-summary").content)
+        assert f"{len(stopped)} not sent" in str(screen.query_one("#bulk-summary").content)
