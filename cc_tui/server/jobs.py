@@ -1,4 +1,5 @@
-"""Periodic jobs: abort untouched requests, forget expired idempotency keys.
+"""Periodic jobs: abort untouched requests, forget expired idempotency keys, and remove
+stored files that no attachment names (left by a process killed mid-upload).
 
 DOMAIN.md *(ours)*: a Draft or Returned request untouched for 30 days is aborted by the
 system, with an audit entry by `system`. `run_housekeeping(context)` does one round and
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from cc_tui.server.context import ServerContext
-from cc_tui.server.store import request_writes
+from cc_tui.server.files import FileStore
+from cc_tui.server.store import attachments, request_writes
 
 log = logging.getLogger("cc_tui.server")
 
@@ -32,6 +34,7 @@ ABORT_BATCH = 200
 class HousekeepingResult:
     aborted: list[str]
     keys_forgotten: int
+    files_swept: int = 0
 
 
 def abort_batch(context: ServerContext, limit: int = ABORT_BATCH) -> list[str]:
@@ -51,7 +54,14 @@ def run_housekeeping(context: ServerContext, batch: int = ABORT_BATCH) -> Housek
             break
     with context.db.transaction() as conn:
         forgotten = request_writes.purge_answers(conn, context.now())
-    return HousekeepingResult(aborted, forgotten)
+    return HousekeepingResult(aborted, forgotten, sweep_files(context))
+
+
+def sweep_files(context: ServerContext) -> int:
+    if not context.settings.files_dir.exists():
+        return 0
+    files = FileStore(context.settings.files_dir)
+    return attachments.sweep_storage(context.db.connect(), files)
 
 
 async def housekeeping_round(context: ServerContext, batch: int = ABORT_BATCH) -> None:
@@ -65,6 +75,7 @@ async def housekeeping_round(context: ServerContext, batch: int = ABORT_BATCH) -
         await asyncio.sleep(0)
     with context.db.transaction() as conn:
         request_writes.purge_answers(conn, context.now())
+    sweep_files(context)
     if aborted:
         log.info("aborted %d requests untouched for 30 days", aborted)
 

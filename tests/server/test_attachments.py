@@ -534,3 +534,38 @@ async def test_garbled_bodies_never_crash_the_portal_nor_leave_files(
             )
         assert storage_listing(server_settings.files_dir) == set()
     assert kept < 200
+
+
+async def test_the_housekeeping_round_sweeps_orphaned_files(
+    portal: Portal, app: FastAPI, server_settings: ServerSettings
+) -> None:
+    from cc_tui.server.files import FileStore
+    from cc_tui.server.jobs import run_housekeeping
+
+    ref = await portal.draft()
+    assert (await portal.upload(ref, good_name(ref), minimal_pdf())).status_code == 201
+    files = FileStore(server_settings.files_dir)
+    orphan = files.save_file([minimal_pdf()], "x.pdf")
+    long_ago = time.time() - 7200
+    os.utime(files.root / orphan.storage_name, (long_ago, long_ago))
+
+    result = run_housekeeping(context_of(app))
+
+    assert result.files_swept == 1
+    assert orphan.storage_name not in storage_listing(files.root)
+    assert len(storage_listing(files.root)) == 1  # the attached file stays
+
+
+async def test_file_names_in_the_audit_are_not_shown_as_comments(portal: Portal) -> None:
+    ref = await portal.draft()
+    name = good_name(ref)
+    uploaded = await portal.upload(ref, name, minimal_pdf())
+    assert uploaded.status_code == 201
+    await portal.api.delete(
+        f"/requests/{ref}/attachments/{uploaded.json()['id']}", headers=portal.maker
+    )
+
+    detail = (await portal.api.get(f"/requests/{ref}", headers=portal.maker)).json()
+
+    assert [e["action"] for e in detail["audit"]][-2:] == ["upload", "delete_attachment"]
+    assert detail["comments"] == []

@@ -49,6 +49,7 @@ from cc_tui.server import pdf
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
+from cc_tui.server.notice_hub import hub_of
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.routers.eservices import find_eservice
 from cc_tui.server.service_hours import refuse_during_maintenance, refuse_outside_business_day
@@ -169,6 +170,9 @@ async def _run_change(
         if stored is None:
             raise
         return _replay(stored)
+    if notices:
+        # Wake this process's open streams now rather than at the hub's next poll.
+        hub_of(http_request.app).poke()
     return Response(
         answer.body,
         status_code=answer.status,

@@ -468,7 +468,8 @@ def request_model(conn: sqlite3.Connection, row: RequestRow, viewer: Viewer) -> 
     comments = [
         Comment(at=e.at, user_id=e.user_id, role=e.role, action=e.action, text=e.comment)
         for e in audit
-        if e.comment
+        # Upload and delete entries carry the file's name, which is no one's comment.
+        if e.comment and e.action not in (Action.UPLOAD, Action.DELETE_ATTACHMENT)
     ]
     return Request(
         **row.summary().model_dump(),
