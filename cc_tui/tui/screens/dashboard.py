@@ -283,8 +283,7 @@ class DashboardScreen(PortalScreen):
             self.listen_for_notices()
 
     def on_screen_resume(self) -> None:
-        if self.window.pages:
-            self.load("refresh")
+        self.refresh_list()
         self.refresh_counts()
 
     def _landing_section(self) -> Section:
@@ -341,7 +340,7 @@ class DashboardScreen(PortalScreen):
             if delay:
                 await asyncio.sleep(delay)
         section, view = self.section, self.view
-        text = view.text
+        text = view.applied if mode == "refresh" else view.text
         try:
             parse_query(text)
         except QueryError as error:
@@ -350,7 +349,8 @@ class DashboardScreen(PortalScreen):
                 return
             text = view.applied
         else:
-            self.filter_bar.clear_error()
+            if mode == "reset":
+                self.filter_bar.clear_error()
         self._generation += 1
         generation = self._generation
         self.workers.cancel_group(self, "dashboard-more")
@@ -395,6 +395,18 @@ class DashboardScreen(PortalScreen):
             table.show_rows(self.window.rows, self.marks, cursor_ref=view.cursor_ref)
         self._show_status()
         self._highlighted()
+
+    def refresh_list(self) -> None:
+        """The same listing again, in place; not when a newer one is on its way (it is
+        fresh anyway, and a refresh must not cancel what the user just asked for)."""
+        if not self.window.pages:
+            return
+        loading = any(
+            worker.node is self and worker.group == "dashboard-load" and worker.is_running
+            for worker in self.workers
+        )
+        if not loading:
+            self.load("refresh")
 
     async def _fetch(
         self, section: Section, text: str, sort: Sort, mode: LoadMode
@@ -687,7 +699,10 @@ class DashboardScreen(PortalScreen):
             super().action_retry()
             self.refresh_counts()
             return
-        self.load("refresh")
+        if self.window.pages:
+            self.refresh_list()
+        else:
+            self.load("reset")
         self.refresh_counts()
 
     # Live notices
@@ -719,8 +734,8 @@ class DashboardScreen(PortalScreen):
         self.app.notify(notice_message(notice), title="Portal", timeout=8)
         self.refresh_counts()
         section = NOTICE_SECTIONS.get(notice.kind)
-        if self.section in (section, Section.ALL) and not self.filter_bar.error:
-            self.load("refresh")
+        if self.section in (section, Section.ALL):
+            self.refresh_list()
 
     # Palette
 
