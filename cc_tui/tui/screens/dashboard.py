@@ -1,10 +1,10 @@
 """The dashboard: the landing screen after login, where a day's work is found.
 
     Lydia Lam · lead@harbour.example · B01234 Harbour Securities Limited
-     Check 12   Returned 3   Drafts 5   Submitted 40   History 1,234   All 12,408
+    Check 12  Returned 3  Drafts 5  Submitted 40  History 1,234  All 12,408
     / status:pending_checker
-      Reference     eService  Status            Maker     Updated     Title
-    ● ECS00012345   CT027     … Pending checker  lead      2026-11-23  Change of …
+     Reference   eService Status            Maker    Updated    Title
+    ● ECS00012345 CT027    … Pending checker lead     2026-11-23 OCL B01234 HKD…
     Showing 50 of 12,408 · sort: updated, newest first · 1 marked · ● live
 
 Design:
