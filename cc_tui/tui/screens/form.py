@@ -444,7 +444,8 @@ class FormScreen(PortalScreen):
     @on(FormFieldRow.Left)
     def _left(self, event: FormFieldRow.Left) -> None:
         event.stop()
-        if self.loaded and self.editable:
+        # Leaving the screen blurs a field too: check only on the screen in use.
+        if self.loaded and self.editable and self.is_current:
             self.check_field(event.row)
 
     def check_field(self, row: FormFieldRow) -> None:

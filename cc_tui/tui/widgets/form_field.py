@@ -188,7 +188,7 @@ class TableEditor(Vertical):
         for row in self.row_widgets:
             cells = row.query(Input)
             rows.append(
-                {column.name: cell.value for column, cell in zip(self.columns, cells, strict=True)}
+                {column.name: cell.value for column, cell in zip(self.columns, cells, strict=False)}
             )
         return rows
 
@@ -372,7 +372,12 @@ class FormFieldRow(Vertical):
 
     @property
     def value(self) -> FieldValue:
-        widget = self.input_widget
+        """The value as typed; while the row is being built or taken down (its input not
+        there), the last value it had."""
+        found = self.query(f"#input-{self.form_field.name}")
+        if not found:
+            return self._last_value if self._last_value is not None else self._initial
+        widget = found.first()
         if isinstance(widget, TableEditor):
             return widget.rows
         if isinstance(widget, Select):
@@ -429,8 +434,8 @@ class FormFieldRow(Vertical):
         )
 
     def touched_cells(self) -> set[tuple[int, str]]:
-        widget = self.input_widget
-        return set(widget.touched) if isinstance(widget, TableEditor) else set()
+        editors = self.query(TableEditor)
+        return set(editors.first().touched) if editors else set()
 
     def show_issues(self, problems: Sequence[Problem]) -> None:
         """Show what is wrong (or nothing, when `problems` is empty), where it is wrong."""
@@ -477,10 +482,11 @@ class FormFieldRow(Vertical):
         return focused is not None and self in focused.ancestors_with_self
 
     def _maybe_left(self) -> None:
-        if not self.is_attached:
+        # Not while the screen is taken down (its inputs may be gone already).
+        if not self.is_attached or not self.screen.is_current:
             return
         # A table is "left" cell by cell too: each cell left shows its own errors.
-        if isinstance(self.input_widget, TableEditor) or not self.has_focus_within:
+        if self.form_field.type is FieldType.TABLE or not self.has_focus_within:
             self.post_message(self.Left(self))
 
 
