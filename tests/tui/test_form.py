@@ -26,6 +26,7 @@ from cc_tui.tui.widgets.form_field import TableEditor
 from tests.tui.helpers import DEMO_PASSWORD, email_codes, log_in_with_password, type_into
 from tests.tui.maker_checker import (
     MAKER,
+    PortalApi,
     app_for,
     choose,
     field,
@@ -330,3 +331,28 @@ async def test_an_expired_session_logs_in_again_and_the_form_carries_on(
         (stored,) = stored_requests(server_settings)
         assert form.ref == stored["ref"]
         assert json.loads(stored["fields"])["remarks"] == "before the session ended"
+
+
+async def test_unsent_changes_to_a_saved_request_come_back_when_it_is_opened_again(
+    live_portal: BackgroundServer, server_settings: ServerSettings, state_dir: Path
+) -> None:
+    api = PortalApi(live_portal.url, server_settings, MAKER)
+    request = api.create()
+    api.close()
+    first = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first.push_screen(FormScreen.edit(request["ref"]))
+        await settle(pilot)
+        await type_in(pilot, "remarks", "changed, not saved")
+        # Dropped without saving.
+    second = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with second.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        second.push_screen(FormScreen.edit(request["ref"]))
+        await settle(pilot)
+        assert "Restored the changes you had not sent yet" in notice_text(second)
+        assert field(second, "remarks").value == "changed, not saved"
+        assert "unsent changes kept on this computer" in str(
+            form_of(second).query_one("#form-state").content
+        )
