@@ -17,7 +17,7 @@ Design decisions:
   `maker_cannot_check` shows the portal's own sentence.
 - Supporting documents are listed here (name, size, type, SHA-256 prefix). The upload
   screen (issue 6) hangs off this screen: its key `u` goes beside `e`, enabled when the
-  request is editable (`self.editable`), and it reloads this screen when it returns.
+  request is editable (`self.editable`), and calls `reload_when_back()` before pushing.
 """
 
 from __future__ import annotations
@@ -147,6 +147,7 @@ class RequestScreen(PortalScreen):
         self.audit: list[AuditEntry] = []
         self.title = ref
         self._pending: tuple[Action, str | None, str] | None = None
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
@@ -188,9 +189,16 @@ class RequestScreen(PortalScreen):
         self.query_one("#request-comment", Static).display = False
         self.load()
 
+    def reload_when_back(self) -> None:
+        """Load the request again when this screen is shown next: call it before pushing
+        a screen that may change the request (the form, the upload screen)."""
+        self._stale = True
+
     def on_screen_resume(self) -> None:
-        # Back from the form (or another screen on top): show the request as it is now.
-        if self.request is not None:
+        # Only after a screen that may have changed the request; a y/N or comment modal
+        # closing must not start a load that could race the action it confirmed.
+        if self._stale and self.request is not None:
+            self._stale = False
             self.load()
 
     # Which keys work
@@ -457,6 +465,7 @@ class RequestScreen(PortalScreen):
         from cc_tui.tui.screens.form import FormScreen
 
         if self.editable:
+            self.reload_when_back()
             self.app.push_screen(FormScreen.edit(self.ref))
 
     def action_reload(self) -> None:
