@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
@@ -29,6 +30,7 @@ from tests.tui.maker_checker import (
     CHECKER,
     MAKER,
     OFFICER,
+    PASTE_OVER,
     STREAMS,
     app_for,
     form_of,
@@ -46,8 +48,13 @@ async def inside(pilot: Pilot[Any], action: Callable[[], object]) -> None:
 
 
 async def type_into(pilot: Pilot[Any], widget: Input, text: str) -> None:
+    """Key by key, or pasted when long (as `maker_checker.enter_text`)."""
     await inside(pilot, widget.focus)
-    await pilot.press("end", *(["backspace"] * len(widget.value)), *text)
+    await pilot.press("end", *(["backspace"] * len(widget.value)))
+    if len(text) > PASTE_OVER:
+        await inside(pilot, lambda: widget.post_message(events.Paste(text)))
+    else:
+        await pilot.press(*text)
 
 
 async def choose_in(pilot: Pilot[Any], name: str, choice: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Select
@@ -106,16 +107,28 @@ def notice_text(app: PortalApp) -> str:
     return app.screen.query_one("#notice", Notice).text
 
 
-async def type_in(pilot: Pilot[Any], name: str, text: str) -> None:
-    """Focus a plain field, clear it and type `text`, key by key."""
-    widget = field(cast(PortalApp, pilot.app), name).input_widget
-    assert isinstance(widget, Input)
+PASTE_OVER = 10
+
+
+async def enter_text(pilot: Pilot[Any], widget: Input, text: str) -> None:
+    """Clear `widget` and enter `text`: key by key, or pasted when it is long (as people
+    do; and it keeps the tests quick)."""
     widget.focus()
     await pilot.pause()
     await pilot.press("end", *(["backspace"] * len(widget.value)))
-    if text:
+    if len(text) > PASTE_OVER:
+        widget.post_message(events.Paste(text))
+        await pilot.pause()
+    elif text:
         await pilot.press(*text)
     await pilot.pause()
+
+
+async def type_in(pilot: Pilot[Any], name: str, text: str) -> None:
+    """Focus a plain field, clear it and type `text`."""
+    widget = field(cast(PortalApp, pilot.app), name).input_widget
+    assert isinstance(widget, Input)
+    await enter_text(pilot, widget, text)
 
 
 async def choose(pilot: Pilot[Any], name: str, choice: str) -> None:
@@ -129,10 +142,7 @@ async def choose(pilot: Pilot[Any], name: str, choice: str) -> None:
 async def type_cell(pilot: Pilot[Any], name: str, row: int, column: str, text: str) -> None:
     editor = field(cast(PortalApp, pilot.app), name).input_widget
     assert isinstance(editor, TableEditor)
-    cell = editor.cell(row, column)
-    cell.focus()
-    await pilot.pause()
-    await pilot.press("end", *(["backspace"] * len(cell.value)), *text)
+    await enter_text(pilot, editor.cell(row, column), text)
 
 
 async def leave_field(pilot: Pilot[Any]) -> None:

@@ -161,6 +161,7 @@ class FormScreen(PortalScreen):
         self._leave_anyway = False
         self._draft_problem_shown = False
         self._last_notice = ""
+        self._state_text = ""
         self.title = "Request" if self.ref else "New request"
 
     # Ways in
@@ -378,7 +379,7 @@ class FormScreen(PortalScreen):
     def _show_state(self, text: str | None = None) -> None:
         state = self.query_one("#form-state", Static)
         if text is not None:
-            state.update(Content(text))
+            self._set_state(state, text)
             return
         parts: list[str] = []
         if self.request is not None and self.draft is not None and self.draft.ref is not None:
@@ -396,7 +397,13 @@ class FormScreen(PortalScreen):
             parts.append("unsent changes kept on this computer")
         else:
             parts.append("saved to the portal")
-        state.update(Content(" · ".join(parts)))
+        self._set_state(state, " · ".join(parts))
+
+    def _set_state(self, state: Static, text: str) -> None:
+        # Only when it changes: an update lays the screen out again, too slow per key.
+        if text != self._state_text:
+            self._state_text = text
+            state.update(Content(text))
 
     # Typing
 
@@ -420,8 +427,8 @@ class FormScreen(PortalScreen):
             return
         row = event.row
         name = row.form_field.name
-        if name in self._autofill:
-            row.set_auto(row.value == self._autofill[name])
+        if name in self._autofill and (row.value == self._autofill[name]) != row.auto:
+            row.set_auto(not row.auto)
         values = self.collect()
         self.draft.values = dict(values)
         self.draft.autofilled = [n for n in self._autofill if self.row(n).auto]
