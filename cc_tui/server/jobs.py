@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from cc_tui.server.context import ServerContext
 from cc_tui.server.files import FileStore
-from cc_tui.server.store import attachments, request_writes
+from cc_tui.server.store import attachments, idempotency, request_writes
 
 log = logging.getLogger("cc_tui.server")
 
@@ -53,7 +53,7 @@ def run_housekeeping(context: ServerContext, batch: int = ABORT_BATCH) -> Housek
         if len(refs) < batch:
             break
     with context.db.transaction() as conn:
-        forgotten = request_writes.purge_answers(conn, context.now())
+        forgotten = idempotency.purge_answers(conn, context.now())
     return HousekeepingResult(aborted, forgotten, sweep_files(context))
 
 
@@ -74,7 +74,7 @@ async def housekeeping_round(context: ServerContext, batch: int = ABORT_BATCH) -
             break
         await asyncio.sleep(0)
     with context.db.transaction() as conn:
-        request_writes.purge_answers(conn, context.now())
+        idempotency.purge_answers(conn, context.now())
     sweep_files(context)
     if aborted:
         log.info("aborted %d requests untouched for 30 days", aborted)

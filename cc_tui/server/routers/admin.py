@@ -18,9 +18,9 @@ Who may do what (DOMAIN.md, "Firms, memberships, people"; ours where it is silen
 
 Every change is one transaction with its `user_audit` row; a change that changes
 nothing (unlocking an unlocked account) writes none. Suspending a user ends its
-sessions at once. The POSTs honour `Idempotency-Key` with the requests' helper
-(`store.request_writes`): a retry gets the first answer and changes nothing, and above
-all sends no second set-up e-mail.
+sessions at once. The POSTs honour `Idempotency-Key` as every other POST does
+(`server.idempotency`): a retry gets the first answer (`Idempotent-Replayed: true`) and
+changes nothing, and above all sends no second set-up e-mail.
 """
 
 from __future__ import annotations
@@ -59,16 +59,12 @@ from cc_tui.server import auth_mail
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
+from cc_tui.server.idempotency import IdempotentCall, check_key
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.store import admin as accounts
 from cc_tui.server.store import login, sessions, users
 from cc_tui.server.store.admin import AccountRow
-from cc_tui.server.store.request_writes import (
-    StoredAnswer,
-    find_answer,
-    remember_answer,
-    request_fingerprint,
-)
+from cc_tui.server.store.idempotency import StoredAnswer
 
 log = logging.getLogger("cc_tui.server.admin")
 
@@ -219,39 +215,16 @@ async def _idempotent(
     key: str | None,
     body: str,
     change: Callable[[sqlite3.Connection], tuple[int, AdminUser]],
-) -> tuple[JSONResponse, bool]:
+) -> tuple[Response, bool]:
     """Run `change` in one transaction, answering a retry under the same key with the
     first answer. Returns the answer and whether the change ran now (not a replay)."""
-    method, path = request.method, request.url.path
-    fingerprint = request_fingerprint(method, path, body)
+    call = IdempotentCall.of(request, principal.user_id, check_key(key), body)
     with context.db.transaction() as conn:
-        if key:
-            stored = find_answer(
-                conn,
-                principal.user_id,
-                key,
-                method=method,
-                path=path,
-                fingerprint=fingerprint,
-                now=context.now(),
-            )
-            if stored is not None:
-                return JSONResponse(
-                    content=AdminUser.model_validate_json(stored.body).model_dump(mode="json"),
-                    status_code=stored.status,
-                ), False
+        first = call.first_answer(conn, context.now())
+        if first is not None:
+            return first, False
         status, view = change(conn)
-        if key:
-            remember_answer(
-                conn,
-                principal.user_id,
-                key,
-                method=method,
-                path=path,
-                fingerprint=fingerprint,
-                answer=StoredAnswer(status=status, body=view.model_dump_json()),
-                now=context.now(),
-            )
+        call.remember(conn, StoredAnswer(status=status, body=view.model_dump_json()), context.now())
     return JSONResponse(content=view.model_dump(mode="json"), status_code=status), True
 
 

@@ -47,16 +47,16 @@ from cc_tui.server.files import (
     accept_upload,
     ensure_request_size,
 )
+from cc_tui.server.idempotency import IdempotentCall, check_key
 from cc_tui.server.multipart import FILE_FIELD, MultipartFile, malformed
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.service_hours import refuse_during_maintenance
 from cc_tui.server.store import attachments as store
-from cc_tui.server.store import request_writes as writes
+from cc_tui.server.store.idempotency import StoredAnswer
 from cc_tui.server.store.requests import RequestRow, Viewer, get_visible_request
 
 router = APIRouter(prefix="/requests", tags=["attachments"])
 
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _SAFE_FILENAME = re.compile(r"[\x20-\x7e]+")
 
 _UPLOAD_BODY: dict[str, Any] = {
@@ -103,17 +103,6 @@ def _viewer(principal: Principal) -> Viewer:
     )
 
 
-def _checked_key(key: str | None) -> str | None:
-    if key is not None and not _KEY.fullmatch(key):
-        raise ApiError(
-            400,
-            ProblemCode.MALFORMED,
-            "The Idempotency-Key header is not a valid key.",
-            "Send 1 to 255 visible ASCII characters, such as a random UUID.",
-        )
-    return key
-
-
 def content_disposition(name: str) -> str:
     """`attachment; filename="..."`, safely quoted; `filename*` (RFC 6266) when the
     name is not plain printable ASCII. Attached names pass the naming rule, so they are
@@ -147,7 +136,7 @@ async def upload_attachment(
     ] = None,
 ) -> Response:
     """Attach a supporting document to a Draft or Returned request (its maker only)."""
-    key = _checked_key(idempotency_key)
+    key = check_key(idempotency_key)
     row = get_visible_request(context.db.connect(), _viewer(principal), ref)
     ensure_request_size(http_request.headers.get("content-length"))
     part = MultipartFile(http_request.stream(), http_request.headers.get("content-type"))
@@ -156,23 +145,11 @@ async def upload_attachment(
     except ClientDisconnect:
         raise malformed("The connection dropped before the file arrived.") from None
 
-    method, path = http_request.method, http_request.url.path
-    fingerprint = writes.request_fingerprint(method, path, name)
+    call = IdempotentCall.of(http_request, principal.user_id, key, name)
     now = context.now()
-
-    def find(key: str) -> writes.StoredAnswer | None:
-        return writes.find_answer(
-            context.db.connect(),
-            principal.user_id,
-            key,
-            method=method,
-            path=path,
-            fingerprint=fingerprint,
-            now=now,
-        )
-
-    if key is not None and (answer := find(key)) is not None:
-        return _replay(answer)
+    first = call.first_answer(context.db.connect(), now)
+    if first is not None:
+        return first
     refuse_during_maintenance(context)
     store.refuse_unless_attachable(row, principal.user_id)
 
@@ -186,13 +163,13 @@ async def upload_attachment(
         raise malformed("The connection dropped before the whole file arrived.") from None
     try:
         await part.finish()
-        attachment, body = _record(context, principal, row, stored, name, key, method, path)
+        attachment, body = _record(context, principal, row, stored, name, call)
     except sqlite3.IntegrityError:
         files.delete(stored.storage_name)
         # Another process answered the same key first, or took the name a moment ago.
-        answer = find(key) if key is not None else None
-        if answer is not None:
-            return _replay(answer)
+        first = call.first_answer(context.db.connect(), now)
+        if first is not None:
+            return first
         raise
     except ClientDisconnect:
         files.delete(stored.storage_name)
@@ -204,7 +181,7 @@ async def upload_attachment(
         body,
         status_code=201,
         media_type="application/json",
-        headers={"Location": f"{path}/{attachment.id}"},
+        headers={"Location": f"{call.path}/{attachment.id}"},
     )
 
 
@@ -214,9 +191,7 @@ def _record(
     row: RequestRow,
     stored: StoredFile,
     name: str,
-    key: str | None,
-    method: str,
-    path: str,
+    call: IdempotentCall,
 ) -> tuple[Attachment, str]:
     """The row, its audit entry and the idempotency key, in one transaction."""
     now = context.now()
@@ -232,27 +207,8 @@ def _record(
         )
         attachment = added.model()
         body = attachment.model_dump_json()
-        if key is not None:
-            writes.remember_answer(
-                conn,
-                principal.user_id,
-                key,
-                method=method,
-                path=path,
-                fingerprint=writes.request_fingerprint(method, path, name),
-                answer=writes.StoredAnswer(201, body),
-                now=now,
-            )
+        call.remember(conn, StoredAnswer(201, body), now)
     return attachment, body
-
-
-def _replay(answer: writes.StoredAnswer) -> Response:
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type="application/json",
-        headers={"Idempotent-Replayed": "true"},
-    )
 
 
 @router.get(

@@ -22,7 +22,6 @@ notice rows are already committed, so nobody waits for the mail.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable
 from datetime import date
@@ -49,11 +48,13 @@ from cc_tui.server import pdf
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
+from cc_tui.server.idempotency import IdempotentCall, check_key
 from cc_tui.server.notice_hub import hub_of
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.routers.eservices import find_eservice
 from cc_tui.server.service_hours import refuse_during_maintenance, refuse_outside_business_day
 from cc_tui.server.store import request_writes as writes
+from cc_tui.server.store.idempotency import StoredAnswer
 from cc_tui.server.store.notifications import TaskNotice, mail_task_notices
 from cc_tui.server.store.profiles import membership_profile
 from cc_tui.server.store.requests import (
@@ -70,7 +71,6 @@ IdempotencyKey = Annotated[
     str | None,
     Header(description="A unique key per change; a retry with the same key changes nothing."),
 ]
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 JSON = "application/json"
 
 Change = Callable[[sqlite3.Connection], tuple[int, RequestModel, list[TaskNotice]]]
@@ -89,28 +89,6 @@ def _today(context: ServerContext) -> date:
     return calendar.to_hkt(context.now()).date()
 
 
-def _check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not _KEY.fullmatch(key):
-        raise ApiError(
-            400,
-            ProblemCode.MALFORMED,
-            "The Idempotency-Key header is not a valid key.",
-            "Send 1 to 255 visible ASCII characters, such as a random UUID.",
-        )
-    return key
-
-
-def _replay(answer: writes.StoredAnswer) -> Response:
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type=JSON,
-        headers={"Idempotent-Replayed": "true"},
-    )
-
-
 async def _run_change(
     context: ServerContext,
     principal: Principal,
@@ -123,53 +101,28 @@ async def _run_change(
 ) -> Response:
     """Run `change` in one transaction with its idempotency key; mail its notices after.
 
-    `operation` is what makes a retry the same operation (see `request_writes`).
+    `operation` is what makes a retry the same operation (see `store.idempotency`).
 
     Nothing here awaits between the key's lookup and the commit, so on one event loop no
     other request interleaves; across processes the key's primary key decides.
     """
-    key = _check_key(key)
-    method, path = http_request.method, http_request.url.path
-    fingerprint = writes.request_fingerprint(method, path, operation)
     now = context.now()
-
-    def find(key: str) -> writes.StoredAnswer | None:
-        return writes.find_answer(
-            context.db.connect(),
-            principal.user_id,
-            key,
-            method=method,
-            path=path,
-            fingerprint=fingerprint,
-            now=now,
-        )
-
-    if key is not None:
-        stored = find(key)
-        if stored is not None:
-            return _replay(stored)
+    call = IdempotentCall.of(http_request, principal.user_id, check_key(key), operation)
+    first = call.first_answer(context.db.connect(), now)
+    if first is not None:
+        return first
     refuse_during_maintenance(context)
     try:
         with context.db.transaction() as conn:
             status, model, notices = change(conn)
-            answer = writes.StoredAnswer(status, model.model_dump_json())
-            if key is not None:
-                writes.remember_answer(
-                    conn,
-                    principal.user_id,
-                    key,
-                    method=method,
-                    path=path,
-                    fingerprint=fingerprint,
-                    answer=answer,
-                    now=now,
-                )
+            answer = StoredAnswer(status, model.model_dump_json())
+            call.remember(conn, answer, now)
     except sqlite3.IntegrityError:
         # Another server process answered the same key first: give its answer.
-        stored = find(key) if key is not None else None
-        if stored is None:
+        first = call.first_answer(context.db.connect(), now)
+        if first is None:
             raise
-        return _replay(stored)
+        return first
     if notices:
         # Wake this process's open streams now rather than at the hub's next poll.
         hub_of(http_request.app).poke()
