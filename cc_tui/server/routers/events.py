@@ -23,7 +23,7 @@ from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.server.context import ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.openapi import problem_responses
-from cc_tui.server.store import events
+from cc_tui.server.store import events, users
 from cc_tui.server.store.events import EnrolmentChange, Promotion
 
 log = logging.getLogger("cc_tui.server.mail")
@@ -60,12 +60,9 @@ def promotion_body(name: str, promotion: Promotion) -> str:
 
 
 def _mail_promotion(context: ServerContext, promotion: Promotion) -> None:
-    row = (
-        context.db.connect()
-        .execute("SELECT name FROM users WHERE user_id = ?", (promotion.user_id,))
-        .fetchone()
-    )
-    name = row["name"] if row is not None else "participant"
+    name = users.user_name(context.db.connect(), promotion.user_id)
+    if name is None:
+        name = "participant"
     subject = PROMOTION_SUBJECT.format(title=promotion.event.title)
     try:
         context.mailer.send(promotion.user_id, subject, promotion_body(name, promotion))

@@ -81,6 +81,12 @@ def get_user(conn: sqlite3.Connection, user_id: str) -> UserRow | None:
     return None if row is None else _user(row)
 
 
+def user_name(conn: sqlite3.Connection, user_id: str) -> str | None:
+    """The name of the user stored as `user_id`, or None when there is none."""
+    row = conn.execute("SELECT name FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    return None if row is None else str(row["name"])
+
+
 def create_user(
     conn: sqlite3.Connection,
     user_id: str,
