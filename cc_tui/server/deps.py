@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the server context, and the Principal behind a bearer token."""
+"""FastAPI dependencies: the server context, and the Principal behind a bearer token (and
+the store's `Viewer` for it: who reads requests)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from cc_tui.api.problem import ProblemCode
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store import sessions
+from cc_tui.server.store.requests import Viewer
 
 
 def get_context(request: Request) -> ServerContext:
@@ -90,3 +92,13 @@ async def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def viewer_of(principal: Principal) -> Viewer:
+    """The Principal as a reader of requests: what `store.requests` checks visibility with."""
+    return Viewer(
+        user_id=principal.user_id,
+        participant_id=principal.participant_id,
+        is_exchange_officer=principal.is_exchange_officer,
+        rights=principal.rights,
+    )

@@ -6,10 +6,10 @@ returns the first result and changes nothing).
 - A replay is the stored status and body with `Idempotent-Replayed: true`, so a client
   (and a log) can tell a retry's answer from a fresh one.
 - `IdempotentCall` names one call: the user, the key, and the operation (method, path
-  and the router's fingerprint of what makes a retry the same operation; see
-  `store.idempotency`). It works on the connection it is given: a router looks up the
-  first answer before its transaction or inside it, and keeps the new answer inside it,
-  so the key commits with the change or not at all.
+  and the router's fingerprint of what makes a retry the same one), as the store's
+  `KeyedCall`. It works on the connection it is given: a router looks up the first
+  answer before its transaction or inside it, and keeps the new answer inside it, so
+  the key commits with the change or not at all.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from fastapi import Request, Response
 from cc_tui.api.problem import ProblemCode
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store.idempotency import (
+    KeyedCall,
     StoredAnswer,
     find_answer,
     remember_answer,
@@ -58,13 +59,10 @@ def replay(answer: StoredAnswer) -> Response:
 
 @dataclass(frozen=True)
 class IdempotentCall:
-    """One call under an idempotency key (or under none: then it finds and keeps nothing)."""
+    """One call of a router: under a key (`keyed`), or under none, when it finds and keeps
+    nothing."""
 
-    user_id: str
-    key: str | None
-    method: str
-    path: str
-    fingerprint: str
+    keyed: KeyedCall | None
 
     @classmethod
     def of(
@@ -72,41 +70,20 @@ class IdempotentCall:
     ) -> IdempotentCall:
         """The call `http_request` makes; `key` as `check_key` passed it, `operation` what
         makes a retry the same operation (a body, a file name, an eService)."""
+        if key is None:
+            return cls(None)
         method, path = http_request.method, http_request.url.path
-        return cls(user_id, key, method, path, request_fingerprint(method, path, operation))
-
-    def find(self, conn: sqlite3.Connection, now: datetime) -> StoredAnswer | None:
-        """The first answer under this key, or None (no key, never used, or expired);
-        422 `idempotency_key_reused` when the key was used for another operation."""
-        if self.key is None:
-            return None
-        return find_answer(
-            conn,
-            self.user_id,
-            self.key,
-            method=self.method,
-            path=self.path,
-            fingerprint=self.fingerprint,
-            now=now,
-        )
+        fingerprint = request_fingerprint(method, path, operation)
+        return cls(KeyedCall(user_id, key, method, path, fingerprint))
 
     def first_answer(self, conn: sqlite3.Connection, now: datetime) -> Response | None:
-        """The replay of the first answer under this key, or None when there is none."""
-        stored = self.find(conn, now)
+        """The replay of the first answer under the key, or None when there is none; 422
+        `idempotency_key_reused` when the key was used for another operation."""
+        stored = None if self.keyed is None else find_answer(conn, self.keyed, now)
         return None if stored is None else replay(stored)
 
     def remember(self, conn: sqlite3.Connection, answer: StoredAnswer, now: datetime) -> None:
         """Keep `answer` under the key, in the caller's transaction (nothing without a key).
         A live answer kept first by another process raises sqlite3.IntegrityError."""
-        if self.key is None:
-            return
-        remember_answer(
-            conn,
-            self.user_id,
-            self.key,
-            method=self.method,
-            path=self.path,
-            fingerprint=self.fingerprint,
-            answer=answer,
-            now=now,
-        )
+        if self.keyed is not None:
+            remember_answer(conn, self.keyed, answer, now)

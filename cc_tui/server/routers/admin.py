@@ -29,7 +29,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Response
@@ -203,6 +203,28 @@ def _reread(conn: sqlite3.Connection, account: AccountRow) -> AdminUser:
 
 def _right_names(codes: Iterable[str]) -> str:
     return ", ".join(sorted(codes))
+
+
+def _audit(
+    conn: sqlite3.Connection,
+    admin: Administrator,
+    target: AccountRow,
+    now: datetime,
+    *,
+    action: str,
+    detail: str,
+) -> None:
+    """The `user_audit` row of a change `admin` made to `target`'s account."""
+    accounts.record(
+        conn,
+        at=now,
+        actor=admin.user_id,
+        actor_role=admin.role,
+        participant_id=target.participant_id,
+        user_id=target.user.user_id,
+        action=action,
+        detail=detail,
+    )
 
 
 # Idempotency ------------------------------------------------------------------------------
@@ -446,19 +468,17 @@ async def create_user(
         users.add_membership(conn, user_id, participant_id)
         users.grant_rights(conn, user_id, participant_id, sorted(rights))
         setup_token.append(login.create_password_reset(conn, user_id, now, SETUP_TTL))
-        accounts.record(
+        found = accounts.account(conn, user_id, participant_id)
+        assert found is not None
+        _audit(
             conn,
-            at=now,
-            actor=admin.user_id,
-            actor_role=admin.role,
-            participant_id=participant_id,
-            user_id=user_id,
+            admin,
+            found,
+            now,
             action="create",
             detail=f"Created {name} with rights: {_right_names(rights) or 'none'}; "
             "set-up e-mail sent.",
         )
-        found = accounts.account(conn, user_id, participant_id)
-        assert found is not None
         return 201, admin_view(found)
 
     answer, ran = await _idempotent(
@@ -507,13 +527,11 @@ async def resend_setup_mail(
             )
         token = login.create_password_reset(conn, target.user.user_id, now, SETUP_TTL)
         sent.append((target.user.user_id, target.user.name, token))
-        accounts.record(
+        _audit(
             conn,
-            at=now,
-            actor=admin.user_id,
-            actor_role=admin.role,
-            participant_id=target.participant_id,
-            user_id=target.user.user_id,
+            admin,
+            target,
+            now,
             action="setup_mail",
             detail="Set-up e-mail sent again; the older token no longer works.",
         )
@@ -561,13 +579,11 @@ async def patch_user(
             accounts.set_status(conn, subject, body.status)
             if body.status == "suspended":
                 sessions.revoke_user_sessions(conn, subject, now)
-            accounts.record(
+            _audit(
                 conn,
-                at=now,
-                actor=admin.user_id,
-                actor_role=admin.role,
-                participant_id=target.participant_id,
-                user_id=subject,
+                admin,
+                target,
+                now,
                 action="suspend" if body.status == "suspended" else "reactivate",
                 detail=(
                     f"Suspended {name}; every session ended."
@@ -586,13 +602,11 @@ async def patch_user(
                     parts.append(f"Granted {_right_names(granted)}")
                 if removed:
                     parts.append(f"{'r' if granted else 'R'}emoved {_right_names(removed)}")
-                accounts.record(
+                _audit(
                     conn,
-                    at=now,
-                    actor=admin.user_id,
-                    actor_role=admin.role,
-                    participant_id=target.participant_id,
-                    user_id=subject,
+                    admin,
+                    target,
+                    now,
                     action="rights",
                     detail="; ".join(parts) + ".",
                 )
@@ -630,13 +644,11 @@ async def unlock_user(
             )
         if target.user.locked:
             users.unlock(conn, target.user.user_id)
-            accounts.record(
+            _audit(
                 conn,
-                at=now,
-                actor=admin.user_id,
-                actor_role=admin.role,
-                participant_id=target.participant_id,
-                user_id=target.user.user_id,
+                admin,
+                target,
+                now,
                 action="unlock",
                 detail=f"Unlocked {target.user.name} after {target.user.failed_attempts} "
                 "failed attempts.",
@@ -672,13 +684,11 @@ async def reset_device(
             if target.user.device_registered
             else ("no authenticator was registered")
         )
-        accounts.record(
+        _audit(
             conn,
-            at=now,
-            actor=admin.user_id,
-            actor_role=admin.role,
-            participant_id=target.participant_id,
-            user_id=target.user.user_id,
+            admin,
+            target,
+            now,
             action="reset_device",
             detail=f"Reset the OTP device of {target.user.name}: {had}.",
         )

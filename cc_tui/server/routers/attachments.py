@@ -37,7 +37,7 @@ from starlette.requests import ClientDisconnect
 from cc_tui.api.problem import ProblemCode
 from cc_tui.api.requests import Attachment
 from cc_tui.server.context import Principal, ServerContext
-from cc_tui.server.deps import Context, CurrentPrincipal
+from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
 from cc_tui.server.files import (
     CONTENT_TYPES,
@@ -53,7 +53,7 @@ from cc_tui.server.openapi import problem_responses
 from cc_tui.server.service_hours import refuse_during_maintenance
 from cc_tui.server.store import attachments as store
 from cc_tui.server.store.idempotency import StoredAnswer
-from cc_tui.server.store.requests import RequestRow, Viewer, get_visible_request
+from cc_tui.server.store.requests import RequestRow, get_visible_request
 
 router = APIRouter(prefix="/requests", tags=["attachments"])
 
@@ -94,15 +94,6 @@ def file_store(context: ServerContext) -> FileStore:
     return FileStore(context.settings.files_dir, MAX_FILE_BYTES)
 
 
-def _viewer(principal: Principal) -> Viewer:
-    return Viewer(
-        user_id=principal.user_id,
-        participant_id=principal.participant_id,
-        is_exchange_officer=principal.is_exchange_officer,
-        rights=principal.rights,
-    )
-
-
 def content_disposition(name: str) -> str:
     """`attachment; filename="..."`, safely quoted; `filename*` (RFC 6266) when the
     name is not plain printable ASCII. Attached names pass the naming rule, so they are
@@ -137,7 +128,7 @@ async def upload_attachment(
 ) -> Response:
     """Attach a supporting document to a Draft or Returned request (its maker only)."""
     key = check_key(idempotency_key)
-    row = get_visible_request(context.db.connect(), _viewer(principal), ref)
+    row = get_visible_request(context.db.connect(), viewer_of(principal), ref)
     ensure_request_size(http_request.headers.get("content-length"))
     part = MultipartFile(http_request.stream(), http_request.headers.get("content-type"))
     try:
@@ -181,7 +172,7 @@ async def upload_attachment(
         body,
         status_code=201,
         media_type="application/json",
-        headers={"Location": f"{call.path}/{attachment.id}"},
+        headers={"Location": f"{http_request.url.path}/{attachment.id}"},
     )
 
 
@@ -221,7 +212,7 @@ async def download_attachment(
 ) -> FileResponse:
     """The attached file, for everyone who may read the request."""
     conn = context.db.connect()
-    row = get_visible_request(conn, _viewer(principal), ref)
+    row = get_visible_request(conn, viewer_of(principal), ref)
     found = store.get_attachment(conn, row.id, attachment_id)
     if found is None:
         raise store.AttachmentNotFound(row.ref)
@@ -256,7 +247,7 @@ async def delete_attachment(
     ref: str, attachment_id: str, context: Context, principal: CurrentPrincipal
 ) -> Response:
     """Remove an attachment from a Draft or Returned request (its maker only)."""
-    row = get_visible_request(context.db.connect(), _viewer(principal), ref)
+    row = get_visible_request(context.db.connect(), viewer_of(principal), ref)
     refuse_during_maintenance(context)
     with context.db.transaction() as conn:
         removed = store.remove_attachment(

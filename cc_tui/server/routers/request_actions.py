@@ -46,7 +46,7 @@ from cc_tui.domain.forms import EService, FieldIssue, UnknownEService, get_eserv
 from cc_tui.domain.workflow import USER_ACTIONS, Action
 from cc_tui.server import pdf
 from cc_tui.server.context import Principal, ServerContext
-from cc_tui.server.deps import Context, CurrentPrincipal
+from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
 from cc_tui.server.idempotency import IdempotentCall, check_key
 from cc_tui.server.notice_hub import hub_of
@@ -59,7 +59,6 @@ from cc_tui.server.store.notifications import TaskNotice, mail_task_notices
 from cc_tui.server.store.profiles import membership_profile
 from cc_tui.server.store.requests import (
     RequestRow,
-    Viewer,
     get_visible_request,
     list_audit,
     request_model,
@@ -74,15 +73,6 @@ IdempotencyKey = Annotated[
 JSON = "application/json"
 
 Change = Callable[[sqlite3.Connection], tuple[int, RequestModel, list[TaskNotice]]]
-
-
-def viewer_of(principal: Principal) -> Viewer:
-    return Viewer(
-        user_id=principal.user_id,
-        participant_id=principal.participant_id,
-        is_exchange_officer=principal.is_exchange_officer,
-        rights=principal.rights,
-    )
 
 
 def _today(context: ServerContext) -> date:

@@ -24,25 +24,15 @@ from cc_tui.api.requests import Request as RequestModel
 from cc_tui.domain.query import Query as FilterQuery
 from cc_tui.domain.query import QueryError, QueryField, parse_query
 from cc_tui.domain.sections import Section, Sort
-from cc_tui.server.context import Principal
-from cc_tui.server.deps import Context, CurrentPrincipal
+from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.store import request_query
-from cc_tui.server.store.requests import Viewer, get_visible_request, list_audit, request_model
+from cc_tui.server.store.requests import get_visible_request, list_audit, request_model
 
 router = APIRouter(prefix="/requests", tags=["requests"])
 
 Values = Annotated[list[str] | None, Query(max_length=100)]
-
-
-def viewer_for(principal: Principal) -> Viewer:
-    return Viewer(
-        user_id=principal.user_id,
-        participant_id=principal.participant_id,
-        is_exchange_officer=principal.is_exchange_officer,
-        rights=principal.rights,
-    )
 
 
 def _bad_query(error: QueryError, where: str, text: str) -> ApiError:
@@ -118,21 +108,21 @@ async def list_requests(
         },
     )
     return request_query.list_requests(
-        context.db.connect(), viewer_for(principal), section, query, sort, cursor or None, limit
+        context.db.connect(), viewer_of(principal), section, query, sort, cursor or None, limit
     )
 
 
 @router.get("/sections", responses=problem_responses(401, 403))
 async def section_counts(context: Context, principal: CurrentPrincipal) -> SectionCounts:
     """How many requests each section holds for this user, for the tabs."""
-    return request_query.section_counts(context.db.connect(), viewer_for(principal))
+    return request_query.section_counts(context.db.connect(), viewer_of(principal))
 
 
 @router.get("/{ref}", responses=problem_responses(401, 403, 404))
 async def get_request(ref: str, context: Context, principal: CurrentPrincipal) -> RequestModel:
     """A request: fields, attachments, comments, audit and what this user may do now."""
     conn = context.db.connect()
-    viewer = viewer_for(principal)
+    viewer = viewer_of(principal)
     return request_model(conn, get_visible_request(conn, viewer, ref), viewer)
 
 
@@ -140,4 +130,4 @@ async def get_request(ref: str, context: Context, principal: CurrentPrincipal) -
 async def get_audit(ref: str, context: Context, principal: CurrentPrincipal) -> list[AuditEntry]:
     """The request's audit trail, oldest first."""
     conn = context.db.connect()
-    return list_audit(conn, get_visible_request(conn, viewer_for(principal), ref).id)
+    return list_audit(conn, get_visible_request(conn, viewer_of(principal), ref).id)

@@ -29,12 +29,12 @@ from datetime import datetime
 from cc_tui.api.problem import ProblemCode
 from cc_tui.api.requests import Attachment
 from cc_tui.domain.naming import check_supporting_document_name
-from cc_tui.domain.workflow import EDITABLE_STATUSES, Action, Actor
+from cc_tui.domain.workflow import EDITABLE_STATUSES, Action
 from cc_tui.server.errors import ApiError
 from cc_tui.server.files import FileStore, StoredFile, ensure_room_for_another, name_refusal
 from cc_tui.server.store.requests import (
     RequestRow,
-    append_audit,
+    append_maker_entry,
     from_micros,
     get_request_by_id,
     to_micros,
@@ -229,17 +229,14 @@ def add_attachment(
             user_id,
         ),
     )
-    append_audit(
+    append_maker_entry(
         conn,
-        current.id,
+        current,
+        Action.UPLOAD,
         at=now,
         user_id=user_id,
-        role=Actor.MAKER.value,
-        action=Action.UPLOAD,
-        from_status=current.status,
-        to_status=current.status,
+        acting_participant_id=acting_participant_id,
         comment=name,
-        participant_id=acting_participant_id or current.participant_id,
     )
     added = get_attachment(conn, current.id, attachment_id)
     assert added is not None
@@ -268,16 +265,13 @@ def remove_attachment(
     conn.execute(
         "DELETE FROM attachments WHERE request_id = ? AND id = ?", (current.id, attachment_id)
     )
-    append_audit(
+    append_maker_entry(
         conn,
-        current.id,
+        current,
+        Action.DELETE_ATTACHMENT,
         at=now,
         user_id=user_id,
-        role=Actor.MAKER.value,
-        action=Action.DELETE_ATTACHMENT,
-        from_status=current.status,
-        to_status=current.status,
+        acting_participant_id=acting_participant_id,
         comment=found.name,
-        participant_id=acting_participant_id or current.participant_id,
     )
     return found

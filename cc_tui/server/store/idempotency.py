@@ -37,34 +37,40 @@ class StoredAnswer:
     body: str
 
 
+@dataclass(frozen=True)
+class KeyedCall:
+    """A call under a user's idempotency key, and what makes a retry the same call: its
+    method, path and `fingerprint` (`request_fingerprint` of what identifies it)."""
+
+    user_id: str
+    key: str
+    method: str
+    path: str
+    fingerprint: str
+
+
 def request_fingerprint(method: str, path: str, body: str) -> str:
     return hashlib.sha256(f"{method}\n{path}\n{body}".encode()).hexdigest()
 
 
-def find_answer(
-    conn: sqlite3.Connection,
-    user_id: str,
-    key: str,
-    *,
-    method: str,
-    path: str,
-    fingerprint: str,
-    now: datetime,
-) -> StoredAnswer | None:
-    """The answer stored under this user's `key`, or None (never used, or expired).
+def find_answer(conn: sqlite3.Connection, call: KeyedCall, now: datetime) -> StoredAnswer | None:
+    """The answer stored under the user's key, or None (never used, or expired).
 
-    The same key sent with another request (method, path, or `fingerprint`, which the
-    caller makes with `request_fingerprint` from what identifies the operation) is
-    refused: a client reusing keys would otherwise get an answer to a different question.
+    The same key sent with another request (method, path or fingerprint) is refused: a
+    client reusing keys would otherwise get an answer to a different question.
     """
     row = conn.execute(
         "SELECT method, path, request_hash, status, body FROM idempotency_keys"
         " WHERE user_id = ? AND key = ? AND created_at > ?",
-        (user_id, key, to_micros(now - IDEMPOTENCY_TTL)),
+        (call.user_id, call.key, to_micros(now - IDEMPOTENCY_TTL)),
     ).fetchone()
     if row is None or row["status"] is None:
         return None
-    if row["method"] != method or row["path"] != path or row["request_hash"] != fingerprint:
+    if (row["method"], row["path"], row["request_hash"]) != (
+        call.method,
+        call.path,
+        call.fingerprint,
+    ):
         raise ApiError(
             422,
             IDEMPOTENCY_KEY_REUSED,
@@ -77,15 +83,7 @@ def find_answer(
 
 
 def remember_answer(
-    conn: sqlite3.Connection,
-    user_id: str,
-    key: str,
-    *,
-    method: str,
-    path: str,
-    fingerprint: str,
-    answer: StoredAnswer,
-    now: datetime,
+    conn: sqlite3.Connection, call: KeyedCall, answer: StoredAnswer, now: datetime
 ) -> None:
     """Store the answer under the key, in the transaction of the change it answers.
 
@@ -94,12 +92,21 @@ def remember_answer(
     """
     conn.execute(
         "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at <= ?",
-        (user_id, key, to_micros(now - IDEMPOTENCY_TTL)),
+        (call.user_id, call.key, to_micros(now - IDEMPOTENCY_TTL)),
     )
     conn.execute(
         "INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, status, body,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (user_id, key, method, path, fingerprint, answer.status, answer.body, to_micros(now)),
+        (
+            call.user_id,
+            call.key,
+            call.method,
+            call.path,
+            call.fingerprint,
+            answer.status,
+            answer.body,
+            to_micros(now),
+        ),
     )
 
 

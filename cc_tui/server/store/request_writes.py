@@ -1,10 +1,10 @@
 """The write side of requests: create, save, actions, the abort job.
 
 Built on `store.requests` (rows, the version-checked `update_request`, `change_status`,
-`append_audit`) and `store.notifications` (task notices). Every function here runs inside
-the caller's transaction (`Database.transaction()`, BEGIN IMMEDIATE), so a change, its
-audit entry, its notices and its idempotency key (`store.idempotency`) commit together
-or not at all.
+`append_maker_entry`) and `store.notifications` (task notices). Every function here runs
+inside the caller's transaction (`Database.transaction()`, BEGIN IMMEDIATE), so a change,
+its audit entry, its notices and its idempotency key (`store.idempotency`) commit
+together or not at all.
 
 Design decisions:
 - The server is the authority: every rule the TUI checks is checked again here, with the
@@ -60,7 +60,7 @@ from cc_tui.server.store.notifications import TaskNotice, record_task_notices
 from cc_tui.server.store.requests import (
     RequestRow,
     VersionConflict,
-    append_audit,
+    append_maker_entry,
     change_status,
     create_request,
     get_request_by_id,
@@ -280,16 +280,13 @@ def save_fields(
         fields=stored,
         title=request_title(eservice, stored),
     )
-    append_audit(
+    append_maker_entry(
         conn,
-        row.id,
+        row,
+        Action.SAVE,
         at=updated.updated_at,
         user_id=user_id,
-        role=Actor.MAKER.value,
-        action=Action.SAVE,
-        from_status=row.status,
-        to_status=row.status,
-        participant_id=acting_participant_id or row.participant_id,
+        acting_participant_id=acting_participant_id,
     )
     return updated
 

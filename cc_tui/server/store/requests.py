@@ -44,7 +44,7 @@ from cc_tui.api.requests import (
 )
 from cc_tui.domain.forms import CATALOGUE, EService
 from cc_tui.domain.naming import REF_EXAMPLE, normalise_ref, parse_ref
-from cc_tui.domain.workflow import Action, Party, Status, allowed_actions
+from cc_tui.domain.workflow import Action, Actor, Party, Status, allowed_actions
 from cc_tui.server.clock import HKT
 from cc_tui.server.errors import ApiError
 
@@ -385,6 +385,32 @@ def append_audit(
         ),
     )
     return int(cursor.lastrowid or 0)
+
+
+def append_maker_entry(
+    conn: sqlite3.Connection,
+    row: RequestRow,
+    action: Action,
+    *,
+    at: datetime,
+    user_id: str,
+    acting_participant_id: str | None,
+    comment: str | None = None,
+) -> int:
+    """An audit entry by the maker that leaves the status as it is (a save, an upload, a
+    deletion), for the membership the maker acted for; returns its id."""
+    return append_audit(
+        conn,
+        row.id,
+        at=at,
+        user_id=user_id,
+        role=Actor.MAKER.value,
+        action=action,
+        from_status=row.status,
+        to_status=row.status,
+        comment=comment,
+        participant_id=acting_participant_id or row.participant_id,
+    )
 
 
 def change_status(
