@@ -25,6 +25,8 @@ class RightKind(StrEnum):
 
 
 class Role(StrEnum):
+    """What a user account may be: its roles, granted by rights."""
+
     MAKER = "maker"
     CHECKER = "checker"
     CCDA = "ccda"

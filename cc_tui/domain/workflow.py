@@ -108,15 +108,6 @@ class Actor(StrEnum):
     SYSTEM = "system"
 
 
-class Role(StrEnum):
-    """What a user account may be: its roles, granted by rights."""
-
-    MAKER = "maker"
-    CHECKER = "checker"
-    CCDA = "ccda"
-    EXCHANGE_OFFICER = "exchange_officer"
-
-
 @dataclass(frozen=True)
 class Transition:
     source: frozenset[Status]
