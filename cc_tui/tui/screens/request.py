@@ -6,18 +6,21 @@ Design decisions:
   the same rules it enforces; a key whose action is not allowed is disabled and hidden
   (`check_action`), and the line "You can: ..." lists the allowed ones in words.
 - Keys: `a` approve, `r` return, `x` reject, `w` withdraw, `d` discard, `c` complete,
-  `s` submit, `e` edit (Draft or Returned, its maker), `p` audit trail as PDF to the
-  downloads folder, `ctrl+r` reload, Esc back. `r` is also the banner's retry: retry is
-  enabled only while the banner shows, and return only while it does not, so the one
-  key never means two things at once.
+  `s` submit, `e` edit and `u` attach a file (Draft or Returned, its maker), `p` audit
+  trail as PDF to the downloads folder, `ctrl+r` reload, Esc back. `r` is also the
+  banner's retry: retry is enabled only while the banner shows, and return only while it
+  does not, so the one key never means two things at once.
 - Every action confirms with y/N naming the reference ("Approve ECS00012345? y/N");
   return and reject first ask for the comment the maker will read. Each action carries
   one Idempotency-Key from the moment it is confirmed, so `r` after a dropped answer
   never acts twice. A 409 (someone acted first) says so and offers to reload; 403
   `maker_cannot_check` shows the portal's own sentence.
-- Supporting documents are listed here (name, size, type, SHA-256 prefix). The upload
-  screen (issue 6) hangs off this screen: its key `u` goes beside `e`, enabled when the
-  request is editable (`self.editable`), and calls `reload_when_back()` before pushing.
+- Supporting documents are an `AttachmentList` (name, size, type, SHA-256 prefix; `o`
+  saves one to the downloads folder, Delete removes one after y/N where the request is
+  editable). `u` opens the upload screen only where the upload screen's own rule
+  (`can_attach`: its maker, Draft or Returned) allows, after `reload_when_back()`, so
+  the new file is listed on return; a delete in the list (`AttachmentList.Changed`)
+  loads the request again.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.screens.base import PortalScreen
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.screens.upload import UploadScreen, can_attach
+from cc_tui.tui.widgets.attachment_list import AttachmentList
 from cc_tui.tui.widgets.form_field import problem_text
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 
@@ -76,14 +81,6 @@ def when(moment: datetime) -> str:
     """A moment as "Mon 23 Nov 10:05" (Hong Kong time)."""
     here = to_hkt(moment)
     return f"{format_day(here.date())} {here:%H:%M}"
-
-
-def size_text(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def _binding(action: Action, description: str, tooltip: str) -> Binding:
@@ -123,6 +120,13 @@ class RequestScreen(PortalScreen):
             tooltip="Change the fields (Draft or Returned, its maker only).",
         ),
         Binding(
+            "u",
+            "upload",
+            "Attach file",
+            id="request.upload",
+            tooltip="Attach a supporting document (PDF, XLS or XLSX).",
+        ),
+        Binding(
             "p",
             "audit_pdf",
             "Audit PDF",
@@ -159,9 +163,7 @@ class RequestScreen(PortalScreen):
             with TabPane("Fields", id="tab-fields"):
                 yield self._table("fields-table", ("Field", 24), ("Value", 48))
             with TabPane("Documents", id="tab-attachments"):
-                yield self._table(
-                    "attachments-table", ("Name", 38), ("Size", 9), ("Type", 6), ("SHA-256", 12)
-                )
+                yield AttachmentList(id="attachments")
             with TabPane("Comments", id="tab-comments"), VerticalScroll(id="comments-scroll"):
                 yield Static(id="comments-text")
             with TabPane("Audit trail", id="tab-audit"):
@@ -219,6 +221,14 @@ class RequestScreen(PortalScreen):
             and request.maker == user.user_id
         )
 
+    @property
+    def may_attach(self) -> bool:
+        """This user may attach files to the request now (the upload screen's rule)."""
+        user = self.portal_app.user
+        return self.request is not None and can_attach(
+            self.request, user.user_id if user is not None else None
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take":
             if self._retry is not None:
@@ -227,6 +237,8 @@ class RequestScreen(PortalScreen):
             return any(allowed.value == name for allowed in self.allowed)
         if action == "edit":
             return self.editable
+        if action == "upload":
+            return self.may_attach
         if action == "audit_pdf":
             return self.request is not None
         return super().check_action(action, parameters)
@@ -297,6 +309,8 @@ class RequestScreen(PortalScreen):
         offered = [f"{ACTION_KEYS[a]} {a.label}" for a in ACTION_KEYS if a in self.allowed]
         if self.editable:
             offered.append("e Edit")
+        if self.may_attach:
+            offered.append("u Attach file")
         line = self.query_one("#request-actions", Static)
         if offered:
             line.update(Content("You can: " + " · ".join(offered)))
@@ -324,19 +338,11 @@ class RequestScreen(PortalScreen):
                     table.add_row(Content(f"  row {number}"), Content(" · ".join(cells)))
 
     def _show_attachments(self, request: Request) -> None:
-        table: DataTable[str | Content] = self.query_one("#attachments-table", DataTable)
-        table.clear()
-        if not request.attachments:
-            table.add_row(Content("No supporting documents."), "", "", "")
-            return
-        for attachment in request.attachments:
-            kind = Path(attachment.name).suffix.lstrip(".").upper() or "?"
-            table.add_row(
-                Content(attachment.name),
-                size_text(attachment.size),
-                kind,
-                attachment.sha256[:12],
-            )
+        self.query_one(AttachmentList).show(request, editable=self.may_attach)
+
+    def on_attachment_list_changed(self, event: AttachmentList.Changed) -> None:
+        event.stop()
+        self.load()
 
     def _show_comments(self, request: Request) -> None:
         text = self.query_one("#comments-text", Static)
@@ -468,6 +474,11 @@ class RequestScreen(PortalScreen):
             self.reload_when_back()
             self.app.push_screen(FormScreen.edit(self.ref))
 
+    def action_upload(self) -> None:
+        if self.request is not None and self.may_attach:
+            self.reload_when_back()
+            self.app.push_screen(UploadScreen(self.request))
+
     def action_reload(self) -> None:
         self.load()
 
@@ -514,6 +525,14 @@ class RequestScreen(PortalScreen):
             for action in self.allowed
             if action in ACTION_KEYS
         ]
+        if self.may_attach:
+            commands.append(
+                PaletteCommand(
+                    f"Attach a supporting document to {self.ref}",
+                    "Key u: choose a PDF, XLS or XLSX file and upload it.",
+                    self.action_upload,
+                )
+            )
         commands.append(
             PaletteCommand(
                 f"Download the audit trail of {self.ref} (PDF)",
