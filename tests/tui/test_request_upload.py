@@ -1,7 +1,8 @@
 """Attaching from where the work is done, against the real portal: `u` on the request
-screen opens the upload screen; the request's Documents tab lists the file with its
-size, type and SHA-256 prefix; `o` saves it to the downloads folder; Delete asks y/N and
-removes it; nobody but the maker of a Draft or Returned request is offered `u`.
+screen and `ctrl+t` on the form (saving what was typed first) open the upload screen;
+the request's Documents tab lists the file with its size, type and SHA-256 prefix; `o`
+saves it to the downloads folder; Delete asks y/N and removes it; nobody but the maker
+of a Draft or Returned request is offered `u`.
 
 The upload screen's file browser starts in the home folder, so HOME is the test's own
 folder holding the files it made; the downloads folder is CC_TUI_DOWNLOADS_DIR.
@@ -23,6 +24,7 @@ from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.screens.form import FormScreen
 from cc_tui.tui.screens.request import RequestScreen
 from cc_tui.tui.screens.upload import UploadScreen
 from cc_tui.tui.widgets.attachment_list import AttachmentList
@@ -32,7 +34,10 @@ from tests.tui.maker_checker import (
     MAKER,
     PortalApi,
     app_for,
+    field,
+    notice_text,
     settle,
+    type_in,
 )
 from tests.tui.test_upload import highlight, wait_for_tree
 
@@ -89,7 +94,7 @@ def stored_attachments(api: PortalApi, ref: str) -> list[dict[str, Any]]:
     return attachments
 
 
-def enabled(screen: RequestScreen, action: str) -> bool:
+def enabled(screen: RequestScreen | FormScreen, action: str) -> bool:
     """Whether the screen's key for `action` works now (as the footer and help show)."""
     return any(
         active.enabled and active.binding.action == action
@@ -212,3 +217,52 @@ async def test_nobody_but_the_maker_of_an_editable_request_is_offered_u(
             await quiet(pilot)
             assert showing(app) is screen, "u did nothing"
             assert screen.query_one(AttachmentList).check_action("delete", ()) is False
+
+
+async def test_ctrl_t_on_the_form_saves_what_was_typed_then_attaches(
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    maker_api: PortalApi,
+    home: Path,
+) -> None:
+    ref = maker_api.create()["ref"]
+    name = good_name(ref)
+    (home / name).write_bytes(minimal_pdf())
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await quiet(pilot)
+        app.push_screen(FormScreen.edit(ref))
+        await quiet(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen) and enabled(form, "upload")
+        await type_in(pilot, "remarks", "see the attached")
+        await pilot.press("ctrl+t")  # from inside the field: a priority key
+        await quiet(pilot)
+        remarks = maker_api.http.get(f"/requests/{ref}").json()["fields"]["remarks"]
+        assert remarks == "see the attached", "saved before the upload screen opened"
+        await upload_from_home(pilot, name)
+        assert showing(app) is form
+        assert notice_text(app) == f"✓ Attached {name} to {ref} (1 supporting document)."
+        assert field(app, "remarks").value == "see the attached"
+    assert [a["name"] for a in stored_attachments(maker_api, ref)] == [name]
+
+
+async def test_a_new_form_offers_ctrl_t_only_once_saved(
+    live_portal: BackgroundServer, server_settings: ServerSettings, state_dir: Path
+) -> None:
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await quiet(pilot)
+        app.push_screen(FormScreen.new("CT027"))
+        await quiet(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert not enabled(form, "upload"), "no reference yet, nothing to attach to"
+        await pilot.press("ctrl+t")
+        await quiet(pilot)
+        assert isinstance(showing(app), FormScreen), "ctrl+t did nothing"
+        await pilot.press("ctrl+d")
+        await quiet(pilot)
+        assert form.ref is not None, notice_text(app)
+        assert enabled(form, "upload")

@@ -23,6 +23,9 @@ Design decisions:
 - `ctrl+g` submits (ctrl+s and ctrl+enter are swallowed by terminals): the whole form is
   checked locally first; then saved, confirmed with y/N naming the reference, and sent.
   Every error the portal returns is shown against its field; typed values stay.
+- `ctrl+t` attaches a supporting document to a request that has a reference (the upload
+  screen; the request screen's `u`, which a text field would take as a letter): unsent
+  changes are saved first, as on leaving, so the file goes with what is on screen.
 - Keys that must work from inside an input (`ctrl+d` is the input's delete-right) are
   priority bindings.
 """
@@ -57,6 +60,7 @@ from cc_tui.domain.workflow import Action, Status
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, drafts_root
 from cc_tui.tui.screens.base import PortalScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.form_field import (
     FieldValue,
     FormFieldRow,
@@ -71,7 +75,7 @@ from cc_tui.tui.widgets.form_field import (
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 
 if TYPE_CHECKING:
-    from cc_tui.api.requests import Request
+    from cc_tui.api.requests import Attachment, Request
     from cc_tui.client.portal import PortalClient
 
 
@@ -120,6 +124,14 @@ class FormScreen(PortalScreen):
             "Submit",
             id="form.submit",
             tooltip="Check every field, save, and submit for checking (you confirm with y).",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+t",
+            "upload",
+            "Attach file",
+            id="form.upload",
+            tooltip="Save, then attach a supporting document (PDF, XLS or XLSX) to this request.",
             priority=True,
         ),
         Binding(
@@ -208,7 +220,22 @@ class FormScreen(PortalScreen):
             return self.loaded and self.editable
         if action == "reload":
             return self.loaded and self.draft is not None and self.draft.ref is not None
+        if action == "upload":
+            return self.may_attach
         return super().check_action(action, parameters)
+
+    @property
+    def may_attach(self) -> bool:
+        """Files may be attached now: the request has a reference and the upload
+        screen's rule (`can_attach`: its maker, Draft or Returned) allows it."""
+        user = self.portal_app.user
+        return (
+            self.loaded
+            and self.editable
+            and self.ref is not None
+            and self.request is not None
+            and can_attach(self.request, user.user_id if user is not None else None)
+        )
 
     @property
     def store(self) -> DraftStore:
@@ -561,6 +588,36 @@ class FormScreen(PortalScreen):
         self._show_state()
         self.refresh_bindings()
         return request
+
+    # Attaching
+
+    def action_upload(self) -> None:
+        if self.may_attach:
+            self.open_upload()
+
+    @work(exclusive=True, group="form-upload", exit_on_error=False)
+    async def open_upload(self) -> None:
+        """Save what is unsent (the reason is on screen if that fails), then choose a file."""
+        request = await self._save()
+        if request is None or not self.is_current:
+            return
+        self.app.push_screen(UploadScreen(request), self._attached)
+
+    def _attached(self, attachment: Attachment | None) -> None:
+        request = self.request
+        if attachment is None or request is None:
+            return
+        # The request's version is unchanged by an attachment; keep its list current so
+        # the next upload from here offers the next free name.
+        self.request = request.model_copy(
+            update={"attachments": [*request.attachments, attachment]}
+        )
+        count = len(self.request.attachments)
+        self.notice(
+            f"Attached {attachment.name} to {request.ref} ({count} supporting "
+            f"document{'s' if count != 1 else ''}).",
+            "success",
+        )
 
     # Leaving
 
