@@ -8,6 +8,10 @@
   first, marked "✎ unsent", so a form lost to a crash or an expired session is one Enter
   away. Drafts of requests that already have a reference come back when the request is
   opened for editing.
+- `may_make(app)` says whether the user holds a maker role in the acting membership:
+  the portal lists only the forms its rights allow, so an exchange officer, a CCDA or a
+  pure checker would get an empty catalogue; keys that open it (the dashboard's `n`) are
+  offered only to makers.
 - Columns fit 80 columns: code, name, category, and "business days" for an eService
   refused outside Hong Kong business days. The highlighted row's description is shown
   under the list.
@@ -28,6 +32,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.forms import UnknownEService, get_eservice
+from cc_tui.domain.rights import Role
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
 from cc_tui.tui.screens.base import PortalScreen
@@ -35,11 +40,25 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import EServiceSummary
+    from cc_tui.tui.app import PortalApp
 
 SEARCH_DELAY = 0.25
 NAME_WIDTH = 35
 CATEGORY_WIDTH = 16
 BUSINESS_DAYS = "business days"
+
+
+def may_make(app: PortalApp) -> bool:
+    """Whether the logged-in user may make requests for the acting membership (the
+    portal decides per eService; this only spares a catalogue with nothing in it)."""
+    user = app.user
+    if user is None:
+        return False
+    roles = next(
+        (m.roles for m in user.memberships if m.participant_id == app.participant_id),
+        user.roles,
+    )
+    return Role.MAKER.value in roles
 
 
 def _cut(text: str, width: int) -> str:

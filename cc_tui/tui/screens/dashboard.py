@@ -49,6 +49,7 @@ from cc_tui.domain.query import QueryError, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.catalogue import may_make
 from cc_tui.tui.widgets.filter_bar import FilterBar
 from cc_tui.tui.widgets.notice import ServerBanner
 from cc_tui.tui.widgets.preview import RequestPreview
@@ -129,6 +130,13 @@ class DashboardScreen(PortalScreen):
             "Go to",
             id="dashboard.jump",
             tooltip="Go to a request by its reference.",
+        ),
+        Binding(
+            "n",
+            "new_request",
+            "New request",
+            id="dashboard.new",
+            tooltip="Find a form in the eService catalogue and start a new request.",
         ),
         Binding(
             "s",
@@ -676,6 +684,12 @@ class DashboardScreen(PortalScreen):
             self.table.show_mark(ref, False)
         self._show_status()
 
+    # New request
+
+    def action_new_request(self) -> None:
+        if may_make(self.portal_app):
+            self.portal_app.open_catalogue()
+
     # Go to
 
     def action_jump(self) -> None:
@@ -692,6 +706,8 @@ class DashboardScreen(PortalScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
             return True
+        if action == "new_request":
+            return may_make(self.portal_app)
         return super().check_action(action, parameters)
 
     def action_retry(self) -> None:
