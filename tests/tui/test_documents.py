@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Input, Static
 from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
-from cc_tui.tui.screens.documents import DocumentsScreen, size_words
+from cc_tui.tui.screens.documents import DocumentsScreen
+from cc_tui.tui.widgets.cells import size_words
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import notice, settle
 from tests.tui.library_helpers import MAKER, cell, column_texts, start_logged_in

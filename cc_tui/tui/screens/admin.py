@@ -37,7 +37,7 @@ from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.forms import FieldType, FormField, validate_field
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import RefreshingScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -425,7 +425,7 @@ def _binding(key: str, action: str, description: str, tooltip: str) -> Binding:
     return Binding(key, action, description, id=f"accounts.{action}", tooltip=tooltip)
 
 
-class AccountsScreen(PortalScreen):
+class AccountsScreen(RefreshingScreen):
     """The users this CCDA administers (the exchange: every firm's CCDAs)."""
 
     CSS_PATH = "admin.tcss"
@@ -594,11 +594,8 @@ class AccountsScreen(PortalScreen):
             return (user is not None and not user.password_set) or None
         return super().check_action(action, parameters)
 
-    def action_retry(self) -> None:
-        if self._retry is not None:
-            super().action_retry()
-        else:
-            self.load()
+    def reload(self) -> None:
+        self.load()
 
     def action_back(self) -> None:
         field = self.query_one("#accounts-filter", Input)

@@ -1,5 +1,7 @@
 """What every portal screen shares: the unreachable-portal banner with `r` to retry, a
-typed handle on the app, and the screen's own palette commands.
+typed handle on the app, and the screen's own palette commands. A screen that shows what
+it fetched (`RefreshingScreen`) also lets `r` fetch it again when nothing waits for a
+retry.
 
 A screen's network calls run in workers (`@work(..., exit_on_error=False)`); a worker
 that meets `PortalUnreachable` calls `show_unreachable(error, retry)` with the call to
@@ -91,3 +93,24 @@ class PortalScreen(Screen[None]):
             if widget.display and not widget.disabled:
                 widget.focus()
                 return
+
+
+class RefreshingScreen(PortalScreen):
+    """A screen showing what it fetched from the portal: `r` retries the call that failed
+    when the banner is up, and otherwise fetches the screen's data again (`reload`).
+    Subclasses bind `r` to `retry` with their own id and words ("Refresh")."""
+
+    def reload(self) -> None:
+        """Fetch what the screen shows again."""
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            super().action_retry()
+        else:
+            self.reload()

@@ -22,13 +22,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on, size_words
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -42,19 +42,6 @@ UPDATED_WIDTH = 11
 CHROME = 2 * 5 + 2 + 2  # cell padding of 5 columns, the margins, a scrollbar
 MIN_TITLE_WIDTH = 20
 SIGN = "sign"
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
-
-
-def size_words(size: int) -> str:
-    """`812 B`, `14 KB`, `2.3 MB`."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def short_category(document: Document) -> str:
@@ -73,7 +60,7 @@ def detail_text(document: Document) -> str:
     return "\n".join(lines)
 
 
-class DocumentsScreen(PortalScreen):
+class DocumentsScreen(RefreshingScreen):
     """Search the library; Enter or `o` downloads the highlighted PDF."""
 
     CSS_PATH = "documents.tcss"
@@ -180,7 +167,7 @@ class DocumentsScreen(PortalScreen):
 
     def _show(self) -> None:
         table: DataTable[str | Content] = self.query_one("#documents-list", DataTable)
-        keep = self.highlighted
+        keep = cursor_row_key(table)
         self._width = self.size.width
         title_width = max(
             MIN_TITLE_WIDTH,
@@ -194,16 +181,14 @@ class DocumentsScreen(PortalScreen):
         table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
         for document in self.documents:
             table.add_row(
-                Content(_cut(document.title, title_width)),
-                Content(_cut(short_category(document), CATEGORY_WIDTH)),
+                Content(cut(document.title, title_width)),
+                Content(cut(short_category(document), CATEGORY_WIDTH)),
                 SIGN if document.original_signature else "",
                 size_words(document.size),
                 f"{to_hkt(document.updated_at):%d %b %Y}",
                 key=document.id,
             )
-        for row, document in enumerate(self.documents):
-            if keep is not None and document.id == keep.id:
-                table.move_cursor(row=row, animate=False)
+        keep_cursor_on(table, keep)
         notice = self.query_one(Notice)
         if self.loaded and not self.documents:
             notice.show(
@@ -217,13 +202,7 @@ class DocumentsScreen(PortalScreen):
 
     @property
     def highlighted(self) -> Document | None:
-        table = self.query_one("#documents-list", DataTable)
-        if not table.row_count or not table.columns:
-            return None
-        row = table.cursor_row
-        if not 0 <= row < table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        key = cursor_row_key(self.query_one("#documents-list", DataTable))
         return next((d for d in self.documents if d.id == key), None)
 
     @on(DataTable.RowHighlighted, "#documents-list")
@@ -252,8 +231,6 @@ class DocumentsScreen(PortalScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "download":
             return self.highlighted is not None
-        if action == "retry":
-            return True
         return super().check_action(action, parameters)
 
     def action_download(self) -> None:
@@ -293,11 +270,8 @@ class DocumentsScreen(PortalScreen):
 
     # Keys and palette
 
-    def action_retry(self) -> None:
-        if self._retry is not None:
-            super().action_retry()
-        else:
-            self.search(self.query_text, 0.0)
+    def reload(self) -> None:
+        self.search(self.query_text, 0.0)
 
     def action_focus_search(self) -> None:
         self.query_one("#documents-search", Input).focus()

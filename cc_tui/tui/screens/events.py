@@ -21,13 +21,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -40,10 +40,6 @@ MINE_WIDTH = 10
 # Cell padding (1 each side, 4 columns), the table's margins and a scrollbar.
 CHROME = 8 + 2 + 2
 MIN_TITLE_WIDTH = 20
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
 
 
 def when_lines(event: Event) -> str:
@@ -113,7 +109,7 @@ def withdraw_detail(event: Event) -> str:
     return "Your seat becomes free for anyone to take."
 
 
-class EventsScreen(PortalScreen):
+class EventsScreen(RefreshingScreen):
     """Upcoming events: `e` enrol, `w` withdraw (y/N), `r` refresh."""
 
     CSS_PATH = "events.tcss"
@@ -193,7 +189,7 @@ class EventsScreen(PortalScreen):
 
     def _show(self) -> None:
         table: DataTable[str | Content] = self.query_one("#events-list", DataTable)
-        keep = self.highlighted
+        keep = cursor_row_key(table)
         self._width = self.size.width
         title_width = max(
             MIN_TITLE_WIDTH, self._width - DATE_WIDTH - SEATS_WIDTH - MINE_WIDTH - CHROME
@@ -205,10 +201,7 @@ class EventsScreen(PortalScreen):
         table.add_column("Mine", key="mine", width=MINE_WIDTH)
         for event in self.events:
             table.add_row(*self._cells(event, title_width), key=event.id, height=2)
-        if keep is not None:
-            for row, event in enumerate(self.events):
-                if event.id == keep.id:
-                    table.move_cursor(row=row, animate=False)
+        keep_cursor_on(table, keep)
         if not self.loaded:
             self.query_one("#events-detail", Static).update("Asking the portal for events…")
         elif not self.events:
@@ -224,7 +217,7 @@ class EventsScreen(PortalScreen):
         return (
             Content(when_lines(event)),
             Content(
-                _cut(event.title, title_width) + "\n" + _cut(short_venue(event.venue), title_width)
+                cut(event.title, title_width) + "\n" + cut(short_venue(event.venue), title_width)
             ),
             Content(seats_lines(event)),
             Content(mine_words(event)),
@@ -233,13 +226,7 @@ class EventsScreen(PortalScreen):
     @property
     def highlighted(self) -> Event | None:
         """The event under the cursor."""
-        table = self.query_one("#events-list", DataTable)
-        if not table.row_count or not table.columns:
-            return None
-        row = table.cursor_row
-        if not 0 <= row < table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        key = cursor_row_key(self.query_one("#events-list", DataTable))
         return next((event for event in self.events if event.id == key), None)
 
     @on(DataTable.RowHighlighted, "#events-list")
@@ -272,15 +259,10 @@ class EventsScreen(PortalScreen):
             if action == "enrol":
                 return event.my_enrolment == "none"
             return event.my_enrolment != "none"
-        if action == "retry":
-            return True
         return super().check_action(action, parameters)
 
-    def action_retry(self) -> None:
-        if self._retry is not None:
-            super().action_retry()
-        else:
-            self.load()
+    def reload(self) -> None:
+        self.load()
 
     def action_enrol(self) -> None:
         event = self.highlighted

@@ -17,12 +17,12 @@ from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.session import ServiceStatusView, UserSummary
 
 
-class HomeScreen(PortalScreen):
+class HomeScreen(RefreshingScreen):
     """The logged-in user and the service status. ctrl+l logs out."""
 
     CSS_PATH = "home.tcss"
@@ -60,16 +60,8 @@ class HomeScreen(PortalScreen):
         if app.user is not None:
             self.query_one(UserSummary).show_user(app.user, app.participant_id)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "retry":
-            return True
-        return super().check_action(action, parameters)
-
-    def action_retry(self) -> None:
-        if self._retry is not None:
-            super().action_retry()
-        else:
-            self.refresh_home()
+    def reload(self) -> None:
+        self.refresh_home()
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [

@@ -26,7 +26,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.session import UserSummary
 
@@ -72,7 +72,7 @@ def otp_line(user: User) -> str:
     return "Authenticator app: none registered yet."
 
 
-class ProfileScreen(PortalScreen):
+class ProfileScreen(RefreshingScreen):
     """My details, OTP channel and password. Esc goes back."""
 
     CSS_PATH = "profile.tcss"
@@ -168,16 +168,8 @@ class ProfileScreen(PortalScreen):
     def action_back(self) -> None:
         self.dismiss()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "retry":
-            return True
-        return super().check_action(action, parameters)
-
-    def action_retry(self) -> None:
-        if self._retry is not None:
-            super().action_retry()
-        else:
-            self.refresh_profile()
+    def reload(self) -> None:
+        self.refresh_profile()
 
     def action_switch_channel(self) -> None:
         user = self.portal_app.user

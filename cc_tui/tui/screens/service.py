@@ -25,7 +25,7 @@ from textual.widgets import Footer, Static
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def service_rows(status: ServiceStatus) -> list[tuple[str, str, str]]:
     return rows
 
 
-class ServiceScreen(PortalScreen):
+class ServiceScreen(RefreshingScreen):
     """The portal's service hours now; `r` asks again."""
 
     CSS_PATH = "service.tcss"
@@ -118,16 +118,8 @@ class ServiceScreen(PortalScreen):
         self.refresh_status()
         self.set_interval(REFRESH_SECONDS, self.refresh_status)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "retry":
-            return True
-        return super().check_action(action, parameters)
-
-    def action_retry(self) -> None:
-        if self._retry is not None:
-            super().action_retry()
-        else:
-            self.refresh_status()
+    def reload(self) -> None:
+        self.refresh_status()
 
     @work(exclusive=True, group="service", exit_on_error=False)
     async def refresh_status(self) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from cc_tui.api.requests import Request, RequestSummary
 from cc_tui.domain.calendar import to_hkt
+from cc_tui.tui.widgets.cells import size_words
 
 MAX_FIELDS = 12
 MAX_VALUE = 60
@@ -28,14 +29,6 @@ def _value(value: Any) -> str:
         return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
     text = "" if value is None else str(value)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
-
-
-def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def summary_lines(summary: RequestSummary) -> list[str]:
@@ -61,7 +54,7 @@ def request_lines(request: Request) -> list[str]:
             lines.append(f"  … and {len(items) - MAX_FIELDS} more (enter opens the request)")
     if request.attachments:
         lines += ["", f"Supporting documents ({len(request.attachments)})"]
-        lines += [f"  {a.name} ({_size(a.size)})" for a in request.attachments]
+        lines += [f"  {a.name} ({size_words(a.size)})" for a in request.attachments]
     if request.comments:
         last = request.comments[-1]
         lines += ["", f"Last comment ({last.action.label.lower()}, {last.user_id})"]

@@ -1,0 +1,49 @@
+"""What the list screens (documents, events) share about their tables: a text cut to its
+column with an ellipsis, a file size in words, and the row under the cursor found and
+kept by its key (each row's key is the id of what it shows), so a table filled again
+keeps its cursor on the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters, an ellipsis marking what was cut."""
+    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
+
+
+def size_words(size: int) -> str:
+    """`812 B`, `14 KB`, `2.3 MB`."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def cursor_row_key(table: DataTable[Any]) -> str | None:
+    """The key of the row under the cursor; None when the table has no such row."""
+    if not table.row_count or not table.columns:
+        return None
+    row = table.cursor_row
+    if not 0 <= row < table.row_count:
+        return None
+    return table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+
+
+def keep_cursor_on(table: DataTable[Any], key: str | None) -> None:
+    """Put the cursor back on the row `key` after the table was filled again; where that
+    row is gone (or `key` is None) the cursor stays where it is."""
+    if key is None:
+        return
+    try:
+        row = table.get_row_index(key)
+    except RowDoesNotExist:
+        return
+    table.move_cursor(row=row, animate=False)
