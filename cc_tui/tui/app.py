@@ -399,9 +399,11 @@ class PortalApp(App[int]):
         if action == "logout":
             return self.user is not None
         if action in ("open_profile", "open_accounts"):
+            if self.user is None:  # before login: no import while the first frame is drawn
+                return False
             from cc_tui.tui.screens.profile import administers
 
-            return self.user is not None and (action == "open_profile" or administers(self))
+            return action == "open_profile" or administers(self)
         if action == "open_library":
             return self.user is not None or parameters == ("service",)
         return True
