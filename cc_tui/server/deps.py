@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from cc_tui.api.problem import ProblemCode
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
-from cc_tui.server.store import sessions
+from cc_tui.server.store import sessions, users
 from cc_tui.server.store.requests import Viewer
 
 
@@ -42,24 +42,15 @@ async def get_principal(
             "Your session has ended (logged out, idle for 30 minutes, or 12 hours old).",
             _LOGIN_FIX,
         )
-    user = conn.execute(
-        "SELECT user_id, name, status, locked, is_exchange_officer FROM users WHERE user_id = ?",
-        (session.user_id,),
-    ).fetchone()
-    if user is None or user["status"] != "active" or user["locked"]:
+    user = users.get_user(conn, session.user_id)
+    if user is None or not user.active or user.locked:
         raise ApiError(
             401,
             ProblemCode.SESSION_EXPIRED,
             "Your account is suspended or locked, so your session has ended.",
             "Ask your firm's delegated administrator (CCDA) to reactivate or unlock it.",
         )
-    memberships = tuple(
-        row[0]
-        for row in conn.execute(
-            "SELECT participant_id FROM user_memberships WHERE user_id = ? ORDER BY participant_id",
-            (session.user_id,),
-        )
-    )
+    memberships = tuple(m.participant_id for m in users.memberships(conn, user.user_id))
     acting: str | None = memberships[0] if memberships else None
     if x_participant_id:
         if x_participant_id not in memberships:
@@ -70,23 +61,15 @@ async def get_principal(
                 "Switch to one of your own memberships.",
             )
         acting = x_participant_id
-    rights: frozenset[str] = frozenset()
-    if acting is not None:
-        rights = frozenset(
-            row[0]
-            for row in conn.execute(
-                "SELECT right_code FROM user_rights WHERE user_id = ? AND participant_id = ?",
-                (session.user_id, acting),
-            )
-        )
+    rights = frozenset(users.rights(conn, user.user_id, acting)) if acting else frozenset()
     sessions.touch_session(conn, session.token_hash, now)
     return Principal(
-        user_id=user["user_id"],
-        name=user["name"],
+        user_id=user.user_id,
+        name=user.name,
         participant_id=acting,
         memberships=memberships,
         rights=rights,
-        is_exchange_officer=bool(user["is_exchange_officer"]),
+        is_exchange_officer=user.is_exchange_officer,
         token_hash=session.token_hash,
     )
 
