@@ -26,6 +26,7 @@ comes back to where it was).
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePath
@@ -189,6 +190,15 @@ class PortalApp(App[int]):
         # Under every screen lies Textual's blank default screen, so that replacing the
         # whole stack (login <-> main) is "pop to the base, push the new one".
         self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.server_url)))
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(1.0, self._exit_if_terminal_gone, name="hang-up watch")
+
+    def _exit_if_terminal_gone(self) -> None:
+        from cc_tui.tui.hangup import terminal_hung_up
+
+        assert sys.__stdin__ is not None
+        if terminal_hung_up(sys.__stdin__.fileno()):
+            self.exit(return_code=129)  # as if ended by SIGHUP (128 + 1)
 
     def make_main_screen(self) -> Screen[Any]:
         """The landing screen after login: the dashboard."""

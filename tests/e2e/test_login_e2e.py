@@ -5,6 +5,7 @@ arrive together read as a paste."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cc_tui.server.runner import BackgroundServer
@@ -52,3 +53,20 @@ def test_a_whole_login_in_a_real_terminal(
         assert again.wait_exit() == 0
     finally:
         again.close()
+
+
+def test_a_terminal_that_goes_away_ends_cc_tui(
+    live_portal: BackgroundServer, tmp_path: Path
+) -> None:
+    """The terminal closes under cc-tui (a dropped connection whose SIGHUP does not reach
+    it): cc-tui notices within seconds and exits, rather than spinning on a dead input."""
+    terminal = Terminal(
+        ["-m", "cc_tui", "--server", live_portal.url], client_env(tmp_path), (80, 24)
+    )
+    try:
+        terminal.wait_for("Log in to " + live_portal.url)
+        os.close(terminal.master)
+        terminal.master = os.open(os.devnull, os.O_RDONLY)  # so that close() has one to close
+        assert terminal.process.wait(10) == 129
+    finally:
+        terminal.close()
