@@ -144,6 +144,12 @@ class WorkflowError(Exception):
         self.fix = fix
 
 
+def may_modify(user_id: str | None, maker_id: str, status: Status) -> bool:
+    """Only its maker changes a request (fields, supporting documents), and only while it
+    is a Draft or Returned. The server's refusals and the TUI's offers both follow this."""
+    return user_id is not None and user_id == maker_id and status.is_editable
+
+
 def find_transition(status: Status, action: Action, actor: Actor) -> Transition | None:
     for transition in TRANSITIONS:
         if (

@@ -19,6 +19,7 @@ from cc_tui.domain.workflow import (
     allowed_actions,
     authorise,
     find_transition,
+    may_modify,
     next_status,
 )
 
@@ -264,3 +265,11 @@ def test_saving_is_creation_not_an_action_on_a_request() -> None:
         Action.DISCARD,
         Action.COMPLETE,
     }
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_only_the_maker_modifies_and_only_a_draft_or_returned_request(status: Status) -> None:
+    editable = status in (Status.DRAFT, Status.RETURNED)
+    assert may_modify("maker@harbour.example", "maker@harbour.example", status) is editable
+    assert may_modify("checker@harbour.example", "maker@harbour.example", status) is False
+    assert may_modify(None, "maker@harbour.example", status) is False

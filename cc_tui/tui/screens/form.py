@@ -56,7 +56,7 @@ from cc_tui.domain.forms import (
     request_title,
     validate_form,
 )
-from cc_tui.domain.workflow import Action, Status
+from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, drafts_root
 from cc_tui.tui.screens.base import PortalScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
@@ -319,7 +319,7 @@ class FormScreen(PortalScreen):
         self.request = request
         server_values = stored_to_typed(eservice, request.fields)
         local = self.draft or self.store.load(app.server_url, app.user.user_id, ref)
-        self.editable = request.status.is_editable and request.maker == app.user.user_id
+        self.editable = may_modify(app.user.user_id, request.maker, request.status)
         message = ""
         kind: NoticeKind = "info"
         if local is not None and not self.editable:

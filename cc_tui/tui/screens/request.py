@@ -42,7 +42,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.domain.forms import FieldType, UnknownEService, format_value, get_eservice
-from cc_tui.domain.workflow import Action, Status
+from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.screens.base import PortalScreen
 from cc_tui.tui.screens.comment import CommentScreen
@@ -217,8 +217,7 @@ class RequestScreen(PortalScreen):
         return (
             request is not None
             and user is not None
-            and request.status.is_editable
-            and request.maker == user.user_id
+            and may_modify(user.user_id, request.maker, request.status)
         )
 
     @property

@@ -52,6 +52,7 @@ from cc_tui.domain.naming import (
     check_supporting_document_name,
     next_free_name,
 )
+from cc_tui.domain.workflow import may_modify
 from cc_tui.tui.local_file import (
     KIND_WORDS,
     LocalFile,
@@ -70,7 +71,7 @@ MAX_FILES_PER_REQUEST = 20
 def can_attach(request: Request, user_id: str | None) -> bool:
     """Whether `user_id` may attach files to `request` now: its maker, Draft or Returned
     (the portal enforces the same rule)."""
-    return user_id is not None and request.status.is_editable and request.maker == user_id
+    return may_modify(user_id, request.maker, request.status)
 
 
 @dataclass(frozen=True)
