@@ -130,8 +130,8 @@ async def drive(url: str, token: str, state_dir: Path) -> dict[str, Any]:
     the pilot's idle waits, which sleep in 20 ms steps)."""
     from textual import events
 
-    from cc_tui.credentials import TokenStore
     from cc_tui.tui.app import PortalApp
+    from cc_tui.tui.credentials import TokenStore
     from cc_tui.tui.screens.dashboard import DashboardScreen
     from cc_tui.tui.state import remember_user_id
 

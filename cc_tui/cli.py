@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _default_data_dir() -> Path:
-    from cc_tui.config import demo_data_dir
+    from cc_tui.tui.config import demo_data_dir
 
     return demo_data_dir()
 

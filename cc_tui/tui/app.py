@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 
     from cc_tui.api.auth import Session, User
     from cc_tui.client.portal import PortalClient
-    from cc_tui.config import Settings
-    from cc_tui.credentials import TokenStore
+    from cc_tui.tui.config import Settings
+    from cc_tui.tui.credentials import TokenStore
 
 
 def _import_client() -> None:
@@ -259,7 +259,7 @@ class PortalApp(App[int]):
         if self._token_store is None:
 
             def make() -> TokenStore:
-                from cc_tui.credentials import TokenStore
+                from cc_tui.tui.credentials import TokenStore
 
                 store = TokenStore()
                 _ = store.persistent  # find the keyring backend here, in a thread

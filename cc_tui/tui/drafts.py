@@ -139,7 +139,7 @@ def drafts_root(state_dir: Path | None) -> Path:
     """The drafts folder: under the app's data dir when it has one, else the default."""
     if state_dir is not None:
         return state_dir / "drafts"
-    from cc_tui.config import drafts_dir
+    from cc_tui.tui.config import drafts_dir
 
     return drafts_dir()
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from cc_tui.tui.state import default_state_dir
 
 if TYPE_CHECKING:
-    from cc_tui.config import Settings
+    from cc_tui.tui.config import Settings
 
 
 def _config_file() -> Path:
-    from cc_tui.config import config_dir
+    from cc_tui.tui.config import config_dir
 
     return config_dir() / "config.toml"
 
@@ -31,7 +31,7 @@ def load_settings() -> Settings:
     """The settings, or a ValueError that says which file is wrong and how."""
     from pydantic import ValidationError
 
-    from cc_tui import config
+    from cc_tui.tui import config
 
     try:
         return config.load_settings()

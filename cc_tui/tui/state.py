@@ -2,7 +2,7 @@
 portal, in `<data dir>/state.json`. Plain json (no pydantic) so that reading it costs
 nothing before the first frame; a missing or damaged file is simply "nothing known".
 
-`default_state_dir()` is `cc_tui.config.data_dir()` without importing that module (and
+`default_state_dir()` is `cc_tui.tui.config.data_dir()` without importing that module (and
 pydantic with it) before the first frame; a test holds the two equal."""
 
 from __future__ import annotations

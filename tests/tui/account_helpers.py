@@ -7,10 +7,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import sessions
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.state import remember_user_id
 
 

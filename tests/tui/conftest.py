@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from tests.tui.helpers import HomeApp
 
 AppFactory = Callable[..., PortalApp]

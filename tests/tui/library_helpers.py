@@ -9,11 +9,11 @@ from pathlib import Path
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.db import Database
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import sessions
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.state import remember_user_id
 
 MAKER = "maker@harbour.example"

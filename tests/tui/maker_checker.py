@@ -25,12 +25,12 @@ from textual.screen import Screen
 from textual.widgets import Input, Select
 
 from cc_tui.api import API_PREFIX
-from cc_tui.credentials import TokenStore
 from cc_tui.domain.forms import example_values, get_eservice
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import sessions
 from cc_tui.server.store.profiles import membership_profile
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.form import FormScreen
 from cc_tui.tui.screens.home import HomeScreen
 from cc_tui.tui.state import remember_user_id

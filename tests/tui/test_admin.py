@@ -8,11 +8,11 @@ import httpx
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from cc_tui.api.admin import AdminUser
-from cc_tui.credentials import TokenStore
 from cc_tui.server.mail import read_outbox
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.admin import (
     AccountsScreen,
     NewUserScreen,

@@ -10,17 +10,17 @@ import pytest
 from keyring.backends import fail
 from textual.widgets import Button, Input
 
-from cc_tui.config import Settings
-from cc_tui.credentials import NO_KEYRING_NOTICE, TokenStore
 from cc_tui.server.runner import free_port
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.config import Settings
+from cc_tui.tui.credentials import NO_KEYRING_NOTICE, TokenStore
 from cc_tui.tui.screens.help import HelpScreen
 from cc_tui.tui.screens.home import HomeScreen
 from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.screens.otp import OtpScreen
-from tests.client.test_credentials import DictKeyring
 from tests.tui.fake_portal import FakePortal, problem
 from tests.tui.helpers import HomeApp, banner, log_in_with_password, notice, settle, type_into
+from tests.tui.test_credentials import DictKeyring
 
 URL = "http://portal.test"
 MAKER = "maker@harbour.example"

@@ -21,11 +21,11 @@ from textual.widgets import Input, Static
 
 from cc_tui.api.requests import RequestPage
 from cc_tui.client.portal import PortalClient
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.sessions import create_session
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.bulk import BulkApproveScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
 from cc_tui.tui.screens.jump import JumpScreen

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 from textual.pilot import Pilot
 
-from cc_tui.credentials import TokenStore
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.bulk import CONCURRENCY, BulkApproveScreen
 from tests.tui.fake_portal import problem
 

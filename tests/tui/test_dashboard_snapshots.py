@@ -13,10 +13,10 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.dashboard import DashboardScreen
 from tests.tui.account_helpers import resume_as
 from tests.tui.test_dashboard import LEAD, dashboard, server_settings, settle, until

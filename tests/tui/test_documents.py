@@ -8,9 +8,9 @@ import pypdf
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.documents import DocumentsScreen
 from cc_tui.tui.widgets.cells import size_words
 from tests.tui.conftest import AppFactory

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.events import EventsScreen
 from tests.tui.conftest import AppFactory

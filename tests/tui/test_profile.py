@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 from textual.widgets import Button, Input, Static
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.profile import ProfileScreen, new_password_lines, password_form_problems
 from cc_tui.tui.widgets.session import UserSummary
 from tests.tui.account_helpers import resume_as

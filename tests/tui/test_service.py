@@ -6,10 +6,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cc_tui.api.auth import ServiceStatus
-from cc_tui.credentials import TokenStore
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.screens.service import ServiceScreen, service_rows
 from tests.tui.conftest import AppFactory

@@ -13,8 +13,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cc_tui.credentials import TokenStore
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.otp import OtpScreen
 from tests.tui.fake_portal import FakePortal, problem
 from tests.tui.helpers import HomeApp, log_in_with_password, settle, type_into

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cc_tui import config
+from cc_tui.tui import config
 from cc_tui.tui.state import default_state_dir, last_user_id, remember_user_id
 
 

@@ -20,7 +20,6 @@ from textual.pilot import Pilot
 from textual.widgets import DirectoryTree, Input, ProgressBar, Static
 
 from cc_tui.api.requests import Attachment, Request
-from cc_tui.credentials import TokenStore
 from cc_tui.domain.forms import example_values, get_eservice
 from cc_tui.domain.naming import check_supporting_document_name
 from cc_tui.server.context import ServerContext
@@ -30,6 +29,7 @@ from cc_tui.server.store.profiles import membership_profile
 from cc_tui.server.store.requests import Viewer, request_model
 from cc_tui.server.store.sessions import create_session
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.home import HomeScreen
 from cc_tui.tui.screens.upload import UploadOffer, UploadScreen, can_attach

@@ -240,7 +240,7 @@ class DocumentsScreen(RefreshingScreen):
 
     @work(group="documents-download", exit_on_error=False)
     async def download(self, document: Document) -> None:
-        from cc_tui.config import downloads_dir
+        from cc_tui.tui.config import downloads_dir
 
         notice = self.query_one(Notice)
         notice.show(f"Downloading {document.title}…", "info")

@@ -489,7 +489,7 @@ class RequestScreen(PortalScreen):
 
     @work(exclusive=True, group="request-pdf", exit_on_error=False)
     async def download_audit(self) -> None:
-        from cc_tui.config import downloads_dir
+        from cc_tui.tui.config import downloads_dir
 
         try:
             portal = await self.portal_app.client()

@@ -134,7 +134,7 @@ class AttachmentList(DataTable[str | Content]):
 
     @work(group="attachment-download", exit_on_error=False)
     async def save_attachment(self, ref: str, attachment: Attachment) -> None:
-        from cc_tui.config import downloads_dir
+        from cc_tui.tui.config import downloads_dir
 
         try:
             portal = await self.portal_app.client()

@@ -49,7 +49,6 @@ class Settings(BaseModel):
     request_timeout: float = Field(
         default=15.0, description="Seconds to wait for the portal before saying it is slow."
     )
-    page_size: int = Field(default=50, description="Rows fetched per page on the dashboard.")
     theme: str = Field(default="textual-dark", description="The Textual theme to start with.")
     keymap: dict[str, str] = Field(
         default_factory=dict,

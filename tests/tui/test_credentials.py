@@ -6,7 +6,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
 from keyring.errors import KeyringError, PasswordDeleteError
 
-from cc_tui.credentials import NO_KEYRING_NOTICE, TokenStore
+from cc_tui.tui.credentials import NO_KEYRING_NOTICE, TokenStore
 
 URL = "http://127.0.0.1:8765"
 USER = "maker@harbour.example"
