@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cc_tui.domain.text import is_safe, problem, shown, split_unsafe, unsafe_chars, visible_mark
+from tests.hostile_corpus import CORPUS, UNSAFE, Hostile
 
 ESC = "\x1b"
 CONTROLS = [chr(c) for c in range(0x20)] + [chr(0x7F)] + [chr(c) for c in range(0x80, 0xA0)]
@@ -119,3 +120,16 @@ def test_problem_names_five_and_counts_the_rest() -> None:
     sentence = problem(value, multiline=True)
     assert sentence is not None
     assert "and 3 more" in sentence
+
+
+@pytest.mark.parametrize("item", CORPUS, ids=lambda item: item.name)
+def test_the_hostile_corpus_agrees_with_the_definition(item: Hostile) -> None:
+    assert is_safe(item.value, multiline=False) != item.unsafe
+    assert is_safe(item.value, multiline=True) != item.unsafe_multiline
+    assert is_safe(shown(item.value, multiline=False), multiline=False)
+    assert "\x1b" not in shown(item.value, multiline=True)
+
+
+def test_the_hostile_corpus_is_at_least_thirty_unsafe_strings() -> None:
+    assert len(UNSAFE) >= 30
+    assert len({item.name for item in CORPUS}) == len(CORPUS)
