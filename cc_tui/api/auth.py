@@ -109,3 +109,15 @@ class ChangePasswordRequest(BaseModel):
 
 class OtpChannelRequest(BaseModel):
     channel: OtpChannel
+
+
+class DeviceEnrolRequest(BaseModel):
+    """Register or replace an authenticator from the Profile: the password again."""
+
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class DeviceConfirmRequest(BaseModel):
+    """The first code the new authenticator shows; only then does it replace the old."""
+
+    code: str = Field(min_length=1, max_length=12)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from cc_tui.api.auth import Membership, User
+from cc_tui.api.auth import DeviceRegistration, Membership, User
 from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.domain import otp
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.domain.rights import is_ccda, roles_for, who_unlocks
 from cc_tui.server.errors import ApiError
@@ -86,4 +87,14 @@ def new_password_error(password: str, user_id: str) -> ApiError | None:
         "The new password does not meet the password rule.",
         PASSWORD_RULE,
         [FieldError(field="new_password", message=p, fix=PASSWORD_RULE) for p in problems],
+    )
+
+
+def registration_of(secret: str, user_id: str) -> DeviceRegistration:
+    """What an authenticator app needs: the otpauth URI (the QR code) and the key."""
+    return DeviceRegistration(
+        otpauth_uri=otp.otpauth_uri(secret, user_id, issuer=otp.ISSUER),
+        secret=secret,
+        issuer=otp.ISSUER,
+        account=user_id,
     )

@@ -1,5 +1,6 @@
-"""Periodic jobs: abort untouched requests, forget expired idempotency keys, and remove
-stored files that no attachment names (left by a process killed mid-upload).
+"""Periodic jobs: abort untouched requests, forget expired idempotency keys and the
+pending secrets of expired logins and enrolments, and remove stored files that no
+attachment names (left by a process killed mid-upload).
 
 DOMAIN.md *(ours)*: a Draft or Returned request untouched for 30 days is aborted by the
 system, with an audit entry by `system`. `run_housekeeping(context)` does one round and
@@ -22,7 +23,7 @@ from datetime import timedelta
 
 from cc_tui.server.context import ServerContext
 from cc_tui.server.files import FileStore
-from cc_tui.server.store import attachments, idempotency, request_writes
+from cc_tui.server.store import attachments, devices, idempotency, login, request_writes
 
 log = logging.getLogger("cc_tui.server")
 
@@ -54,7 +55,15 @@ def run_housekeeping(context: ServerContext, batch: int = ABORT_BATCH) -> Housek
             break
     with context.db.transaction() as conn:
         forgotten = idempotency.purge_answers(conn, context.now())
+    forget_secrets(context)
     return HousekeepingResult(aborted, forgotten, sweep_files(context))
+
+
+def forget_secrets(context: ServerContext) -> None:
+    """Expired login tickets and Profile enrolments forget their pending secrets."""
+    with context.db.transaction() as conn:
+        login.forget_expired_secrets(conn, context.now())
+        devices.forget_expired(conn, context.now())
 
 
 def sweep_files(context: ServerContext) -> int:
@@ -75,6 +84,7 @@ async def housekeeping_round(context: ServerContext, batch: int = ABORT_BATCH) -
         await asyncio.sleep(0)
     with context.db.transaction() as conn:
         idempotency.purge_answers(conn, context.now())
+    forget_secrets(context)
     sweep_files(context)
     if aborted:
         log.info("aborted %d requests untouched for 30 days", aborted)

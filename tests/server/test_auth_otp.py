@@ -298,19 +298,22 @@ async def test_skip_where_nothing_is_offered_is_refused(
     assert response.json()["code"] == "forbidden"
 
 
-async def test_an_email_user_can_register_a_device_at_login(
+async def test_an_email_user_cannot_register_a_device_at_login(
     api: httpx.AsyncClient, clock: FakeClock, outbox: Outbox, server_settings: ServerSettings
 ) -> None:
+    """The password alone registers nothing: the e-mail user's login offered nothing."""
     ticket = (await ticket_for(api, MAKER))["ticket"]
     email_code = outbox.new_code(MAKER)
-    secret = (await api.post("/auth/device", json={"ticket": ticket})).json()["secret"]
-    app_code = otp.totp_code(secret, clock.now())
-    if email_code != app_code:
-        assert (await otp_step(api, ticket, email_code)).status_code == 401
-    session = await otp_step(api, ticket, app_code)
+    refused = await api.post("/auth/device", json={"ticket": ticket})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+    assert "Profile" in refused.json()["fix"]
+    assert "secret" not in refused.json()
+    # The login goes on by e-mail as before, and nothing about the account changed.
+    session = await otp_step(api, ticket, email_code)
     assert session.status_code == 200
-    assert session.json()["user"]["otp_channel"] == "app"
-    assert user_row(server_settings, MAKER)["totp_secret"] == secret
+    assert session.json()["user"]["otp_channel"] == "email"
+    assert user_row(server_settings, MAKER)["totp_secret"] is None
 
 
 async def test_the_secret_is_in_no_other_response(

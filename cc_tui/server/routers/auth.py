@@ -16,16 +16,20 @@ Decisions (DOMAIN.md's rules, and ours where it is silent):
   failure count alone.
 - `device_registration` is "required" or "offered" as the user's record says (a CCDA or
   the firm decides; checker@harbour.example is "required"), and "offered" for an app
-  user with no authenticator at all. POST /auth/device works on any live ticket (so an
-  e-mail user can move to the app too) and keeps the new secret pending on the ticket;
-  POST /auth/otp then checks the code against the NEW secret only, and the new secret
-  replaces the old only when it verifies. A code from the old device is refused from
-  the moment registration starts.
-- POST /auth/device/skip, only where registration is "offered" (403 where "required"),
-  drops any pending registration and answers 204: the login goes on with the old
-  authenticator, or, when the user has none, by e-mail, and the skip sends that code.
-  Where nothing was offered, skip only cancels a registration the user started, and
-  the login goes back to the user's own channel.
+  user with no authenticator at all. POST /auth/device works ONLY on a ticket the
+  password step marked "offered" or "required" (403 otherwise, saying to register from
+  the Profile): a second factor is changed only with a second factor, so knowing the
+  password alone never registers a device. It keeps the new secret pending on the
+  ticket; POST /auth/otp then checks the code against the NEW secret only, and the new
+  secret replaces the old only when it verifies (after which the user's record owes
+  nothing, so the next login offers nothing). A code from the old device is refused
+  from the moment registration starts.
+- POST /auth/device/skip, only where registration is "offered" (403 where "required"
+  or where nothing was offered), drops any pending registration and answers 204: the
+  login goes on with the old authenticator, or, when the user has none, by e-mail, and
+  the skip sends that code.
+- A used ticket forgets its pending secret and its e-mail code at once; an expired one
+  is never read again and housekeeping clears both (`login.forget_expired_secrets`).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from cc_tui.server.accounts import (
     invalid_credentials,
     locked_error,
     new_password_error,
+    registration_of,
     suspended_error,
     user_view,
 )
@@ -243,20 +248,30 @@ async def post_otp_email(body: TicketRequest, context: Context) -> Response:
     return Response(status_code=202)
 
 
+def _register_from_profile() -> ApiError:
+    return ApiError(
+        403,
+        ProblemCode.FORBIDDEN,
+        "This login offers no device registration: an authenticator is registered or "
+        "replaced only by someone who can already log in with the second factor.",
+        "Log in with your one-time password, then register or replace your authenticator "
+        "app from your Profile (F2); if you lost your device, ask your firm's delegated "
+        "administrator (CCDA) to reset it.",
+    )
+
+
 @router.post("/device", responses=problem_responses(401, 403, 422, 423))
 async def post_device(body: TicketRequest, context: Context) -> DeviceRegistration:
-    """Start registering an authenticator: a new secret, pending on this ticket. The only
-    response that ever carries a secret."""
+    """Start registering an authenticator on a login the portal marked "offered" or
+    "required": a new secret, pending on this ticket. With POST /me/device, the only
+    responses that ever carry a secret."""
     ticket, user = _open_ticket(context, body.ticket)
+    if ticket.device_need not in ("offered", "required"):
+        raise _register_from_profile()
     secret = otp.new_totp_secret()
     with context.db.transaction() as conn:
         login.start_device_registration(conn, ticket.ticket_hash, secret)
-    return DeviceRegistration(
-        otpauth_uri=otp.otpauth_uri(secret, user.user_id, issuer=otp.ISSUER),
-        secret=secret,
-        issuer=otp.ISSUER,
-        account=user.user_id,
-    )
+    return registration_of(secret, user.user_id)
 
 
 @router.post(
@@ -271,8 +286,7 @@ async def post_device_skip(body: TicketRequest, context: Context) -> Response:
     ticket, user = _open_ticket(context, body.ticket)
     if ticket.device_need == "required":
         raise _register_now()
-    cancelling = ticket.device_need == "none" and ticket.pending_totp_secret is not None
-    if ticket.device_need != "offered" and not cancelling:
+    if ticket.device_need != "offered":
         raise ApiError(
             403,
             ProblemCode.FORBIDDEN,
@@ -280,8 +294,6 @@ async def post_device_skip(body: TicketRequest, context: Context) -> Response:
             "Enter your one-time password.",
         )
     channel: OtpChannel = "app" if user.device_registered else "email"
-    if cancelling:
-        channel = user.otp_channel
     with context.db.transaction() as conn:
         login.skip_device_registration(conn, ticket.ticket_hash, channel)
     has_code = login.email_code_live(ticket, context.now())

@@ -5,22 +5,42 @@
   not 401, because the session itself is fine.
 - A password change ends every other session of the user, keeps this one.
 - PUT /me/otp-channel to "app" needs a registered authenticator (409
-  `device_not_registered` otherwise): any login can register one (POST /auth/device
-  works on every live ticket), after which the channel is the app.
+  `device_not_registered` otherwise, saying to register one from the Profile).
+- An authenticator is registered or replaced from the Profile with a session AND the
+  current password again: POST /me/device {current_password} answers the new secret
+  (pending, for this session only, for as long as a login ticket lives); POST
+  /me/device/confirm {code} with a code from the NEW secret makes it the user's and
+  switches the channel to the app. A code from the old device, or a confirm from
+  another session, changes nothing. A wrong current password counts as a failed
+  attempt, as on POST /me/password.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from cc_tui.api.auth import ChangePasswordRequest, OtpChannelRequest, User
+from cc_tui.api.auth import (
+    ChangePasswordRequest,
+    DeviceConfirmRequest,
+    DeviceEnrolRequest,
+    DeviceRegistration,
+    OtpChannelRequest,
+    User,
+)
 from cc_tui.api.problem import FieldError, ProblemCode
-from cc_tui.server.accounts import locked_error, new_password_error, user_view
+from cc_tui.domain import otp
+from cc_tui.server.accounts import (
+    locked_error,
+    new_password_error,
+    registration_of,
+    user_view,
+)
+from cc_tui.server.context import ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.security import hash_password_async, verify_password_async
-from cc_tui.server.store import sessions, users
+from cc_tui.server.store import devices, sessions, users
 from cc_tui.server.store.users import UserRow
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -33,6 +53,25 @@ def _current_user(context: Context, principal: CurrentPrincipal) -> UserRow:
             401, ProblemCode.SESSION_EXPIRED, "Your account no longer exists.", "Log in again."
         )
     return user
+
+
+async def _check_current_password(context: ServerContext, user: UserRow, password: str) -> None:
+    """422 naming `current_password` when it is wrong; the failure counts toward the
+    lockout (423 on the 5th), so a stolen session is no way to guess the password."""
+    settings = context.settings
+    if await verify_password_async(settings, user.password_hash, password):
+        return
+    with context.db.transaction() as conn:
+        locked = users.record_failure(conn, user.user_id, context.now(), settings.max_failures)
+    if locked:
+        raise locked_error(context.db.connect(), user)
+    raise ApiError(
+        422,
+        ProblemCode.VALIDATION_FAILED,
+        "The current password is not correct.",
+        "Type your current password again; after 5 failed attempts the account is locked.",
+        [FieldError(field="current_password", message="This is not your current password.")],
+    )
 
 
 @router.get("", responses=problem_responses(401, 403))
@@ -50,23 +89,11 @@ async def get_me(context: Context, principal: CurrentPrincipal) -> User:
 async def change_password(
     body: ChangePasswordRequest, context: Context, principal: CurrentPrincipal
 ) -> Response:
-    settings = context.settings
     user = _current_user(context, principal)
     policy = new_password_error(body.new_password, user.user_id)
     if policy is not None:
         raise policy
-    if not await verify_password_async(settings, user.password_hash, body.current_password):
-        with context.db.transaction() as conn:
-            locked = users.record_failure(conn, user.user_id, context.now(), settings.max_failures)
-        if locked:
-            raise locked_error(context.db.connect(), user)
-        raise ApiError(
-            422,
-            ProblemCode.VALIDATION_FAILED,
-            "The current password is not correct.",
-            "Type your current password again; after 5 failed attempts the account is locked.",
-            [FieldError(field="current_password", message="This is not your current password.")],
-        )
+    await _check_current_password(context, user, body.current_password)
     if body.new_password == body.current_password:
         raise ApiError(
             422,
@@ -75,7 +102,7 @@ async def change_password(
             "Choose a password you have not used here.",
             [FieldError(field="new_password", message="It must differ from the current one.")],
         )
-    new_hash = await hash_password_async(settings, body.new_password)
+    new_hash = await hash_password_async(context.settings, body.new_password)
     now = context.now()
     with context.db.transaction() as conn:
         users.set_password_hash(conn, user.user_id, new_hash, now)
@@ -94,10 +121,88 @@ async def set_otp_channel(
             409,
             ProblemCode.DEVICE_NOT_REGISTERED,
             "You have no authenticator app registered, so codes cannot come from one yet.",
-            "Register your device first: at your next login choose Register device and "
-            "scan the QR code; the app then becomes your channel.",
+            "Register an authenticator app first, from your Profile (Register app): "
+            "scan the QR code and type the code it shows; the app then becomes your channel.",
         )
     with context.db.transaction() as conn:
         users.set_otp_channel(conn, user.user_id, body.channel)
     updated = _current_user(context, principal)
     return user_view(context.db.connect(), updated, principal.participant_id)
+
+
+@router.post("/device", responses=problem_responses(401, 403, 422, 423))
+async def start_device(
+    body: DeviceEnrolRequest, context: Context, principal: CurrentPrincipal
+) -> DeviceRegistration:
+    """Start registering (or replacing) an authenticator: the current password again,
+    then a new secret, pending for this session until POST /me/device/confirm."""
+    user = _current_user(context, principal)
+    await _check_current_password(context, user, body.current_password)
+    secret = otp.new_totp_secret()
+    with context.db.transaction() as conn:
+        devices.start_enrolment(
+            conn,
+            user.user_id,
+            principal.token_hash,
+            secret,
+            context.now(),
+            context.settings.ticket_ttl,
+        )
+    return registration_of(secret, user.user_id)
+
+
+def _no_enrolment(context: ServerContext) -> ApiError:
+    minutes = max(1, int(context.settings.ticket_ttl.total_seconds() // 60))
+    return ApiError(
+        409,
+        ProblemCode.INVALID_TRANSITION,
+        "No authenticator registration of this session is waiting for a code: none was "
+        f"started, it was confirmed already, or it is over {minutes} minutes old.",
+        "Start again from your Profile (Register app) and enter your password; the new "
+        "QR code replaces the old one in your app.",
+    )
+
+
+@router.post(
+    "/device/confirm",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def confirm_device(
+    body: DeviceConfirmRequest, context: Context, principal: CurrentPrincipal
+) -> Response:
+    """The first code from the new authenticator: it replaces the old one and the
+    channel becomes the app."""
+    user = _current_user(context, principal)
+    code = otp.normalise_code(body.code)
+    if code is None:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            "A one-time password is 6 digits.",
+            "Type the 6 digits your authenticator app shows for the new entry.",
+            [FieldError(field="code", message=f"{body.code.strip()[:12]!r} is not 6 digits.")],
+        )
+    now = context.now()
+    with context.db.transaction() as conn:
+        enrolment = devices.live_enrolment(conn, user.user_id, principal.token_hash, now)
+        if enrolment is None:
+            raise _no_enrolment(context)
+        check = otp.verify_totp(enrolment.secret, code, now, None)
+        if not check.ok or check.step is None:
+            raise _wrong_new_code()
+        users.register_device(conn, user.user_id, enrolment.secret, check.step)
+        devices.end_enrolment(conn, user.user_id)
+    return Response(status_code=204)
+
+
+def _wrong_new_code() -> ApiError:
+    return ApiError(
+        422,
+        ProblemCode.VALIDATION_FAILED,
+        "That code is not one the new authenticator shows now.",
+        "Type the code of the entry you just added (codes from an older registration do "
+        "not count); if it changed meanwhile, type the new one.",
+        [FieldError(field="code", message="Not a current code of the new authenticator.")],
+    )

@@ -89,11 +89,26 @@ def live_ticket(conn: sqlite3.Connection, ticket: str, now: datetime) -> Ticket 
 
 
 def use_ticket(conn: sqlite3.Connection, ticket_hash: str, now: datetime) -> None:
-    """The login is complete: the ticket (and its e-mail code) can never be used again."""
+    """The login is complete: the ticket can never be used again, and it forgets its
+    e-mail code and any pending TOTP secret (which is the user's own by now)."""
     conn.execute(
-        "UPDATE login_tickets SET used_at = ?, email_code_hash = NULL WHERE ticket_hash = ?",
+        "UPDATE login_tickets SET used_at = ?, email_code_hash = NULL,"
+        " pending_totp_secret = NULL WHERE ticket_hash = ?",
         (now.isoformat(), ticket_hash),
     )
+
+
+def forget_expired_secrets(conn: sqlite3.Connection, now: datetime) -> int:
+    """Expired tickets forget their pending TOTP secret and e-mail code (a live ticket
+    is never read once expired, but a secret must not rest on disk for nothing).
+    Returns how many tickets held one."""
+    cursor = conn.execute(
+        "UPDATE login_tickets SET pending_totp_secret = NULL, email_code_hash = NULL"
+        " WHERE expires_at <= ? AND (pending_totp_secret IS NOT NULL"
+        " OR email_code_hash IS NOT NULL)",
+        (now.isoformat(),),
+    )
+    return cursor.rowcount
 
 
 def store_email_code(
