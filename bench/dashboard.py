@@ -47,8 +47,9 @@ from cc_tui.server.seed import seed_demo
 from cc_tui.server.seed_requests import seed_requests
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import request_query
-from cc_tui.server.store.requests import Viewer, from_micros
+from cc_tui.server.store.requests import Viewer
 from cc_tui.server.store.sessions import create_session
+from cc_tui.server.store.times import from_micros
 from cc_tui.server.store.users import rights
 
 GOAL_MS = 20.0

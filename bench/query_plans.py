@@ -21,14 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dashboard
 
-from cc_tui.server.store import request_query
+from cc_tui.server.store import request_planner
 
 _LITERAL_LIST = re.compile(r"'[^']*'(?:,'[^']*')+")
 
 
 def shorten(sql: str) -> str:
     """The SQL with its column list and long IN lists cut, for reading."""
-    sql = sql.replace(request_query._LIST_COLUMNS, "<columns>")
+    sql = sql.replace(request_planner.LIST_COLUMNS, "<columns>")
     sql = _LITERAL_LIST.sub("<list>", sql)
     return sql if len(sql) <= 600 else sql[:560] + f" ... ({len(sql):,} characters)"
 

@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from cc_tui.domain.calendar import HKT, add_working_days, to_hkt
 from cc_tui.server.context import ServerContext
 from cc_tui.server.library_pdf import LibraryText
-from cc_tui.server.store import documents, events
+from cc_tui.server.store import documents, events, times
 from cc_tui.server.store.documents import NewDocument
 from cc_tui.server.store.events import NewEvent
 
@@ -197,7 +197,7 @@ def seed_events(context: ServerContext) -> list[str]:
     created: list[str] = []
     with context.db.transaction() as conn:
         if conn.execute(
-            "SELECT 1 FROM events WHERE starts_at > ? LIMIT 1", (events.to_micros(now),)
+            "SELECT 1 FROM events WHERE starts_at > ? LIMIT 1", (times.to_micros(now),)
         ).fetchone():
             return created
         first_season = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None

@@ -54,7 +54,8 @@ from cc_tui.server.clock import HKT
 from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.store import users
-from cc_tui.server.store.requests import add_search_terms, scope_no, to_micros
+from cc_tui.server.store.requests import add_search_terms, scope_no
+from cc_tui.server.store.times import to_micros
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND

@@ -20,8 +20,8 @@ from cc_tui.domain.query import Query, QueryField
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import FINAL_STATUSES, Status
 from cc_tui.server.context import ServerContext
-from cc_tui.server.store.requests import to_micros
 from cc_tui.server.store.sessions import create_session
+from cc_tui.server.store.times import to_micros
 
 MAKER = "maker@harbour.example"
 CHECKER = "checker@harbour.example"

@@ -22,7 +22,7 @@ from cc_tui.domain.workflow import Status
 from cc_tui.server.app import create_app
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
-from cc_tui.server.store import request_query
+from cc_tui.server.store import request_criteria, request_planner
 from tests.server.requests_read_helpers import (
     ADMIN,
     CHECKER,
@@ -334,9 +334,9 @@ async def test_a_costly_total_is_marked_as_an_estimate(
     headers = headers_for(seeded_app, LEAD)
     exact = (await api.get("/requests", params={"q": "buy", "limit": 1}, headers=headers)).json()
     assert exact["total_is_estimate"] is False
-    monkeypatch.setattr(request_query, "COUNT_MAX_COST", 0.0)
-    monkeypatch.setattr(request_query, "ID_DRIVE_MAX_COST", 0.0)
-    monkeypatch.setattr(request_query, "FTS_PROBE_CAP", 40)
+    monkeypatch.setattr(request_planner, "COUNT_MAX_COST", 0.0)
+    monkeypatch.setattr(request_planner, "ID_DRIVE_MAX_COST", 0.0)
+    monkeypatch.setattr(request_planner, "FTS_PROBE_CAP", 40)
     for text in ("buy", "from:2026-06-01", "!dividend", "ref:ECS00001"):
         page = (await api.get("/requests", params={"q": text, "limit": 1}, headers=headers)).json()
         real = len(await all_refs(api, headers, q=text, limit=200))
@@ -366,7 +366,8 @@ async def test_every_plan_gives_the_same_answer(
     sort: Sort,
 ) -> None:
     for name, value in PLAN_MODES[mode].items():
-        monkeypatch.setattr(request_query, name, value)
+        module = request_criteria if name == "MAX_PREFIX_WORDS" else request_planner
+        monkeypatch.setattr(module, name, value)
     who = reader(seeded_app, LEAD)
     headers = headers_for(seeded_app, LEAD)
     for text in (

@@ -18,7 +18,7 @@ from cc_tui.server.context import ServerContext
 from cc_tui.server.seed import seed_demo
 from cc_tui.server.seed_requests import seed_requests
 from cc_tui.server.settings import ServerSettings
-from cc_tui.server.store.requests import to_micros
+from cc_tui.server.store.times import to_micros
 
 N = 2000
 

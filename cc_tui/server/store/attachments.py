@@ -32,13 +32,8 @@ from cc_tui.domain.naming import check_supporting_document_name
 from cc_tui.domain.workflow import EDITABLE_STATUSES, Action
 from cc_tui.server.errors import ApiError
 from cc_tui.server.files import FileStore, StoredFile, ensure_room_for_another, name_refusal
-from cc_tui.server.store.requests import (
-    RequestRow,
-    append_maker_entry,
-    from_micros,
-    get_request_by_id,
-    to_micros,
-)
+from cc_tui.server.store.requests import RequestRow, append_maker_entry, get_request_by_id
+from cc_tui.server.store.times import from_micros, to_micros
 
 ATTACHMENT_COLUMNS = (
     "id, request_id, name, size, sha256, content_type, storage_name, uploaded_at, uploaded_by"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cc_tui.api.admin import Document
 from cc_tui.server.library_pdf import LibraryDocument, LibraryText, render
-from cc_tui.server.store.events import from_micros, to_micros
+from cc_tui.server.store.times import from_micros, to_micros
 
 MAX_RESULTS = 200
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -21,27 +21,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from cc_tui.api.admin import EnrolmentStatus, Event
 from cc_tui.api.problem import ProblemCode
-from cc_tui.domain.calendar import to_hkt
 from cc_tui.server.errors import ApiError
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-
-
-def to_micros(moment: datetime) -> int:
-    """An aware datetime as integer microseconds since the Unix epoch."""
-    if moment.tzinfo is None:
-        raise ValueError("A naive datetime has no place in the store; give it a zone.")
-    return (moment - EPOCH) // MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    """Microseconds since the Unix epoch as an aware datetime in Hong Kong time."""
-    return to_hkt(EPOCH + timedelta(microseconds=micros))
+from cc_tui.server.store.times import from_micros, to_micros
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cc_tui.server.errors import ApiError
-from cc_tui.server.store.requests import to_micros
+from cc_tui.server.store.times import to_micros
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"

@@ -24,7 +24,8 @@ from cc_tui.api.requests import Notification
 from cc_tui.domain.forms import CATALOGUE
 from cc_tui.domain.workflow import Status
 from cc_tui.server.mail import Mailer
-from cc_tui.server.store.requests import RequestRow, from_micros, to_micros
+from cc_tui.server.store.requests import RequestRow
+from cc_tui.server.store.times import from_micros, to_micros
 
 log = logging.getLogger("cc_tui.server")
 

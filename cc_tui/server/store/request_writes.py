@@ -64,9 +64,9 @@ from cc_tui.server.store.requests import (
     change_status,
     create_request,
     get_request_by_id,
-    to_micros,
     update_request,
 )
+from cc_tui.server.store.times import to_micros
 
 SYSTEM_USER = "system"
 

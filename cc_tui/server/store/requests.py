@@ -30,7 +30,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -45,11 +45,9 @@ from cc_tui.api.requests import (
 from cc_tui.domain.forms import CATALOGUE, EService
 from cc_tui.domain.naming import REF_EXAMPLE, normalise_ref, parse_ref
 from cc_tui.domain.workflow import Action, Actor, Party, Status, allowed_actions
-from cc_tui.server.clock import HKT
 from cc_tui.server.errors import ApiError
+from cc_tui.server.store.times import from_micros, to_micros
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
 # search_key = scope_no * SCOPE_SPAN + updated_at (microseconds fit in 52 bits until 2112).
 SCOPE_SPAN = 1 << 52
 MAX_SCOPE_NO = 2046
@@ -82,18 +80,6 @@ def add_search_terms(conn: sqlite3.Connection, texts: Iterable[str]) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO request_terms (term) VALUES (?)", [(t,) for t in sorted(terms)]
     )
-
-
-def to_micros(moment: datetime) -> int:
-    """An aware datetime as integer microseconds since the Unix epoch."""
-    if moment.tzinfo is None:
-        raise ValueError("A naive datetime has no place in the store; give it a zone.")
-    return (moment - EPOCH) // MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    """Microseconds since the Unix epoch as an aware datetime in Hong Kong time."""
-    return (EPOCH + timedelta(microseconds=micros)).astimezone(HKT)
 
 
 class VersionConflict(ApiError):
