@@ -411,7 +411,7 @@ class PortalApp(App[int]):
         if action in ("open_profile", "open_accounts"):
             if self.user is None:  # before login: no import while the first frame is drawn
                 return False
-            from cc_tui.tui.screens.profile import administers
+            from cc_tui.tui.screens.accounts.openers import administers
 
             return action == "open_profile" or administers(self)
         if action == "open_library":
@@ -429,7 +429,7 @@ class PortalApp(App[int]):
         open_profile(self)
 
     def action_open_accounts(self) -> None:
-        from cc_tui.tui.screens.profile import open_accounts
+        from cc_tui.tui.screens.accounts.openers import open_accounts
 
         open_accounts(self)
 

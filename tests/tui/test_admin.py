@@ -13,14 +13,9 @@ from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
-from cc_tui.tui.screens.admin import (
-    AccountsScreen,
-    NewUserScreen,
-    account_cells,
-    change_words,
-    matches,
-    rights_change,
-)
+from cc_tui.tui.screens.accounts.forms import NewUserScreen
+from cc_tui.tui.screens.accounts.screen import AccountsScreen
+from cc_tui.tui.screens.accounts.words import account_cells, change_words, matches, rights_change
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from tests.tui.account_helpers import resume_as
 from tests.tui.conftest import AppFactory

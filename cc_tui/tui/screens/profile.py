@@ -26,6 +26,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.accounts.openers import administers, open_accounts
 from cc_tui.tui.screens.base import RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.session import UserSummary
@@ -302,29 +303,9 @@ class ProfileScreen(RefreshingScreen):
 # The way in: the app's keys (F2, F3) and palette commands call these -----------------------
 
 
-def administers(app: PortalApp) -> bool:
-    """Whether the logged-in user manages accounts: a CCDA of the acting membership, or
-    the exchange. (The portal decides; this only spares a key that would be refused.)"""
-    user = app.user
-    if user is None:
-        return False
-    if "exchange_officer" in user.roles:
-        return True
-    return any(
-        m.participant_id == app.participant_id and "ccda" in m.roles for m in user.memberships
-    )
-
-
 def open_profile(app: PortalApp) -> None:
     if app.user is not None and not isinstance(app.screen, ProfileScreen):
         app.push_screen(ProfileScreen())
-
-
-def open_accounts(app: PortalApp) -> None:
-    from cc_tui.tui.screens.admin import AccountsScreen
-
-    if administers(app) and not isinstance(app.screen, AccountsScreen):
-        app.push_screen(AccountsScreen())
 
 
 def account_commands(app: PortalApp) -> list[PaletteCommand]:

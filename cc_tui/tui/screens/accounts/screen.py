@@ -1,0 +1,377 @@
+"""Accounts: the table of users and its keys (see the package's docstring)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, RightsScreen
+from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
+from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+if TYPE_CHECKING:
+    from cc_tui.api.admin import AdminUser, Right
+
+
+def _binding(key: str, action: str, description: str, tooltip: str) -> Binding:
+    return Binding(key, action, description, id=f"accounts.{action}", tooltip=tooltip)
+
+
+class AccountsScreen(RefreshingScreen):
+    """The users this CCDA administers (the exchange: every firm's CCDAs)."""
+
+    CSS_PATH = "accounts.tcss"
+    AUTO_FOCUS = "#accounts-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _binding("n", "create", "New user", "Create a user; the portal e-mails a set-up token."),
+        _binding("e", "rights", "Rights", "Grant or remove the highlighted user's rights."),
+        _binding(
+            "s",
+            "status",
+            "Suspend/reactivate",
+            "Suspend the user (ends its sessions) or reactivate it.",
+        ),
+        _binding("u", "unlock", "Unlock", "Unlock an account locked by failed attempts."),
+        _binding(
+            "d",
+            "reset_device",
+            "Reset device",
+            "Forget the user's authenticator app; the next login by app registers it again.",
+        ),
+        _binding(
+            "m",
+            "setup_mail",
+            "Set-up mail",
+            "E-mail a new set-up token to a user who has not set a password yet.",
+        ),
+        _binding("h", "history", "History", "Every change made to the account, newest first."),
+        _binding("slash", "filter", "Filter", "Narrow the list by words: ID, name, status, right."),
+        _binding("r", "retry", "Refresh", "Fetch the list from the portal again."),
+        _binding("escape", "back", "Back", "Clear the filter, or close Accounts."),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="accounts")
+        self.users: list[AdminUser] = []
+        self.catalogue: dict[str, Right] = {}
+        self.loaded = False
+
+    # Layout
+
+    @property
+    def exchange_view(self) -> bool:
+        """The exchange's list: CCDAs of every firm, with a Firm column."""
+        return self.portal_app.participant_id is None
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with Vertical(id="accounts-box"):
+            with Horizontal(id="accounts-head"):
+                yield Static(id="accounts-title")
+                yield Input(placeholder="/ filter", id="accounts-filter", compact=True)
+            yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="account-detail")
+            yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        table = self.query_one("#accounts-table", DataTable)
+        if self.exchange_view:
+            table.add_column("Firm", key="firm", width=6)
+        # 80 columns: the widths and each column's two cells of padding fill 78.
+        widths = (21, 12, 9, 6, 6, 11) if not self.exchange_view else (15, 10, 9, 6, 6, 11)
+        for (label, key), width in zip(
+            (
+                ("User ID", "user_id"),
+                ("Name", "name"),
+                ("Status", "status"),
+                ("Locked", "locked"),
+                ("OTP", "otp"),
+                ("Device", "device"),
+            ),
+            widths,
+            strict=True,
+        ):
+            table.add_column(label, key=key, width=width)
+        self._show_title()
+        self.load()
+
+    def _show_title(self) -> None:
+        app = self.portal_app
+        where = "CCDAs of every firm" if self.exchange_view else str(app.participant_id)
+        if self.loaded:
+            shown = len(self.visible_users())
+            total = len(self.users)
+            count = f"{shown} of {total}" if shown != total else str(total)
+            where += f" · {count} {'account' if total == 1 else 'accounts'}"
+        self.query_one("#accounts-title", Static).update(Content(f"Accounts · {where}"))
+
+    # What it shows
+
+    def visible_users(self) -> list[AdminUser]:
+        words = self.query_one("#accounts-filter", Input).value.lower().split()
+        return [user for user in self.users if matches(user, words)]
+
+    @property
+    def selected(self) -> AdminUser | None:
+        table = self.query_one("#accounts-table", DataTable)
+        if not self.users or table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((u for u in self.users if u.user_id == row_key.value), None)
+
+    def show_users(self, keep: str | None = None) -> None:
+        table = self.query_one("#accounts-table", DataTable)
+        keep = keep or (self.selected.user_id if self.selected else None)
+        table.clear()
+        for user in self.visible_users():
+            table.add_row(*account_cells(user, with_firm=self.exchange_view), key=user.user_id)
+        if keep is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(keep))
+            except RowDoesNotExist:  # filtered out: stay at the top
+                table.move_cursor(row=0)
+        self._show_title()
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#account-detail", Static)
+        user = self.selected
+        if user is None:
+            detail.update(
+                Content("No account matches the filter." if self.users else "No accounts.")
+                if self.loaded
+                else Content("Asking the portal…")
+            )
+        else:
+            detail.update(Content("\n".join(detail_lines(user, self.catalogue))))
+        self.refresh_bindings()
+
+    def replace_user(self, user: AdminUser) -> None:
+        for index, known in enumerate(self.users):
+            if known.user_id == user.user_id and known.participant_id == user.participant_id:
+                self.users[index] = user
+                break
+        else:
+            self.users.append(user)
+            self.users.sort(key=lambda u: (u.participant_id or "", u.user_id))
+        self.show_users(keep=user.user_id)
+
+    @on(DataTable.RowHighlighted, "#accounts-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(Input.Changed, "#accounts-filter")
+    def _filter_changed(self) -> None:
+        self.show_users()
+
+    @on(Input.Submitted, "#accounts-filter")
+    def _filter_done(self) -> None:
+        self.query_one("#accounts-table", DataTable).focus()
+
+    # Keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("retry", "back", "filter"):
+            return True
+        if action == "create":
+            return self.loaded or None
+        user = self.selected
+        if action in ("rights", "status", "reset_device", "history"):
+            return user is not None or None
+        if action == "unlock":
+            return (user is not None and user.locked) or None
+        if action == "setup_mail":
+            return (user is not None and not user.password_set) or None
+        return super().check_action(action, parameters)
+
+    def reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        field = self.query_one("#accounts-filter", Input)
+        if field.value or field.has_focus:
+            field.value = ""
+            self.query_one("#accounts-table", DataTable).focus()
+            return
+        self.dismiss()
+
+    def action_filter(self) -> None:
+        self.query_one("#accounts-filter", Input).focus()
+
+    def action_create(self) -> None:
+        firm = None if self.exchange_view else self.portal_app.participant_id
+        self.app.push_screen(NewUserScreen(list(self.catalogue.values()), firm=firm), self._made)
+
+    def _made(self, user: AdminUser | None) -> None:
+        if user is None:
+            return
+        self.query_one("#accounts-filter", Input).value = ""
+        self.replace_user(user)
+        self.query_one(Notice).show(
+            f"Created {who(user)}; the portal has e-mailed them a set-up token.", "success"
+        )
+
+    def action_rights(self) -> None:
+        user = self.selected
+        if user is not None:
+            self.app.push_screen(RightsScreen(user, list(self.catalogue.values())), self._changed)
+
+    def _changed(self, user: AdminUser | None) -> None:
+        if user is not None:
+            self.replace_user(user)
+            self.query_one(Notice).show(f"Rights of {who(user)} changed.", "success")
+
+    def action_status(self) -> None:
+        user = self.selected
+        if user is None:
+            return
+        user_id = user.user_id
+        if user.status == "active":
+            change = Change(
+                prompt=f"Suspend {who(user)}?",
+                detail="They are logged out at once and cannot log in until reactivated.",
+                call=lambda portal, key: portal.update_user(user_id, status="suspended"),
+                done=f"Suspended {who(user)}; their sessions have ended.",
+            )
+        else:
+            change = Change(
+                prompt=f"Reactivate {who(user)}?",
+                detail="They can log in again with their password and one-time password.",
+                call=lambda portal, key: portal.update_user(user_id, status="active"),
+                done=f"Reactivated {who(user)}.",
+            )
+        self.confirm(change)
+
+    def action_unlock(self) -> None:
+        user = self.selected
+        if user is None or not user.locked:
+            return
+        user_id = user.user_id
+        self.confirm(
+            Change(
+                prompt=f"Unlock {who(user)}?",
+                detail="Their failed attempts are cleared and they can log in again.",
+                call=lambda portal, key: portal.unlock_user(user_id, idempotency_key=key),
+                done=f"Unlocked {who(user)}.",
+            )
+        )
+
+    def action_reset_device(self) -> None:
+        user = self.selected
+        if user is None:
+            return
+        user_id = user.user_id
+        self.confirm(
+            Change(
+                prompt=f"Reset the OTP device of {who(user)}?",
+                detail="Their authenticator app stops working here; their next login by app "
+                "registers a device again.",
+                call=lambda portal, key: portal.reset_device(user_id, idempotency_key=key),
+                done=f"Reset the OTP device of {who(user)}.",
+            )
+        )
+
+    def action_setup_mail(self) -> None:
+        user = self.selected
+        if user is None or user.password_set:
+            return
+        user_id = user.user_id
+        self.confirm(
+            Change(
+                prompt=f"E-mail a new set-up token to {who(user)}?",
+                detail="The token sent before stops working.",
+                call=lambda portal, key: portal.resend_setup_mail(user_id, idempotency_key=key),
+                done=f"A new set-up token is on its way to {user_id}.",
+            )
+        )
+
+    def action_history(self) -> None:
+        user = self.selected
+        if user is not None:
+            self.show_history(user)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                "Accounts: new user", "Create a user and e-mail a set-up token.", self.action_create
+            ),
+            PaletteCommand("Accounts: refresh", "Fetch the list again.", self.load),
+        ]
+
+    # The portal
+
+    def confirm(self, change: Change) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send(change)
+
+        self.app.push_screen(ConfirmScreen(change.prompt, change.detail), answered)
+
+    @work(exclusive=True, group="accounts", exit_on_error=False)
+    async def load(self) -> None:
+        app = self.portal_app
+        try:
+            portal = await app.client()
+            rights = await portal.rights()
+            users = await portal.admin_users()
+        except PortalUnreachable as error:
+            self.show_unreachable(error, self.load)
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self.catalogue = {right.code: right for right in rights}
+        self.users = users
+        self.loaded = True
+        self.show_users()
+
+    @work(exclusive=True, group="accounts-change", exit_on_error=False)
+    async def send(self, change: Change) -> None:
+        app = self.portal_app
+        try:
+            portal = await app.client()
+            user = await change.call(portal, change.key)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.send(change))
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self.replace_user(user)
+        self.query_one(Notice).show(change.done, "success")
+
+    @work(exclusive=True, group="accounts-history", exit_on_error=False)
+    async def show_history(self, user: AdminUser) -> None:
+        app = self.portal_app
+        try:
+            portal = await app.client()
+            entries = await portal.account_audit(user.user_id)
+        except PortalUnreachable as error:
+            self.show_unreachable(error, lambda: self.show_history(user))
+            return
+        except SessionExpired as error:
+            app.session_expired(error)
+            return
+        except PortalError as error:
+            self.query_one(Notice).show(error.message)
+            return
+        self.app.push_screen(HistoryScreen(user, entries))
