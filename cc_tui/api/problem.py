@@ -38,6 +38,7 @@ class ProblemCode(StrEnum):
     ENROLMENT_CLOSED = "enrolment_closed"
     DEVICE_NOT_REGISTERED = "device_not_registered"
     MAIL_FAILED = "mail_failed"
+    TOKEN_NOT_PASSWORD = "token_not_password"
 
 
 class FieldError(BaseModel):

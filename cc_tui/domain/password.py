@@ -8,6 +8,9 @@ only keeps hashing cheap to refuse.
 
 from __future__ import annotations
 
+import re
+import secrets
+
 PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 
@@ -31,4 +34,35 @@ def password_problems(password: str, user_id: str = "") -> list[str]:
         problems.append("The password needs at least one digit.")
     if user_id and password.strip().lower() == user_id.strip().lower():
         problems.append("The password must not be your user ID.")
+    if looks_like_token(password):
+        problems.append(
+            f"The password must not look like a set-up or reset token ({TOKEN_PREFIX}…)."
+        )
     return problems
+
+
+# Set-up and reset tokens have a shape no password may have (the rule above refuses it),
+# so a token typed into the password field is recognised without a doubt: it is never a
+# password, never counts toward a lockout, and the user is pointed to the screen where a
+# token goes. The prefix is what a person sees first in the mail; the 43 characters after
+# it are 256 random bits, URL-safe base64.
+TOKEN_PREFIX = "cct-"
+_TOKEN_SHAPE = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_-]{43}")
+
+# Where a token goes, in the words of the login screen and of the mails that carry one.
+FORGOT_TITLE = "Forgot password or first login"
+TOKEN_SCREEN_TITLE = "Set your password with a token"
+TOKEN_HOW_TO = (
+    f'On the login screen choose "{FORGOT_TITLE}" (ctrl+f), then "I have a token", and '
+    "paste the token there with your new password, twice."
+)
+
+
+def new_token() -> str:
+    """A fresh set-up or reset token, in the shape `looks_like_token` recognises."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether `text` (spaces around it aside, as a paste may bring) is token-shaped."""
+    return bool(_TOKEN_SHAPE.fullmatch(text.strip()))

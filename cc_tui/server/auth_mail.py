@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import anyio.to_thread
 
 from cc_tui.domain.calendar import format_moment
+from cc_tui.domain.password import TOKEN_HOW_TO
 from cc_tui.server.mail import Mailer
 
 log = logging.getLogger("cc_tui.server.mail")
@@ -45,8 +46,7 @@ def reset_body(name: str, token: str, ttl: timedelta) -> str:
         f"Dear {name},\n\n"
         "Someone, we hope you, asked to reset your Client Connect password.\n\n"
         f"{RESET_LINE.format(token=token)}\n\n"
-        f"It works once, within {minutes} minutes: enter it where you asked for the reset, "
-        "with your new password.\n\n"
+        f"It works once, within {minutes} minutes. {TOKEN_HOW_TO}\n\n"
         "If you did not ask, ignore this mail: your password has not changed.\n"
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from cc_tui.domain.password import looks_like_token, new_token
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
 from tests.server.login_helpers import Outbox, bearer, email_login, login, user_row
@@ -112,3 +113,38 @@ async def test_reset_clears_failures_but_does_not_unlock(
     locked_token = outbox.new_reset_token(MAKER)
     assert (await reset(api, locked_token, "Yet-another-pass-1")).status_code == 204
     assert (await login(api, MAKER, "Yet-another-pass-1")).status_code == 423
+
+
+async def test_a_token_as_the_password_is_pointed_to_its_screen_and_never_locks(
+    api: httpx.AsyncClient, server_settings: ServerSettings
+) -> None:
+    outbox = Outbox(server_settings)
+    assert (await api.post("/auth/password/forgot", json={"user_id": MAKER})).status_code == 202
+    token = outbox.new_reset_token(MAKER)
+    assert looks_like_token(token)
+    for password in [token] * 6 + [new_token(), " " + new_token()]:
+        answer = await api.post("/auth/login", json={"user_id": MAKER, "password": password})
+        assert answer.status_code == 401
+        problem = answer.json()
+        assert problem["code"] == "token_not_password"
+        assert "Forgot password or first login" in problem["fix"]
+    # An unknown user gets the same answer: it tells nothing about who exists.
+    unknown = await api.post(
+        "/auth/login", json={"user_id": "nobody@harbour.example", "password": token}
+    )
+    assert unknown.json()["code"] == "token_not_password"
+    assert user_row(server_settings, MAKER)["failed_attempts"] == 0
+    assert (await login(api, MAKER)).status_code == 200
+
+
+async def test_no_new_password_may_look_like_a_token(
+    api: httpx.AsyncClient, server_settings: ServerSettings
+) -> None:
+    outbox = Outbox(server_settings)
+    await api.post("/auth/password/forgot", json={"user_id": MAKER})
+    token = outbox.new_reset_token(MAKER)
+    answer = await api.post(
+        "/auth/password/reset", json={"token": token, "new_password": new_token()}
+    )
+    assert answer.status_code == 422
+    assert any("look like a set-up or reset token" in e["message"] for e in answer.json()["errors"])

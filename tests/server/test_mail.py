@@ -9,6 +9,7 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from cc_tui.cli import main
+from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
 from tests.server.login_helpers import login, portal
 
@@ -132,17 +134,46 @@ async def test_with_smtp_the_code_goes_by_smtp(
     )
 
 
-async def test_an_unreachable_smtp_server_still_lets_the_user_ask_again(
-    server_settings: ServerSettings,
-) -> None:
+def refusing_relay() -> str:
+    """HOST:PORT of a loopback port nothing listens on: every connection is refused."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = replace(server_settings, smtp=f"127.0.0.1:{port}")
+        return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+async def test_a_relay_that_refuses_connections_is_said_at_login_and_counts_nothing(
+    server_settings: ServerSettings, smtp_sink: tuple[str, list[bytes]]
+) -> None:
+    settings = replace(server_settings, smtp=refusing_relay())
     async with portal(settings) as (_, api):
+        for _ in range(6):  # more than the lockout allows, were these failures
+            refused = await login(api, MAKER)
+            assert refused.status_code == 503
+            problem = refused.json()
+            assert problem["code"] == "mail_failed"
+            assert "could not send your one-time password" in problem["detail"]
+            assert "mail relay" in problem["fix"]
+            assert refused.headers["Retry-After"]
+    # The relay is back: the same user logs in at once, nothing was counted.
+    address, received = smtp_sink
+    async with portal(replace(server_settings, smtp=address)) as (_, api):
+        assert (await login(api, MAKER)).status_code == 200
+    assert len(received) == 1
+
+
+async def test_a_resend_that_cannot_be_mailed_is_503_and_may_be_asked_again(
+    server_settings: ServerSettings, smtp_sink: tuple[str, list[bytes]], clock: FakeClock
+) -> None:
+    address, _ = smtp_sink
+    async with portal(replace(server_settings, smtp=address)) as (_, api):
         started = await login(api, MAKER)
         assert started.status_code == 200
-        resend = await api.post("/auth/otp/email", json={"ticket": started.json()["ticket"]})
+    ticket = {"ticket": started.json()["ticket"]}
+    clock.advance(timedelta(seconds=31))
+    async with portal(replace(server_settings, smtp=refusing_relay())) as (_, api):
+        resend = await api.post("/auth/otp/email", json=ticket)
         assert resend.status_code == 503
         assert resend.json()["code"] == "mail_failed"
-        assert resend.headers["Retry-After"]
+        # The code that could not go was dropped: asking again is not made to wait.
+        again = await api.post("/auth/otp/email", json=ticket)
+        assert again.status_code == 503

@@ -45,6 +45,7 @@ from cc_tui.api.admin import (
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain.forms import FieldType, FormField, validate_field
 from cc_tui.domain.naming import is_participant_id
+from cc_tui.domain.password import FORGOT_TITLE, TOKEN_HOW_TO
 from cc_tui.domain.rights import (
     CHECK_RIGHTS,
     DELEGATED_ADMIN,
@@ -93,11 +94,11 @@ def setup_body(name: str, user_id: str, firm: str, token: str, ttl: timedelta) -
         f"A Client Connect account has been set up for you at {firm}. Your user ID is "
         f"{user_id}.\n\n"
         f"{SETUP_LINE.format(token=token)}\n\n"
-        f"It works once, within {days} days: enter it with a password of your choice where "
-        "the portal asks for a reset token (Forgot password). Then log in with your user ID "
-        "and that password; one-time passwords come by e-mail until you register an "
+        f"It works once, within {days} days. {TOKEN_HOW_TO} Then log in with your user "
+        "ID and that password; one-time passwords come by e-mail until you register an "
         "authenticator app.\n\n"
-        "If the token has expired, use Forgot password with your user ID for a new one.\n"
+        f'If the token has expired, choose "{FORGOT_TITLE}" with your user ID and '
+        '"Mail me a token" for a new one.\n'
     )
 
 

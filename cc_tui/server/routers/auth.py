@@ -30,6 +30,12 @@ Decisions (DOMAIN.md's rules, and ours where it is silent):
   the skip sends that code.
 - A used ticket forgets its pending secret and its e-mail code at once; an expired one
   is never read again and housekeeping clears both (`login.forget_expired_secrets`).
+- A set-up or reset token typed as a password is recognised by its shape (the password
+  rule refuses that shape, so no password has it): 401 `token_not_password` pointing to
+  the screen where a token goes, and no failure counted. Unknown users get the same
+  answer, so it tells nothing about who exists.
+- When the e-mail code cannot be sent (the relay refuses or is down), the login answers
+  503 `mail_failed` rather than a ticket whose code never comes; nothing is counted.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from cc_tui.api.auth import (
     TicketRequest,
 )
 from cc_tui.api.problem import FieldError, ProblemCode
-from cc_tui.domain import otp
+from cc_tui.domain import otp, password
 from cc_tui.server import auth_mail
 from cc_tui.server.accounts import (
     invalid_credentials,
@@ -103,6 +109,26 @@ def _code_error(code: str) -> ApiError:
         "A one-time password is 6 digits.",
         "Type the 6 digits from the e-mail or your authenticator app.",
         [FieldError(field="code", message=f"{code.strip()[:12]!r} is not 6 digits.")],
+    )
+
+
+def _token_not_password() -> ApiError:
+    return ApiError(
+        401,
+        ProblemCode.TOKEN_NOT_PASSWORD,
+        "That is a set-up or reset token, not a password; it was not counted as a failed login.",
+        password.TOKEN_HOW_TO,
+    )
+
+
+def _mail_failed() -> ApiError:
+    return ApiError(
+        503,
+        ProblemCode.MAIL_FAILED,
+        "The portal could not send your one-time password by e-mail just now.",
+        "Try again in a minute. If it keeps failing, the portal's mail relay is down: tell "
+        "its operator (the portal's log names the relay and its error).",
+        headers={"Retry-After": "60"},
     )
 
 
@@ -159,7 +185,7 @@ def _retry_after(context: ServerContext, ticket: Ticket) -> int:
 # Endpoints -------------------------------------------------------------------------------
 
 
-@router.post("/login", responses=problem_responses(401, 403, 422, 423))
+@router.post("/login", responses=problem_responses(401, 403, 422, 423, 503))
 async def post_login(body: LoginRequest, context: Context) -> LoginResponse:
     """Check the password; on success start a ticket (and, by e-mail, send the first code)."""
     settings = context.settings
@@ -167,6 +193,8 @@ async def post_login(body: LoginRequest, context: Context) -> LoginResponse:
     user = users.get_user(conn, body.user_id)
     if user is not None and user.locked:
         raise locked_error(conn, user)
+    if password.looks_like_token(body.password):
+        raise _token_not_password()
     stored = user.password_hash if user is not None else None
     if not await verify_password_async(settings, stored, body.password):
         if user is None:
@@ -200,8 +228,8 @@ async def post_login(body: LoginRequest, context: Context) -> LoginResponse:
         ticket, row = login.create_ticket(
             tx, user.user_id, now, settings.ticket_ttl, user.otp_channel, need
         )
-    if row.channel == "email":
-        await _send_email_code(context, row, user)
+    if row.channel == "email" and not await _send_email_code(context, row, user):
+        raise _mail_failed()
     return LoginResponse(
         ticket=ticket,
         otp_channel=user.otp_channel,
@@ -238,13 +266,7 @@ async def post_otp_email(body: TicketRequest, context: Context) -> Response:
             headers={"Retry-After": str(wait)},
         )
     if not await _send_email_code(context, ticket, user):
-        raise ApiError(
-            503,
-            ProblemCode.MAIL_FAILED,
-            "The portal could not send the e-mail just now.",
-            "Ask for the code again in a minute.",
-            headers={"Retry-After": "60"},
-        )
+        raise _mail_failed()
     return Response(status_code=202)
 
 
@@ -278,7 +300,7 @@ async def post_device(body: TicketRequest, context: Context) -> DeviceRegistrati
     "/device/skip",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 422, 423),
+    responses=problem_responses(401, 403, 422, 423, 503),
 )
 async def post_device_skip(body: TicketRequest, context: Context) -> Response:
     """Skip an offered registration: go on with the old authenticator, or by e-mail when
@@ -297,8 +319,13 @@ async def post_device_skip(body: TicketRequest, context: Context) -> Response:
     with context.db.transaction() as conn:
         login.skip_device_registration(conn, ticket.ticket_hash, channel)
     has_code = login.email_code_live(ticket, context.now())
-    if channel == "email" and not has_code and _retry_after(context, ticket) == 0:
-        await _send_email_code(context, ticket, user)
+    if (
+        channel == "email"
+        and not has_code
+        and _retry_after(context, ticket) == 0
+        and not await _send_email_code(context, ticket, user)
+    ):
+        raise _mail_failed()
     return Response(status_code=204)
 
 

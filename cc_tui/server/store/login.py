@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cc_tui.domain import password
 from cc_tui.server.security import hash_code, hash_token, new_token, same_hash
 from cc_tui.server.store.users import DeviceNeed, OtpChannel, normalise_user_id
 
@@ -176,10 +177,11 @@ def skip_device_registration(
 def create_password_reset(
     conn: sqlite3.Connection, user_id: str, now: datetime, ttl: timedelta
 ) -> str:
-    """A one-time reset token (shown once, in the e-mail); older unused ones stop working."""
+    """A one-time reset token (shown once, in the e-mail); older unused ones stop working.
+    Its shape (`password.new_token`) is one no password may have."""
     user_id = normalise_user_id(user_id)
     conn.execute("DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user_id,))
-    token = new_token()
+    token = password.new_token()
     conn.execute(
         "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)"
         " VALUES (?, ?, ?, ?)",

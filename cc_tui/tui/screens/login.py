@@ -7,19 +7,27 @@ ticket, a lockout). The portal's answers are shown as they are: `detail` then `f
 
 The service line under the form comes from the app's start-up check; it says whether the
 portal is open or in maintenance before anyone types a password.
+
+"Forgot password or first login" (ctrl+f, its button, or the palette) leads to the
+token screens (screens/password_reset.py). A set-up or reset token typed into the
+password field is recognised by its shape and never sent as a password: the token
+screen opens with it, so it never counts toward a lockout.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Center, Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.domain.password import FORGOT_TITLE, looks_like_token
+from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.screens.base import PortalScreen
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
@@ -33,6 +41,16 @@ class LoginScreen(PortalScreen):
 
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = None
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+f",
+            "forgot",
+            "Forgot password",
+            id="login.forgot",
+            tooltip=f"{FORGOT_TITLE}: get a token by e-mail, or use the one from your "
+            "set-up mail, and set your password.",
+        ),
+    ]
 
     def __init__(
         self, user_id: str = "", message: str | None = None, message_kind: NoticeKind = "error"
@@ -55,7 +73,9 @@ class LoginScreen(PortalScreen):
             )
             yield Label("Password", id="password-label")
             yield Input(password=True, id="password")
-            yield Button("Log in", id="log-in", variant="primary")
+            with Horizontal(id="login-buttons"):
+                yield Button("Log in", id="log-in", variant="primary")
+                yield Button(FORGOT_TITLE, id="forgot")
             yield Notice(id="notice")
         yield Static(id="service-line")
         yield Footer()
@@ -87,6 +107,37 @@ class LoginScreen(PortalScreen):
 
     def show_message(self, text: str, kind: NoticeKind = "error") -> None:
         self.query_one(Notice).show(text, kind)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                FORGOT_TITLE,
+                "Get a token by e-mail, or use the one from your set-up mail, and set your "
+                "password.",
+                self.action_forgot,
+            )
+        ]
+
+    @on(Button.Pressed, "#forgot")
+    def action_forgot(self) -> None:
+        from cc_tui.tui.screens.password_reset import ForgotPasswordScreen
+
+        self.app.push_screen(ForgotPasswordScreen(self.user_id))
+
+    def open_token_screen(self, token: str) -> None:
+        """A token was typed as the password: take it where it belongs."""
+        from cc_tui.tui.screens.password_reset import TokenPasswordScreen
+
+        self.query_one("#password", Input).value = ""
+        self.app.push_screen(
+            TokenPasswordScreen(
+                self.user_id,
+                token=token,
+                note="That was a set-up or reset token, not a password, so it was not sent "
+                "as one (and counts toward no lockout). It goes here: type your new "
+                "password twice and choose Set password.",
+            )
+        )
 
     @on(Input.Submitted, "#user-id")
     def _user_id_entered(self) -> None:
@@ -125,6 +176,9 @@ class LoginScreen(PortalScreen):
             field.focus()
             return
         self.query_one(Notice).clear()
+        if looks_like_token(password):
+            self.open_token_screen(password)
+            return
         self.log_in(user_id, password)
 
     @work(exclusive=True, group="login", exit_on_error=False)
@@ -139,9 +193,13 @@ class LoginScreen(PortalScreen):
             self.show_unreachable(error, lambda: self.log_in(user_id, password))
             return
         except PortalError as error:
+            if error.code == "token_not_password":
+                self.open_token_screen(password)
+                return
             self.show_message(error.message)
             password_input = self.query_one("#password", Input)
-            password_input.value = ""
+            if error.code != "mail_failed":  # the password was right: keep it for a retry
+                password_input.value = ""
             password_input.focus()
             return
         finally:

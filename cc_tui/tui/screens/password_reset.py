@@ -1,0 +1,289 @@
+"""Forgot password or first login: a set-up or reset token, then a password of one's own.
+
+Two steps, each a screen reached from the login screen (ctrl+f, its button, or the
+palette), in the words the mails use (`cc_tui.domain.password`):
+
+- `ForgotPasswordScreen`: the user ID, then "Mail me a token" (POST
+  /auth/password/forgot; the portal answers alike for every user ID, so the screen says
+  "if ... is a user of this portal") or "I have a token" (a new user's set-up mail
+  already carries one).
+- `TokenPasswordScreen`: the token from the mail and the new password twice. The
+  password rule is the domain's, the same code the portal runs, so each reason is shown
+  as it is typed (the profile's `new_password_lines`); the portal's own refusals (an
+  expired or used token) are shown in place. Success goes back to the login screen with
+  the user ID filled and the password field focused.
+
+A token typed into the login screen's password field is recognised by its shape
+(`looks_like_token`) and opens `TokenPasswordScreen` with it, instead of being sent as a
+password (the portal would refuse it too, without counting a failure).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.domain.password import (
+    FORGOT_TITLE,
+    TOKEN_PREFIX,
+    TOKEN_SCREEN_TITLE,
+    password_problems,
+)
+from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
+
+USER_ID_MAX = 254  # api.auth.USER_ID_MAX, without importing pydantic for it
+TOKEN_MAX = 200  # api.auth.ResetPasswordRequest.token
+PASSWORD_SET = "Your password is set. Log in with it now."
+
+BACK = Binding(
+    "escape",
+    "back",
+    "Back to login",
+    id="password_reset.back",
+    tooltip="Leave without changing anything and go back to the login screen.",
+)
+
+
+def user_id_problem(user_id: str) -> str | None:
+    if not user_id:
+        return "Type your user ID: the e-mail address you log in with."
+    if len(user_id) > USER_ID_MAX:
+        return (
+            f"That user ID is {len(user_id)} characters long; a user ID has at most "
+            f"{USER_ID_MAX}. Check it and type it again."
+        )
+    return None
+
+
+class ForgotPasswordScreen(PortalScreen):
+    """The user ID, then a token by e-mail or the one a set-up mail brought."""
+
+    CSS_PATH = "password_reset.tcss"
+    AUTO_FOCUS = "#forgot-user-id"
+    BINDINGS: ClassVar[list[BindingType]] = [BACK]
+
+    def __init__(self, user_id: str = "") -> None:
+        super().__init__(id="forgot-password")
+        self.initial_user_id = user_id
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with Vertical(id="reset-box"):
+            yield Static(FORGOT_TITLE, classes="reset-title")
+            yield Static(
+                "Type your user ID and choose Mail me a token: the portal e-mails you a "
+                "token that sets a new password. A new user's set-up mail already holds "
+                "one: choose I have a token.",
+                classes="reset-help",
+            )
+            yield Label("User ID (your e-mail address)")
+            yield Input(
+                value=self.initial_user_id, placeholder="name@firm.example", id="forgot-user-id"
+            )
+            with Horizontal(classes="reset-buttons"):
+                yield Button("Mail me a token", id="send-token", variant="primary")
+                yield Button("I have a token", id="have-token")
+            yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+
+    @property
+    def user_id(self) -> str:
+        return self.query_one("#forgot-user-id", Input).value.strip()
+
+    def action_back(self) -> None:
+        self.portal_app.show_login(user_id=self.user_id or None)
+
+    @on(Button.Pressed, "#have-token")
+    def have_token(self) -> None:
+        self.app.push_screen(TokenPasswordScreen(self.user_id))
+
+    @on(Input.Submitted, "#forgot-user-id")
+    @on(Button.Pressed, "#send-token")
+    def send_token(self) -> None:
+        problem = user_id_problem(self.user_id)
+        if problem:
+            self.query_one(Notice).show(problem)
+            self.query_one("#forgot-user-id", Input).focus()
+            return
+        self.mail_token(self.user_id)
+
+    @work(exclusive=True, group="forgot", exit_on_error=False)
+    async def mail_token(self, user_id: str) -> None:
+        notice = self.query_one(Notice)
+        notice.show(f"Asking the portal to mail a token to {user_id}…", "info")
+        try:
+            portal = await self.portal_app.client()
+            await portal.forgot_password(user_id)
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.mail_token(user_id))
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            return
+        notice.clear()
+        self.app.push_screen(TokenPasswordScreen(user_id, mailed=True))
+
+
+class TokenPasswordScreen(PortalScreen):
+    """The token from the mail and the new password, twice. Leads back to login."""
+
+    CSS_PATH = "password_reset.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [BACK]
+
+    def __init__(
+        self, user_id: str = "", *, mailed: bool = False, token: str = "", note: str = ""
+    ) -> None:
+        super().__init__(id="token-password")
+        self.initial_user_id = user_id
+        self.mailed = mailed
+        self.initial_token = token.strip()
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with Vertical(id="reset-box"):
+            yield Static(TOKEN_SCREEN_TITLE, classes="reset-title")
+            yield Static(Content(self._intro()), id="token-intro", classes="reset-help")
+            rows = (
+                ("token-user-id", "User ID", self.initial_user_id, "name@firm.example"),
+                ("token", "Token", self.initial_token, f"{TOKEN_PREFIX}…"),
+                ("new-password", "New password", "", ""),
+                ("repeat-password", "New password again", "", ""),
+            )
+            for field, label, value, placeholder in rows:
+                secret = field.endswith("password")
+                with Horizontal(classes="reset-row"):
+                    yield Label(label, classes="reset-label")
+                    yield Input(
+                        value=value,
+                        placeholder=placeholder,
+                        password=secret,
+                        id=field,
+                        compact=True,
+                    )
+            yield Static(id="rule-lines")
+            with Horizontal(classes="reset-buttons"):
+                yield Button("Set password", id="set-password", variant="primary")
+            yield Notice(id="notice")
+        yield Footer()
+
+    def _intro(self) -> str:
+        if self.note:
+            return self.note
+        if self.mailed:
+            return (
+                f"If {self.initial_user_id} is a user of this portal, a token is on its way "
+                "there by e-mail. It works once, within 30 minutes. Paste it here with your "
+                "new password, twice."
+            )
+        return "Paste the token from your set-up or reset e-mail, and type your new password twice."
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).clear()
+        self._show_rule()
+        first_empty = next(
+            (
+                field
+                for field in self.query(Input).results(Input)
+                if not field.value and field.id != "repeat-password"
+            ),
+            None,
+        )
+        (first_empty or self.query_one("#new-password", Input)).focus()
+
+    def _values(self) -> tuple[str, str, str, str]:
+        return (
+            self.query_one("#token-user-id", Input).value.strip(),
+            self.query_one("#token", Input).value.strip(),
+            self.query_one("#new-password", Input).value,
+            self.query_one("#repeat-password", Input).value,
+        )
+
+    @on(Input.Changed)
+    def _show_rule(self) -> None:
+        from cc_tui.tui.screens.profile import new_password_lines
+
+        user_id, _token, new, repeat = self._values()
+        lines = new_password_lines(user_id, new, repeat)
+        rule = self.query_one("#rule-lines", Static)
+        rule.update(Content("\n".join(lines)))
+        rule.set_class(any(line.startswith("✗") for line in lines), "-problem")
+
+    def action_back(self) -> None:
+        self.portal_app.show_login(user_id=self._values()[0] or None)
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "repeat-password":
+            self.submit()
+        else:
+            self.focus_next()
+
+    def _problem(self) -> tuple[str, str] | None:
+        """What stops the form from being sent, and the field to fix (its id)."""
+        user_id, token, new, repeat = self._values()
+        problem = user_id_problem(user_id)
+        if problem:
+            return problem, "token-user-id"
+        if not token:
+            return "Paste the token from the e-mail.", "token"
+        if len(token) > TOKEN_MAX:
+            return (
+                f"That token is {len(token)} characters long; the portal's tokens start "
+                f"with {TOKEN_PREFIX} and are {len(TOKEN_PREFIX) + 43} long. Paste it again.",
+                "token",
+            )
+        if not new:
+            return "Type your new password.", "new-password"
+        problems = password_problems(new, user_id)
+        if problems:
+            return " ".join(problems), "new-password"
+        if repeat != new:
+            return "The repeated password differs; type the new one twice.", "repeat-password"
+        return None
+
+    @on(Button.Pressed, "#set-password")
+    def submit(self) -> None:
+        found = self._problem()
+        if found is not None:
+            message, field = found
+            self.query_one(Notice).show(message)
+            self.query_one(f"#{field}", Input).focus()
+            return
+        user_id, token, new, _repeat = self._values()
+        self.set_password(user_id, token, new)
+
+    @work(exclusive=True, group="reset", exit_on_error=False)
+    async def set_password(self, user_id: str, token: str, new: str) -> None:
+        notice = self.query_one(Notice)
+        button = self.query_one("#set-password", Button)
+        button.disabled = True
+        notice.show("Setting your password…", "info")
+        try:
+            portal = await self.portal_app.client()
+            await portal.reset_password(token, new)
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.set_password(user_id, token, new))
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            fields = {problem.field for problem in error.errors}
+            target = "token" if "token" in fields else "new-password"
+            self.query_one(f"#{target}", Input).focus()
+            return
+        finally:
+            button.disabled = False
+        self.portal_app.show_login(user_id=user_id, message=PASSWORD_SET, message_kind="success")
