@@ -12,10 +12,10 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from cc_tui.credentials import TokenStore
 from cc_tui.server.mail import read_outbox
 from cc_tui.server.runner import start_background_server
 from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.screens.otp import OtpScreen
 from cc_tui.tui.screens.password_reset import ForgotPasswordScreen, TokenPasswordScreen
