@@ -1,34 +1,128 @@
-"""What every portal screen shares: the unreachable-portal banner with `r` to retry, a
-typed handle on the app, and the screen's own palette commands. A screen that shows what
-it fetched (`RefreshingScreen`) also lets `r` fetch it again when nothing waits for a
-retry.
+"""What every portal screen shares: the one way to call the portal, the unreachable-portal
+banner with `r` to retry, a typed handle on the app, and the screen's own palette
+commands. A screen that shows what it fetched (`RefreshingScreen`) also lets `r` fetch it
+again when nothing waits for a retry.
 
-A screen's network calls run in workers (`@work(..., exit_on_error=False)`); a worker
-that meets `PortalUnreachable` calls `show_unreachable(error, retry)` with the call to
-repeat, and `SessionExpired` goes to `self.portal_app.session_expired(error)`. Anything
-unexpected is caught by the app (see `PortalApp.on_worker_state_changed`), so the user
-never sees a traceback.
+A screen's network calls run in workers (`@work(..., exit_on_error=False)`) and go
+through `call_portal` (full screens and modal ones alike), which decides what a failure
+means, so no screen catches `PortalUnreachable` or `SessionExpired` itself:
+
+- no answer: `on_unreachable(error, retry)`: a full screen shows the banner and `r`
+  repeats the call; a modal one says so in its notice (it has no banner);
+- the session ended: `on_session_expired(error)`: a modal screen closes, then the app
+  asks for the login again in place (`reopen_after_login` names the screen to come back
+  to, for a form: itself, its values restored from the draft);
+- the portal refused: `on_refused(error)`: its sentence in the screen's `Notice`.
+
+A call that needs another reaction to one of them passes `unreachable=` or `refused=`
+(the dashboard's bad filter, the request screen's 409 reload offer); a screen whose every
+call differs overrides the hook. Anything unexpected is caught by the app (see
+`PortalApp.on_worker_state_changed`), so the user never sees a traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+import enum
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widget import Widget
 from textual.worker import Worker
 
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.widgets.notice import ServerBanner
+from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
-    from cc_tui.client.errors import PortalUnreachable
+    from cc_tui.client.portal import PortalClient
     from cc_tui.tui.app import PortalApp
 
+T = TypeVar("T")
 
-class PortalScreen(Screen[None]):
+
+class Failed(enum.Enum):
+    """What `call_portal` gives back when the call did not succeed; what went wrong has
+    been shown already. `if result is FAILED: return`."""
+
+    FAILED = "failed"
+
+
+FAILED = Failed.FAILED
+Retry = Callable[[], object]
+
+
+class PortalCalls(Screen[ScreenResultType]):
+    """The one portal-call helper, shared by full and modal screens."""
+
+    @property
+    def portal_app(self) -> PortalApp:
+        return cast("PortalApp", self.app)
+
+    async def call_portal(
+        self,
+        call: Callable[[PortalClient], Awaitable[T]],
+        *,
+        retry: Retry | None = None,
+        busy: str | None = None,
+        unreachable: Callable[[PortalUnreachable], object] | None = None,
+        refused: Callable[[PortalError], object] | None = None,
+    ) -> T | Failed:
+        """`call` with the app's client; its answer, or FAILED once the failure is shown.
+
+        `retry` is what `r` repeats when the portal did not answer (usually the worker
+        that made the call); `busy` is said in the notice while the call runs ("Asking
+        the portal…"; cleared when the banner takes over); `unreachable` and `refused`
+        replace the screen's hooks for this one call."""
+        if busy is not None:
+            self.query_one(Notice).show(busy, "info")
+        try:
+            portal = await self.portal_app.client()
+            return await call(portal)
+        except PortalUnreachable as error:
+            if busy is not None:
+                self.query_one(Notice).clear()
+            if unreachable is not None:
+                unreachable(error)
+            else:
+                self.on_unreachable(error, retry)
+        except SessionExpired as error:
+            self.on_session_expired(error)
+        except PortalError as error:
+            if refused is not None:
+                refused(error)
+            else:
+                self.on_refused(error)
+        return FAILED
+
+    def on_unreachable(self, error: PortalUnreachable, retry: Retry | None) -> None:
+        """No answer from the portal (modal screens: said in their notice)."""
+        self.query_one(Notice).show(error.message)
+
+    def on_session_expired(self, error: SessionExpired) -> None:
+        """The portal ended the session: log in again, then come back where this was."""
+        self.portal_app.session_expired(error, self.reopen_after_login())
+
+    def reopen_after_login(self) -> Callable[[], Screen[Any]] | None:
+        """The screen to reopen once the same user has logged in again (None: home)."""
+        return None
+
+    def on_refused(self, error: PortalError) -> None:
+        """The portal said no: its words, as they are, in the screen's notice."""
+        self.query_one(Notice).show(error.message)
+
+
+class PortalModal(PortalCalls[ScreenResultType], ModalScreen[ScreenResultType]):
+    """A dialog over a portal screen that makes its own calls: a failure is said in its
+    notice, and a session that ended closes it before the login is asked for."""
+
+    def on_session_expired(self, error: SessionExpired) -> None:
+        self.dismiss(None)
+        super().on_session_expired(error)
+
+
+class PortalScreen(PortalCalls[None]):
     """A full screen of cc-tui. Subclasses yield `ServerBanner(id="banner")` first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,10 +140,6 @@ class PortalScreen(Screen[None]):
         self._retry: Callable[[], object] | None = None
         self._focus_after_retry: Widget | None = None
 
-    @property
-    def portal_app(self) -> PortalApp:
-        return cast("PortalApp", self.app)
-
     def palette_commands(self) -> list[PaletteCommand]:
         """Commands this screen adds to the command palette (ctrl+p)."""
         return []
@@ -59,7 +149,13 @@ class PortalScreen(Screen[None]):
             return self._retry is not None
         return True
 
-    def show_unreachable(self, error: PortalUnreachable, retry: Callable[[], object]) -> None:
+    def on_unreachable(self, error: PortalUnreachable, retry: Retry | None) -> None:
+        if retry is None:
+            super().on_unreachable(error, retry)
+        else:
+            self.show_unreachable(error, retry)
+
+    def show_unreachable(self, error: PortalUnreachable, retry: Retry) -> None:
         """Show the banner; `r` (or its button) calls `retry`."""
         self._retry = retry
         self._focus_after_retry = self.focused

@@ -30,12 +30,11 @@ from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Input, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.forms import UnknownEService, get_eservice
 from cc_tui.domain.rights import Role
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -152,17 +151,11 @@ class CatalogueScreen(PortalScreen):
     async def search(self, query: str, delay: float = SEARCH_DELAY) -> None:
         if delay:
             await asyncio.sleep(delay)
-        try:
-            portal = await self.portal_app.client()
-            found = await portal.eservices(query.strip())
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.search(self.query_text, 0.0))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
+        found = await self.call_portal(
+            lambda portal: portal.eservices(query.strip()),
+            retry=lambda: self.search(self.query_text, 0.0),
+        )
+        if found is FAILED:
             return
         self.eservices = found
         self._show()

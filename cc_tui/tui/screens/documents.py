@@ -24,10 +24,9 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on, size_words
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -149,17 +148,10 @@ class DocumentsScreen(RefreshingScreen):
     async def search(self, query: str, delay: float = SEARCH_DELAY) -> None:
         if delay:
             await asyncio.sleep(delay)
-        try:
-            portal = await self.portal_app.client()
-            found = await portal.documents(query)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.search(self.query_text, 0.0))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
+        found = await self.call_portal(
+            lambda portal: portal.documents(query), retry=lambda: self.search(self.query_text, 0.0)
+        )
+        if found is FAILED:
             return
         self.documents = found
         self.loaded = True
@@ -243,25 +235,19 @@ class DocumentsScreen(RefreshingScreen):
         from cc_tui.tui.config import downloads_dir
 
         notice = self.query_one(Notice)
-        notice.show(f"Downloading {document.title}…", "info")
         try:
-            portal = await self.portal_app.client()
-            saved = await portal.download_document(document.id, downloads_dir())
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.download(document))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            notice.show(error.message)
-            return
+            saved = await self.call_portal(
+                lambda portal: portal.download_document(document.id, downloads_dir()),
+                retry=lambda: self.download(document),
+                busy=f"Downloading {document.title}…",
+            )
         except OSError as error:
             notice.show(
                 f"Could not save {document.title}: {error.strerror or error}. Set "
                 "CC_TUI_DOWNLOADS_DIR to a folder you can write to, then try again."
             )
+            return
+        if saved is FAILED:
             return
         said = f"Saved {document.title} to {saved}."
         if document.original_signature:

@@ -23,10 +23,10 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -171,17 +171,8 @@ class EventsScreen(RefreshingScreen):
 
     @work(exclusive=True, group="events-load", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            portal = await self.portal_app.client()
-            found = await portal.events()
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.load)
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
+        found = await self.call_portal(lambda portal: portal.events(), retry=self.load)
+        if found is FAILED:
             return
         self.events = found
         self.loaded = True
@@ -296,27 +287,27 @@ class EventsScreen(RefreshingScreen):
     async def change(self, event_id: str, verb: str) -> None:
         notice = self.query_one(Notice)
         self._set_busy(True)
-        notice.show("Asking the portal…", "info")
-        try:
-            portal = await self.portal_app.client()
-            if verb == "enrol":
-                answer = await portal.enrol(event_id)
-            else:
-                answer = await portal.withdraw_enrolment(event_id)
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.change(event_id, verb))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             notice.show(error.message)
             if error.status in (404, 409):
                 self.load()
-            return
+
+        try:
+            answer = await self.call_portal(
+                lambda portal: (
+                    portal.enrol(event_id)
+                    if verb == "enrol"
+                    else portal.withdraw_enrolment(event_id)
+                ),
+                retry=lambda: self.change(event_id, verb),
+                busy="Asking the portal…",
+                refused=refused,
+            )
         finally:
             self._set_busy(False)
+        if answer is FAILED:
+            return
         self._apply(answer)
         notice.show(answer.message, "success" if answer.changed else "info")
 

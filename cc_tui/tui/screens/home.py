@@ -7,7 +7,7 @@ widgets (`UserSummary`, `ServiceStatusView`) that the dashboard can keep as a he
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,11 +15,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalUnreachable
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.session import ServiceStatusView, UserSummary
+
+if TYPE_CHECKING:
+    from cc_tui.api.auth import User
+    from cc_tui.client.portal import PortalClient
 
 
 class HomeScreen(RefreshingScreen):
@@ -75,19 +79,18 @@ class HomeScreen(RefreshingScreen):
     @work(exclusive=True, group="home", exit_on_error=False)
     async def refresh_home(self) -> None:
         app = self.portal_app
-        try:
-            portal = await app.client()
+
+        async def refresh(portal: PortalClient) -> User:
             status = await portal.service_status()
             self.query_one(ServiceStatusView).show_status(status)
-            app.user = await portal.me()
-        except PortalUnreachable as error:
+            return await portal.me()
+
+        def unreachable(error: PortalUnreachable) -> None:
             self.query_one(ServiceStatusView).show_unknown("the portal did not answer.")
             self.show_unreachable(error, self.refresh_home)
+
+        user = await self.call_portal(refresh, unreachable=unreachable)
+        if user is FAILED:
             return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
-            return
+        app.user = user
         self._show_user()

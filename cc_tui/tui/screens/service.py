@@ -22,10 +22,10 @@ from textual.containers import Grid
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.client.errors import PortalUnreachable
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -124,15 +124,15 @@ class ServiceScreen(RefreshingScreen):
     @work(exclusive=True, group="service", exit_on_error=False)
     async def refresh_status(self) -> None:
         notice = self.query_one(Notice)
-        try:
-            portal = await self.portal_app.client()
-            status = await portal.service_status()
-        except PortalUnreachable as error:
+
+        def unreachable(error: PortalUnreachable) -> None:
             notice.clear()
             self.show_unreachable(error, self.refresh_status)
-            return
-        except PortalError as error:
-            notice.show(error.message)
+
+        status = await self.call_portal(
+            lambda portal: portal.service_status(), unreachable=unreachable
+        )
+        if status is FAILED:
             return
         self.status = status
         notice.clear()
