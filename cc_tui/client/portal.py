@@ -48,6 +48,8 @@ from cc_tui.api.admin import (
 )
 from cc_tui.api.auth import (
     ChangePasswordRequest,
+    DeviceConfirmRequest,
+    DeviceEnrolRequest,
     DeviceRegistration,
     ForgotPasswordRequest,
     Health,
@@ -308,6 +310,18 @@ class PortalClient:
             return None
         user: User = self._parse(response, User)
         return user
+
+    async def start_device_enrolment(self, current_password: str) -> DeviceRegistration:
+        """Register or replace the authenticator from the Profile: the password again,
+        then the new secret (pending until `confirm_device`)."""
+        body = _body(DeviceEnrolRequest, current_password=current_password)
+        return await self._request("POST", "/me/device", json=body, model=DeviceRegistration)
+
+    async def confirm_device(self, code: str) -> None:
+        """The first code from the new authenticator: it replaces the old one, and the
+        channel becomes the app."""
+        body = _body(DeviceConfirmRequest, code=code.strip())
+        await self._request("POST", "/me/device/confirm", json=body)
 
     # Requests (the dashboard)
 

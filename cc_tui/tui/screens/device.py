@@ -6,6 +6,13 @@ drawn in the terminal (black on white, `QrCode`) beside short instructions; `m` 
 key and the URI as text for someone on the same device ("On a mobile device?"), `c`
 copies the key (OSC 52: works over SSH). The first code from the app finishes the login
 and, on the portal, replaces the old secret.
+
+`ProfileDeviceScreen` (from the Profile, `a`): the way a logged-in user registers or
+replaces an authenticator, since the portal offers registration at login only where it
+marked the login "offered" or "required". It asks for the current password, then shows
+the same `AuthenticatorPanel`; the first code from the new entry replaces the old device
+on the portal and makes the app the OTP channel. Esc goes back to the Profile at any
+point and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,10 +27,10 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.screens.base import PortalScreen
-from cc_tui.tui.screens.otp import RESTART_CODES, CodeEntry, OtpScreen
+from cc_tui.tui.screens.otp import RESTART_CODES, CodeEntry, OtpScreen, typed_code
 from cc_tui.tui.widgets.code import CodeInput
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.qr import QrCode
@@ -136,10 +143,18 @@ class DeviceChoiceScreen(PortalScreen):
             self.query_one("#notice", Notice).show(error.message)
 
 
-class DeviceScreen(CodeEntry):
-    """The QR code and the first code from the app. Leads to the home screen."""
+STEPS_TEXT = (
+    "1. Open your authenticator app\n   and add an account.\n"
+    "2. Scan the QR code.\n"
+    "3. Type the 6-digit code it\n   shows, then press Enter."
+)
 
-    CSS_PATH = "device.tcss"
+
+class AuthenticatorPanel(Horizontal):
+    """The QR code beside the steps, the key as text (m), the key to the clipboard (c)
+    and the field for the first code: what the login's device screen and the Profile's
+    registration share. The screen around it reads `#code` on Enter."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "m",
@@ -159,62 +174,52 @@ class DeviceScreen(CodeEntry):
         ),
     ]
 
-    def __init__(self, flow: LoginFlow, registration: DeviceRegistration) -> None:
-        super().__init__(flow, id="device")
+    def __init__(self, registration: DeviceRegistration, title: str) -> None:
+        super().__init__(id="device-body")
         self.registration = registration
+        self.title = title
 
     def compose(self) -> ComposeResult:
         registration = self.registration
-        yield ServerBanner(id="banner")
-        with Horizontal(id="device-body"):
-            with Center(id="qr-pane"):
-                yield QrCode(registration.otpauth_uri, id="qr")
-                yield Static(
-                    Content("The terminal is too small for the QR code: press m for the key."),
-                    id="qr-too-small",
-                )
-            with VerticalScroll(id="device-pane"):
-                yield Static("Register your authenticator app", id="device-title")
-                yield Static(
-                    Content(
-                        "1. Open your authenticator app\n   and add an account.\n"
-                        "2. Scan the QR code.\n"
-                        "3. Type the 6-digit code it\n   shows, then press Enter."
-                    ),
-                    id="device-steps",
-                )
-                yield Static(
-                    Content(
-                        "On a mobile device? Add this key in your app:\n"
-                        f"{grouped_secret(registration.secret)}\n"
-                        f"Account: {registration.account}\n"
-                        f"Issuer: {registration.issuer}\n"
-                        "Or open this link on the device:\n"
-                        f"{registration.otpauth_uri}"
-                    ),
-                    id="device-text",
-                )
-                yield Label("Code from the app")
-                yield CodeInput()
-                yield Notice(id="notice")
-                yield Static(Content("m  On a mobile device?"), id="device-hint")
-        yield Footer()
+        with Center(id="qr-pane"):
+            yield QrCode(registration.otpauth_uri, id="qr")
+            yield Static(
+                Content("The terminal is too small for the QR code: press m for the key."),
+                id="qr-too-small",
+            )
+        with VerticalScroll(id="device-pane"):
+            yield Static(Content(self.title), id="device-title")
+            yield Static(Content(STEPS_TEXT), id="device-steps")
+            yield Static(
+                Content(
+                    "On a mobile device? Add this key in your app:\n"
+                    f"{grouped_secret(registration.secret)}\n"
+                    f"Account: {registration.account}\n"
+                    f"Issuer: {registration.issuer}\n"
+                    "Or open this link on the device:\n"
+                    f"{registration.otpauth_uri}"
+                ),
+                id="device-text",
+            )
+            yield Label("Code from the app")
+            yield CodeInput()
+            yield Notice(id="notice")
+            yield Static(Content("m  On a mobile device?"), id="device-hint")
 
     def on_mount(self) -> None:
         self.query_one("#notice", Notice).clear()
         self.query_one("#device-text").display = False
         self.query_one("#code", Input).focus()
-        self._fit_qr()
+        self.fit_qr()
 
-    def on_resize(self, _: Resize) -> None:
-        self._fit_qr()
-
-    def _fit_qr(self) -> None:
+    def fit_qr(self) -> None:
+        """Show the QR code when it fits the screen, else the line that offers the key."""
         qr = self.query_one(QrCode)
+        size = self.screen.size
         # The QR pane has the screen's height less the footer; the text pane keeps at least
         # 30 columns.
-        rows = max(0, self.size.height - 1)
-        columns = max(0, self.size.width - 30)
+        rows = max(0, size.height - 1)
+        columns = max(0, size.width - 30)
         fits = qr.fit(rows, columns)
         qr.display = fits
         self.query_one("#qr-too-small").display = not fits
@@ -230,8 +235,150 @@ class DeviceScreen(CodeEntry):
         self.app.copy_to_clipboard(self.registration.secret)
         self.query_one("#notice", Notice).show("The key is on the clipboard.", "success")
 
+
+class DeviceScreen(CodeEntry):
+    """The QR code and the first code from the app. Leads to the home screen."""
+
+    CSS_PATH = "device.tcss"
+
+    def __init__(self, flow: LoginFlow, registration: DeviceRegistration) -> None:
+        super().__init__(flow, id="device")
+        self.registration = registration
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        yield AuthenticatorPanel(self.registration, "Register your authenticator app")
+        yield Footer()
+
+    def on_resize(self, _: Resize) -> None:
+        self.query_one(AuthenticatorPanel).fit_qr()
+
     @on(Input.Submitted, "#code")
     def submit(self) -> None:
         code = self.check_code()
         if code is not None:
             self.verify(code)
+
+
+class ProfileDeviceScreen(PortalScreen):
+    """The current password, then the QR code and the first code from the new entry.
+    Back to the Profile when the portal has the new device (or on Esc)."""
+
+    CSS_PATH = "device.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="profile_device.back",
+            tooltip="Back to the profile; your authenticator stays as it was.",
+        ),
+    ]
+
+    def __init__(self, replacing: bool) -> None:
+        super().__init__(id="profile-device")
+        self.replacing = replacing
+        self.registration: DeviceRegistration | None = None
+        self.done = False
+
+    @property
+    def title_words(self) -> str:
+        if self.replacing:
+            return "Replace your authenticator app"
+        return "Register an authenticator app"
+
+    def compose(self) -> ComposeResult:
+        yield ServerBanner(id="banner")
+        with Vertical(id="enrol-box"):
+            yield Static(Content(self.title_words), id="choice-title")
+            old = (
+                " The device registered now stops working here once the new one's first "
+                "code is accepted."
+                if self.replacing
+                else ""
+            )
+            yield Static(
+                Content(
+                    "Type your password to begin: a new QR code follows, to scan with the "
+                    "app. One-time passwords then come from the app." + old
+                ),
+                id="choice-text",
+            )
+            yield Label("Current password")
+            yield Input(password=True, id="enrol-password")
+            yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#notice", Notice).clear()
+        self.query_one("#enrol-password", Input).focus()
+
+    def on_resize(self, _: Resize) -> None:
+        for panel in self.query(AuthenticatorPanel):
+            panel.fit_qr()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(Input.Submitted, "#enrol-password")
+    def _password_entered(self) -> None:
+        field = self.query_one("#enrol-password", Input)
+        if not field.value:
+            self.query_one("#notice", Notice).show("Type your current password.")
+            return
+        self.start(field.value)
+
+    @work(exclusive=True, group="profile-device", exit_on_error=False)
+    async def start(self, password: str) -> None:
+        notice = self.query_one("#notice", Notice)
+        notice.show("Checking your password…", "info")
+        try:
+            portal = await self.portal_app.client()
+            registration = await portal.start_device_enrolment(password)
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.start(password))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            field = self.query_one("#enrol-password", Input)
+            field.value = ""
+            field.focus()
+            return
+        self.registration = registration
+        await self.query_one("#enrol-box").remove()
+        await self.mount(
+            AuthenticatorPanel(registration, self.title_words), before=self.query_one(Footer)
+        )
+
+    @on(Input.Submitted, "#code")
+    def _code_entered(self) -> None:
+        code = typed_code(self)
+        if code is not None:
+            self.confirm(code)
+
+    @work(exclusive=True, group="profile-device", exit_on_error=False)
+    async def confirm(self, code: str) -> None:
+        notice = self.query_one("#notice", Notice)
+        notice.show("Checking the code…", "info")
+        try:
+            portal = await self.portal_app.client()
+            await portal.confirm_device(code)
+        except PortalUnreachable as error:
+            notice.clear()
+            self.show_unreachable(error, lambda: self.confirm(code))
+            return
+        except SessionExpired as error:
+            self.portal_app.session_expired(error)
+            return
+        except PortalError as error:
+            notice.show(error.message)
+            field = self.query_one("#code", Input)
+            field.value = ""
+            field.focus()
+            return
+        self.done = True
+        self.dismiss()

@@ -32,6 +32,18 @@ RESTART_CODES = frozenset({"ticket_expired", "account_locked"})
 RESEND_LABEL = "Send the code again"
 
 
+def typed_code(screen: PortalScreen) -> str | None:
+    """The code in the screen's `#code` field, or None after saying in its `#notice`
+    what is wrong with it (and putting the cursor back in the field)."""
+    field = screen.query_one("#code", CodeInput)
+    problem = field.problem
+    if problem is None:
+        return field.code
+    screen.query_one("#notice", Notice).show(problem)
+    field.focus()
+    return None
+
+
 class CodeEntry(PortalScreen):
     """A screen that finishes the login with a code (the OTP and device screens)."""
 
@@ -54,17 +66,7 @@ class CodeEntry(PortalScreen):
 
     def check_code(self) -> str | None:
         """The typed code, or None after saying in place what is wrong with it."""
-        field = self.query_one("#code", CodeInput)
-        code = field.code
-        notice = self.query_one("#notice", Notice)
-        if not code:
-            notice.show(f"Type the {CODE_DIGITS}-digit code.")
-        elif len(code) != CODE_DIGITS:
-            notice.show(f"The code has {CODE_DIGITS} digits; you typed {len(code)}.")
-        else:
-            return code
-        field.focus()
-        return None
+        return typed_code(self)
 
     @work(exclusive=True, group="verify", exit_on_error=False)
     async def verify(self, code: str) -> None:

@@ -10,6 +10,9 @@ way in to the account screens (F2 Profile, F3 Accounts, and their palette comman
 - The channel switch sends what the user asks for and shows the portal's answer: to the
   app without a registered authenticator is the portal's 409 `device_not_registered`,
   whose sentence says how to register one. The TUI does not guess ahead of the portal.
+- `a` (or *Register app* / *Replace app*) registers or replaces the authenticator app:
+  the current password again, then the QR code (`ProfileDeviceScreen`); the first code
+  from the new entry replaces the old device and makes the app the channel.
 """
 
 from __future__ import annotations
@@ -94,6 +97,13 @@ class ProfileScreen(RefreshingScreen):
             tooltip="Fetch your details from the portal again.",
         ),
         Binding(
+            "a",
+            "register_app",
+            "Register app",
+            id="profile.register_app",
+            tooltip="Register or replace your authenticator app (your password, then a QR code).",
+        ),
+        Binding(
             "o",
             "switch_channel",
             "Switch OTP",
@@ -115,6 +125,7 @@ class ProfileScreen(RefreshingScreen):
             with Horizontal(id="otp-buttons"):
                 yield Button("Use e-mail", id="use-email", compact=True)
                 yield Button("Use authenticator app", id="use-app", compact=True)
+                yield Button("Register app", id="register-app", compact=True)
             yield Static("Change password", classes="profile-heading")
             for field, label in (
                 ("current-password", "Current password"),
@@ -151,6 +162,9 @@ class ProfileScreen(RefreshingScreen):
         self.query_one("#otp-state", Static).update(Content(otp_line(user)))
         self.query_one("#use-email", Button).display = user.otp_channel != "email"
         self.query_one("#use-app", Button).display = user.otp_channel != "app"
+        self.query_one("#register-app", Button).label = (
+            "Replace app" if user.device_registered else "Register app"
+        )
 
     def _show_rule(self) -> None:
         new = self.query_one("#new-password", Input).value
@@ -177,8 +191,36 @@ class ProfileScreen(RefreshingScreen):
         if user is not None:
             self.switch_channel("email" if user.otp_channel == "app" else "app")
 
+    def action_register_app(self) -> None:
+        from cc_tui.tui.screens.device import ProfileDeviceScreen
+
+        user = self.portal_app.user
+        if user is None:
+            return
+        screen = ProfileDeviceScreen(replacing=user.device_registered)
+
+        def back(_: None) -> None:
+            self.refresh_profile()
+            if screen.done:
+                self.query_one(Notice).show(
+                    "Your new authenticator app is registered: one-time passwords now come "
+                    "from it, and any older registration no longer works.",
+                    "success",
+                )
+
+        self.app.push_screen(screen, back)
+
+    @on(Button.Pressed, "#register-app")
+    def _register_app(self) -> None:
+        self.action_register_app()
+
     def palette_commands(self) -> list[PaletteCommand]:
         return [
+            PaletteCommand(
+                "Profile: register or replace the authenticator app",
+                "Your password, then a QR code to scan; codes then come from the app (a).",
+                self.action_register_app,
+            ),
             PaletteCommand(
                 "Profile: use e-mail for one-time passwords",
                 "Codes come by e-mail from the next login.",
@@ -186,7 +228,7 @@ class ProfileScreen(RefreshingScreen):
             ),
             PaletteCommand(
                 "Profile: use the authenticator app for one-time passwords",
-                "Needs a registered device; the portal says how to register one.",
+                "Needs a registered device: register one first (a).",
                 lambda: self.switch_channel("app"),
             ),
         ]

@@ -30,3 +30,13 @@ class CodeInput(Input):
     @property
     def code(self) -> str:
         return self.value.replace(" ", "")
+
+    @property
+    def problem(self) -> str | None:
+        """What is wrong with the typed code, in words; None when it is 6 digits."""
+        code = self.code
+        if not code:
+            return f"Type the {CODE_DIGITS}-digit code."
+        if len(code) != CODE_DIGITS:
+            return f"The code has {CODE_DIGITS} digits; you typed {len(code)}."
+        return None
