@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -39,6 +39,9 @@ class ProblemCode(StrEnum):
     DEVICE_NOT_REGISTERED = "device_not_registered"
     MAIL_FAILED = "mail_failed"
     TOKEN_NOT_PASSWORD = "token_not_password"
+    TOO_LARGE = "too_large"
+    TIMED_OUT = "timed_out"
+    BUSY = "busy"
 
 
 class FieldError(BaseModel):
@@ -55,3 +58,7 @@ class Problem(BaseModel):
     code: str
     fix: str | None = None
     errors: list[FieldError] | None = None
+    error_count: int | None = Field(
+        default=None,
+        description="How many errors were found in all, when `errors` lists only the first.",
+    )

@@ -18,6 +18,7 @@ from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
 from cc_tui.server.jobs import housekeeping_loop
+from cc_tui.server.limits import Limits, RequestLimits, streaming_matcher
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.openapi import install as install_openapi
 from cc_tui.server.routers import (
@@ -91,4 +92,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
+    # Outside routing and authentication: an oversized or trickling body is refused
+    # before any of that work is done (limits.py).
+    app.add_middleware(
+        RequestLimits,
+        limits=Limits(settings.max_body_bytes, settings.max_json_depth, settings.body_timeout),
+        streamed=streaming_matcher(app.openapi),
+    )
     return app

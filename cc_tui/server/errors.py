@@ -21,12 +21,19 @@ from cc_tui.domain.workflow import WorkflowError
 
 log = logging.getLogger("cc_tui.server")
 
+# A problem lists at most this many field errors, and says how many there were in all:
+# a body of 100,000 unknown fields must not make an answer ten times its size.
+MAX_LISTED_ERRORS = 20
+# A field's name as an error quotes it (a hostile key may be a megabyte long).
+MAX_FIELD_NAME = 120
+
 _TITLES = {
     400: "Bad request",
     401: "Not logged in",
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Too large",
     422: "Invalid input",
@@ -46,6 +53,7 @@ class ApiError(Exception):
         fix: str | None = None,
         errors: Sequence[FieldError] | None = None,
         headers: Mapping[str, str] | None = None,
+        error_count: int | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -54,15 +62,27 @@ class ApiError(Exception):
         self.fix = fix
         self.errors = list(errors) if errors is not None else None
         self.headers = dict(headers or {})
+        # How many errors there were when `errors` holds only some of them.
+        self.error_count = error_count
 
     def problem(self) -> Problem:
+        errors = self.errors
+        total = max(self.error_count or 0, len(errors or ()))
+        count = total if errors is not None and total > MAX_LISTED_ERRORS else None
+        detail = self.detail
+        if count is not None:
+            errors = (errors or [])[:MAX_LISTED_ERRORS]
+            detail = (
+                f"{detail} {count:,} errors were found; the first {MAX_LISTED_ERRORS} are listed."
+            )
         return Problem(
             title=_TITLES.get(self.status, "Error"),
             status=self.status,
-            detail=self.detail,
+            detail=detail,
             code=self.code,
             fix=self.fix,
-            errors=self.errors,
+            errors=errors,
+            error_count=count,
         )
 
 
@@ -90,7 +110,8 @@ def problem_response(error: ApiError) -> JSONResponse:
 
 def _field_name(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    name = ".".join(parts) or "body"
+    return name if len(name) <= MAX_FIELD_NAME else name[: MAX_FIELD_NAME - 1] + "…"
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -116,7 +137,7 @@ def install_handlers(app: FastAPI) -> None:
             )
         errors = [
             FieldError(field=_field_name(p.get("loc", ())), message=str(p.get("msg", "")))
-            for p in problems
+            for p in problems[: MAX_LISTED_ERRORS + 1]
         ]
         return problem_response(
             ApiError(
@@ -125,6 +146,7 @@ def install_handlers(app: FastAPI) -> None:
                 "Some of what was sent is missing or not valid.",
                 "Correct the fields listed and send again.",
                 errors,
+                error_count=len(problems),
             )
         )
 

@@ -7,10 +7,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 
 from cc_tui.server.app import create_app
+from cc_tui.server.http_protocol import guarded_protocol
 from cc_tui.server.notice_hub import end_streams
 from cc_tui.server.settings import ServerSettings
 
@@ -20,6 +22,26 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+# Request line and headers together (h11's own default, said here once): past it, 400.
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def uvicorn_config(
+    settings: ServerSettings, host: str, port: int, **options: Any
+) -> uvicorn.Config:
+    """The one uvicorn configuration of the portal: header size, keep-alive and the
+    protocol with the header deadline and the connection cap (http_protocol.py)."""
+    return uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        http=guarded_protocol(settings.header_timeout, settings.max_connections),
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        timeout_keep_alive=5,
+        **options,
+    )
 
 
 @dataclass
@@ -40,9 +62,7 @@ def start_background_server(
 ) -> BackgroundServer:
     """Start the portal in a daemon thread and return once it accepts connections."""
     port = port or free_port(host)
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", lifespan="on"
-    )
+    config = uvicorn_config(settings, host, port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="cc-tui-portal", daemon=True)
     thread.start()
@@ -59,10 +79,5 @@ def start_background_server(
 
 def serve_forever(settings: ServerSettings, host: str, port: int) -> None:
     # Ctrl+C: open event streams get two seconds to end before uvicorn cancels them.
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_graceful_shutdown=2,
-    )
+    config = uvicorn_config(settings, host, port, log_level="info", timeout_graceful_shutdown=2)
+    uvicorn.Server(config).run()

@@ -37,6 +37,12 @@ class ServerSettings:
     # Argon2id cost; tests lower it so that hashing does not dominate their time.
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19456
+    # Bounded work per request (limits.py, http_protocol.py; API.md "Limits").
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 32
+    body_timeout: float = 30.0
+    header_timeout: float = 10.0
+    max_connections: int = 200
 
     @property
     def maintenance_window(self) -> MaintenanceWindow:
