@@ -56,6 +56,9 @@ Retry = Callable[[], object]
 class PortalCalls(Screen[ScreenResultType]):
     """The one portal-call helper, shared by full and modal screens."""
 
+    # The login steps hold no session yet: a 401 there is a refusal like any other.
+    session_bound: ClassVar[bool] = True
+
     @property
     def portal_app(self) -> PortalApp:
         return cast("PortalApp", self.app)
@@ -88,7 +91,12 @@ class PortalCalls(Screen[ScreenResultType]):
             else:
                 self.on_unreachable(error, retry)
         except SessionExpired as error:
-            self.on_session_expired(error)
+            if self.session_bound:
+                self.on_session_expired(error)
+            elif refused is not None:
+                refused(error)
+            else:
+                self.on_refused(error)
         except PortalError as error:
             if refused is not None:
                 refused(error)

@@ -27,9 +27,9 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError
 from cc_tui.tui.flow import LoginFlow
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.otp import RESTART_CODES, CodeEntry, OtpScreen, typed_code
 from cc_tui.tui.widgets.code import CodeInput
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -46,6 +46,8 @@ def grouped_secret(secret: str) -> str:
 
 class DeviceChoiceScreen(PortalScreen):
     """Register device / Skip this step. Leads to the device screen or the OTP screen."""
+
+    session_bound = False  # no session yet: a 401 is a refusal
 
     CSS_PATH = "device.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,34 +111,26 @@ class DeviceChoiceScreen(PortalScreen):
 
     @work(exclusive=True, group="device", exit_on_error=False)
     async def register(self) -> None:
-        try:
-            portal = await self.portal_app.client()
-            registration = await portal.register_device(self.flow.ticket)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.register)
-            return
-        except PortalError as error:
-            self._refused(error)
+        registration = await self.call_portal(
+            lambda portal: portal.register_device(self.flow.ticket), retry=self.register
+        )
+        if registration is FAILED:
             return
         self.app.push_screen(DeviceScreen(self.flow, registration))
 
     @work(exclusive=True, group="device", exit_on_error=False)
     async def skip(self) -> None:
-        try:
-            portal = await self.portal_app.client()
-            await portal.skip_device(self.flow.ticket)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.skip)
-            return
-        except PortalError as error:
-            self._refused(error)
+        skipped = await self.call_portal(
+            lambda portal: portal.skip_device(self.flow.ticket), retry=self.skip
+        )
+        if skipped is FAILED:
             return
         self.flow.channel = self.flow.channel_after_skip()
         if self.flow.channel == "email":
             self.flow.mark_email_sent()
         self.app.switch_screen(OtpScreen(self.flow))
 
-    def _refused(self, error: PortalError) -> None:
+    def on_refused(self, error: PortalError) -> None:
         if error.code in RESTART_CODES:
             self.portal_app.show_login(user_id=self.flow.user_id, message=error.message)
         else:
@@ -330,23 +324,13 @@ class ProfileDeviceScreen(PortalScreen):
 
     @work(exclusive=True, group="profile-device", exit_on_error=False)
     async def start(self, password: str) -> None:
-        notice = self.query_one("#notice", Notice)
-        notice.show("Checking your password…", "info")
-        try:
-            portal = await self.portal_app.client()
-            registration = await portal.start_device_enrolment(password)
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.start(password))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            notice.show(error.message)
-            field = self.query_one("#enrol-password", Input)
-            field.value = ""
-            field.focus()
+        registration = await self.call_portal(
+            lambda portal: portal.start_device_enrolment(password),
+            retry=lambda: self.start(password),
+            busy="Checking your password…",
+            refused=lambda error: self._refused(error, "#enrol-password"),
+        )
+        if registration is FAILED:
             return
         self.registration = registration
         await self.query_one("#enrol-box").remove()
@@ -362,23 +346,20 @@ class ProfileDeviceScreen(PortalScreen):
 
     @work(exclusive=True, group="profile-device", exit_on_error=False)
     async def confirm(self, code: str) -> None:
-        notice = self.query_one("#notice", Notice)
-        notice.show("Checking the code…", "info")
-        try:
-            portal = await self.portal_app.client()
-            await portal.confirm_device(code)
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.confirm(code))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            notice.show(error.message)
-            field = self.query_one("#code", Input)
-            field.value = ""
-            field.focus()
+        confirmed = await self.call_portal(
+            lambda portal: portal.confirm_device(code),
+            retry=lambda: self.confirm(code),
+            busy="Checking the code…",
+            refused=lambda error: self._refused(error, "#code"),
+        )
+        if confirmed is FAILED:
             return
         self.done = True
         self.dismiss()
+
+    def _refused(self, error: PortalError, field_id: str) -> None:
+        """The portal's words; the field emptied for another try."""
+        self.query_one("#notice", Notice).show(error.message)
+        field = self.query_one(field_id, Input)
+        field.value = ""
+        field.focus()

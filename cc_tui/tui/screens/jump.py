@@ -11,22 +11,22 @@ which opens it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from cc_tui.api.requests import Request
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.naming import REF_DIGITS, REF_EXAMPLE, REF_PREFIX, format_ref, normalise_ref
+from cc_tui.tui.screens.base import FAILED, PortalModal
 from cc_tui.tui.widgets.notice import Notice
 
 if TYPE_CHECKING:
-    from cc_tui.tui.app import PortalApp
+    pass
 
 _TYPED_REF = re.compile(rf"(?:{REF_PREFIX})?0*(\d{{1,{REF_DIGITS}}})", re.ASCII)
 
@@ -45,7 +45,7 @@ def reference_of(text: str) -> str:
     return format_ref(int(match.group(1)))
 
 
-class JumpScreen(ModalScreen[Request | None]):
+class JumpScreen(PortalModal[Request | None]):
     """A one-line prompt for a reference; dismisses with the request found."""
 
     CSS_PATH = "jump.tcss"
@@ -94,22 +94,13 @@ class JumpScreen(ModalScreen[Request | None]):
 
     @work(exclusive=True, group="jump", exit_on_error=False)
     async def look_up(self, ref: str) -> None:
-        app = cast("PortalApp", self.app)
         notice = self.query_one(Notice)
-        try:
-            portal = await app.client()
-            request = await portal.get_request(ref)
-        except SessionExpired as error:
-            self.dismiss(None)
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            if error.status == 404:
-                notice.show(f"No request {ref} that you can see.")
-            else:
-                notice.show(error.message)
-            return
-        except PortalUnreachable as error:
-            notice.show(error.message)
-            return
-        self.dismiss(request)
+
+        def refused(error: PortalError) -> None:
+            notice.show(
+                f"No request {ref} that you can see." if error.status == 404 else error.message
+            )
+
+        request = await self.call_portal(lambda portal: portal.get_request(ref), refused=refused)
+        if request is not FAILED:
+            self.dismiss(request)

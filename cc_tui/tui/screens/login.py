@@ -25,11 +25,11 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.password import FORGOT_TITLE, looks_like_token
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.flow import LoginFlow
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 class LoginScreen(PortalScreen):
     """User ID and password. Leads to the OTP screen, or first to the device choice."""
+
+    session_bound = False  # no session yet: a 401 is a refusal
 
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = None
@@ -186,13 +188,8 @@ class LoginScreen(PortalScreen):
         button = self.query_one("#log-in", Button)
         button.disabled = True
         button.label = "Logging in…"
-        try:
-            portal = await self.portal_app.client()
-            answer = await portal.login(user_id, password)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.log_in(user_id, password))
-            return
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             if error.code == "token_not_password":
                 self.open_token_screen(password)
                 return
@@ -201,10 +198,18 @@ class LoginScreen(PortalScreen):
             if error.code != "mail_failed":  # the password was right: keep it for a retry
                 password_input.value = ""
             password_input.focus()
-            return
+
+        try:
+            answer = await self.call_portal(
+                lambda portal: portal.login(user_id, password),
+                retry=lambda: self.log_in(user_id, password),
+                refused=refused,
+            )
         finally:
             button.disabled = False
             button.label = "Log in"
+        if answer is FAILED:
+            return
         self.query_one("#password", Input).value = ""
         flow = LoginFlow(
             user_id=user_id,

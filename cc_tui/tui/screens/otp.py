@@ -21,9 +21,9 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.client.errors import PortalError
 from cc_tui.tui.flow import LoginFlow
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.code import CODE_DIGITS, CodeInput
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -46,6 +46,8 @@ def typed_code(screen: PortalScreen) -> str | None:
 
 class CodeEntry(PortalScreen):
     """A screen that finishes the login with a code (the OTP and device screens)."""
+
+    session_bound = False  # no session yet: a 401 is a refusal
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -71,15 +73,8 @@ class CodeEntry(PortalScreen):
     @work(exclusive=True, group="verify", exit_on_error=False)
     async def verify(self, code: str) -> None:
         notice = self.query_one("#notice", Notice)
-        notice.show("Checking the code…", "info")
-        try:
-            portal = await self.portal_app.client()
-            session = await portal.verify_otp(self.flow.ticket, code)
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.verify(code))
-            return
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             if error.code in RESTART_CODES:
                 self.portal_app.show_login(user_id=self.flow.user_id, message=error.message)
                 return
@@ -87,6 +82,14 @@ class CodeEntry(PortalScreen):
             field = self.query_one("#code", Input)
             field.value = ""
             field.focus()
+
+        session = await self.call_portal(
+            lambda portal: portal.verify_otp(self.flow.ticket, code),
+            retry=lambda: self.verify(code),
+            busy="Checking the code…",
+            refused=refused,
+        )
+        if session is FAILED:
             return
         notice.show("Logged in.", "success")
         self.portal_app.begin_session(session, self.flow.user_id)
@@ -183,22 +186,25 @@ class OtpScreen(CodeEntry):
     async def resend(self) -> None:
         notice = self.query_one("#notice", Notice)
         self.query_one("#resend", Button).disabled = True
-        try:
-            portal = await self.portal_app.client()
-            await portal.send_email_otp(self.flow.ticket)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.resend)
-            return
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             if error.code in RESTART_CODES:
                 self.portal_app.show_login(user_id=self.flow.user_id, message=error.message)
                 return
             if error.retry_after is not None:
                 self.flow.mark_email_sent(wait=error.retry_after)
             notice.show(error.message)
-            return
+
+        try:
+            sent = await self.call_portal(
+                lambda portal: portal.send_email_otp(self.flow.ticket),
+                retry=self.resend,
+                refused=refused,
+            )
         finally:
             self.show_resend_wait()
+        if sent is FAILED:
+            return
         self.flow.mark_email_sent()
         self.show_resend_wait()
         notice.show(f"A new code is on its way to {self.flow.user_id}.", "success")

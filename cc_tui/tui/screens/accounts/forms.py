@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalUnreachable
 from cc_tui.domain.forms import validate_field
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.tui.screens.accounts.words import (
@@ -27,13 +27,13 @@ from cc_tui.tui.screens.accounts.words import (
     rights_change,
     who,
 )
+from cc_tui.tui.screens.base import FAILED, PortalModal, Retry
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.widgets.notice import Notice
 
 if TYPE_CHECKING:
     from cc_tui.api.admin import AccountAuditEntry, AdminUser, Right
     from cc_tui.client.portal import PortalClient
-    from cc_tui.tui.app import PortalApp
 
 
 class RightsChecklist(SelectionList[str]):
@@ -64,7 +64,7 @@ class RightsChecklist(SelectionList[str]):
 # Modal forms ------------------------------------------------------------------------------
 
 
-class _AccountForm(ModalScreen["AdminUser | None"]):
+class _AccountForm(PortalModal["AdminUser | None"]):
     """What the create and rights forms share: a notice, Esc to cancel, the call."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -73,12 +73,11 @@ class _AccountForm(ModalScreen["AdminUser | None"]):
         ),
     ]
 
-    @property
-    def portal_app(self) -> PortalApp:
-        return cast("PortalApp", self.app)
-
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_unreachable(self, error: PortalUnreachable, retry: Retry | None) -> None:
+        self.show(error.message.replace("press r to retry", "press the button again"))
 
     def show(self, text: str, kind: str = "error") -> None:
         self.query_one(Notice).show(text, "success" if kind == "success" else "error")
@@ -92,25 +91,14 @@ class _AccountForm(ModalScreen["AdminUser | None"]):
 
     @work(exclusive=True, group="accounts-form", exit_on_error=False)
     async def send(self, change: Change) -> None:
-        app = self.portal_app
         button = self.query_one(".form-send", Button)
         button.disabled = True
         try:
-            portal = await app.client()
-            result = await change.call(portal, change.key)
-        except PortalUnreachable as error:
-            self.show(error.message.replace("press r to retry", "press the button again"))
-            return
-        except SessionExpired as error:
-            self.dismiss(None)
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.show(error.message)
-            return
+            result = await self.call_portal(lambda portal: change.call(portal, change.key))
         finally:
             button.disabled = False
-        self.dismiss(result)
+        if result is not FAILED:
+            self.dismiss(result)
 
 
 class NewUserScreen(_AccountForm):

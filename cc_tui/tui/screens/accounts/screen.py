@@ -12,16 +12,16 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, RightsScreen
 from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
-from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.admin import AdminUser, Right
+    from cc_tui.client.portal import PortalClient
 
 
 def _binding(key: str, action: str, description: str, tooltip: str) -> Binding:
@@ -322,20 +322,14 @@ class AccountsScreen(RefreshingScreen):
 
     @work(exclusive=True, group="accounts", exit_on_error=False)
     async def load(self) -> None:
-        app = self.portal_app
-        try:
-            portal = await app.client()
-            rights = await portal.rights()
-            users = await portal.admin_users()
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.load)
+
+        async def both(portal: PortalClient) -> tuple[list[Right], list[AdminUser]]:
+            return await portal.rights(), await portal.admin_users()
+
+        found = await self.call_portal(both, retry=self.load)
+        if found is FAILED:
             return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
-            return
+        rights, users = found
         self.catalogue = {right.code: right for right in rights}
         self.users = users
         self.loaded = True
@@ -343,35 +337,20 @@ class AccountsScreen(RefreshingScreen):
 
     @work(exclusive=True, group="accounts-change", exit_on_error=False)
     async def send(self, change: Change) -> None:
-        app = self.portal_app
-        try:
-            portal = await app.client()
-            user = await change.call(portal, change.key)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.send(change))
-            return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
+        user = await self.call_portal(
+            lambda portal: change.call(portal, change.key), retry=lambda: self.send(change)
+        )
+        if user is FAILED:
             return
         self.replace_user(user)
         self.query_one(Notice).show(change.done, "success")
 
     @work(exclusive=True, group="accounts-history", exit_on_error=False)
     async def show_history(self, user: AdminUser) -> None:
-        app = self.portal_app
-        try:
-            portal = await app.client()
-            entries = await portal.account_audit(user.user_id)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.show_history(user))
-            return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
+        entries = await self.call_portal(
+            lambda portal: portal.account_audit(user.user_id),
+            retry=lambda: self.show_history(user),
+        )
+        if entries is FAILED:
             return
         self.app.push_screen(HistoryScreen(user, entries))
