@@ -23,6 +23,7 @@ call differs overrides the hook. Anything unexpected is caught by the app (see
 from __future__ import annotations
 
 import enum
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
@@ -77,7 +78,7 @@ class PortalCalls(Screen[ScreenResultType]):
         `retry` is what `r` repeats when the portal did not answer (usually the worker
         that made the call); `busy` is said in the notice while the call runs ("Asking
         the portal…"; cleared when the banner takes over); `unreachable` and `refused`
-        replace the screen's hooks for this one call."""
+        replace the screen's hooks for this one call (`refused` may be async)."""
         if busy is not None:
             self.query_one(Notice).show(busy, "info")
         try:
@@ -99,7 +100,9 @@ class PortalCalls(Screen[ScreenResultType]):
                 self.on_refused(error)
         except PortalError as error:
             if refused is not None:
-                refused(error)
+                answer = refused(error)
+                if inspect.isawaitable(answer):  # a hook may need the portal again
+                    await answer
             else:
                 self.on_refused(error)
         return FAILED

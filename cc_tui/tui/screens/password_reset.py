@@ -29,14 +29,14 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.password import (
     FORGOT_TITLE,
     TOKEN_PREFIX,
     TOKEN_SCREEN_TITLE,
     password_problems,
 )
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 USER_ID_MAX = 254  # api.auth.USER_ID_MAX, without importing pydantic for it
@@ -65,6 +65,8 @@ def user_id_problem(user_id: str) -> str | None:
 
 class ForgotPasswordScreen(PortalScreen):
     """The user ID, then a token by e-mail or the one a set-up mail brought."""
+
+    session_bound = False  # no session yet: a 401 is a refusal
 
     CSS_PATH = "password_reset.tcss"
     AUTO_FOCUS = "#forgot-user-id"
@@ -120,24 +122,21 @@ class ForgotPasswordScreen(PortalScreen):
 
     @work(exclusive=True, group="forgot", exit_on_error=False)
     async def mail_token(self, user_id: str) -> None:
-        notice = self.query_one(Notice)
-        notice.show(f"Asking the portal to mail a token to {user_id}…", "info")
-        try:
-            portal = await self.portal_app.client()
-            await portal.forgot_password(user_id)
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.mail_token(user_id))
+        mailed = await self.call_portal(
+            lambda portal: portal.forgot_password(user_id),
+            retry=lambda: self.mail_token(user_id),
+            busy=f"Asking the portal to mail a token to {user_id}…",
+        )
+        if mailed is FAILED:
             return
-        except PortalError as error:
-            notice.show(error.message)
-            return
-        notice.clear()
+        self.query_one(Notice).clear()
         self.app.push_screen(TokenPasswordScreen(user_id, mailed=True))
 
 
 class TokenPasswordScreen(PortalScreen):
     """The token from the mail and the new password, twice. Leads back to login."""
+
+    session_bound = False  # no session yet: a 401 is a refusal
 
     CSS_PATH = "password_reset.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [BACK]
@@ -270,20 +269,22 @@ class TokenPasswordScreen(PortalScreen):
         notice = self.query_one(Notice)
         button = self.query_one("#set-password", Button)
         button.disabled = True
-        notice.show("Setting your password…", "info")
-        try:
-            portal = await self.portal_app.client()
-            await portal.reset_password(token, new)
-        except PortalUnreachable as error:
-            notice.clear()
-            self.show_unreachable(error, lambda: self.set_password(user_id, token, new))
-            return
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             notice.show(error.message)
             fields = {problem.field for problem in error.errors}
             target = "token" if "token" in fields else "new-password"
             self.query_one(f"#{target}", Input).focus()
-            return
+
+        try:
+            done = await self.call_portal(
+                lambda portal: portal.reset_password(token, new),
+                retry=lambda: self.set_password(user_id, token, new),
+                busy="Setting your password…",
+                refused=refused,
+            )
         finally:
             button.disabled = False
+        if done is FAILED:
+            return
         self.portal_app.show_login(user_id=user_id, message=PASSWORD_SET, message_kind="success")

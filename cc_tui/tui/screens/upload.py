@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -40,13 +40,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DirectoryTree, Footer, Input, ProgressBar, Static
 from textual.widgets.directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
 from cc_tui.api.requests import Attachment, Request
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.domain.naming import (
     MAX_SUFFIX,
     check_supporting_document_name,
@@ -60,10 +59,11 @@ from cc_tui.tui.local_file import (
     is_document_name,
     path_from_text,
 )
+from cc_tui.tui.screens.base import FAILED, PortalCalls
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
-    from cc_tui.tui.app import PortalApp
+    pass
 
 MAX_FILES_PER_REQUEST = 20
 
@@ -210,7 +210,7 @@ class UploadOffer(Static, can_focus=True):
 # -- the screen -------------------------------------------------------------------------
 
 
-class UploadScreen(Screen[Attachment | None]):
+class UploadScreen(PortalCalls[Attachment | None]):
     """Choose a file for `request`, check it, and upload it after `y`."""
 
     CSS_PATH = "upload.tcss"
@@ -233,10 +233,6 @@ class UploadScreen(Screen[Attachment | None]):
         self.plan: UploadPlan | None = None
         self.chosen: UploadPlan | None = None
         self._retry_upload: tuple[UploadPlan, str] | None = None
-
-    @property
-    def portal_app(self) -> PortalApp:
-        return cast("PortalApp", self.app)
 
     @property
     def taken(self) -> list[str]:
@@ -397,31 +393,33 @@ class UploadScreen(Screen[Attachment | None]):
         def progress(sent: int, total: int) -> None:
             bar.update(total=max(total, 1), progress=sent)
 
-        try:
-            portal = await self.portal_app.client()
-            attachment = await portal.upload_attachment(
-                self.request.ref, plan.file.path, plan.target, progress, idempotency_key=key
-            )
-        except PortalUnreachable as error:
+        def unreachable(error: PortalUnreachable) -> None:
             box.display = False
             self._retry_upload = (plan, key)
             self.show_unreachable(error)
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
+
+        async def refused(error: PortalError) -> None:
             box.display = False
             self.query_one(Notice).show(error.message)
             if error.code in ("duplicate_file_name", "bad_file_name"):
                 await self._reload_and_recheck(plan)
             else:
                 self.query_one(DocumentTree).focus()
-            return
+
+        try:
+            attachment = await self.call_portal(
+                lambda portal: portal.upload_attachment(
+                    self.request.ref, plan.file.path, plan.target, progress, idempotency_key=key
+                ),
+                unreachable=unreachable,
+                refused=refused,
+            )
         except OSError as error:
             box.display = False
             reason = error.strerror or str(error)
             self.query_one(Notice).show(f"cc-tui could not read {plan.file.path}: {reason}.")
+            return
+        if attachment is FAILED:
             return
         self.app.notify(
             f"Attached {attachment.name} to {self.request.ref}.", title="Supporting document"
@@ -431,12 +429,18 @@ class UploadScreen(Screen[Attachment | None]):
     async def _reload_and_recheck(self, plan: UploadPlan) -> None:
         """The portal's list of names may be newer than ours: read it and offer again."""
         message = self.query_one(Notice).text
-        try:
-            portal = await self.portal_app.client()
-            self.request = await portal.get_request(self.request.ref)
-        except (PortalError, PortalUnreachable):
+
+        def not_read(_: object) -> None:
             self.query_one(DocumentTree).focus()
+
+        request = await self.call_portal(
+            lambda portal: portal.get_request(self.request.ref),
+            unreachable=not_read,
+            refused=not_read,
+        )
+        if request is FAILED:
             return
+        self.request = request
         self._show_title()
         fresh = plan_upload(plan.file, self.request.ref, self.request.participant_id, self.taken)
         self.show_plan(fresh, offer=True)
