@@ -42,13 +42,15 @@ openapi: $(VENV)/.installed
 	$(BIN)/python -m cc_tui.server.openapi --output cc_tui/api/openapi.json
 
 # dashboard.py seeds the stores of 100,000 and 1,000,000 requests under the temp folder
-# (kept between runs); dashboard_tui.py reuses the 1,000,000 one.
+# (kept between runs); dashboard_tui.py and throughput.py reuse the 1,000,000 one.
+# throughput.py needs wrk (apt-get install -y wrk) and says so when it is missing.
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/dashboard_tui.py
 	$(BIN)/python bench/audit_pdf.py
 	$(BIN)/python bench/approve.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -46,12 +46,34 @@ def _parser() -> argparse.ArgumentParser:
         "--seed-random", type=int, default=2024, metavar="N", help="random seed for --seed"
     )
     server.add_argument("--smtp", metavar="HOST:PORT", help="send mail by SMTP, not to the outbox")
+    server.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="serve from N processes on the one store, to use N cores (default 1)",
+    )
+    server.add_argument(
+        "--access-log", action="store_true", help="log every request (costs throughput)"
+    )
 
     mailbox = sub.add_parser("mailbox", help="list the mock portal's outbox")
     mailbox.add_argument("--to", metavar="USER", help="only mail to this user")
     mailbox.add_argument("--data-dir", type=Path, dest="server_data_dir")
     mailbox.add_argument("--last", action="store_true", help="show the newest message in full")
     return parser
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a worker count; give a whole number from 1 to 64 (one per core)."
+        )
+    return count
 
 
 def _default_data_dir() -> Path:
@@ -72,7 +94,7 @@ def _run_server(args: argparse.Namespace) -> int:
         seed_random=args.seed_random,
     )
     print(f"Mock portal on http://{args.host}:{args.port}  (data: {data_dir})", flush=True)
-    serve_forever(settings, args.host, args.port)
+    serve_forever(settings, args.host, args.port, workers=args.workers, access_log=args.access_log)
     return 0
 
 

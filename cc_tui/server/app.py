@@ -48,14 +48,19 @@ def build_context(settings: ServerSettings) -> ServerContext:
     )
 
 
-def create_app(settings: ServerSettings) -> FastAPI:
-    context = build_context(settings)
-    if settings.seed_demo:
+def seed_store(context: ServerContext) -> None:
+    """The demo firms, users, library and (when asked) requests that are missing."""
+    if context.settings.seed_demo:
         seed_demo(context)
         seed_library(context)
         # The requests seeder (cc_tui.server.seed_requests) runs when it exists.
-        if settings.seed_requests:
+        if context.settings.seed_requests:
             seed_requests_if_available(context)
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    context = build_context(settings)
+    seed_store(context)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

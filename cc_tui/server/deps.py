@@ -14,7 +14,8 @@ from cc_tui.server.store import sessions, users
 from cc_tui.server.store.requests import Viewer
 
 
-def get_context(request: Request) -> ServerContext:
+async def get_context(request: Request) -> ServerContext:
+    # async: a plain `def` dependency runs in the thread pool, a thread hop per request.
     context: ServerContext = request.app.state.context
     return context
 
@@ -62,7 +63,7 @@ async def get_principal(
             )
         acting = x_participant_id
     rights = frozenset(users.rights(conn, user.user_id, acting)) if acting else frozenset()
-    sessions.touch_session(conn, session.token_hash, now)
+    sessions.touch_session(conn, session, now)
     return Principal(
         user_id=user.user_id,
         name=user.name,

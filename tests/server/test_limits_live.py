@@ -200,3 +200,18 @@ def test_twenty_clients_of_100_mib_each_keep_the_server_under_300_mb(tmp_path: P
     assert peak < PEAK_LIMIT_MB, f"peak {peak:.0f} MB (at rest {before:.0f} MB)"
     assert set(answers) <= {0, 413}, answers
     assert answers.count(413) >= 1, answers
+
+
+def test_headers_over_16_kib_get_431_and_the_connection_closes(
+    strict_portal: BackgroundServer,
+) -> None:
+    """The httptools parser has no limit of its own: the guard counts the bytes."""
+    with connect(strict_portal.url) as sock:
+        sock.sendall(f"GET {HEALTH} HTTP/1.1\r\nHost: portal.test\r\n".encode())
+        for _ in range(20):
+            sock.sendall(b"X-Filler: " + b"x" * 1000 + b"\r\n")
+        response = read_response(sock)
+        assert response is not None and response.status in (400, 431)
+        if response.status == 431:  # h11, where httptools is missing, answers 400 itself
+            assert response.json()["code"] == "too_large"
+        assert closed_by_server(sock)
