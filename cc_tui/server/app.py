@@ -63,10 +63,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
     seed_store(context)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The abort job and idempotency-key expiry (jobs.py), every few minutes.
         housekeeping = asyncio.create_task(housekeeping_loop(context), name="housekeeping")
         yield
+        hub = getattr(app.state, "notice_hub", None)
+        if hub is not None:
+            hub.close()  # its doorbell too
         housekeeping.cancel()
         with suppress(asyncio.CancelledError):
             await housekeeping

@@ -114,8 +114,8 @@ async def _run_change(
             raise
         return first
     if notices:
-        # Wake this process's open streams now rather than at the hub's next poll.
-        hub_of(http_request.app).poke()
+        # Wake the open streams of every server process on this store.
+        hub_of(http_request.app).announce()
     return Response(
         answer.body,
         status_code=answer.status,
