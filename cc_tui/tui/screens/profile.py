@@ -26,16 +26,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.screens.accounts.openers import administers, open_accounts
-from cc_tui.tui.screens.base import RefreshingScreen
+from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.session import UserSummary
 
 if TYPE_CHECKING:
     from cc_tui.api.auth import OtpChannel, User
+    from cc_tui.client.portal import PortalClient
     from cc_tui.tui.app import PortalApp
 
 CHANNEL_WORDS = {"email": "e-mail", "app": "the authenticator app"}
@@ -275,44 +276,34 @@ class ProfileScreen(RefreshingScreen):
 
     @work(exclusive=True, group="profile", exit_on_error=False)
     async def refresh_profile(self) -> None:
-        app = self.portal_app
-        try:
-            portal = await app.client()
-            app.user = await portal.me()
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.refresh_profile)
+        user = await self.call_portal(lambda portal: portal.me(), retry=self.refresh_profile)
+        if user is FAILED:
             return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
-            return
+        self.portal_app.user = user
         self._show_user()
 
     @work(exclusive=True, group="profile-password", exit_on_error=False)
     async def change_password(self, current: str, new: str) -> None:
-        app = self.portal_app
         button = self.query_one("#change-password", Button)
         button.disabled = True
-        try:
-            portal = await app.client()
-            await portal.change_password(current, new)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.change_password(current, new))
-            return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             self.query_one(Notice).show(error.message)
             wrong_current = any(p.field == "current_password" for p in error.errors)
             field = "#current-password" if wrong_current else "#new-password"
             self.query_one(field, Input).value = ""
             self.query_one(field, Input).focus()
-            return
+
+        try:
+            changed = await self.call_portal(
+                lambda portal: portal.change_password(current, new),
+                retry=lambda: self.change_password(current, new),
+                refused=refused,
+            )
         finally:
             button.disabled = False
+        if changed is FAILED:
+            return
         for field in ("#current-password", "#new-password", "#repeat-password"):
             self.query_one(field, Input).value = ""
         self.query_one(Notice).show(
@@ -322,20 +313,15 @@ class ProfileScreen(RefreshingScreen):
 
     @work(exclusive=True, group="profile-channel", exit_on_error=False)
     async def switch_channel(self, channel: OtpChannel) -> None:
-        app = self.portal_app
-        try:
-            portal = await app.client()
+
+        async def switch(portal: PortalClient) -> User:
             updated = await portal.set_otp_channel(channel)
-            app.user = updated if updated is not None else await portal.me()
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.switch_channel(channel))
+            return updated if updated is not None else await portal.me()
+
+        user = await self.call_portal(switch, retry=lambda: self.switch_channel(channel))
+        if user is FAILED:
             return
-        except SessionExpired as error:
-            app.session_expired(error)
-            return
-        except PortalError as error:
-            self.query_one(Notice).show(error.message)
-            return
+        self.portal_app.user = user
         self._show_user()
         self.query_one(Notice).show(
             f"One-time passwords now come by {CHANNEL_WORDS[channel]}.", "success"

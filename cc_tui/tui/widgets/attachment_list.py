@@ -14,7 +14,7 @@ has no room for a sentence.
 from __future__ import annotations
 
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
 from textual.binding import Binding, BindingType
@@ -22,13 +22,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.tui.local_file import size_text
+from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import Attachment, Request
-    from cc_tui.tui.app import PortalApp
+    from cc_tui.tui.screens.base import PortalCalls
 
 COLUMNS: tuple[tuple[str, int], ...] = (("Name", 44), ("Size", 9), ("Type", 5), ("SHA-256", 12))
 EMPTY_ROW = "no-attachments"
@@ -82,10 +83,6 @@ class AttachmentList(DataTable[str | Content]):
         for label, width in COLUMNS:
             self.add_column(label, width=width, key=label.lower())
 
-    @property
-    def portal_app(self) -> PortalApp:
-        return cast("PortalApp", self.app)
-
     def show(self, request: Request, *, editable: bool) -> None:
         """Show `request`'s attachments; `editable`: whether Delete is offered."""
         self.request = request
@@ -125,6 +122,13 @@ class AttachmentList(DataTable[str | Content]):
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()
 
+    def _screen_calls(self) -> PortalCalls[Any]:
+        """The screen's portal-call helper (an ended session is its business)."""
+        return cast("PortalCalls[Any]", self.screen)
+
+    def _say_not_done(self, title: str, error: PortalError | PortalUnreachable) -> None:
+        self.notify(error.message, title=title, severity="error", timeout=10)
+
     # Saving
 
     def action_download(self) -> None:
@@ -137,14 +141,11 @@ class AttachmentList(DataTable[str | Content]):
         from cc_tui.tui.config import downloads_dir
 
         try:
-            portal = await self.portal_app.client()
-            path = await portal.download_attachment(ref, attachment.id, downloads_dir())
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except (PortalError, PortalUnreachable) as error:
-            self.notify(error.message, title="Not saved", severity="error", timeout=10)
-            return
+            path = await self._screen_calls().call_portal(
+                lambda portal: portal.download_attachment(ref, attachment.id, downloads_dir()),
+                unreachable=lambda error: self._say_not_done("Not saved", error),
+                refused=lambda error: self._say_not_done("Not saved", error),
+            )
         except OSError as error:
             reason = error.strerror or str(error)
             self.notify(
@@ -153,6 +154,8 @@ class AttachmentList(DataTable[str | Content]):
                 severity="error",
                 timeout=10,
             )
+            return
+        if path is FAILED:
             return
         self.notify(f"Saved {attachment.name} to {path}", title="Saved", timeout=10)
         self.post_message(self.Saved(path))
@@ -178,14 +181,12 @@ class AttachmentList(DataTable[str | Content]):
 
     @work(group="attachment-delete", exit_on_error=False)
     async def delete_attachment(self, ref: str, attachment: Attachment) -> None:
-        try:
-            portal = await self.portal_app.client()
-            await portal.delete_attachment(ref, attachment.id)
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except (PortalError, PortalUnreachable) as error:
-            self.notify(error.message, title="Not deleted", severity="error", timeout=10)
+        deleted = await self._screen_calls().call_portal(
+            lambda portal: portal.delete_attachment(ref, attachment.id),
+            unreachable=lambda error: self._say_not_done("Not deleted", error),
+            refused=lambda error: self._say_not_done("Not deleted", error),
+        )
+        if deleted is FAILED:
             return
         self.notify(f"Deleted {attachment.name} from {ref}.", title="Deleted")
         self.post_message(self.Changed(ref))
