@@ -10,7 +10,7 @@ from cc_tui.api.auth import DeviceRegistration, Membership, User
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
-from cc_tui.domain.rights import is_ccda, roles_for, who_unlocks
+from cc_tui.domain.rights import roles_for
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store import users
 from cc_tui.server.store.users import UserRow
@@ -56,15 +56,21 @@ def invalid_credentials() -> ApiError:
     )
 
 
-def locked_error(conn: sqlite3.Connection, user: UserRow) -> ApiError:
-    """423, naming who can unlock: the CCDA for a business user, the exchange for a CCDA."""
-    unlocker = who_unlocks(is_ccda(users.rights(conn, user.user_id)), user.is_exchange_officer)
-    return ApiError(
-        423,
-        ProblemCode.ACCOUNT_LOCKED,
-        f"Your account is locked after 5 failed attempts in a row; only {unlocker} can unlock it.",
-        f"Ask {unlocker} to unlock your account, then log in again.",
-    )
+LOCKED_DETAIL = (
+    "This account is locked after 5 failed attempts in a row, and nobody can log in to it "
+    "until it is unlocked."
+)
+LOCKED_FIX = (
+    "Ask your firm's delegated administrator (CCDA) to unlock it; a CCDA asks the exchange "
+    "(Client Connect support)."
+)
+
+
+def locked_error() -> ApiError:
+    """423 in the same words for every account, and for user IDs that do not exist: who
+    may unlock whom is said in general, so the answer tells nothing about the account
+    (a CCDA's lockout would otherwise name the exchange, and give the CCDA away)."""
+    return ApiError(423, ProblemCode.ACCOUNT_LOCKED, LOCKED_DETAIL, LOCKED_FIX)
 
 
 def suspended_error() -> ApiError:

@@ -73,6 +73,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         housekeeping.cancel()
         with suppress(asyncio.CancelledError):
             await housekeeping
+        await context.drain()
         context.db.close()
 
     app = FastAPI(

@@ -23,7 +23,14 @@ from datetime import timedelta
 
 from cc_tui.server.context import ServerContext
 from cc_tui.server.files import FileStore
-from cc_tui.server.store import attachments, devices, idempotency, login, request_writes
+from cc_tui.server.store import (
+    attachments,
+    devices,
+    idempotency,
+    lockout,
+    login,
+    request_writes,
+)
 
 log = logging.getLogger("cc_tui.server")
 
@@ -60,10 +67,13 @@ def run_housekeeping(context: ServerContext, batch: int = ABORT_BATCH) -> Housek
 
 
 def forget_secrets(context: ServerContext) -> None:
-    """Expired login tickets and Profile enrolments forget their pending secrets."""
+    """Expired login tickets and Profile enrolments forget their pending secrets; failed
+    logins older than the throttle's window are forgotten."""
+    now = context.now()
     with context.db.transaction() as conn:
-        login.forget_expired_secrets(conn, context.now())
-        devices.forget_expired(conn, context.now())
+        login.forget_expired_secrets(conn, now)
+        devices.forget_expired(conn, now)
+        lockout.forget_client_failures(conn, now - context.settings.login_throttle_window)
 
 
 def sweep_files(context: ServerContext) -> int:

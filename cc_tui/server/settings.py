@@ -23,6 +23,10 @@ class ServerSettings:
     session_absolute: timedelta = timedelta(hours=12)
     ticket_ttl: timedelta = timedelta(minutes=5)
     max_failures: int = 5
+    # The throttle: this many failed logins from one client address within the window
+    # (across any user IDs) and the next attempts get 429 with Retry-After.
+    login_throttle: int = 20
+    login_throttle_window: timedelta = timedelta(minutes=1)
     email_code_interval: timedelta = timedelta(seconds=30)
     password_reset_ttl: timedelta = timedelta(minutes=30)
     # The weekly maintenance window (DOMAIN.md): Saturday 08:00 to Sunday 00:00 HKT.

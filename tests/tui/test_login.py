@@ -66,14 +66,14 @@ async def test_the_fifth_failure_locks_and_says_so(make_app: AppFactory) -> None
         await settle(pilot)
         for _ in range(4):
             await log_in_with_password(pilot, MAKER, "wrong-password")
-            assert "Your account is locked" not in notice(app)
+            assert "This account is locked" not in notice(app)
         await log_in_with_password(pilot, MAKER, "wrong-password")
-        assert "Your account is locked after 5 failed attempts" in notice(app)
+        assert "This account is locked after 5 failed attempts" in notice(app)
         assert "unlock" in notice(app)
         # The right password now meets the same answer: locked stays locked.
         await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
         assert isinstance(app.screen, LoginScreen)
-        assert "Your account is locked" in notice(app)
+        assert "This account is locked" in notice(app)
 
 
 async def test_empty_and_over_long_fields_never_reach_the_portal(

@@ -56,12 +56,13 @@ from cc_tui.domain.rights import (
     unknown_rights,
     who_unlocks,
 )
-from cc_tui.server import auth_mail
+from cc_tui.server import auth_mail, security_mail
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
 from cc_tui.server.idempotency import IdempotentCall, check_key
 from cc_tui.server.openapi import problem_responses
+from cc_tui.server.security_mail import SecurityEvent
 from cc_tui.server.store import admin as accounts
 from cc_tui.server.store import login, sessions, users
 from cc_tui.server.store.admin import AccountRow
@@ -174,6 +175,13 @@ def _refuse_other_ccda(admin: Administrator, target: AccountRow, what: str) -> N
             f"only the exchange can {what} a CCDA's account.",
             f"Ask {_EXCHANGE} to do it.",
         )
+
+
+def _acting(admin: Administrator, principal: Principal) -> str:
+    """Who acted, as a security notice names them."""
+    if admin.is_exchange:
+        return f"{principal.name} of the exchange (Client Connect support)"
+    return f"{principal.name}, your firm's delegated administrator (CCDA),"
 
 
 # Views ------------------------------------------------------------------------------------
@@ -645,6 +653,13 @@ async def unlock_user(
             )
         if target.user.locked:
             users.unlock(conn, target.user.user_id)
+            security_mail.mail_later(
+                context,
+                target.user.user_id,
+                SecurityEvent.UNLOCKED,
+                now,
+                by=_acting(admin, principal),
+            )
             _audit(
                 conn,
                 admin,
@@ -680,6 +695,13 @@ async def reset_device(
         target = target_account(conn, admin, user_id)
         _refuse_other_ccda(admin, target, "reset the device of")
         users.reset_device(conn, target.user.user_id)
+        security_mail.mail_later(
+            context,
+            target.user.user_id,
+            SecurityEvent.DEVICE_RESET,
+            now,
+            by=_acting(admin, principal),
+        )
         had = (
             "their authenticator was forgotten"
             if target.user.device_registered

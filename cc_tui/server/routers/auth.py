@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from cc_tui.api.auth import (
     DeviceRegistration,
@@ -57,7 +57,7 @@ from cc_tui.api.auth import (
 )
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp, password
-from cc_tui.server import auth_mail
+from cc_tui.server import auth_mail, security_mail
 from cc_tui.server.accounts import (
     invalid_credentials,
     locked_error,
@@ -71,7 +71,8 @@ from cc_tui.server.deps import Context
 from cc_tui.server.errors import ApiError
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.security import hash_password_async, needs_rehash, verify_password_async
-from cc_tui.server.store import login, sessions, users
+from cc_tui.server.security_mail import SecurityEvent
+from cc_tui.server.store import lockout, login, sessions, users
 from cc_tui.server.store.login import Ticket
 from cc_tui.server.store.users import DeviceNeed, OtpChannel, UserRow
 
@@ -154,7 +155,7 @@ def _open_ticket(context: ServerContext, ticket: str) -> tuple[Ticket, UserRow]:
     if user is None:
         raise _ticket_expired(context)
     if user.locked:
-        raise locked_error(conn, user)
+        raise locked_error()
     if not user.active:
         raise suspended_error()
     return row, user
@@ -185,26 +186,75 @@ def _retry_after(context: ServerContext, ticket: Ticket) -> int:
 # Endpoints -------------------------------------------------------------------------------
 
 
-@router.post("/login", responses=problem_responses(401, 403, 422, 423, 503))
-async def post_login(body: LoginRequest, context: Context) -> LoginResponse:
+def client_address(request: Request) -> str:
+    """Who is calling, for the throttle: the peer's address (no proxy is trusted)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _throttle(context: ServerContext, client: str) -> None:
+    """429 with Retry-After once `login_throttle` logins from this address have failed
+    within `login_throttle_window`, whatever user IDs they named."""
+    settings = context.settings
+    now = context.now()
+    failures = lockout.client_failures_since(
+        context.db.connect(), client, now - settings.login_throttle_window
+    )
+    if len(failures) < settings.login_throttle:
+        return
+    # The attempt may go again once enough failures have left the window.
+    frees_at = failures[len(failures) - settings.login_throttle] + settings.login_throttle_window
+    wait = max(1, math.ceil((frees_at - now).total_seconds()))
+    window = int(settings.login_throttle_window.total_seconds())
+    raise ApiError(
+        429,
+        ProblemCode.RATE_LIMITED,
+        f"Too many failed logins from your address: {len(failures)} in the last {window} seconds.",
+        f"Wait {wait} seconds, then try again with the right user ID and password; "
+        "Forgot password sets a new one.",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def _count_failure(context: ServerContext, client: str, user_id: str, known: bool) -> bool:
+    """Count a failed password against the account (or the unknown user ID, the same
+    way) and against the client address; True when the account is now locked."""
+    settings = context.settings
+    now = context.now()
+    with context.db.transaction() as tx:
+        lockout.record_client_failure(tx, client, now)
+        if known:
+            return users.record_failure(tx, user_id, now, settings.max_failures)
+        return lockout.record_unknown_failure(tx, user_id, now, settings.max_failures)
+
+
+def _count_failure_of_locked(context: ServerContext, client: str) -> None:
+    """An attempt on a locked account (or a locked unknown ID) counts for the throttle."""
+    with context.db.transaction() as tx:
+        lockout.record_client_failure(tx, client, context.now())
+
+
+@router.post("/login", responses=problem_responses(401, 403, 422, 423, 429, 503))
+async def post_login(body: LoginRequest, request: Request, context: Context) -> LoginResponse:
     """Check the password; on success start a ticket (and, by e-mail, send the first code)."""
     settings = context.settings
+    client = client_address(request)
+    _throttle(context, client)
     conn = context.db.connect()
     user = users.get_user(conn, body.user_id)
-    if user is not None and user.locked:
-        raise locked_error(conn, user)
+    # Both lookups run for every attempt, so a known and an unknown ID cost the same.
+    unknown_locked = lockout.unknown_locked(conn, body.user_id)
+    if user.locked if user is not None else unknown_locked:
+        _count_failure_of_locked(context, client)
+        raise locked_error()
     if password.looks_like_token(body.password):
         raise _token_not_password()
     stored = user.password_hash if user is not None else None
     if not await verify_password_async(settings, stored, body.password):
-        if user is None:
-            raise invalid_credentials()
-        with context.db.transaction() as tx:
-            now_locked = users.record_failure(
-                tx, user.user_id, context.now(), settings.max_failures
-            )
+        now_locked = _count_failure(context, client, body.user_id, user is not None)
         if now_locked:
-            raise locked_error(context.db.connect(), user)
+            if user is not None:
+                security_mail.mail_later(context, user.user_id, SecurityEvent.LOCKED, context.now())
+            raise locked_error()
         raise invalid_credentials()
     assert user is not None and stored is not None
     fresh_hash = (
@@ -219,7 +269,7 @@ async def post_login(body: LoginRequest, context: Context) -> LoginResponse:
         if current is None:
             raise invalid_credentials()
         if current.locked:
-            raise locked_error(tx, current)
+            raise locked_error()
         if not current.active:
             raise suspended_error()
         now = context.now()
@@ -361,6 +411,12 @@ async def post_otp(body: OtpRequest, context: Context) -> Session:
             if registering is not None:
                 assert check.step is not None
                 users.register_device(conn, user.user_id, registering, check.step)
+                event = (
+                    SecurityEvent.DEVICE_REPLACED
+                    if user.device_registered
+                    else SecurityEvent.DEVICE_REGISTERED
+                )
+                security_mail.mail_later(context, user.user_id, event, now)
             elif check.step is not None:
                 users.record_totp_step(conn, user.user_id, check.step)
             login.use_ticket(conn, ticket.ticket_hash, now)
@@ -373,7 +429,8 @@ async def post_otp(body: OtpRequest, context: Context) -> Session:
             return Session(token=token, expires_at=expires_at, user=user_view(conn, signed_in))
         # A failure is counted and committed before it is answered.
         if users.record_failure(conn, user.user_id, now, settings.max_failures):
-            failure = locked_error(conn, user)
+            security_mail.mail_later(context, user.user_id, SecurityEvent.LOCKED, now)
+            failure = locked_error()
         elif check.check is otp.OtpCheck.REUSED:
             failure = ApiError(
                 401,
@@ -471,4 +528,5 @@ async def post_password_reset(body: ResetPasswordRequest, context: Context) -> R
         users.set_password_hash(tx, user_id, new_hash, now)
         users.reset_failures(tx, user_id)
         sessions.revoke_user_sessions(tx, user_id, now)
+    security_mail.mail_later(context, user_id, SecurityEvent.PASSWORD_RESET, now)
     return Response(status_code=204)

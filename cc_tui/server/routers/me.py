@@ -29,6 +29,7 @@ from cc_tui.api.auth import (
 )
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp
+from cc_tui.server import security_mail
 from cc_tui.server.accounts import (
     locked_error,
     new_password_error,
@@ -40,6 +41,7 @@ from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.security import hash_password_async, verify_password_async
+from cc_tui.server.security_mail import SecurityEvent
 from cc_tui.server.store import devices, sessions, users
 from cc_tui.server.store.users import UserRow
 
@@ -64,7 +66,8 @@ async def _check_current_password(context: ServerContext, user: UserRow, passwor
     with context.db.transaction() as conn:
         locked = users.record_failure(conn, user.user_id, context.now(), settings.max_failures)
     if locked:
-        raise locked_error(context.db.connect(), user)
+        security_mail.mail_later(context, user.user_id, SecurityEvent.LOCKED, context.now())
+        raise locked_error()
     raise ApiError(
         422,
         ProblemCode.VALIDATION_FAILED,
@@ -108,6 +111,7 @@ async def change_password(
         users.set_password_hash(conn, user.user_id, new_hash, now)
         users.reset_failures(conn, user.user_id)
         sessions.revoke_other_sessions(conn, user.user_id, principal.token_hash, now)
+    security_mail.mail_later(context, user.user_id, SecurityEvent.PASSWORD_CHANGED, now)
     return Response(status_code=204)
 
 
@@ -126,6 +130,14 @@ async def set_otp_channel(
         )
     with context.db.transaction() as conn:
         users.set_otp_channel(conn, user.user_id, body.channel)
+    if body.channel != user.otp_channel:
+        security_mail.mail_later(
+            context,
+            user.user_id,
+            SecurityEvent.CHANNEL_CHANGED,
+            context.now(),
+            channel=body.channel,
+        )
     updated = _current_user(context, principal)
     return user_view(context.db.connect(), updated, principal.participant_id)
 
@@ -194,6 +206,10 @@ async def confirm_device(
             raise _wrong_new_code()
         users.register_device(conn, user.user_id, enrolment.secret, check.step)
         devices.end_enrolment(conn, user.user_id)
+    event = (
+        SecurityEvent.DEVICE_REPLACED if user.device_registered else SecurityEvent.DEVICE_REGISTERED
+    )
+    security_mail.mail_later(context, user.user_id, event, now)
     return Response(status_code=204)
 
 
