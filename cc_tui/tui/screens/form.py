@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -44,9 +44,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError, SessionExpired
 from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.domain.forms import (
     EService,
@@ -58,7 +59,7 @@ from cc_tui.domain.forms import (
 )
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, drafts_root
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.form_field import (
@@ -259,21 +260,21 @@ class FormScreen(PortalScreen):
         app = self.portal_app
         if app.user is None:
             return
-        try:
-            portal = await app.client()
+
+        async def load(portal: PortalClient) -> None:
             status = await portal.service_status()
             self.today = to_hkt(status.now).date()
             if self.ref is not None:
                 await self._load_request(portal, self.ref)
             else:
                 await self._load_new(portal)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.load)
-        except SessionExpired as error:
-            self._session_expired(error)
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             self._show_state("")
             self.notice(error.message)
+
+        try:
+            await self.call_portal(load, retry=self.load, refused=refused)
         except UnknownEService as unknown:
             self._show_state("")
             self.notice(
@@ -550,8 +551,8 @@ class FormScreen(PortalScreen):
         values = self.collect()
         wire = self.wire_values(values)
         self._write_draft(durable=True)
-        try:
-            portal = await self.portal_app.client()
+
+        async def send(portal: PortalClient) -> Request:
             if draft.ref is None:
                 sent = {k: v for k, v in wire.items() if v not in (None, [])}
                 request = await portal.create_request(
@@ -559,22 +560,12 @@ class FormScreen(PortalScreen):
                 )
                 self.store.assign_ref(draft, request.ref, request.version)
                 self.ref = request.ref
-            else:
-                assert draft.base_version is not None
-                request = await portal.update_request(draft.ref, draft.base_version, wire)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.save_draft)
-            return None
-        except SessionExpired as error:
-            self._session_expired(error)
-            return None
-        except PortalError as error:
-            if error.status == 409:
-                self._offer_reload(error)
-            else:
-                if error.errors:
-                    self.show_problems(error.errors)
-                self.notice(error.message)
+                return request
+            assert draft.base_version is not None
+            return await portal.update_request(draft.ref, draft.base_version, wire)
+
+        request = await self.call_portal(send, retry=self.save_draft)
+        if request is FAILED:
             return None
         self.request = request
         draft.base_version = request.version
@@ -683,24 +674,14 @@ class FormScreen(PortalScreen):
     async def send_submit(self) -> None:
         draft, request = self.draft, self.request
         assert draft is not None and request is not None and draft.ref is not None
-        try:
-            portal = await self.portal_app.client()
-            submitted = await portal.act(
-                draft.ref, Action.SUBMIT, request.version, idempotency_key=self._submit_key
-            )
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.send_submit)
-            return
-        except SessionExpired as error:
-            self._session_expired(error)
-            return
-        except PortalError as error:
-            if error.status == 409:
-                self._offer_reload(error)
-                return
-            if error.errors:
-                self.show_problems(error.errors)
-            self.notice(error.message)
+        ref = draft.ref
+        submitted = await self.call_portal(
+            lambda portal: portal.act(
+                ref, Action.SUBMIT, request.version, idempotency_key=self._submit_key
+            ),
+            retry=self.send_submit,
+        )
+        if submitted is FAILED:
             return
         self.store.remove(draft)
         self._unsent = False
@@ -765,18 +746,14 @@ class FormScreen(PortalScreen):
         self._unsent = False
         self._leave_anyway = False
         self.loaded = False
-        try:
-            portal = await self.portal_app.client()
-            assert self.ref is not None
-            await self._load_request(portal, self.ref)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.reload)
-            return
-        except SessionExpired as error:
-            self._session_expired(error)
-            return
-        except PortalError as error:
-            self.notice(error.message)
+        ref = self.ref
+        assert ref is not None
+        reloaded = await self.call_portal(
+            lambda portal: self._load_request(portal, ref),
+            retry=self.reload,
+            refused=lambda error: self.notice(error.message),
+        )
+        if reloaded is FAILED:
             return
         if kept is not None:
             self.notice(f"Reloaded {self.ref}. Your typed values are kept in {kept}.", "info")
@@ -785,15 +762,26 @@ class FormScreen(PortalScreen):
 
     # The session
 
-    def _session_expired(self, error: SessionExpired) -> None:
+    def on_session_expired(self, error: SessionExpired) -> None:
         """Keep everything typed, log in again, and come back to this form."""
         self._write_draft(durable=True)
+        super().on_session_expired(error)
+
+    def reopen_after_login(self) -> Callable[[], Screen[Any]] | None:
         draft, ref, code = self.draft, self.ref, self.eservice_code
         if draft is not None and self._unsent:
-            self.portal_app.session_expired(error, reopen=lambda: FormScreen.restore(draft))
-        elif ref is not None:
-            self.portal_app.session_expired(error, reopen=lambda: FormScreen.edit(ref))
-        elif code is not None:
-            self.portal_app.session_expired(error, reopen=lambda: FormScreen.new(code))
-        else:
-            self.portal_app.session_expired(error)
+            return lambda: FormScreen.restore(draft)
+        if ref is not None:
+            return lambda: FormScreen.edit(ref)
+        if code is not None:
+            return lambda: FormScreen.new(code)
+        return None
+
+    def on_refused(self, error: PortalError) -> None:
+        """A stale version offers a reload; otherwise the fields named and the words."""
+        if error.status == 409:
+            self._offer_reload(error)
+            return
+        if error.errors:
+            self.show_problems(error.errors)
+        self.notice(error.message)
