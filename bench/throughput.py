@@ -76,7 +76,7 @@ TARGETS = (
     Target("/requests/sections", LEAD, 0.40, None, "/requests/sections"),
     Target("first page: all", LEAD, 0.25, 50, _list(section="all")),
     Target("first page: awaiting my check", CHECKER, 0.25, 50, _list(section="awaiting_my_check")),
-    Target("status + eService filter", LEAD, 0.25, 50, _list(q="status:completed eservice:CT027")),
+    Target("status + eService filter", LEAD, 0.25, 50, _list(q="status:approved eservice:CT027")),
     Target("word search", LEAD, 0.25, 50, _list(q="dividend")),
     Target("next page by cursor", LEAD, 0.25, 50, _list(section="all", cursor="{cursor}")),
     Target("GET /requests/{ref}", LEAD, 0.25, 50, "/requests/{ref}"),

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from cc_tui.server.store.memo import MemoConnection
+
 
 def _migrations() -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
@@ -38,7 +40,11 @@ class Database:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=30,
+                factory=MemoConnection,  # store/memo.py: reads kept until the store changes
             )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")

@@ -18,6 +18,7 @@ from typing import Literal
 from cc_tui.domain.query import Query, QueryField
 from cc_tui.domain.sections import Section
 from cc_tui.domain.workflow import FINAL_STATUSES, Status
+from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.requests import Viewer
 from cc_tui.server.store.times import to_micros
 
@@ -135,16 +136,26 @@ class Arm:
 
 def scope_participants(conn: sqlite3.Connection, viewer: Viewer) -> tuple[str, ...]:
     if viewer.is_exchange_officer:
-        return tuple(
-            r[0]
-            for r in conn.execute("SELECT participant_id FROM request_scopes ORDER BY scope_no")
-        )
+        return remembered(conn, ("scopes",), lambda: _all_scopes(conn))
     if viewer.participant_id is None:
         return ()
     return (viewer.participant_id,)
 
 
+def _all_scopes(conn: sqlite3.Connection) -> tuple[str, ...]:
+    return tuple(
+        r[0] for r in conn.execute("SELECT participant_id FROM request_scopes ORDER BY scope_no")
+    )
+
+
 def load_cells(conn: sqlite3.Connection, participants: Sequence[str]) -> list[Cell]:
+    """The scope's cells with requests in them (kept until the store changes: memo.py).
+    The list is shared: read it, never change it."""
+    scope = tuple(participants)
+    return remembered(conn, ("cells", scope), lambda: _read_cells(conn, scope))
+
+
+def _read_cells(conn: sqlite3.Connection, participants: tuple[str, ...]) -> list[Cell]:
     if not participants:
         return []
     marks = ",".join("?" * len(participants))
@@ -166,6 +177,12 @@ def load_cells(conn: sqlite3.Connection, participants: Sequence[str]) -> list[Ce
 
 
 def scope_numbers(conn: sqlite3.Connection, participants: Sequence[str]) -> dict[str, int]:
+    """Each membership's scope number (shared, like `load_cells`: never change it)."""
+    scope = tuple(participants)
+    return remembered(conn, ("scope numbers", scope), lambda: _read_scope_numbers(conn, scope))
+
+
+def _read_scope_numbers(conn: sqlite3.Connection, participants: tuple[str, ...]) -> dict[str, int]:
     if not participants:
         return {}
     marks = ",".join("?" * len(participants))

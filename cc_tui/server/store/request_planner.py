@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from cc_tui.domain.workflow import Status
+from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.request_criteria import (
     Arm,
     Cell,
@@ -111,10 +112,15 @@ class Planner:
     )
 
     def matching(self, criteria: Criteria) -> list[Cell]:
-        """The cells `criteria` wants (worked out once per criteria)."""
+        """The cells `criteria` wants (worked out once per criteria while the store does
+        not change: the cells are the store's, see memo.py)."""
         found = self._matching.get(criteria)
         if found is None:
-            found = [cell for cell in self.cells if criteria.matches(cell)]
+            found = remembered(
+                self.conn,
+                ("matching", criteria),
+                lambda: [cell for cell in self.cells if criteria.matches(cell)],
+            )
             self._matching[criteria] = found
         return found
 
@@ -174,15 +180,22 @@ class Planner:
         whether capped, the oldest rowid reached)."""
         key = (expression, participant, cap)
         if key not in self._probes:
-            low = self.scopes[participant] * SCOPE_SPAN
-            found, oldest = self.conn.execute(
-                "SELECT count(*), min(rowid) FROM (SELECT rowid FROM request_fts"
-                " WHERE request_fts MATCH ? AND rowid BETWEEN ? AND ?"
-                " ORDER BY rowid DESC LIMIT ?)",
-                (expression, low, low + SCOPE_SPAN - 1, cap),
-            ).fetchone()
-            self._probes[key] = (int(found), int(found) >= cap, oldest)
+            self._probes[key] = remembered(
+                self.conn, ("fts probe", *key), lambda: self._read_matches(*key)
+            )
         return self._probes[key]
+
+    def _read_matches(
+        self, expression: str, participant: str, cap: int
+    ) -> tuple[int, bool, int | None]:
+        low = self.scopes[participant] * SCOPE_SPAN
+        found, oldest = self.conn.execute(
+            "SELECT count(*), min(rowid) FROM (SELECT rowid FROM request_fts"
+            " WHERE request_fts MATCH ? AND rowid BETWEEN ? AND ?"
+            " ORDER BY rowid DESC LIMIT ?)",
+            (expression, low, low + SCOPE_SPAN - 1, cap),
+        ).fetchone()
+        return (int(found), int(found) >= cap, oldest)
 
     def estimated_matches(self, expression: str, participant: str, cap: int) -> float:
         """Matches of this firm: exact below `cap`; beyond it, the share of matches among
@@ -191,7 +204,10 @@ class Planner:
         the firm's size."""
         key = (expression, participant, cap)
         if key not in self._estimates:
-            self._estimates[key] = self._extrapolate(expression, participant, cap)
+            # Up to RANK_COUNT_CAP rows counted: kept until the store changes (memo.py).
+            self._estimates[key] = remembered(
+                self.conn, ("fts estimate", *key), lambda: self._extrapolate(*key)
+            )
         return self._estimates[key]
 
     def _extrapolate(self, expression: str, participant: str, cap: int) -> float:
@@ -509,20 +525,22 @@ class Planner:
     def _time_bounds(self, participant: str) -> tuple[int | None, int | None]:
         """The firm's oldest and newest updated_at."""
         if participant not in self._bounds:
-            base = self.scopes[participant] * SCOPE_SPAN
-            # Two queries: SQLite answers a lone min() or max() from the index edge.
-            bounds = (base, base + SCOPE_SPAN - 1)
-            low = self.conn.execute(
-                "SELECT min(search_key) FROM requests WHERE search_key BETWEEN ? AND ?", bounds
-            ).fetchone()[0]
-            high = self.conn.execute(
-                "SELECT max(search_key) FROM requests WHERE search_key BETWEEN ? AND ?", bounds
-            ).fetchone()[0]
-            self._bounds[participant] = (
-                None if low is None else low - base,
-                None if high is None else high - base,
+            self._bounds[participant] = remembered(
+                self.conn, ("time bounds", participant), lambda: self._read_bounds(participant)
             )
         return self._bounds[participant]
+
+    def _read_bounds(self, participant: str) -> tuple[int | None, int | None]:
+        base = self.scopes[participant] * SCOPE_SPAN
+        # Two queries: SQLite answers a lone min() or max() from the index edge.
+        bounds = (base, base + SCOPE_SPAN - 1)
+        low = self.conn.execute(
+            "SELECT min(search_key) FROM requests WHERE search_key BETWEEN ? AND ?", bounds
+        ).fetchone()[0]
+        high = self.conn.execute(
+            "SELECT max(search_key) FROM requests WHERE search_key BETWEEN ? AND ?", bounds
+        ).fetchone()[0]
+        return (None if low is None else low - base, None if high is None else high - base)
 
     def _time_share(self, criteria: Criteria, participants: Sequence[str]) -> float:
         low_all, high_all = math.inf, -math.inf

@@ -68,6 +68,7 @@ from cc_tui.api.requests import RequestPage, RequestSummary, SectionCounts
 from cc_tui.domain.query import Query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Status
+from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.request_criteria import (
     STATUS_RANK,
     Cell,
@@ -212,7 +213,12 @@ def list_requests(
 
 
 def section_counts(conn: sqlite3.Connection, viewer: Viewer) -> SectionCounts:
-    """Each section's count for this viewer: exact, from the cells (no COUNT(*))."""
+    """Each section's count for this viewer: exact, from the cells (no COUNT(*)); kept
+    until the store changes (memo.py), since every dashboard refresh asks."""
+    return remembered(conn, ("section counts", viewer), lambda: _count_sections(conn, viewer))
+
+
+def _count_sections(conn: sqlite3.Connection, viewer: Viewer) -> SectionCounts:
     participants = scope_participants(conn, viewer)
     cells = load_cells(conn, participants)
     counts: dict[str, int] = {}
