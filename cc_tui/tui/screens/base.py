@@ -54,6 +54,10 @@ FAILED = Failed.FAILED
 Retry = Callable[[], object]
 
 
+def say_nothing(_: object) -> None:
+    """A hook for a call whose failure another call on the screen reports already."""
+
+
 class PortalCalls(Screen[ScreenResultType]):
     """The one portal-call helper, shared by full and modal screens."""
 

@@ -44,11 +44,11 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.query import QueryError, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.catalogue import may_make
 from cc_tui.tui.widgets.filter_bar import FilterBar
 from cc_tui.tui.widgets.notice import ServerBanner
@@ -59,6 +59,7 @@ from cc_tui.tui.widgets.task_table import PAGE_SIZE, RequestWindow, TaskTable
 if TYPE_CHECKING:
     from cc_tui.api.requests import Notification, Request, RequestPage
     from cc_tui.client.notices import StreamState
+    from cc_tui.client.portal import PortalClient
 
 READ_AHEAD = 25
 PREVIEW_CACHE = 32
@@ -365,24 +366,25 @@ class DashboardScreen(PortalScreen):
         self._more = None
         self._loading = True
         self._show_status()
-        try:
-            pages = await self._fetch(section, text, view.sort, mode)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.load(mode))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            if error.status == 400:
+
+        def refused(error: PortalError) -> None:
+            if error.status == 400:  # the filter: said under it, as typed
                 self.filter_bar.show_problem(error.message)
             else:
                 self.notify(error.message, title="The list", severity="error")
-            return
+
+        try:
+            pages = await self.call_portal(
+                lambda portal: self._fetch(portal, section, text, view.sort, mode),
+                retry=lambda: self.load(mode),
+                refused=refused,
+            )
         finally:
             if generation == self._generation:
                 self._loading = False
                 self._show_status()
+        if pages is FAILED:
+            return
         if generation != self._generation or section is not self.section:
             return
         if self._retry is not None:
@@ -417,9 +419,8 @@ class DashboardScreen(PortalScreen):
             self.load("refresh")
 
     async def _fetch(
-        self, section: Section, text: str, sort: Sort, mode: LoadMode
+        self, portal: PortalClient, section: Section, text: str, sort: Sort, mode: LoadMode
     ) -> list[RequestPage]:
-        portal = await self.portal_app.client()
         if mode == "reset" or not self.window.pages:
             return [await portal.list_requests(section.value, text, sort.value, None, PAGE_SIZE)]
         cursor = self.window.cursors[self.window.first_page]
@@ -448,23 +449,21 @@ class DashboardScreen(PortalScreen):
         more_generation = self._more_generation
         self._show_status()
         try:
-            portal = await self.portal_app.client()
-            page = await portal.list_requests(
-                section.value, view.applied, view.sort.value, cursor, PAGE_SIZE
+            page = await self.call_portal(
+                lambda portal: portal.list_requests(
+                    section.value, view.applied, view.sort.value, cursor, PAGE_SIZE
+                ),
+                retry=lambda: self.load_more(direction),
+                refused=lambda error: self.notify(
+                    error.message, title="The next page", severity="error"
+                ),
             )
-        except PortalUnreachable as error:
-            self.show_unreachable(error, lambda: self.load_more(direction))
-            return
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except PortalError as error:
-            self.notify(error.message, title="The next page", severity="error")
-            return
         finally:
             if more_generation == self._more_generation:
                 self._more = None
                 self._show_status()
+        if page is FAILED:
+            return
         if generation != self._generation:
             return
         table = self.table
@@ -492,15 +491,11 @@ class DashboardScreen(PortalScreen):
 
     @work(exclusive=True, group="dashboard-counts", exit_on_error=False)
     async def refresh_counts(self) -> None:
-        try:
-            portal = await self.portal_app.client()
-            counts = await portal.section_counts()
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except (PortalError, PortalUnreachable):
-            return  # the list's own load says what is wrong
-        self.tabs.counts = counts
+        counts = await self.call_portal(  # the list's own load says what else is wrong
+            lambda portal: portal.section_counts(), unreachable=say_nothing, refused=say_nothing
+        )
+        if counts is not FAILED:
+            self.tabs.counts = counts
 
     # The highlighted request
 
@@ -539,14 +534,12 @@ class DashboardScreen(PortalScreen):
             self.preview.show_request(cached)
             return
         await asyncio.sleep(self.preview_delay)
-        try:
-            portal = await self.portal_app.client()
-            request = await portal.get_request(ref)
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-            return
-        except (PortalError, PortalUnreachable) as error:
-            self.preview.show_problem(summary, str(error))
+        request = await self.call_portal(
+            lambda portal: portal.get_request(ref),
+            unreachable=lambda error: self.preview.show_problem(summary, str(error)),
+            refused=lambda error: self.preview.show_problem(summary, str(error)),
+        )
+        if request is FAILED:
             return
         self._previews[ref] = request
         while len(self._previews) > PREVIEW_CACHE:
@@ -727,16 +720,15 @@ class DashboardScreen(PortalScreen):
     async def listen_for_notices(self) -> None:
         from cc_tui.client.notices import NoticeStream
 
-        portal = await self.portal_app.client()
-        stream = NoticeStream(portal, on_state=self._stream_state)
-        try:
-            async for notice in stream:
+        async def listen(portal: PortalClient) -> None:
+            async for notice in NoticeStream(portal, on_state=self._stream_state):
                 self.on_notice(notice)
-        except SessionExpired as error:
-            self.portal_app.session_expired(error)
-        except PortalError as error:
+
+        def refused(error: PortalError) -> None:
             self.live = f"○ no live notices ({error.code})"
             self._show_status()
+
+        await self.call_portal(listen, unreachable=say_nothing, refused=refused)
 
     def _stream_state(self, state: StreamState) -> None:
         if state.connected:
