@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 
 from cc_tui.api.auth import (
     DeviceRegistration,
@@ -478,22 +478,31 @@ async def post_logout(
 @router.post(
     "/password/forgot", status_code=202, response_class=Response, responses=problem_responses(422)
 )
-async def post_password_forgot(body: ForgotPasswordRequest, context: Context) -> Response:
+async def post_password_forgot(
+    body: ForgotPasswordRequest, context: Context, background: BackgroundTasks
+) -> Response:
     """Mail a one-time reset token to a known, active user. Always 202, known user or
-    not; at most one mail a 30 s per user (later asks within that are ignored)."""
+    not, and in the same time: the handler only schedules the work, which runs after the
+    answer has gone (looking the user up, the token, the mail), so neither the answer
+    nor its timing says whether the user exists. At most one mail a 30 s per user
+    (later asks within that are ignored)."""
+    background.add_task(_send_reset, context, body.user_id)
+    return Response(status_code=202)
+
+
+async def _send_reset(context: ServerContext, user_id: str) -> None:
     settings = context.settings
-    user = users.get_user(context.db.connect(), body.user_id)
+    user = users.get_user(context.db.connect(), user_id)
     if user is None or not user.active:
-        return Response(status_code=202)
+        return
     now = context.now()
     with context.db.transaction() as conn:
         last = login.last_password_reset_at(conn, user.user_id)
         if last is not None and now - last < settings.email_code_interval:
-            return Response(status_code=202)
+            return
         token = login.create_password_reset(conn, user.user_id, now, settings.password_reset_ttl)
     body_text = auth_mail.reset_body(user.name, token, settings.password_reset_ttl)
     await auth_mail.send(context.mailer, user.user_id, auth_mail.RESET_SUBJECT, body_text)
-    return Response(status_code=202)
 
 
 def _reset_expired() -> ApiError:
