@@ -27,24 +27,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.client.errors import PortalError
 from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.domain.forms import FieldType, UnknownEService, format_value, get_eservice
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.screens.base import PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
@@ -54,6 +56,7 @@ from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import AuditEntry, Request
+    from cc_tui.client.portal import PortalClient
 
 # The key actions of this screen, in the order they are offered.
 ACTION_KEYS: dict[Action, str] = {
@@ -246,22 +249,18 @@ class RequestScreen(PortalScreen):
 
     @work(exclusive=True, group="request-load", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            portal = await self.portal_app.client()
-            request, audit = await asyncio.gather(
-                portal.get_request(self.ref), portal.audit(self.ref)
-            )
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.load)
-            return
-        except SessionExpired as error:
-            self._session_expired(error)
-            return
-        except PortalError as error:
+
+        async def both(portal: PortalClient) -> tuple[Request, list[AuditEntry]]:
+            return await asyncio.gather(portal.get_request(self.ref), portal.audit(self.ref))
+
+        def refused(error: PortalError) -> None:
             self.query_one("#request-summary", Static).update("")
             self.notice(error.message)
+
+        found = await self.call_portal(both, retry=self.load, refused=refused)
+        if found is FAILED:
             return
-        self.show(request, audit)
+        self.show(*found)
 
     def show(self, request: Request, audit: list[AuditEntry]) -> None:
         self.request = request
@@ -420,29 +419,28 @@ class RequestScreen(PortalScreen):
         if self._pending is None or self.request is None:
             return
         action, comment, key = self._pending
-        try:
-            portal = await self.portal_app.client()
-            result = await portal.act(
-                self.ref, action, self.request.version, comment, idempotency_key=key
-            )
-            audit = await portal.audit(self.ref)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.send_action)
-            return
-        except SessionExpired as error:
-            self._session_expired(error)
-            return
-        except PortalError as error:
+        version = self.request.version
+
+        async def act(portal: PortalClient) -> tuple[Request, list[AuditEntry]]:
+            result = await portal.act(self.ref, action, version, comment, idempotency_key=key)
+            return result, await portal.audit(self.ref)
+
+        def refused(error: PortalError) -> None:
             self._pending = None
-            self._refused(action, error)
+            self.on_refused(error)
+
+        done = await self.call_portal(act, retry=self.send_action, refused=refused)
+        if done is FAILED:
             return
+        result, audit = done
         self._pending = None
         self.show(result, audit)
         self.notice(
             f"{action.label}: {result.ref} is now {result.status.label.lower()}.", "success"
         )
 
-    def _refused(self, action: Action, error: PortalError) -> None:
+    def on_refused(self, error: PortalError) -> None:
+        """A 409 offers to reload; fields the portal names are listed with the words."""
         if error.status == 409:
             self.notice(error.message)
             self.app.push_screen(
@@ -491,17 +489,12 @@ class RequestScreen(PortalScreen):
     async def download_audit(self) -> None:
         from cc_tui.tui.config import downloads_dir
 
-        try:
-            portal = await self.portal_app.client()
-            pdf = await portal.audit_pdf(self.ref)
-        except PortalUnreachable as error:
-            self.show_unreachable(error, self.download_audit)
-            return
-        except SessionExpired as error:
-            self._session_expired(error)
-            return
-        except PortalError as error:
-            self.notice(error.message)
+        pdf = await self.call_portal(
+            lambda portal: portal.audit_pdf(self.ref),
+            retry=self.download_audit,
+            refused=lambda error: self.notice(error.message),
+        )
+        if pdf is FAILED:
             return
         folder = downloads_dir()
         try:
@@ -541,9 +534,9 @@ class RequestScreen(PortalScreen):
         )
         return commands
 
-    def _session_expired(self, error: SessionExpired) -> None:
+    def reopen_after_login(self) -> Callable[[], Screen[Any]]:
         ref = self.ref
-        self.portal_app.session_expired(error, reopen=lambda: RequestScreen(ref))
+        return lambda: RequestScreen(ref)
 
 
 def _write_new_file(folder: Path, stem: str, content: bytes) -> Path:
