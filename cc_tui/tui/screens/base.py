@@ -76,13 +76,15 @@ class PortalCalls(Screen[ScreenResultType]):
         busy: str | None = None,
         unreachable: Callable[[PortalUnreachable], object] | None = None,
         refused: Callable[[PortalError], object] | None = None,
+        expired: Callable[[SessionExpired], object] | None = None,
     ) -> T | Failed:
         """`call` with the app's client; its answer, or FAILED once the failure is shown.
 
         `retry` is what `r` repeats when the portal did not answer (usually the worker
         that made the call); `busy` is said in the notice while the call runs ("Asking
         the portal…"; cleared when the banner takes over); `unreachable` and `refused`
-        replace the screen's hooks for this one call (`refused` may be async)."""
+        replace the screen's hooks for this one call (`refused` may be async); `expired`
+        too, for calls made many at once that must log in again only once (bulk approve)."""
         if busy is not None:
             self.query_one(Notice).show(busy, "info")
         try:
@@ -96,7 +98,9 @@ class PortalCalls(Screen[ScreenResultType]):
             else:
                 self.on_unreachable(error, retry)
         except SessionExpired as error:
-            if self.session_bound:
+            if self.session_bound and expired is not None:
+                expired(error)
+            elif self.session_bound:
                 self.on_session_expired(error)
             elif refused is not None:
                 refused(error)

@@ -15,20 +15,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar, Literal, cast
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.tui.screens.base import FAILED, PortalModal
 
 if TYPE_CHECKING:
-    from cc_tui.tui.app import PortalApp
+    from cc_tui.client.portal import PortalClient
 
 CONCURRENCY = 4
 NAMED = 6
@@ -47,7 +48,13 @@ def named(refs: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-class BulkApproveScreen(ModalScreen[frozenset[str]]):
+async def _approve(portal: PortalClient, *, ref: str) -> None:
+    """Approve `ref` at the version the portal holds now."""
+    request = await portal.get_request(ref)
+    await portal.act(ref, "approve", request.version)
+
+
+class BulkApproveScreen(PortalModal[frozenset[str]]):
     """Confirm, then approve each marked request and say how each went."""
 
     CSS_PATH = "bulk.tcss"
@@ -135,8 +142,6 @@ class BulkApproveScreen(ModalScreen[frozenset[str]]):
 
     @work(exclusive=True, group="bulk-approve", exit_on_error=False)
     async def approve_all(self) -> None:
-        app = cast("PortalApp", self.app)
-        portal = await app.client()
         gate = asyncio.Semaphore(CONCURRENCY)
         expired: list[SessionExpired] = []
 
@@ -146,18 +151,13 @@ class BulkApproveScreen(ModalScreen[frozenset[str]]):
                     self._set(ref, "–", "not sent (stopped)")
                     return
                 self._set(ref, "…", "approving")
-                try:
-                    request = await portal.get_request(ref)
-                    await portal.act(ref, "approve", request.version)
-                except SessionExpired as error:
-                    expired.append(error)
-                    self._set(ref, "✘", "not sent: your session has ended", "expired")
-                except PortalError as error:
-                    self._set(ref, "✘", f"{error.code}: {error.message}", error.code)
-                except PortalUnreachable as error:
-                    words = f"no answer from the portal; refresh to see if it was approved. {error}"
-                    self._set(ref, "✘", words, "unreachable")
-                else:
+                done = await self.call_portal(
+                    partial(_approve, ref=ref),
+                    unreachable=partial(self._unreachable, ref),
+                    refused=partial(self._refused, ref),
+                    expired=partial(self._expired, ref, expired),
+                )
+                if done is not FAILED:
                     self.approved.add(ref)
                     self._set(ref, "✔", "approved", "approved")
 
@@ -167,5 +167,20 @@ class BulkApproveScreen(ModalScreen[frozenset[str]]):
         self._show_progress()
         self.refresh_bindings()
         if expired:
-            self.dismiss(frozenset(self.approved))
-            app.session_expired(expired[0])
+            self.on_session_expired(expired[0])
+
+    def _unreachable(self, ref: str, error: PortalUnreachable) -> None:
+        words = f"no answer from the portal; refresh to see if it was approved. {error}"
+        self._set(ref, "✘", words, "unreachable")
+
+    def _refused(self, ref: str, error: PortalError) -> None:
+        self._set(ref, "✘", f"{error.code}: {error.message}", error.code)
+
+    def _expired(self, ref: str, expired: list[SessionExpired], error: SessionExpired) -> None:
+        expired.append(error)
+        self._set(ref, "✘", "not sent: your session has ended", "expired")
+
+    def on_session_expired(self, error: SessionExpired) -> None:
+        """Closed with what was approved, then the login asked for once."""
+        self.dismiss(frozenset(self.approved))
+        self.portal_app.session_expired(error, self.reopen_after_login())
