@@ -78,6 +78,20 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+def session_still_live(context: ServerContext, token_hash: str) -> bool:
+    """Whether the session behind an open stream may go on: not logged out, revoked
+    (password change or reset, suspension) or expired, and its user neither suspended
+    nor locked. What `get_principal` checks on every call, for a call that lasts."""
+    conn = context.db.connect()
+    session = sessions.session_by_hash(conn, token_hash)
+    if session is None or not sessions.session_is_live(
+        session, context.now(), context.settings.session_idle
+    ):
+        return False
+    user = users.get_user(conn, session.user_id)
+    return user is not None and user.active and not user.locked
+
+
 def viewer_of(principal: Principal) -> Viewer:
     """The Principal as a reader of requests: what `store.requests` checks visibility with."""
     return Viewer(

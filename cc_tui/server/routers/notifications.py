@@ -5,8 +5,10 @@
   the client sends (the standard reconnection), else after `?since=`, else from now.
   A comment line every `HEARTBEAT_S` keeps proxies and dead-peer detection honest, and
   `retry:` tells the client to reconnect after two seconds. The stream ends when the
-  client goes away or the server shuts down (see `notice_hub`); a client whose session
-  has ended is refused when it reconnects.
+  client goes away or the server shuts down (see `notice_hub`), and within
+  `SESSION_CHECK_S` of its session ending for any reason (logout, expiry, suspension or
+  lock, a password change or reset: `deps.session_still_live`), so a session ends
+  everywhere at once; the client's reconnect then meets 401.
 - `GET /notifications?since=`: the notices after `since` (a notice id, or an ISO 8601
   time), oldest first: how a client catches up after a dropped stream.
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -29,7 +31,7 @@ from cc_tui.api.problem import ProblemCode
 from cc_tui.api.requests import Notification
 from cc_tui.server.clock import HKT
 from cc_tui.server.db import Database
-from cc_tui.server.deps import Context, CurrentPrincipal
+from cc_tui.server.deps import Context, CurrentPrincipal, session_still_live
 from cc_tui.server.errors import ApiError
 from cc_tui.server.notice_hub import NoticeHub, hub_of
 from cc_tui.server.openapi import problem_responses
@@ -42,6 +44,9 @@ from cc_tui.server.store.notifications import (
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 HEARTBEAT_S = 15.0
+# How often an open stream checks that its session may go on: a logout, an expiry, a
+# suspension or lock, a password change or reset ends the stream within this.
+SESSION_CHECK_S = 0.5
 RETRY_MS = 2000
 
 
@@ -100,12 +105,20 @@ async def _events(
     user_id: str,
     after_id: int,
     since: datetime | None,
+    live: Callable[[], bool],
 ) -> AsyncIterator[str]:
     wake = hub.subscribe()
     try:
         yield f"retry: {RETRY_MS}\n: stream of new tasks for {user_id}\n\n"
         beat_at = time.monotonic() + HEARTBEAT_S
+        check_at = time.monotonic() + SESSION_CHECK_S
         while not hub.closed:
+            if time.monotonic() >= check_at:
+                if not live():
+                    # The client's reconnect meets 401 session_expired and says so.
+                    yield ": your session has ended\n\n"
+                    return
+                check_at = time.monotonic() + SESSION_CHECK_S
             wake.clear()
             notices = list_notifications(db.connect(), user_id, after_id, since)
             for notice in notices:
@@ -121,7 +134,7 @@ async def _events(
                 beat_at = time.monotonic() + HEARTBEAT_S
                 continue
             try:
-                await asyncio.wait_for(wake.wait(), timeout)
+                await asyncio.wait_for(wake.wait(), min(timeout, check_at - time.monotonic()))
             except TimeoutError:
                 continue
     finally:
@@ -157,7 +170,15 @@ async def notification_stream(
         after_id = latest_notification_id(context.db.connect(), principal.user_id)
     hub = hub_of(request.app)
     return StreamingResponse(
-        _events(request, hub, context.db, principal.user_id, after_id, after_time),
+        _events(
+            request,
+            hub,
+            context.db,
+            principal.user_id,
+            after_id,
+            after_time,
+            lambda: session_still_live(context, principal.token_hash),
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

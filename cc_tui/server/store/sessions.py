@@ -47,10 +47,14 @@ def create_session(
 
 
 def find_session(conn: sqlite3.Connection, token: str) -> SessionRow | None:
+    return session_by_hash(conn, hash_token(token))
+
+
+def session_by_hash(conn: sqlite3.Connection, token_hash: str) -> SessionRow | None:
     row = conn.execute(
         "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, revoked_at"
         " FROM sessions WHERE token_hash = ?",
-        (hash_token(token),),
+        (token_hash,),
     ).fetchone()
     if row is None:
         return None
