@@ -35,12 +35,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.commands import PaletteCommand, PortalCommands
 from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.safe_text import flatten, shown
 from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.state import last_user_id, remember_user_id
 from cc_tui.tui.widgets.notice import NoticeKind
@@ -501,6 +503,27 @@ class PortalApp(App[int]):
         self.push_screen(CatalogueScreen())
 
     # Safety net
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, from any screen or widget, goes through the sanitizer: its text is
+        never markup (a title like `[/]` or `[@click=app.quit]` in a message would be
+        parsed, or fail to parse, in Textual's toast) and control characters in it become
+        visible marks. Toasts take plain text, so the marks are not styled apart here."""
+        super().notify(
+            shown(message, multiline=True),
+            title=shown(flatten(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker_failure(event)

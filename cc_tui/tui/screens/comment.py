@@ -12,10 +12,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.widgets.notice import Notice
 
 MAX_COMMENT = 2000
@@ -45,8 +45,8 @@ class CommentScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="comment-box"):
-            yield Static(Content(self.heading), id="comment-title")
-            yield Static(Content(self.hint), id="comment-hint")
+            yield Static(safe_content(flatten(self.heading)), id="comment-title")
+            yield Static(safe_content(self.hint, multiline=True), id="comment-hint")
             yield TextArea(self.initial_text, id="comment-text", soft_wrap=True)
             yield Notice(id="notice")
             yield Static("ctrl+g  continue    Esc  cancel", id="comment-keys")

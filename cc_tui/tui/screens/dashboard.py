@@ -41,13 +41,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.query import QueryError, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.catalogue import may_make
 from cc_tui.tui.widgets.filter_bar import FilterBar
@@ -284,7 +284,7 @@ class DashboardScreen(PortalScreen):
         if self._initial_section is None:
             self.section = self._landing_section()
         self.tabs.section = self.section
-        self.query_one("#dash-header", Static).update(Content(self._header()))
+        self.query_one("#dash-header", Static).update(safe_content(flatten(self._header())))
         self.preview.show_empty()
         self._show_status()
         self.load("reset")
@@ -330,7 +330,9 @@ class DashboardScreen(PortalScreen):
         if self.live:
             parts.append(self.live)
         # One line of fixed size: no layout pass for the whole screen on each update.
-        self.query_one("#dash-status", Static).update(Content(" · ".join(parts)), layout=False)
+        self.query_one("#dash-status", Static).update(
+            safe_content(flatten(" · ".join(parts))), layout=False
+        )
 
     # Loading the list
 

@@ -46,6 +46,7 @@ from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.domain.forms import FieldType, UnknownEService, format_value, get_eservice
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
@@ -158,7 +159,7 @@ class RequestScreen(PortalScreen):
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield Static(Content(self.ref), id="request-title")
+        yield Static(safe_content(flatten(self.ref)), id="request-title")
         yield Static("Loading…", id="request-summary")
         yield Static(id="request-comment")
         yield Static(id="request-actions")
@@ -266,14 +267,19 @@ class RequestScreen(PortalScreen):
         self.request = request
         self.audit = audit
         self.query_one("#request-title", Static).update(
-            Content(f"{request.ref} · {request.eservice} {request.eservice_name}")
+            safe_content(flatten(f"{request.ref} · {request.eservice} {request.eservice_name}"))
         )
         status = request.status
         self.query_one("#request-summary", Static).update(
-            Content(
-                f"{status.symbol} {status.label} · maker {request.maker} · "
-                f"{request.participant_id} · updated {when(request.updated_at)} · "
-                f"version {request.version}\n{request.title}"
+            Content("\n").join(
+                [
+                    safe_content(
+                        f"{status.symbol} {status.label} · maker {flatten(request.maker)} · "
+                        f"{flatten(request.participant_id)} · updated {when(request.updated_at)} · "
+                        f"version {request.version}"
+                    ),
+                    safe_content(flatten(request.title)),
+                ]
             )
         )
         self._show_comment(request)
@@ -297,8 +303,10 @@ class RequestScreen(PortalScreen):
                 latest.action, latest.action.label
             )
             box.update(
-                Content(
-                    f"{done} by {latest.user_id} ({latest.role}), {when(latest.at)}: {latest.text}"
+                safe_content(
+                    f"{done} by {flatten(latest.user_id)} ({flatten(latest.role)}), "
+                    f"{when(latest.at)}: {latest.text}",
+                    multiline=True,
                 )
             )
         box.display = show
@@ -322,18 +330,23 @@ class RequestScreen(PortalScreen):
             eservice = get_eservice(request.eservice)
         except UnknownEService:
             for name, value in request.fields.items():
-                table.add_row(Content(name), Content(str(value)))
+                table.add_row(safe_content(flatten(name)), safe_content(str(value), multiline=True))
             return
         for form_field in eservice.fields:
             value = request.fields.get(form_field.name)
-            table.add_row(Content(form_field.label), Content(format_value(form_field, value)))
+            table.add_row(
+                Content(form_field.label),
+                safe_content(format_value(form_field, value), multiline=True),
+            )
             if form_field.type is FieldType.TABLE and isinstance(value, list):
                 columns = form_field.columns or ()
                 for number, row in enumerate(value, start=1):
                     if not isinstance(row, dict):
                         continue
                     cells = [format_value(column, row.get(column.name)) for column in columns]
-                    table.add_row(Content(f"  row {number}"), Content(" · ".join(cells)))
+                    table.add_row(
+                        Content(f"  row {number}"), safe_content(flatten(" · ".join(cells)))
+                    )
 
     def _show_attachments(self, request: Request) -> None:
         self.query_one(AttachmentList).show(request, editable=self.may_attach)
@@ -348,11 +361,11 @@ class RequestScreen(PortalScreen):
             text.update(Content("No comments."))
             return
         blocks = [
-            f"{when(comment.at)} · {comment.user_id} ({comment.role}) · "
+            f"{when(comment.at)} · {flatten(comment.user_id)} ({flatten(comment.role)}) · "
             f"{comment.action.label}\n  {comment.text}"
             for comment in request.comments
         ]
-        text.update(Content("\n\n".join(blocks)))
+        text.update(safe_content("\n\n".join(blocks), multiline=True))
 
     def _show_audit(self, audit: list[AuditEntry]) -> None:
         table: DataTable[str | Content] = self.query_one("#audit-table", DataTable)
@@ -363,7 +376,7 @@ class RequestScreen(PortalScreen):
             moved = source if source == target else f"{source} → {target}"
             table.add_row(
                 when(entry.at),
-                Content(f"{entry.user_id} ({entry.role})"),
+                safe_content(flatten(f"{entry.user_id} ({entry.role})")),
                 entry.action.label,
                 Content(moved),
             )

@@ -24,6 +24,7 @@ from textual.widgets import DataTable
 
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.tui.local_file import size_text
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
 
@@ -38,7 +39,7 @@ EMPTY_ROW = "no-attachments"
 def kind_of(attachment: Attachment) -> str:
     """The type in one word, from the name's extension (the portal has checked it agrees
     with the content)."""
-    return PurePath(attachment.name).suffix.lstrip(".").upper() or "?"
+    return flatten(PurePath(attachment.name).suffix.lstrip(".").upper()) or "?"
 
 
 class AttachmentList(DataTable[str | Content]):
@@ -93,10 +94,10 @@ class AttachmentList(DataTable[str | Content]):
             self.add_row(Content("No supporting documents."), "", "", "", key=EMPTY_ROW)
         for attachment in request.attachments:
             self.add_row(
-                Content(attachment.name),
+                safe_content(flatten(attachment.name)),
                 size_text(attachment.size),
-                kind_of(attachment),
-                attachment.sha256[:12],
+                safe_content(kind_of(attachment)),
+                safe_content(attachment.sha256[:12]),
                 key=attachment.id,
             )
         self.refresh_bindings()

@@ -21,11 +21,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from cc_tui.domain.query import QueryError
+from cc_tui.tui.safe_text import safe_content
 
 PROMPT = "/ "
 PLACEHOLDER = "words, status:returned eservice:CT027 maker:… ref:… from:YYYY-MM-DD !word"
@@ -99,13 +99,13 @@ class FilterBar(Vertical):
             lines.append(" " * (len(PROMPT) + error.position) + "^")
         lines.append(f"✗ {error.message} {error.fix} (column {error.column})")
         line = self.query_one("#filter-error", Static)
-        line.update(Content("\n".join(lines)))
+        line.update(safe_content("\n".join(lines), multiline=True))
         line.display = True
 
     def show_problem(self, message: str) -> None:
         """The portal refused the filter (a rule this client does not know yet)."""
         line = self.query_one("#filter-error", Static)
-        line.update(Content(f"✗ {message}"))
+        line.update(safe_content(f"✗ {message}", multiline=True))
         line.display = True
 
     def clear_error(self) -> None:

@@ -2,8 +2,8 @@
 
 A `Notice` says what happened where it happened (under the field or button), with a
 symbol and words as well as colour, so that it reads the same under NO_COLOR and on
-every theme. Its text is plain `Content`, never markup: the portal's `detail` and `fix`
-are shown exactly as sent.
+every theme. Its text goes through the sanitizer (tui/safe_text.py), never markup: the
+portal's `detail` and `fix` are shown as sent, control characters as visible marks.
 
 `ServerBanner` sits at the top of a screen when the portal cannot be reached. It takes
 the focus (so `r` reaches the screen's retry rather than a text field) and posts
@@ -16,9 +16,10 @@ from typing import Literal
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
+
+from cc_tui.tui.safe_text import safe_content
 
 NoticeKind = Literal["error", "success", "info"]
 SYMBOLS: dict[NoticeKind, str] = {"error": "✗ ", "success": "✓ ", "info": ""}
@@ -28,7 +29,7 @@ class Notice(Static):
     """One sentence in place: an error, a success or a hint."""
 
     def show(self, text: str, kind: NoticeKind = "error") -> None:
-        self.update(Content(SYMBOLS[kind] + text))
+        self.update(safe_content(SYMBOLS[kind] + text, multiline=True))
         for other in SYMBOLS:
             self.set_class(other == kind, f"-{other}")
         self.display = True
@@ -57,7 +58,7 @@ class ServerBanner(Horizontal):
         self.display = False
 
     def show(self, text: str) -> None:
-        self.query_one("#banner-text", Static).update(Content("✗ " + text))
+        self.query_one("#banner-text", Static).update(safe_content("✗ " + text, multiline=True))
         self.display = True
         self.query_one("#banner-retry", Button).focus()
 

@@ -2,8 +2,9 @@
 
 It shows the highlighted request as the portal returns it (`GET /requests/{ref}`): the
 summary, the fields, supporting documents, the last comment and what you may do now. The
-dashboard fetches it debounced, so holding `j` does not send a request per row. Text is
-plain `Content` (a title or a field value is never read as markup).
+dashboard fetches it debounced, so holding `j` does not send a request per row. Text goes
+through the sanitizer (tui/safe_text.py): never read as markup, control characters shown
+as marks; a one-line value (title, name, file name) stays on its line (`flatten`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.widgets import Static
 
 from cc_tui.api.requests import Request, RequestSummary
 from cc_tui.domain.calendar import to_hkt
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.widgets.cells import size_words
 
 MAX_FIELDS = 12
@@ -27,7 +28,7 @@ def _value(value: Any) -> str:
         return f"{len(value)} row{'s' if len(value) != 1 else ''}"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    text = "" if value is None else str(value)
+    text = "" if value is None else flatten(str(value))
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
@@ -35,9 +36,9 @@ def summary_lines(summary: RequestSummary) -> list[str]:
     updated = to_hkt(summary.updated_at)
     return [
         f"Status    {summary.status.symbol} {summary.status.label}",
-        f"eService  {summary.eservice} {summary.eservice_name}",
-        f"Maker     {summary.maker}",
-        f"Firm      {summary.participant_id}",
+        f"eService  {flatten(summary.eservice)} {flatten(summary.eservice_name)}",
+        f"Maker     {flatten(summary.maker)}",
+        f"Firm      {flatten(summary.participant_id)}",
         f"Updated   {updated:%Y-%m-%d %H:%M} HKT",
     ]
 
@@ -49,16 +50,16 @@ def request_lines(request: Request) -> list[str]:
     if request.fields:
         lines += ["", "Fields"]
         items = list(request.fields.items())
-        lines += [f"  {name}: {_value(value)}" for name, value in items[:MAX_FIELDS]]
+        lines += [f"  {flatten(name)}: {_value(value)}" for name, value in items[:MAX_FIELDS]]
         if len(items) > MAX_FIELDS:
             lines.append(f"  … and {len(items) - MAX_FIELDS} more (enter opens the request)")
     if request.attachments:
         lines += ["", f"Supporting documents ({len(request.attachments)})"]
-        lines += [f"  {a.name} ({size_words(a.size)})" for a in request.attachments]
+        lines += [f"  {flatten(a.name)} ({size_words(a.size)})" for a in request.attachments]
     if request.comments:
         last = request.comments[-1]
-        lines += ["", f"Last comment ({last.action.label.lower()}, {last.user_id})"]
-        lines.append(f"  {last.text}")
+        lines += ["", f"Last comment ({last.action.label.lower()}, {flatten(last.user_id)})"]
+        lines += [f"  {line}" for line in last.text.split("\n")]
     actions = ", ".join(action.label for action in request.allowed_actions)
     lines += ["", f"You may: {actions}." if actions else "Nothing for you to do on it now."]
     return lines
@@ -80,8 +81,10 @@ class RequestPreview(VerticalScroll):
         return f"{title}\n{body}"
 
     def _show(self, title: str, lines: list[str]) -> None:
-        self.query_one("#preview-title", Static).update(Content(title))
-        self.query_one("#preview-body", Static).update(Content("\n".join(lines)))
+        self.query_one("#preview-title", Static).update(safe_content(flatten(title)))
+        self.query_one("#preview-body", Static).update(
+            safe_content("\n".join(lines), multiline=True)
+        )
 
     def show_empty(self, message: str = "No request highlighted.") -> None:
         self._show("", [message])

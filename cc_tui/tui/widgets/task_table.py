@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -32,10 +33,12 @@ from textual.strip import Strip
 
 from cc_tui.api.requests import RequestPage, RequestSummary
 from cc_tui.domain.calendar import to_hkt
+from cc_tui.tui.safe_text import MARK_STYLE, Piece, fit_pieces, flatten, pieces
 
 PAGE_SIZE = 50
 MAX_PAGES = 4
 MARK = "●"
+_MARK = Style.parse(MARK_STYLE)
 WIDE_TABLE = 100
 
 
@@ -196,22 +199,37 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-def row_text(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> str:
-    """One request as a line of the table (plain text, never markup)."""
+def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> list[Piece]:
+    """One request as a line of the table: plain text and the sanitizer's marks (portal
+    text is never markup, and an escape or a bidi override in it is drawn as a mark)."""
     updated = to_hkt(summary.updated_at)
     maker = summary.maker if layout.wide else summary.maker.partition("@")[0]
-    cells = (
-        (f"{MARK if marked else ' '} {summary.ref}", layout.ref),
-        (" " + summary.eservice, layout.eservice),
-        (f" {summary.status.symbol} {summary.status.label}", layout.status),
-        (" " + maker, layout.maker),
+    cells: tuple[tuple[list[Piece], int], ...] = (
+        ([(f"{MARK if marked else ' '} ", False), *pieces(flatten(summary.ref))], layout.ref),
+        (_cell(summary.eservice), layout.eservice),
+        ([(f" {summary.status.symbol} {summary.status.label}", False)], layout.status),
+        (_cell(maker), layout.maker),
         (
-            " " + (f"{updated:%Y-%m-%d %H:%M}" if layout.wide else f"{updated:%Y-%m-%d}"),
+            [
+                (
+                    " " + (f"{updated:%Y-%m-%d %H:%M}" if layout.wide else f"{updated:%Y-%m-%d}"),
+                    False,
+                )
+            ],
             layout.updated,
         ),
-        (" " + " ".join(summary.title.split()), layout.title),
+        (_cell(summary.title), layout.title),
     )
-    return "".join(fit(text, width) for text, width in cells)
+    return [part for parts, width in cells for part in fit_pieces(parts, width)]
+
+
+def _cell(value: str) -> list[Piece]:
+    return [(" ", False), *pieces(flatten(value))]
+
+
+def row_text(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> str:
+    """One request as a line of the table, as plain text (marks included)."""
+    return "".join(text for text, _ in row_pieces(summary, marked, layout))
 
 
 def header_text(layout: ColumnLayout) -> str:
@@ -340,7 +358,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._rows: list[RequestSummary] = []
         self._index: dict[str, int] = {}
-        self._lines: dict[int, str] = {}
+        self._lines: dict[int, list[Piece]] = {}
         self._marks: set[str] = set()
 
     # What it shows
@@ -362,7 +380,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def line_of(self, ref: str) -> str:
         """The line of one request, as drawn (without the trailing blanks)."""
-        return self._line(self._index[ref]).rstrip()
+        return "".join(text for text, _ in self._line(self._index[ref])).rstrip()
 
     def show_rows(
         self,
@@ -469,11 +487,11 @@ class TaskTable(ScrollView, can_focus=True):
     def _resize_virtual(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows) + 1)
 
-    def _line(self, row: int) -> str:
+    def _line(self, row: int) -> list[Piece]:
         line = self._lines.get(row)
         if line is None:
             summary = self._rows[row]
-            line = row_text(summary, summary.ref in self._marks, self.column_layout)
+            line = row_pieces(summary, summary.ref in self._marks, self.column_layout)
             self._lines[row] = line
         return line
 
@@ -494,4 +512,9 @@ class TaskTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("task-table--marked")
         if row == self.cursor_row:
             style += self.get_component_rich_style("task-table--cursor")
-        return Strip([Segment(fit(self._line(row), width), style)], width)
+        marked = style + _MARK
+        segments = [Segment(text, marked if mark else style) for text, mark in self._line(row)]
+        used = sum(segment.cell_length for segment in segments)
+        if used != width:  # the layout is for a width the table has not been resized to yet
+            return Strip(segments, used).adjust_cell_length(width, style)
+        return Strip(segments, width)

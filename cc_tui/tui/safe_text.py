@@ -1,0 +1,117 @@
+"""The TUI's one sanitizer: portal text made safe to draw (issue 10).
+
+Every widget and screen that shows text from the portal (field values, titles, comments,
+names, file names, notices, problem details, audit entries, mail) draws it through here,
+never as a raw `str` and never as markup:
+
+- a character `cc_tui.domain.text` calls unsafe (C0/C1 controls, ESC, DEL, bidi
+  overrides and isolates, lone surrogates) becomes its visible mark (`␛`, `\\u202e`) in
+  `MARK_STYLE`, reverse video, which says "this was in the data" on any theme and
+  without colour; nothing of it reaches the terminal;
+- multi-line text keeps its line breaks (and a CRLF becomes one line break);
+- a run of more than `MAX_COMBINING` combining marks on one letter ("Zalgo" text) keeps
+  the first few and shows the rest as one mark (`◌×56`): stacked marks are drawn by
+  many terminals above and below their cell, over the lines around it;
+- the result is a `Content` (or Rich `Text`) built from plain strings, so brackets,
+  `[@click=...]` and `$variables` in portal text show literally and are never parsed.
+
+This is the client's own defence: it holds even when the portal sends such text (the
+portal refuses it at the door too, with the same definition). `shown` gives the same
+marks as plain text, for output that carries no style (`cc-tui mailbox`, toasts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual.content import Content
+
+from cc_tui.domain.text import is_safe, split_unsafe
+
+MARK_STYLE = "reverse"
+MAX_COMBINING = 4
+# Combining diacritical blocks, where Zalgo text comes from. Scripts whose letters take
+# several marks (Devanagari, Thai) use other blocks and never more than a few in a row.
+_COMBINING = r"\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_COMBINING_RUN = re.compile(f"[{_COMBINING}]{{{MAX_COMBINING + 1},}}")
+
+Piece = tuple[str, bool]
+
+
+def pieces(value: str, *, multiline: bool = False) -> list[Piece]:
+    """`value` as (text, is_mark) pieces: plain text to draw as is, marks to style apart."""
+    if is_safe(value, multiline=multiline) and _COMBINING_RUN.search(value) is None:
+        return [(value, False)] if value else []
+    out: list[Piece] = []
+    for text, is_mark in split_unsafe(value, multiline=multiline):
+        if is_mark:
+            out.append((text, True))
+        else:
+            out.extend(_capped(text))
+    return out
+
+
+def _capped(text: str) -> Iterator[Piece]:
+    start = 0
+    for match in _COMBINING_RUN.finditer(text):
+        keep = match.start() + MAX_COMBINING
+        yield text[start:keep], False
+        yield f"◌×{match.end() - keep}", True
+        start = match.end()
+    if start < len(text):
+        yield text[start:], False
+
+
+def safe_content(value: str, *, multiline: bool = False, style: str = "") -> Content:
+    """Portal text as Content: marks in `MARK_STYLE`, the rest plain (or in `style`)."""
+    parts = pieces(value, multiline=multiline)
+    content = Content.assemble(*[(text, MARK_STYLE) if mark else text for text, mark in parts])
+    return content.stylize_before(style) if style else content
+
+
+def safe_text(value: str, *, multiline: bool = False, style: str = "") -> Text:
+    """Portal text as Rich Text, for Rich renderables (DataTable cells, Line-API rows)."""
+    text = Text(style=style, end="", no_wrap=not multiline)
+    for part, mark in pieces(value, multiline=multiline):
+        text.append(part, MARK_STYLE if mark else None)
+    return text
+
+
+def shown(value: str, *, multiline: bool = False) -> str:
+    """Portal text as plain text with the same marks, for output without styles."""
+    return "".join(text for text, _ in pieces(value, multiline=multiline))
+
+
+_BLANKS = re.compile(r"(?:\r\n|[ \t\n])+")
+
+
+def flatten(value: str) -> str:
+    """Portal text for one line (a table cell, a title, a name inside a longer text): each
+    run of blanks, tabs and line breaks becomes one space. Anything else unsafe (a lone
+    CR among them) stays, for the sanitizer to mark."""
+    return _BLANKS.sub(" ", value).strip(" ")
+
+
+def fit_pieces(parts: list[Piece], width: int) -> list[Piece]:
+    """`parts` in exactly `width` cells: padded with blanks, or cut with an ellipsis (a
+    wide character counts as two cells), marks kept apart so they can still be styled."""
+    if width <= 0:
+        return []
+    total = sum(cell_len(text) for text, _ in parts)
+    if total <= width:
+        return [*parts, (" " * (width - total), False)] if total < width else list(parts)
+    out: list[Piece] = []
+    room = width - 1
+    for text, mark in parts:
+        size = cell_len(text)
+        if size > room:
+            if room:
+                out.append((set_cell_size(text, room), mark))
+            break
+        out.append((text, mark))
+        room -= size
+    out.append(("…", False))
+    return out
