@@ -19,6 +19,7 @@ Design:
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -202,6 +203,11 @@ def _field_message(item: Any) -> str:
     if kind == "string_too_long":
         return f"longer than {context.get('max_length')} characters"
     return str(item.get("msg", "not valid"))
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: refused as pydantic's reader refuses them."""
+    raise ValueError(f"{name} is not JSON")
 
 
 class PortalClient:
@@ -754,10 +760,21 @@ class PortalClient:
 
     def _parse(self, response: httpx.Response, model: type[BaseModel] | TypeAdapter[Any]) -> Any:
         try:
-            if isinstance(model, TypeAdapter):
-                return model.validate_json(response.content)
-            return model.model_validate_json(response.content)
-        except ValidationError:
+            try:
+                if isinstance(model, TypeAdapter):
+                    return model.validate_json(response.content)
+                return model.model_validate_json(response.content)
+            except ValidationError as error:
+                if not any(e["type"] == "json_invalid" for e in error.errors()):
+                    raise
+                # pydantic's JSON reader refuses a lone surrogate escape ("\ud800"), which
+                # Python's accepts: read it so, and let the screens show it as a mark
+                # (tui/safe_text.py) rather than refuse the whole answer.
+                data = json.loads(response.content, parse_constant=_no_constant)
+                if isinstance(model, TypeAdapter):
+                    return model.validate_python(data)
+                return model.model_validate(data)
+        except (ValidationError, ValueError):
             raise PortalError(
                 response.status_code,
                 "bad_response",

@@ -122,6 +122,16 @@ def shown(value: str, *, multiline: bool) -> str:
     return _plain(marked, multiline)
 
 
+_BREAKS = re.compile(r"[ \t]*(?:\r\n|[\n\t])[ \t\r\n]*")
+
+
+def flatten(value: str) -> str:
+    """Portal text for one line (a table cell, a title, a name inside a longer text): each
+    line break or tab, with the blanks around it, becomes one space. Anything else unsafe
+    (a lone CR among them) stays, for the sanitizer to mark."""
+    return _BREAKS.sub(" ", value)
+
+
 def describe(ch: str) -> str:
     """A short description of one unsafe character with its mark, for a sentence."""
     code = ord(ch)

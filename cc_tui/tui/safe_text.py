@@ -29,7 +29,18 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.content import Content
 
-from cc_tui.domain.text import is_safe, split_unsafe
+from cc_tui.domain.text import flatten, is_safe, split_unsafe
+
+__all__ = [
+    "MARK_STYLE",
+    "Piece",
+    "fit_pieces",
+    "flatten",
+    "pieces",
+    "safe_content",
+    "safe_text",
+    "shown",
+]
 
 MARK_STYLE = "reverse"
 MAX_COMBINING = 4
@@ -83,16 +94,6 @@ def safe_text(value: str, *, multiline: bool = False, style: str = "") -> Text:
 def shown(value: str, *, multiline: bool = False) -> str:
     """Portal text as plain text with the same marks, for output without styles."""
     return "".join(text for text, _ in pieces(value, multiline=multiline))
-
-
-_BLANKS = re.compile(r"(?:\r\n|[ \t\n])+")
-
-
-def flatten(value: str) -> str:
-    """Portal text for one line (a table cell, a title, a name inside a longer text): each
-    run of blanks, tabs and line breaks becomes one space. Anything else unsafe (a lone
-    CR among them) stays, for the sanitizer to mark."""
-    return _BLANKS.sub(" ", value).strip(" ")
 
 
 def fit_pieces(parts: list[Piece], width: int) -> list[Piece]:

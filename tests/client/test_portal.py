@@ -167,6 +167,32 @@ async def test_an_answer_off_the_contract_is_a_clear_error() -> None:
     assert "does not understand" in caught.value.message
 
 
+async def test_a_lone_surrogate_from_the_portal_is_read_not_refused() -> None:
+    """pydantic's JSON reader refuses a lone surrogate escape; the client reads the answer
+    anyway (the screens show it as a mark), so a hostile value does not hide a request."""
+    raw = json.dumps(SESSION["user"]).replace("Mary Maker", "Mary\\ud800Maker")
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+
+    async with client(handler, token="tok-123") as portal:
+        session = await portal.me()
+    assert session.name == "Mary\ud800Maker"
+
+
+async def test_nan_from_the_portal_is_still_refused() -> None:
+    raw = json.dumps(SESSION["user"]).replace('"Mary Maker"', '"Mary\\ud800"')
+    raw = raw.replace('"email"', "NaN")
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+
+    async with client(handler) as portal:
+        with pytest.raises(PortalError) as caught:
+            await portal.me()
+    assert caught.value.code == "bad_response"
+
+
 async def test_a_dropped_post_is_retried_once_with_the_same_idempotency_key() -> None:
     keys: list[str] = []
 

@@ -13,9 +13,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from cc_tui.tui.safe_text import flatten, safe_content
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -40,9 +41,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(Content(f"{self.prompt} y/N"), id="confirm-prompt")
+            yield Static(safe_content(flatten(f"{self.prompt} y/N")), id="confirm-prompt")
             if self.detail:
-                yield Static(Content(self.detail), id="confirm-detail")
+                yield Static(safe_content(self.detail, multiline=True), id="confirm-detail")
             yield Static("y  yes    n / Enter / Esc  no", id="confirm-keys")
 
     def action_answer(self, answer: bool) -> None:

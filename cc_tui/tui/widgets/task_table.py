@@ -224,7 +224,7 @@ def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> l
 
 
 def _cell(value: str) -> list[Piece]:
-    return [(" ", False), *pieces(flatten(value))]
+    return [(" ", False), *pieces(" ".join(filter(None, flatten(value).split(" "))))]
 
 
 def row_text(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> str:

@@ -17,6 +17,7 @@ from textual.widgets.selection_list import Selection
 from cc_tui.client.errors import PortalUnreachable
 from cc_tui.domain.forms import validate_field
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.accounts.words import (
     ACTION_WORDS,
     DELEGATED_ADMIN,
@@ -50,8 +51,8 @@ class RightsChecklist(SelectionList[str]):
             id=id,
         )
 
-    def _mark(self, ticked: bool, code: str) -> str:
-        return ("✓ " if ticked else "  ") + self.prompts[code]
+    def _mark(self, ticked: bool, code: str) -> Content:
+        return Content("✓ " if ticked else "  ") + safe_content(flatten(self.prompts[code]))
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         ticked = set(self.selected)
@@ -116,7 +117,7 @@ class NewUserScreen(_AccountForm):
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
             where = f"for {self.firm}" if self.firm else "(a firm's CCDA)"
-            yield Static(Content(f"New user {where}"), classes="form-title")
+            yield Static(safe_content(flatten(f"New user {where}")), classes="form-title")
             with Horizontal(classes="form-row"):
                 yield Label("E-mail (user ID)", classes="form-label")
                 yield Input(placeholder="kim.lee@harbour.example", id="new-user-id", compact=True)
@@ -200,10 +201,12 @@ class RightsScreen(_AccountForm):
     def compose(self) -> ComposeResult:
         held = set(self.user.rights)
         with Vertical(id="form-box"):
-            yield Static(Content(f"Rights of {who(self.user)}"), classes="form-title")
+            yield Static(safe_content(flatten(f"Rights of {who(self.user)}")), classes="form-title")
             if self.fixed:
                 yield Static(
-                    Content("Also holds (not yours to change): " + ", ".join(self.fixed)),
+                    safe_content(
+                        flatten("Also holds (not yours to change): " + ", ".join(self.fixed))
+                    ),
                     classes="form-hint",
                 )
             yield Static("Space ticks or clears a right:", classes="form-hint")
@@ -258,7 +261,9 @@ class HistoryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
-            yield Static(Content(f"History of {who(self.user)}"), classes="form-title")
+            yield Static(
+                safe_content(flatten(f"History of {who(self.user)}")), classes="form-title"
+            )
             with VerticalScroll(id="history-lines"):
                 if not self.entries:
                     yield Static("No change has been made to this account here yet.")
@@ -266,7 +271,11 @@ class HistoryScreen(ModalScreen[None]):
                     when = entry.at.strftime("%Y-%m-%d %H:%M")
                     action = ACTION_WORDS.get(entry.action, entry.action)
                     yield Static(
-                        Content(f"{when}  {action} by {entry.actor}\n  {entry.detail}"),
+                        safe_content(
+                            f"{when}  {flatten(action)} by {flatten(entry.actor)}\n"
+                            f"  {entry.detail}",
+                            multiline=True,
+                        ),
                         classes="history-entry",
                     )
             yield Static("Esc closes.", classes="form-hint")

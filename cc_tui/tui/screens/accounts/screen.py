@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, RightsScreen
 from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
@@ -116,7 +117,9 @@ class AccountsScreen(RefreshingScreen):
             total = len(self.users)
             count = f"{shown} of {total}" if shown != total else str(total)
             where += f" · {count} {'account' if total == 1 else 'accounts'}"
-        self.query_one("#accounts-title", Static).update(Content(f"Accounts · {where}"))
+        self.query_one("#accounts-title", Static).update(
+            safe_content(flatten(f"Accounts · {where}"))
+        )
 
     # What it shows
 
@@ -137,7 +140,9 @@ class AccountsScreen(RefreshingScreen):
         keep = keep or (self.selected.user_id if self.selected else None)
         table.clear()
         for user in self.visible_users():
-            table.add_row(*account_cells(user, with_firm=self.exchange_view), key=user.user_id)
+            cells = account_cells(user, with_firm=self.exchange_view)
+            # A DataTable reads a str cell as markup: portal text goes in as Content.
+            table.add_row(*(safe_content(flatten(cell)) for cell in cells), key=user.user_id)
         if keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep))
@@ -156,7 +161,9 @@ class AccountsScreen(RefreshingScreen):
                 else Content("Asking the portal…")
             )
         else:
-            detail.update(Content("\n".join(detail_lines(user, self.catalogue))))
+            detail.update(
+                safe_content("\n".join(detail_lines(user, self.catalogue)), multiline=True)
+            )
         self.refresh_bindings()
 
     def replace_user(self, user: AdminUser) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cc_tui.domain.forms import FieldType, FormField
+from cc_tui.domain.text import flatten
 
 if TYPE_CHECKING:
     from cc_tui.api.admin import AdminUser, Right
@@ -59,7 +60,7 @@ def account_cells(user: AdminUser, *, with_firm: bool) -> tuple[str, ...]:
 
 
 def who(user: AdminUser) -> str:
-    return f"{user.name} ({user.user_id})"
+    return flatten(f"{user.name} ({user.user_id})")
 
 
 def matches(user: AdminUser, words: Sequence[str]) -> bool:
