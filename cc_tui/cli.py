@@ -99,8 +99,14 @@ def _run_server(args: argparse.Namespace) -> int:
 
 
 def _run_mailbox(args: argparse.Namespace) -> int:
+    """The outbox, each header and body through the TUI's sanitizer: mail carries what
+    people typed (names, titles, comments), and a terminal must not act on it."""
     from cc_tui.server.mail import read_outbox
     from cc_tui.server.settings import ServerSettings
+    from cc_tui.tui.safe_text import flatten, shown
+
+    def header(value: object) -> str:
+        return shown(flatten(str(value or "")))
 
     data_dir = args.server_data_dir or _default_data_dir()
     messages = read_outbox(ServerSettings(data_dir=data_dir).mail_dir, args.to)
@@ -109,11 +115,14 @@ def _run_mailbox(args: argparse.Namespace) -> int:
         return 0
     if args.last:
         last = messages[-1]
-        print(f"From: {last['From']}\nTo: {last['To']}\nDate: {last['Date']}")
-        print(f"Subject: {last['Subject']}\n\n{last.get_content()}")
+        print(f"From: {header(last['From'])}\nTo: {header(last['To'])}")
+        print(f"Date: {header(last['Date'])}\nSubject: {header(last['Subject'])}\n")
+        print(shown(last.get_content(), multiline=True))
         return 0
     for message in messages:
-        print(f"{message['Date']}  {message['To']:<28}  {message['Subject']}")
+        print(
+            f"{header(message['Date'])}  {header(message['To']):<28}  {header(message['Subject'])}"
+        )
     return 0
 
 

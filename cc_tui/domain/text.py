@@ -80,6 +80,12 @@ def is_safe(value: str, *, multiline: bool) -> bool:
     return pattern.search(value) is None
 
 
+def unsafe_positions(value: str, *, multiline: bool) -> list[int]:
+    """Where in `value` its unsafe characters are (indexes, in order)."""
+    pattern = _UNSAFE_MULTILINE if multiline else _UNSAFE_SINGLE_LINE
+    return [match.start() for match in pattern.finditer(value)]
+
+
 def visible_mark(ch: str) -> str:
     """The visible stand-in for one unsafe character: a Control Picture or an escape."""
     if len(ch) != 1:

@@ -26,13 +26,15 @@ import re
 from collections.abc import Iterator
 
 from rich.cells import cell_len, set_cell_size
+from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.content import Content
 
-from cc_tui.domain.text import flatten, is_safe, split_unsafe
+from cc_tui.domain.text import flatten, is_safe, split_unsafe, unsafe_positions, visible_mark
 
 __all__ = [
     "MARK_STYLE",
+    "MarkUnsafe",
     "Piece",
     "fit_pieces",
     "flatten",
@@ -116,3 +118,29 @@ def fit_pieces(parts: list[Piece], width: int) -> list[Piece]:
         room -= size
     out.append(("…", False))
     return out
+
+
+def _single_mark(ch: str) -> str:
+    """A one-character stand-in, for text whose length must not change (an input): the
+    Control Picture where there is one, else the replacement character."""
+    mark = visible_mark(ch)
+    return mark if len(mark) == 1 else "\ufffd"
+
+
+class MarkUnsafe(Highlighter):
+    """For an `Input` that may hold portal text (a form field loaded from a request): each
+    unsafe character is drawn as a one-character mark in `MARK_STYLE`. The value itself
+    is left as it is (the portal says what is wrong with it on save), and the cursor still
+    lines up, as every mark takes the place of exactly one character."""
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        found = unsafe_positions(plain, multiline=False)
+        if not found:
+            return
+        chars = list(plain)
+        for index in found:
+            chars[index] = _single_mark(chars[index])
+        text.plain = "".join(chars)
+        for index in found:
+            text.stylize(MARK_STYLE, index, index + 1)

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cc_tui.domain.text import is_safe, problem, shown, split_unsafe, unsafe_chars, visible_mark
+from cc_tui.domain.text import (
+    is_safe,
+    problem,
+    shown,
+    split_unsafe,
+    unsafe_chars,
+    unsafe_positions,
+    visible_mark,
+)
 from tests.hostile_corpus import CORPUS, UNSAFE, Hostile
 
 ESC = "\x1b"
@@ -133,3 +141,8 @@ def test_the_hostile_corpus_agrees_with_the_definition(item: Hostile) -> None:
 def test_the_hostile_corpus_is_at_least_thirty_unsafe_strings() -> None:
     assert len(UNSAFE) >= 30
     assert len({item.name for item in CORPUS}) == len(CORPUS)
+
+
+def test_positions_say_where_each_unsafe_character_is() -> None:
+    assert unsafe_positions(f"a{ESC}b\r\nc\u202e", multiline=True) == [1, 6]
+    assert unsafe_positions(f"a{ESC}b\r\nc\u202e", multiline=False) == [1, 3, 4, 6]

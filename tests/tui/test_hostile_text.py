@@ -27,17 +27,20 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
+from cc_tui.cli import main
 from cc_tui.domain.forms import FieldType, get_eservice
+from cc_tui.server.mail import MaildirMailer
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
-from cc_tui.tui.safe_text import MARK_STYLE, flatten, safe_content, shown
+from cc_tui.tui.safe_text import MARK_STYLE, MarkUnsafe, flatten, safe_content, shown
 from cc_tui.tui.screens.accounts import AccountsScreen
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
@@ -394,3 +397,50 @@ async def test_toasts_show_hostile_text_as_plain_marks(
     for item in toasts:
         assert shown(item.value)[:20] in written, item.name
     assert_clean(output)
+
+
+def test_the_mailbox_command_prints_hostile_mail_as_marks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cc-tui mailbox` prints mail people's text went into (names, titles, comments)."""
+    settings = ServerSettings(data_dir=tmp_path / "portal")
+    mailer = MaildirMailer(settings.mail_dir)
+    items = [item for item in CORPUS if storable(item) and len(item.value.splitlines()) == 1]
+    for item in items:
+        mailer.send(MAKER, f"Returned: {item.value}", f"Comment:\n{item.value}\nEnd.")
+    for argv in (["mailbox"], ["mailbox", "--last"]):
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv, "--data-dir", str(settings.data_dir)])
+        assert exit_.value.code == 0
+        printed = capsys.readouterr().out
+        assert stray_controls(printed.replace("\t", " ")) == []
+        assert "Returned: ␛]0;Approved by CCO␇" in printed or "--last" in argv
+    assert f"Comment:\n{shown(items[-1].value)}\nEnd." in printed
+
+
+class InputApp(App[None]):
+    """A form input holding what a hostile maker saved, as the form screen loads it."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__()
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        yield Input(self.value, highlighter=MarkUnsafe(), id="field")
+
+
+async def test_a_form_input_shows_hostile_values_as_marks_and_keeps_the_value() -> None:
+    values = [item.value for item in CORPUS if item.unsafe][:12]
+    app = InputApp(" ".join(values))
+    output = capture(app)
+    async with app.run_test(size=(80, 24), headless=False) as pilot:
+        field = app.query_one("#field", Input)
+        field.focus()
+        for _ in range(8):
+            await pilot.press("end", "home", "right")
+        await pilot.press("end")
+        await pilot.pause()
+        assert field.value == " ".join(values)  # what is saved is what was stored
+        assert field.cursor_position == len(field.value)
+    assert_clean(output)
+    assert "␛" in "".join(output)

@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalModal
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
         return str(self.query_one(f"#r-{ref}", Static).content)
 
     def _set(self, ref: str, symbol: str, words: str, outcome: str | None = None) -> None:
-        self.query_one(f"#r-{ref}", Static).update(Content(f"{symbol} {ref} {words}"))
+        self.query_one(f"#r-{ref}", Static).update(safe_content(flatten(f"{symbol} {ref} {words}")))
         if outcome is not None:
             self.outcomes[ref] = outcome
             self._show_progress()

@@ -34,6 +34,7 @@ from cc_tui.domain.forms import UnknownEService, get_eservice
 from cc_tui.domain.rights import Role
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -175,9 +176,9 @@ class CatalogueScreen(PortalScreen):
             self._rows[key] = draft
             label = f"✎ unsent: {draft.title or draft.eservice}"
             table.add_row(
-                draft.eservice,
-                Content(_cut(label, NAME_WIDTH)),
-                Content(_cut(self._category(draft.eservice), CATEGORY_WIDTH)),
+                safe_content(flatten(draft.eservice)),
+                safe_content(_cut(flatten(label), NAME_WIDTH)),
+                safe_content(_cut(flatten(self._category(draft.eservice)), CATEGORY_WIDTH)),
                 "",
                 key=key,
             )
@@ -185,9 +186,9 @@ class CatalogueScreen(PortalScreen):
             key = f"eservice:{eservice.code}"
             self._rows[key] = eservice
             table.add_row(
-                eservice.code,
-                Content(_cut(eservice.name, NAME_WIDTH)),
-                Content(_cut(eservice.category, CATEGORY_WIDTH)),
+                safe_content(flatten(eservice.code)),
+                safe_content(_cut(flatten(eservice.name), NAME_WIDTH)),
+                safe_content(_cut(flatten(eservice.category), CATEGORY_WIDTH)),
                 BUSINESS_DAYS if eservice.business_day_only else "",
                 key=key,
             )
@@ -233,7 +234,9 @@ class CatalogueScreen(PortalScreen):
             )
         else:
             hours = " Refused outside Hong Kong business days." if item.business_day_only else ""
-            description.update(Content(f"{item.code}: {item.description}{hours}"))
+            description.update(
+                safe_content(f"{item.code}: {item.description}{hours}", multiline=True)
+            )
 
     def _item(self, row: int | None) -> EServiceSummary | Draft | None:
         table = self.query_one("#catalogue-list", DataTable)

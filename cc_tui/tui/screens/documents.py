@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on, size_words
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -173,8 +174,8 @@ class DocumentsScreen(RefreshingScreen):
         table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
         for document in self.documents:
             table.add_row(
-                Content(cut(document.title, title_width)),
-                Content(cut(short_category(document), CATEGORY_WIDTH)),
+                safe_content(cut(flatten(document.title), title_width)),
+                safe_content(cut(flatten(short_category(document)), CATEGORY_WIDTH)),
                 SIGN if document.original_signature else "",
                 size_words(document.size),
                 f"{to_hkt(document.updated_at):%d %b %Y}",
@@ -205,7 +206,9 @@ class DocumentsScreen(RefreshingScreen):
     def _describe(self) -> None:
         document = self.highlighted
         detail = self.query_one("#documents-detail", Static)
-        detail.update(Content(detail_text(document)) if document is not None else "")
+        detail.update(
+            safe_content(detail_text(document), multiline=True) if document is not None else ""
+        )
 
     # Downloading
 

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Footer, Static
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -206,12 +207,15 @@ class EventsScreen(RefreshingScreen):
     @staticmethod
     def _cells(event: Event, title_width: int) -> tuple[Content, ...]:
         return (
-            Content(when_lines(event)),
-            Content(
-                cut(event.title, title_width) + "\n" + cut(short_venue(event.venue), title_width)
+            safe_content(when_lines(event), multiline=True),
+            safe_content(
+                cut(flatten(event.title), title_width)
+                + "\n"
+                + cut(flatten(short_venue(event.venue)), title_width),
+                multiline=True,
             ),
-            Content(seats_lines(event)),
-            Content(mine_words(event)),
+            safe_content(seats_lines(event), multiline=True),
+            safe_content(mine_words(event), multiline=True),
         )
 
     @property
@@ -228,7 +232,7 @@ class EventsScreen(RefreshingScreen):
     def _describe(self) -> None:
         event = self.highlighted
         detail = self.query_one("#events-detail", Static)
-        detail.update(Content(detail_text(event)) if event is not None else "")
+        detail.update(safe_content(detail_text(event), multiline=True) if event is not None else "")
 
     # Enrolling and withdrawing
 

@@ -43,7 +43,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -59,6 +58,7 @@ from cc_tui.domain.forms import (
 )
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, drafts_root
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
@@ -198,7 +198,7 @@ class FormScreen(PortalScreen):
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield Static(Content(self._heading()), id="form-title")
+        yield Static(safe_content(flatten(self._heading())), id="form-title")
         yield Static(id="form-state")
         yield Static(id="form-returned")
         yield VerticalScroll(id="form-fields")
@@ -362,7 +362,7 @@ class FormScreen(PortalScreen):
         await self._build(eservice, values)
         comment = returned_comment(request)
         box = self.query_one("#form-returned", Static)
-        box.update(Content(comment or ""))
+        box.update(safe_content(comment or "", multiline=True))
         box.display = comment is not None
         if not self.editable:
             self.notice(
@@ -376,7 +376,7 @@ class FormScreen(PortalScreen):
     async def _build(self, eservice: EService, values: Mapping[str, Any]) -> None:
         self.eservice = eservice
         self.eservice_code = eservice.code
-        self.query_one("#form-title", Static).update(Content(self._heading()))
+        self.query_one("#form-title", Static).update(safe_content(flatten(self._heading())))
         container = self.query_one("#form-fields", VerticalScroll)
         await container.remove_children()
         rows = []
@@ -431,7 +431,7 @@ class FormScreen(PortalScreen):
         # Only when it changes: an update lays the screen out again, too slow per key.
         if text != self._state_text:
             self._state_text = text
-            state.update(Content(text))
+            state.update(safe_content(flatten(text)))
 
     # Typing
 
@@ -575,7 +575,7 @@ class FormScreen(PortalScreen):
             self._unsent = False
         else:
             self._write_draft()
-        self.query_one("#form-title", Static).update(Content(self._heading()))
+        self.query_one("#form-title", Static).update(safe_content(flatten(self._heading())))
         self._show_state()
         self.refresh_bindings()
         return request

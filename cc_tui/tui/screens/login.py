@@ -29,6 +29,7 @@ from cc_tui.client.errors import PortalError
 from cc_tui.domain.password import FORGOT_TITLE, looks_like_token
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 
@@ -103,7 +104,7 @@ class LoginScreen(PortalScreen):
         from cc_tui.tui.widgets.session import service_summary
 
         line = self.query_one("#service-line", Static)
-        line.update(Content(service_summary(status)))
+        line.update(safe_content(service_summary(status), multiline=True))
         line.set_class(status.maintenance, "-maintenance")
         line.display = True
 

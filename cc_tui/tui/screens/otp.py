@@ -23,6 +23,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
 from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.code import CODE_DIGITS, CodeInput
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -129,7 +130,7 @@ class OtpScreen(CodeEntry):
                     f"Open your authenticator app and type the {CODE_DIGITS}-digit code it "
                     "shows for Client Connect."
                 )
-            yield Static(Content(channel), id="otp-channel")
+            yield Static(safe_content(channel, multiline=True), id="otp-channel")
             yield Label("One-time password")
             yield CodeInput()
             with Horizontal(id="otp-buttons"):

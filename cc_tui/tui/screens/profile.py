@@ -23,12 +23,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.accounts.openers import administers, open_accounts
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -160,7 +160,7 @@ class ProfileScreen(RefreshingScreen):
         if user is None:
             return
         self.query_one(UserSummary).show_user(user, app.participant_id)
-        self.query_one("#otp-state", Static).update(Content(otp_line(user)))
+        self.query_one("#otp-state", Static).update(safe_content(otp_line(user), multiline=True))
         self.query_one("#use-email", Button).display = user.otp_channel != "email"
         self.query_one("#use-app", Button).display = user.otp_channel != "app"
         self.query_one("#register-app", Button).label = (
@@ -172,7 +172,7 @@ class ProfileScreen(RefreshingScreen):
         repeat = self.query_one("#repeat-password", Input).value
         rule = self.query_one("#password-rule", Static)
         lines = new_password_lines(self.user_id, new, repeat)
-        rule.update(Content("\n".join(lines)))
+        rule.update(safe_content("\n".join(lines), multiline=True))
         rule.set_class(any(line.startswith("✗") for line in lines), "-problem")
 
     @on(Input.Changed, "#new-password, #repeat-password")

@@ -19,12 +19,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
-from textual.content import Content
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalUnreachable
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -144,7 +144,9 @@ class ServiceScreen(RefreshingScreen):
         cells: list[Static] = []
         for key, label, words in service_rows(status):
             cells.append(Static(label, classes="service-label"))
-            value = Static(Content(words), id=f"service-{key}", classes="service-value")
+            value = Static(
+                safe_content(words, multiline=True), id=f"service-{key}", classes="service-value"
+            )
             value.set_class(key == "maintenance" and status.maintenance, "-maintenance")
             cells.append(value)
         await grid.mount_all(cells)

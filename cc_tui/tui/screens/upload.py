@@ -59,6 +59,7 @@ from cc_tui.tui.local_file import (
     is_document_name,
     path_from_text,
 )
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalCalls
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -277,9 +278,11 @@ class UploadScreen(PortalCalls[Attachment | None]):
     def _show_title(self) -> None:
         request = self.request
         self.query_one("#upload-title", Static).update(
-            Content(
-                f"Attach a supporting document to {request.ref} ({request.participant_id}) · "
-                f"{len(self.taken)} of {MAX_FILES_PER_REQUEST} attached"
+            safe_content(
+                flatten(
+                    f"Attach a supporting document to {request.ref} ({request.participant_id}) · "
+                    f"{len(self.taken)} of {MAX_FILES_PER_REQUEST} attached"
+                )
             )
         )
 
@@ -322,18 +325,20 @@ class UploadScreen(PortalCalls[Attachment | None]):
         self.query_one(Notice).clear()
         file = plan.file
         self.query_one("#upload-file", Static).update(
-            Content(f"{file.path.name} · {file.description}" if file.size else file.path.name)
+            safe_content(
+                flatten(f"{file.path.name} · {file.description}" if file.size else file.path.name)
+            )
         )
         verdict = "✓ The name is right." if plan.name_ok else "✗ The name is not the portal's:"
         self.query_one("#upload-verdict", Static).update(Content(verdict))
         lines = [f"• {reason}" for reason in plan.reasons]
         lines.extend(f"✗ {problem}" for problem in file.problems)
         reasons = self.query_one("#upload-reasons", Static)
-        reasons.update(Content("\n".join(lines)))
+        reasons.update(safe_content("\n".join(lines), multiline=True))
         reasons.display = bool(lines)
         corrected = self.query_one("#upload-corrected", Static)
         if plan.corrected and not plan.name_ok:
-            corrected.update(Content(f"Corrected name: {plan.corrected}"))
+            corrected.update(safe_content(flatten(f"Corrected name: {plan.corrected}")))
             corrected.display = True
         else:
             corrected.display = False
@@ -356,7 +361,7 @@ class UploadScreen(PortalCalls[Attachment | None]):
             question = f"Upload {plan.target} ({file.description})? y/N"
         else:
             question = f"Upload it as {plan.target}? y/N"
-        offer_widget.update(Content(question))
+        offer_widget.update(safe_content(flatten(question)))
         offer_widget.display = True
         if offer:
             self.chosen = plan
@@ -386,7 +391,7 @@ class UploadScreen(PortalCalls[Attachment | None]):
         bar = self.query_one(ProgressBar)
         bar.update(total=max(plan.file.size, 1), progress=0)
         self.query_one("#upload-progress-label", Static).update(
-            Content(f"Uploading {plan.target}…")
+            safe_content(flatten(f"Uploading {plan.target}…"))
         )
         box.display = True
 

@@ -33,6 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from cc_tui.domain.forms import FieldType, FormField, format_value
+from cc_tui.tui.safe_text import MarkUnsafe, safe_content
 
 TableRows = list[dict[str, str]]
 FieldValue = str | TableRows
@@ -158,6 +159,7 @@ class TableEditor(Vertical):
         cells = [
             Input(
                 value=row.get(column.name, ""),
+                highlighter=MarkUnsafe(),
                 placeholder=_placeholder(column),
                 compact=True,
                 id=f"cell-{self.form_field.name}-{serial}-{column.name}",
@@ -353,6 +355,7 @@ class FormFieldRow(Vertical):
             )
         return Input(
             value=text,
+            highlighter=MarkUnsafe(),
             placeholder=_placeholder(form_field),
             compact=True,
             id=widget_id,
@@ -446,7 +449,7 @@ class FormFieldRow(Vertical):
             self.remove_class("-error")
             return
         lines = [f"✗ {problem_text(problem)}" for problem in problems]
-        error.update(Content("\n".join(lines)))
+        error.update(safe_content("\n".join(lines), multiline=True))
         error.display = True
         self.add_class("-error")
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from textual.content import Content
 from textual.widgets import Static
+
+from cc_tui.tui.safe_text import safe_content
 
 if TYPE_CHECKING:
     from cc_tui.api.auth import ServiceStatus, User
@@ -83,7 +84,7 @@ class UserSummary(Static):
     """The logged-in user, its roles and memberships (▸ marks the acting one)."""
 
     def show_user(self, user: User, acting_for: str | None = None) -> None:
-        self.update(Content("\n".join(user_lines(user, acting_for))))
+        self.update(safe_content("\n".join(user_lines(user, acting_for)), multiline=True))
 
 
 class ServiceStatusView(Static):
@@ -91,8 +92,8 @@ class ServiceStatusView(Static):
 
     def show_status(self, status: ServiceStatus) -> None:
         self.set_class(status.maintenance, "-maintenance")
-        self.update(Content("\n".join(service_lines(status))))
+        self.update(safe_content("\n".join(service_lines(status)), multiline=True))
 
     def show_unknown(self, reason: str) -> None:
         self.set_class(False, "-maintenance")
-        self.update(Content(f"Service status unknown: {reason}"))
+        self.update(safe_content(f"Service status unknown: {reason}", multiline=True))
