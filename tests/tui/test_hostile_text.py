@@ -41,7 +41,7 @@ from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.safe_text import MARK_STYLE, MarkUnsafe, flatten, safe_content, shown
-from cc_tui.tui.screens.accounts import AccountsScreen
+from cc_tui.tui.screens.accounts.screen import AccountsScreen
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
 from cc_tui.tui.screens.request import RequestScreen
