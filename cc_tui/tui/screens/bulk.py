@@ -82,10 +82,14 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
     def compose(self) -> ComposeResult:
         with Vertical(id="bulk-box"):
             yield Static(question(self.refs), id="bulk-question")
-            yield Static(Content(named(self.refs)), id="bulk-refs")
+            yield Static(safe_content(flatten(named(self.refs))), id="bulk-refs")
             with VerticalScroll(id="bulk-results"):
                 for ref in self.refs:
-                    yield Static(Content(f"· {ref} waiting"), classes="bulk-line", id=f"r-{ref}")
+                    yield Static(
+                        safe_content(flatten(f"· {ref} waiting")),
+                        classes="bulk-line",
+                        id=f"r-{ref}",
+                    )
             yield Static(id="bulk-summary")
             yield Static("y approves · n, esc or enter cancels", id="bulk-keys")
 

@@ -29,6 +29,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
 from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.otp import RESTART_CODES, CodeEntry, OtpScreen, typed_code
 from cc_tui.tui.widgets.code import CodeInput
@@ -185,13 +186,14 @@ class AuthenticatorPanel(Horizontal):
             yield Static(Content(self.title), id="device-title")
             yield Static(Content(STEPS_TEXT), id="device-steps")
             yield Static(
-                Content(
+                safe_content(
                     "On a mobile device? Add this key in your app:\n"
-                    f"{grouped_secret(registration.secret)}\n"
-                    f"Account: {registration.account}\n"
-                    f"Issuer: {registration.issuer}\n"
+                    f"{flatten(grouped_secret(registration.secret))}\n"
+                    f"Account: {flatten(registration.account)}\n"
+                    f"Issuer: {flatten(registration.issuer)}\n"
                     "Or open this link on the device:\n"
-                    f"{registration.otpauth_uri}"
+                    f"{flatten(registration.otpauth_uri)}",
+                    multiline=True,
                 ),
                 id="device-text",
             )

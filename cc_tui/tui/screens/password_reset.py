@@ -26,7 +26,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
@@ -36,6 +35,7 @@ from cc_tui.domain.password import (
     TOKEN_SCREEN_TITLE,
     password_problems,
 )
+from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -154,7 +154,9 @@ class TokenPasswordScreen(PortalScreen):
         yield ServerBanner(id="banner")
         with Vertical(id="reset-box"):
             yield Static(TOKEN_SCREEN_TITLE, classes="reset-title")
-            yield Static(Content(self._intro()), id="token-intro", classes="reset-help")
+            yield Static(
+                safe_content(self._intro(), multiline=True), id="token-intro", classes="reset-help"
+            )
             rows = (
                 ("token-user-id", "User ID", self.initial_user_id, "name@firm.example"),
                 ("token", "Token", self.initial_token, f"{TOKEN_PREFIX}…"),
@@ -217,7 +219,7 @@ class TokenPasswordScreen(PortalScreen):
         user_id, _token, new, repeat = self._values()
         lines = new_password_lines(user_id, new, repeat)
         rule = self.query_one("#rule-lines", Static)
-        rule.update(Content("\n".join(lines)))
+        rule.update(safe_content("\n".join(lines), multiline=True))
         rule.set_class(any(line.startswith("✗") for line in lines), "-problem")
 
     def action_back(self) -> None:
