@@ -15,6 +15,7 @@ private modes (synchronised output, cursor, mouse) and the OSC 22 pointer shape.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from textual.app import App
 from textual.drivers.headless_driver import HeadlessDriver
@@ -56,7 +57,7 @@ class CapturingDriver(HeadlessDriver):
         self.output.append(data)
 
 
-def capture(app: App[object]) -> list[str]:
+def capture(app: App[Any]) -> list[str]:
     """Make `app` draw into a list (run it with `run_test(headless=False)`); returns it."""
     written: list[str] = []
 
