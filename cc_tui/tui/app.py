@@ -42,6 +42,7 @@ from textual.worker import Worker, WorkerState
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.commands import PaletteCommand, PortalCommands
 from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.navigation import Destination, go, may_go, palette_commands
 from cc_tui.tui.safe_text import flatten, shown
 from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.state import last_user_id, remember_user_id
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from cc_tui.client.portal import PortalClient
     from cc_tui.tui.config import Settings
     from cc_tui.tui.credentials import TokenStore
+    from cc_tui.tui.shell import AppShell
 
 
 def _import_client() -> None:
@@ -105,7 +107,7 @@ class PortalApp(App[int]):
         ),
         Binding(
             "f2",
-            "open_profile",
+            "go('profile')",
             "Profile",
             id="app.profile",
             tooltip="Your memberships and roles; change your password or OTP channel.",
@@ -113,7 +115,7 @@ class PortalApp(App[int]):
         ),
         Binding(
             "f3",
-            "open_accounts",
+            "go('accounts')",
             "Accounts",
             id="app.accounts",
             tooltip="Users of your firm (CCDAs) or every firm's CCDAs (the exchange).",
@@ -121,7 +123,7 @@ class PortalApp(App[int]):
         ),
         Binding(
             "f4",
-            "open_library('events')",
+            "go('events')",
             "Events",
             id="app.events",
             tooltip="Seminars and events: seats left, enrol, withdraw, waiting lists.",
@@ -129,7 +131,7 @@ class PortalApp(App[int]):
         ),
         Binding(
             "f5",
-            "open_library('documents')",
+            "go('documents')",
             "Documents",
             id="app.documents",
             tooltip="The document library: technical documents and paper forms as PDFs.",
@@ -137,7 +139,7 @@ class PortalApp(App[int]):
         ),
         Binding(
             "f6",
-            "open_library('service')",
+            "go('service')",
             "Service hours",
             id="app.service",
             tooltip="Service hours: maintenance window, business days and hours.",
@@ -410,30 +412,13 @@ class PortalApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.user is not None
-        if action in ("open_profile", "open_accounts"):
-            if self.user is None:  # before login: no import while the first frame is drawn
-                return False
-            from cc_tui.tui.screens.accounts.openers import administers
-
-            return action == "open_profile" or administers(self)
-        if action == "open_library":
-            return self.user is not None or parameters == ("service",)
+        if action == "go":
+            return may_go(self, Destination(str(parameters[0])))
         return True
 
-    def action_open_library(self, which: str) -> None:
-        from cc_tui.tui.screens.service import open_library
-
-        open_library(self, which)
-
-    def action_open_profile(self) -> None:
-        from cc_tui.tui.screens.profile import open_profile
-
-        open_profile(self)
-
-    def action_open_accounts(self) -> None:
-        from cc_tui.tui.screens.accounts.openers import open_accounts
-
-        open_accounts(self)
+    def action_go(self, where: str) -> None:
+        """F2 to F6: a place from `navigation` (the binding's string made a Destination)."""
+        go(self, Destination(where))
 
     def action_help(self) -> None:
         from cc_tui.tui.screens.help import HelpScreen, help_rows
@@ -485,22 +470,14 @@ class PortalApp(App[int]):
                     self.open_catalogue,
                 )
             )
-        from cc_tui.tui.screens.service import library_commands
-
-        commands.extend(library_commands(self))
-        if self.user is not None:
-            from cc_tui.tui.screens.profile import account_commands
-
-            commands.extend(account_commands(self))
+        commands.extend(palette_commands(self))
         own = getattr(screen, "palette_commands", None)
         if callable(own):
             commands.extend(own())
         return commands
 
     def open_catalogue(self) -> None:
-        from cc_tui.tui.screens.catalogue import CatalogueScreen
-
-        self.push_screen(CatalogueScreen())
+        go(self, Destination.CATALOGUE)
 
     # Safety net
 
@@ -546,3 +523,8 @@ class PortalApp(App[int]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+
+def _fits_the_shell(app: PortalApp) -> AppShell:
+    """mypy checks here that the app is what screens are given (tui/shell.py)."""
+    return app

@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen, ScreenResultType
@@ -34,11 +34,11 @@ from textual.worker import Worker
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.shell import AppShell, shell_of
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.client.portal import PortalClient
-    from cc_tui.tui.app import PortalApp
 
 T = TypeVar("T")
 
@@ -65,8 +65,9 @@ class PortalCalls(Screen[ScreenResultType]):
     session_bound: ClassVar[bool] = True
 
     @property
-    def portal_app(self) -> PortalApp:
-        return cast("PortalApp", self.app)
+    def portal_app(self) -> AppShell:
+        """What this screen needs from the app (tui/shell.py), not the app itself."""
+        return shell_of(self.app)
 
     async def call_portal(
         self,

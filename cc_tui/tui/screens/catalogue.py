@@ -40,7 +40,7 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import EServiceSummary
-    from cc_tui.tui.app import PortalApp
+    from cc_tui.tui.shell import AppShell
 
 SEARCH_DELAY = 0.25
 NAME_WIDTH = 35
@@ -48,7 +48,7 @@ CATEGORY_WIDTH = 16
 BUSINESS_DAYS = "business days"
 
 
-def may_make(app: PortalApp) -> bool:
+def may_make(app: AppShell) -> bool:
     """Whether the logged-in user may make requests for the acting membership (the
     portal decides per eService; this only spares a catalogue with nothing in it)."""
     user = app.user

@@ -33,7 +33,6 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.admin import Document
-    from cc_tui.tui.app import PortalApp
 
 SEARCH_DELAY = 0.25
 CATEGORY_WIDTH = 12
@@ -282,8 +281,3 @@ class DocumentsScreen(RefreshingScreen):
                 self.action_download,
             )
         ]
-
-
-def open_documents(app: PortalApp, query: str = "") -> None:
-    if app.user is not None and not isinstance(app.screen, DocumentsScreen):
-        app.push_screen(DocumentsScreen(query))

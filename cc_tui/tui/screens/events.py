@@ -33,7 +33,6 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.admin import Enrolment, Event
-    from cc_tui.tui.app import PortalApp
 
 DATE_WIDTH = 11
 SEATS_WIDTH = 12
@@ -347,8 +346,3 @@ class EventsScreen(RefreshingScreen):
                 )
             )
         return commands
-
-
-def open_events(app: PortalApp) -> None:
-    if app.user is not None and not isinstance(app.screen, EventsScreen):
-        app.push_screen(EventsScreen())

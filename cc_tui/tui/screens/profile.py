@@ -29,7 +29,6 @@ from cc_tui.client.errors import PortalError
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import safe_content
-from cc_tui.tui.screens.accounts.openers import administers, open_accounts
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 from cc_tui.tui.widgets.session import UserSummary
@@ -37,7 +36,6 @@ from cc_tui.tui.widgets.session import UserSummary
 if TYPE_CHECKING:
     from cc_tui.api.auth import OtpChannel, User
     from cc_tui.client.portal import PortalClient
-    from cc_tui.tui.app import PortalApp
 
 CHANNEL_WORDS = {"email": "e-mail", "app": "the authenticator app"}
 
@@ -326,33 +324,3 @@ class ProfileScreen(RefreshingScreen):
         self.query_one(Notice).show(
             f"One-time passwords now come by {CHANNEL_WORDS[channel]}.", "success"
         )
-
-
-# The way in: the app's keys (F2, F3) and palette commands call these -----------------------
-
-
-def open_profile(app: PortalApp) -> None:
-    if app.user is not None and not isinstance(app.screen, ProfileScreen):
-        app.push_screen(ProfileScreen())
-
-
-def account_commands(app: PortalApp) -> list[PaletteCommand]:
-    """The palette's way to Profile, and to Accounts for those who administer them."""
-    if app.user is None:
-        return []
-    commands = [
-        PaletteCommand(
-            "Profile: password and one-time passwords",
-            "Your memberships and roles; change your password or OTP channel (F2).",
-            lambda: open_profile(app),
-        )
-    ]
-    if administers(app):
-        commands.append(
-            PaletteCommand(
-                "Accounts: users, rights, unlock, reset device",
-                "Create users, grant rights, suspend, unlock, reset devices (F3).",
-                lambda: open_accounts(app),
-            )
-        )
-    return commands

@@ -7,7 +7,7 @@
   built by `service_rows`, a pure function tested without a terminal.
 - `r` asks again, and the screen asks by itself every minute while it is open. It needs
   no login (the status is public), so the palette offers it on the login screen too.
-- `library_commands` is the palette's way here and to Events and the Document library.
+- F6 and the palette open it through `tui/navigation.py` (`Destination.SERVICE`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
     from cc_tui.api.auth import ServiceStatus
-    from cc_tui.tui.app import PortalApp
 
 REFRESH_SECONDS = 60.0
 
@@ -164,47 +163,3 @@ class ServiceScreen(RefreshingScreen):
                 "Service hours: refresh", "Ask the portal for its status.", self.refresh_status
             )
         ]
-
-
-def open_service(app: PortalApp) -> None:
-    if not isinstance(app.screen, ServiceScreen):
-        app.push_screen(ServiceScreen())
-
-
-def open_library(app: PortalApp, which: str) -> None:
-    """Open `events`, `documents` or `service` (the first two need a login)."""
-    if which == "service":
-        open_service(app)
-    elif which == "events":
-        from cc_tui.tui.screens.events import open_events
-
-        open_events(app)
-    elif which == "documents":
-        from cc_tui.tui.screens.documents import open_documents
-
-        open_documents(app)
-
-
-def library_commands(app: PortalApp) -> list[PaletteCommand]:
-    """The palette's way to Service hours, and (logged in) to Events and the library."""
-    commands = [
-        PaletteCommand(
-            "Service hours: maintenance window and business days",
-            "When the portal is open, and when requests are processed (F6).",
-            lambda: open_library(app, "service"),
-        )
-    ]
-    if app.user is not None:
-        commands += [
-            PaletteCommand(
-                "Events: seminars, enrol and withdraw",
-                "Upcoming events with seats left and waiting lists (F4).",
-                lambda: open_library(app, "events"),
-            ),
-            PaletteCommand(
-                "Document library: guides and paper forms",
-                "Search technical documents and forms; download PDFs (F5).",
-                lambda: open_library(app, "documents"),
-            ),
-        ]
-    return commands

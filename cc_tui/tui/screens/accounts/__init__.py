@@ -17,6 +17,6 @@ what it may do to them.
   as they are, and it, not this screen, decides who may do what.
 
 The package: `words` (the cells, sentences and the Change a key sends), `forms` (the create,
-rights and history dialogs), `screen` (the table and its keys), `openers` (whether the user
-administers accounts, and the way in from F3 and the palette).
+rights and history dialogs), `screen` (the table and its keys), `access` (whether the user
+administers accounts; F3 and the palette open it through `tui/navigation.py`).
 """
