@@ -29,6 +29,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.content import Content
+from textual.widgets import TextArea
 
 from cc_tui.domain.text import flatten, is_safe, split_unsafe, unsafe_positions, visible_mark
 
@@ -36,6 +37,7 @@ __all__ = [
     "MARK_STYLE",
     "MarkUnsafe",
     "Piece",
+    "SafeTextArea",
     "fit_pieces",
     "flatten",
     "pieces",
@@ -133,9 +135,12 @@ class MarkUnsafe(Highlighter):
     is left as it is (the portal says what is wrong with it on save), and the cursor still
     lines up, as every mark takes the place of exactly one character."""
 
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
     def highlight(self, text: Text) -> None:
         plain = text.plain
-        found = unsafe_positions(plain, multiline=False)
+        found = unsafe_positions(plain, multiline=self.multiline)
         if not found:
             return
         chars = list(plain)
@@ -144,3 +149,16 @@ class MarkUnsafe(Highlighter):
         text.plain = "".join(chars)
         for index in found:
             text.stylize(MARK_STYLE, index, index + 1)
+
+
+class SafeTextArea(TextArea):
+    """A `TextArea` that draws an unsafe character it holds (pasted, or loaded from the
+    portal) as a one-character mark, as `MarkUnsafe` does for an input; tabs are kept."""
+
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        _MARK_IN_LINES.highlight(line)
+        return line
+
+
+_MARK_IN_LINES = MarkUnsafe(multiline=True)

@@ -458,3 +458,34 @@ async def test_a_form_input_shows_hostile_values_as_marks_and_keeps_the_value() 
         assert field.cursor_position == len(field.value)
     assert_clean(output)
     assert "␛" in "".join(output)
+
+
+class CommentApp(App[None]):
+    """The comment editor over an empty screen, holding `text` as if pasted."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def on_mount(self) -> None:
+        self.push_screen(CommentScreen("Return ECS00000001", "Say what to change.", self.text))
+
+
+async def test_a_pasted_hostile_comment_shows_as_marks_and_is_refused_before_sending() -> None:
+    pasted = "\n".join(item.value for item in CORPUS if item.unsafe_multiline)
+    app = CommentApp(pasted)
+    output = capture(app)
+    async with app.run_test(size=(80, 24), headless=False) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CommentScreen)
+        for _ in range(4):
+            await pilot.press("pagedown")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        said = screen.query_one("#notice").text  # type: ignore[attr-defined]
+        assert "an escape character (␛)" in said
+        assert "paste the text again as plain text" in said
+        assert screen.text.splitlines() == pasted.splitlines()  # nothing lost
+        assert app.screen is screen
+    assert_clean(output)

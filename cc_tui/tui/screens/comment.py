@@ -1,8 +1,10 @@
 """The comment editor for return and reject: the maker reads this, so it is required.
 
-A `TextArea` (Enter makes a new line), `ctrl+g` to go on, Escape to cancel. An empty
-comment, or one over the contract's 2,000 characters, is refused here, in place, before
-anything is sent (the server refuses them too). Returns the comment, stripped, or None.
+A `SafeTextArea` (Enter makes a new line), `ctrl+g` to go on, Escape to cancel. An empty
+comment, one over the contract's 2,000 characters, or one holding a control character or
+a bidi override (domain/text.py: pasted text may carry them; they show as marks in the
+editor) is refused here, in place, before anything is sent (the server refuses them too).
+Returns the comment, stripped, or None.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.domain.text import problem
+from cc_tui.tui.safe_text import SafeTextArea, flatten, safe_content
 from cc_tui.tui.widgets.notice import Notice
 
 MAX_COMMENT = 2000
@@ -47,7 +50,7 @@ class CommentScreen(ModalScreen[str | None]):
         with Vertical(id="comment-box"):
             yield Static(safe_content(flatten(self.heading)), id="comment-title")
             yield Static(safe_content(self.hint, multiline=True), id="comment-hint")
-            yield TextArea(self.initial_text, id="comment-text", soft_wrap=True)
+            yield SafeTextArea(self.initial_text, id="comment-text", soft_wrap=True)
             yield Notice(id="notice")
             yield Static("ctrl+g  continue    Esc  cancel", id="comment-keys")
 
@@ -64,6 +67,10 @@ class CommentScreen(ModalScreen[str | None]):
         notice = self.query_one(Notice)
         if not comment:
             notice.show("A comment is required: tell the maker what to change or why.")
+            return
+        unsafe = problem(comment, multiline=True)
+        if unsafe is not None:
+            notice.show(unsafe)
             return
         if len(comment) > MAX_COMMENT:
             notice.show(
