@@ -11,9 +11,15 @@ Design:
   ever used as a path; keys are checked against those two shapes for the same reason.
 - Every write goes to a temporary file in the same directory and is renamed over the old
   one (`os.replace`), so a kill mid-write leaves the previous version, never half a file.
-  Writes happen on every change (a few hundred bytes; well under a millisecond), so
-  nothing waits for a debounce and nothing needs flushing on exit; `durable=True` adds
-  an fsync for the moments that matter most (before leaving, before a risky call).
+  `durable=True` adds an fsync for the moments that matter most (before leaving, before
+  a risky call, when the session ends).
+- Typing goes through a `DraftWriter`: the first change starts a half-second timer, and
+  when it runs out the latest values are written in a worker thread (never on the event
+  loop, so a slow disk never stalls a keystroke). Changes while it waits ride along, and
+  a steady typist is written every half second (the timer is not reset by each key), so
+  a crash loses at most the last half second of typing. `flush` writes at once (leaving,
+  the session ending, before a call to the portal); `exclusive` fences a removal or a
+  rename off from a write still under way, so a removed draft never comes back.
 - A new request's first save sends `create_key` as its Idempotency-Key: the key lives in
   the file, so even a retry after a crash never creates a second request.
 - Directories are 0700 and files 0600: the values are the firm's business.
@@ -22,13 +28,15 @@ Design:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import os
 import re
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +45,7 @@ from typing import Any
 from cc_tui.domain.naming import REF_PATTERN
 
 SCHEMA = 1
+WRITE_DELAY = 0.5  # seconds of typing a crash may lose at the most
 NEW_PREFIX = "new-"
 _NEW_KEY = re.compile(r"new-[0-9a-f]{32}")
 _REF_KEY = re.compile(REF_PATTERN)
@@ -254,3 +263,80 @@ def unsent_summary(drafts: list[Draft]) -> str | None:
         f"{count} unsent draft{'s' if count != 1 else ''} kept on this computer: "
         f"{', '.join(names)}{more}. Open New request (n, or ctrl+p) to carry on with them."
     )
+
+
+class DraftWriter:
+    """Writes one form's draft at most `delay` seconds after it changed, off the event
+    loop (see the module's docstring). Use from the event loop's thread."""
+
+    def __init__(
+        self,
+        store: DraftStore,
+        *,
+        on_error: Callable[[DraftError], object],
+        delay: float = WRITE_DELAY,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.delay = delay
+        self._on_error = on_error
+        self._sleep = sleep
+        self._lock = threading.Lock()  # one write at a time: a temporary file per draft
+        self._draft: Draft | None = None
+        self._changes = 0  # counts changes; a write carries the count it saw
+        self._written = 0
+        self._valid_from = 0  # writes of changes before this were fenced off
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether a change is not on disk yet."""
+        return self._written < self._changes
+
+    def changed(self, draft: Draft) -> None:
+        """`draft` changed: have it on disk within `delay` seconds."""
+        self._draft = draft
+        self._changes += 1
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._write_later())
+
+    async def _write_later(self) -> None:
+        await self._sleep(self.delay)
+        while self.pending and self._draft is not None:
+            seen = self._changes
+            snapshot = Draft.from_json(self._draft.to_json())  # taken on the loop
+            try:
+                await asyncio.to_thread(self._save, snapshot, seen, False)
+            except DraftError as error:
+                self._on_error(error)
+                return
+
+    def _save(self, draft: Draft, seen: int, durable: bool) -> None:
+        with self._lock:
+            if seen < self._valid_from or seen <= self._written:
+                return  # fenced off, or something newer is on disk already
+            self.store.save(draft, durable=durable)
+            self._written = seen
+
+    async def idle(self) -> None:
+        """Wait until what changed is on disk (tests, and anyone about to read the file)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    def flush(self, draft: Draft, *, durable: bool = False) -> None:
+        """Write `draft` now, on this thread (raises DraftError)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._draft = draft
+        self._changes += 1
+        self._save(draft, self._changes, durable)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold writes off while the draft's file is removed or renamed; a write of an
+        older change still under way is dropped rather than bring the file back."""
+        with self._lock:
+            self._valid_from = self._changes + 1
+            self._written = max(self._written, self._changes)
+            yield

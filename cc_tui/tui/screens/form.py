@@ -10,9 +10,10 @@ Design decisions:
   checked when the focus leaves it (only the issues that land on that field are shown,
   cross-field rules included). "Today" is the portal's date (`/service/status`), not
   this computer's, so date rules agree with the server's.
-- Nothing typed is lost: every change writes the whole form to the local draft file
-  (`tui/drafts.py`) at once; the file goes only when the portal has accepted exactly those
-  values. A crash or kill: the catalogue lists the draft (a new request) or opening the
+- Nothing typed is lost: a change writes the whole form to the local draft file
+  (`tui/drafts.py`) within half a second, in a worker thread, and at once (synced) before
+  leaving or calling the portal; the file goes only when the portal has accepted exactly
+  those values. A crash or kill: the catalogue lists the draft (a new request) or opening the
   request restores it. An expired session: the draft is written, the app logs in again
   and reopens this form from the draft (`PortalApp.session_expired(reopen=...)`).
 - `ctrl+d` saves to the portal: the first save creates the request (its Idempotency-Key
@@ -33,6 +34,7 @@ Design decisions:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -57,7 +59,7 @@ from cc_tui.domain.forms import (
     validate_form,
 )
 from cc_tui.domain.workflow import Action, Status, may_modify
-from cc_tui.tui.drafts import Draft, DraftError, DraftStore, drafts_root
+from cc_tui.tui.drafts import Draft, DraftError, DraftStore, DraftWriter, drafts_root
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
@@ -173,6 +175,7 @@ class FormScreen(PortalScreen):
         self._submit_key: str | None = None
         self._leave_anyway = False
         self._draft_problem_shown = False
+        self._writer: DraftWriter | None = None
         self._last_notice = ""
         self._state_text = ""
         self.title = "Request" if self.ref else "New request"
@@ -324,7 +327,8 @@ class FormScreen(PortalScreen):
         message = ""
         kind: NoticeKind = "info"
         if local is not None and not self.editable:
-            kept = self.store.set_aside(local)
+            with self.writer.exclusive():
+                kept = self.store.set_aside(local)
             local = None
             message = (
                 f"Your unsent changes to {ref} can no longer be saved ({ref} is "
@@ -467,14 +471,34 @@ class FormScreen(PortalScreen):
         self._show_state()
 
     def _write_draft(self, durable: bool = False) -> None:
+        """Keep what is typed: within half a second, off the event loop (drafts.py's
+        DraftWriter); `durable` writes and syncs it now, before a moment that matters."""
         if self.draft is None or not self._unsent:
             return
+        if not durable:
+            self.writer.changed(self.draft)
+            return
         try:
-            self.store.save(self.draft, durable=durable)
+            self.writer.flush(self.draft, durable=True)
         except DraftError as error:
-            if not self._draft_problem_shown:
-                self._draft_problem_shown = True
-                self.notice(str(error))
+            self._draft_problem(error)
+
+    def _draft_problem(self, error: DraftError) -> None:
+        if not self._draft_problem_shown:
+            self._draft_problem_shown = True
+            self.notice(str(error))
+
+    @property
+    def writer(self) -> DraftWriter:
+        if self._writer is None:
+            self._writer = DraftWriter(self.store, on_error=self._draft_problem)
+        return self._writer
+
+    def on_unmount(self) -> None:
+        """Closing (or the app ending): what waits for the timer is written now."""
+        if self._writer is not None and self._writer.pending and self.draft is not None:
+            with contextlib.suppress(DraftError):
+                self._writer.flush(self.draft)
 
     @on(FormFieldRow.Left)
     def _left(self, event: FormFieldRow.Left) -> None:
@@ -558,7 +582,8 @@ class FormScreen(PortalScreen):
                 request = await portal.create_request(
                     eservice.code, sent, idempotency_key=draft.create_key
                 )
-                self.store.assign_ref(draft, request.ref, request.version)
+                with self.writer.exclusive():
+                    self.store.assign_ref(draft, request.ref, request.version)
                 self.ref = request.ref
                 return request
             assert draft.base_version is not None
@@ -571,7 +596,8 @@ class FormScreen(PortalScreen):
         draft.base_version = request.version
         draft.ref = request.ref
         if self.collect() == values:
-            self.store.remove(draft)
+            with self.writer.exclusive():
+                self.store.remove(draft)
             self._unsent = False
         else:
             self._write_draft()
@@ -683,7 +709,8 @@ class FormScreen(PortalScreen):
         )
         if submitted is FAILED:
             return
-        self.store.remove(draft)
+        with self.writer.exclusive():
+            self.store.remove(draft)
         self._unsent = False
         self.app.notify(
             f"Submitted {submitted.ref}: {submitted.status.label.lower()}.", title="Submitted"
@@ -741,7 +768,8 @@ class FormScreen(PortalScreen):
         draft = self.draft
         kept = None
         if draft is not None and self._unsent and draft.ref is not None:
-            kept = self.store.set_aside(draft)
+            with self.writer.exclusive():
+                kept = self.store.set_aside(draft)
         self.draft = None
         self._unsent = False
         self._leave_anyway = False
