@@ -54,6 +54,16 @@ class AdminUser(BaseModel):
     device_registration: Literal["none", "offered", "required"] = Field(
         default="none", description="What the next login by app must do about the device."
     )
+    allowed: list[
+        Literal["rights", "suspend", "reactivate", "unlock", "reset_device", "setup_mail"]
+    ] = Field(
+        default_factory=list,
+        description=(
+            "What the caller may do to this user now (segregation of duties: never to "
+            "one's own account; a CCDA never to another CCDA's; unlock only when locked, "
+            "setup_mail only before a password is set)."
+        ),
+    )
 
 
 class CreateUserRequest(BaseModel):

@@ -110,25 +110,3 @@ def roles_for(rights: Iterable[str], is_exchange_officer: bool = False) -> list[
 
 def is_ccda(rights: Iterable[str]) -> bool:
     return DELEGATED_ADMIN in set(rights)
-
-
-def may_unlock(
-    actor_rights: Iterable[str],
-    actor_is_exchange_officer: bool,
-    target_is_ccda: bool,
-    same_firm: bool,
-) -> bool:
-    """A CCDA unlocks a business user of a membership it administers; the exchange
-    unlocks a CCDA (and may unlock anyone)."""
-    if actor_is_exchange_officer:
-        return True
-    return is_ccda(actor_rights) and same_firm and not target_is_ccda
-
-
-def who_unlocks(target_is_ccda: bool, target_is_exchange_officer: bool = False) -> str:
-    """Who can unlock a locked account, in words (the 423 answer names them)."""
-    if target_is_exchange_officer:
-        return "the exchange's Client Connect support desk"
-    if target_is_ccda:
-        return "the exchange (Client Connect support)"
-    return "your firm's delegated administrator (CCDA)"

@@ -328,27 +328,30 @@ async def test_rights_outside_the_catalogue_or_a_ccdas_reach_are_refused(
     assert (await api.get(f"/admin/users/{MAKER}/audit", headers=headers)).json() == []
 
 
-async def test_a_ccda_cannot_suspend_itself_nor_strip_its_own_ccda_right(
-    api: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_a_ccda_never_changes_its_own_account(api: httpx.AsyncClient, app: FastAPI) -> None:
+    """Segregation of duties: not its status, not its rights (not even business rights
+    for itself, nor the same list again), not its device."""
     headers = session_for(app, ADMIN)
-    suspend = await api.patch(
-        f"/admin/users/{ADMIN}", json={"status": "suspended"}, headers=headers
-    )
-    assert suspend.status_code == 403
-    assert "You cannot suspend your own account" in suspend.json()["detail"]
-    strip = await api.patch(
-        f"/admin/users/{ADMIN}", json={"rights": [A_MAKE_RIGHT]}, headers=headers
-    )
-    assert strip.status_code == 403
-    assert "You cannot remove your own CCDA right" in strip.json()["detail"]
-    # Business rights for itself are fine, as long as the CCDA right stays.
-    keep = await api.patch(
-        f"/admin/users/{ADMIN}", json={"rights": [DELEGATED_ADMIN, A_MAKE_RIGHT]}, headers=headers
-    )
-    assert keep.status_code == 200
-    assert keep.json()["roles"] == ["maker", "ccda"]
-    assert user_row(app.state.context.settings, ADMIN)["status"] == "active"
+    before = user_row(app.state.context.settings, ADMIN)
+    for body in (
+        {"status": "suspended"},
+        {"rights": [A_MAKE_RIGHT]},
+        {"rights": [DELEGATED_ADMIN, A_MAKE_RIGHT]},
+        {"rights": [DELEGATED_ADMIN]},
+        {"status": "active", "rights": [DELEGATED_ADMIN, A_MAKE_RIGHT]},
+    ):
+        refused = await api.patch(f"/admin/users/{ADMIN}", json=body, headers=headers)
+        assert refused.status_code == 403, body
+        assert "your own account" in refused.json()["detail"]
+        assert "the exchange" in refused.json()["fix"]
+    reset = await api.post(f"/admin/users/{ADMIN}/reset-device", headers=headers)
+    assert reset.status_code == 403
+    listed = (await api.get("/admin/users", headers=headers)).json()
+    assert next(u for u in listed if u["user_id"] == ADMIN)["allowed"] == []
+    after = user_row(app.state.context.settings, ADMIN)
+    assert dict(after) == dict(before)
+    me = (await api.get("/me", headers=headers)).json()
+    assert me["roles"] == ["ccda"]
 
 
 async def test_suspending_ends_the_users_sessions_and_reactivating_lets_it_back(
@@ -413,7 +416,7 @@ async def test_the_exchange_unlocks_a_ccda_and_a_ccda_cannot(
     assert created.status_code == 201, created.text
     refused = await api.post(f"/admin/users/{ADMIN}/unlock", headers=session_for(app, second))
     assert refused.status_code == 403
-    assert "only the exchange (Client Connect support) can unlock" in refused.json()["detail"]
+    assert "only the exchange can unlock a CCDA's account" in refused.json()["detail"]
     unlocked = await api.post(f"/admin/users/{ADMIN}/unlock", headers=officer)
     assert unlocked.status_code == 200
     assert unlocked.json()["locked"] is False
@@ -479,7 +482,7 @@ async def test_reset_device_makes_the_next_app_login_register_again(
     assert [entry["action"] for entry in history] == ["reset_device"]
 
 
-async def test_a_ccda_cannot_suspend_or_reset_another_ccda(
+async def test_a_ccda_cannot_suspend_reset_or_change_the_rights_of_another_ccda(
     api: httpx.AsyncClient, app: FastAPI
 ) -> None:
     officer = session_for(app, OFFICER)
@@ -503,11 +506,14 @@ async def test_a_ccda_cannot_suspend_or_reset_another_ccda(
     assert "only the exchange can suspend" in suspend.json()["detail"]
     reset = await api.post(f"/admin/users/{second}/reset-device", headers=headers)
     assert reset.status_code == 403
-    # Its business rights are still the firm's CCDA's to grant.
+    # Nor its rights: the exchange manages CCDAs.
     rights = await api.patch(
         f"/admin/users/{second}", json={"rights": [DELEGATED_ADMIN, A_MAKE_RIGHT]}, headers=headers
     )
-    assert rights.status_code == 200
+    assert rights.status_code == 403
+    assert "only the exchange can change the rights of" in rights.json()["detail"]
+    listed = (await api.get("/admin/users", headers=headers)).json()
+    assert next(u for u in listed if u["user_id"] == second)["allowed"] == []
 
 
 async def test_a_user_of_two_memberships_is_administered_per_membership(

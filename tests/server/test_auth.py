@@ -7,7 +7,6 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from cc_tui.domain.rights import may_unlock
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import users
@@ -159,20 +158,9 @@ async def test_the_ccda_unlocks_through_the_store(
     for _ in range(5):
         await login(api, MAKER, "Wrong-pass-2024")
     assert (await login(api, MAKER)).status_code == 423
-    admin_rights = {"CC_DelegatedAdmin"}
-    assert may_unlock(admin_rights, False, target_is_ccda=False, same_firm=True)
     with app.state.context.db.transaction() as conn:
         users.unlock(conn, MAKER)
     assert await email_login(api, outbox, MAKER)
-
-
-def test_who_may_unlock_whom() -> None:
-    ccda = {"CC_DelegatedAdmin"}
-    assert may_unlock(ccda, False, target_is_ccda=False, same_firm=True)
-    assert not may_unlock(ccda, False, target_is_ccda=False, same_firm=False)
-    assert not may_unlock(ccda, False, target_is_ccda=True, same_firm=True)
-    assert not may_unlock(set(), False, target_is_ccda=False, same_firm=True)
-    assert may_unlock(set(), True, target_is_ccda=True, same_firm=False)
 
 
 async def test_ticket_expires_after_five_minutes(

@@ -1,20 +1,15 @@
 """Accounts: a firm's delegated administrators (CCDAs) manage its users; the exchange
 manages the CCDAs.
 
-Who may do what (DOMAIN.md, "Firms, memberships, people"; ours where it is silent):
-- A CCDA (`CC_DelegatedAdmin` in the acting membership) administers that membership's
-  users: lists them, creates them (a set-up e-mail carries a one-time token with which
-  the new user sets a password through POST /auth/password/reset), grants and removes
-  business rights, suspends and reactivates, unlocks and resets the OTP device.
-- The CCDA right itself is the exchange's to grant or remove, so a CCDA cannot strip its
-  own (nor give it to anyone). A CCDA cannot suspend itself, and the accounts of the
-  other CCDAs are the exchange's (suspend, unlock, reset device), as `may_unlock` says
-  for unlocking.
-- An exchange officer sees the CCDAs of every firm, creates a firm's CCDA (naming the
-  membership), grants or removes the CCDA right, and suspends, unlocks or resets a CCDA;
-  a firm's business rights stay its CCDA's to grant.
-- Anyone else gets 403 with a sentence; a user outside what the caller administers
-  (another firm's, say) is 404, as if it did not exist.
+Who may do what is `cc_tui.domain.account_rules` (segregation of duties): a CCDA
+administers the business users of its acting membership and grants them business
+rights only; it never changes its own account, nor another CCDA's (the exchange manages
+CCDAs). The exchange officer creates and manages a firm's CCDAs and grants or removes
+the CCDA right only. This router parses, finds the account, asks those rules, and
+writes. GET /admin/users answers, for each user, the actions the caller may take
+(`allowed`), from the same rules. Anyone but a CCDA or the exchange gets 403 with a
+sentence; a user outside what the caller administers (another firm's, say) is 404, as
+if it did not exist.
 
 Every change is one transaction with its `user_audit` row; a change that changes
 nothing (unlocking an unlocked account) writes none. Suspending a user ends its
@@ -43,19 +38,12 @@ from cc_tui.api.admin import (
     Right,
 )
 from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.domain import account_rules
+from cc_tui.domain.account_rules import AccountAction, Actor, Refusal
 from cc_tui.domain.forms import FieldType, FormField, validate_field
 from cc_tui.domain.naming import is_participant_id
 from cc_tui.domain.password import FORGOT_TITLE, TOKEN_HOW_TO
-from cc_tui.domain.rights import (
-    CHECK_RIGHTS,
-    DELEGATED_ADMIN,
-    MAKE_RIGHTS,
-    RIGHTS,
-    may_unlock,
-    roles_for,
-    unknown_rights,
-    who_unlocks,
-)
+from cc_tui.domain.rights import DELEGATED_ADMIN, RIGHTS, roles_for, unknown_rights
 from cc_tui.server import auth_mail, security_mail
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
@@ -113,26 +101,26 @@ class Administrator:
     user_id: str
     role: ActorRole
     participant_id: str | None
-    grantable: frozenset[str]
 
     @property
     def is_exchange(self) -> bool:
         return self.role == "exchange_officer"
 
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.is_exchange, self.participant_id)
 
-_BUSINESS_RIGHTS = MAKE_RIGHTS | CHECK_RIGHTS
+    @property
+    def grantable(self) -> frozenset[str]:
+        return account_rules.grantable(self.actor)
 
 
 def administrator(principal: Principal) -> Administrator:
     """The caller as a CCDA of its acting membership, or as the exchange; else 403."""
     if principal.participant_id is not None and principal.has_right(DELEGATED_ADMIN):
-        return Administrator(
-            principal.user_id, "ccda", principal.participant_id, frozenset(_BUSINESS_RIGHTS)
-        )
+        return Administrator(principal.user_id, "ccda", principal.participant_id)
     if principal.is_exchange_officer:
-        return Administrator(
-            principal.user_id, "exchange_officer", None, frozenset({DELEGATED_ADMIN})
-        )
+        return Administrator(principal.user_id, "exchange_officer", None)
     acting = f" for {principal.participant_id}" if principal.participant_id else ""
     raise ApiError(
         403,
@@ -165,16 +153,30 @@ def target_account(conn: sqlite3.Connection, admin: Administrator, user_id: str)
     return found
 
 
-def _refuse_other_ccda(admin: Administrator, target: AccountRow, what: str) -> None:
-    """A CCDA's account is the exchange's to suspend, unlock or reset."""
-    if not admin.is_exchange and target.is_ccda and target.user.user_id != admin.user_id:
-        raise ApiError(
-            403,
-            ProblemCode.FORBIDDEN,
-            f"{target.user.name} ({target.user.user_id}) is a delegated administrator (CCDA): "
-            f"only the exchange can {what} a CCDA's account.",
-            f"Ask {_EXCHANGE} to do it.",
-        )
+def _subject(target: AccountRow) -> account_rules.Account:
+    user = target.user
+    return account_rules.Account(
+        user_id=user.user_id,
+        name=user.name,
+        is_ccda=target.is_ccda,
+        active=user.active,
+        locked=user.locked,
+        password_set=target.password_set,
+    )
+
+
+def _forbidden(refused: Refusal, codes: Iterable[str] = ()) -> ApiError:
+    errors = [FieldError(field="rights", message=f"Not yours to change: {c}.") for c in codes]
+    if not errors and refused.field is not None:
+        errors = [FieldError(field=refused.field, message="Not yours to change.")]
+    return ApiError(403, ProblemCode.FORBIDDEN, refused.detail, refused.fix, errors or None)
+
+
+def _refuse(admin: Administrator, target: AccountRow, action: AccountAction) -> None:
+    """403 unless the rules let this administrator take `action` on `target`."""
+    refused = account_rules.refusal(admin.actor, _subject(target), action)
+    if refused is not None:
+        raise _forbidden(refused)
 
 
 def _acting(admin: Administrator, principal: Principal) -> str:
@@ -187,9 +189,10 @@ def _acting(admin: Administrator, principal: Principal) -> str:
 # Views ------------------------------------------------------------------------------------
 
 
-def admin_view(account: AccountRow) -> AdminUser:
+def admin_view(account: AccountRow, admin: Administrator) -> AdminUser:
     user = account.user
     return AdminUser(
+        allowed=[a.value for a in account_rules.allowed(admin.actor, _subject(account))],
         user_id=user.user_id,
         name=user.name,
         rights=sorted(account.rights),
@@ -204,10 +207,10 @@ def admin_view(account: AccountRow) -> AdminUser:
     )
 
 
-def _reread(conn: sqlite3.Connection, account: AccountRow) -> AdminUser:
+def _reread(conn: sqlite3.Connection, account: AccountRow, admin: Administrator) -> AdminUser:
     fresh = accounts.account(conn, account.user.user_id, account.participant_id)
     assert fresh is not None
-    return admin_view(fresh)
+    return admin_view(fresh, admin)
 
 
 def _right_names(codes: Iterable[str]) -> str:
@@ -291,13 +294,13 @@ async def get_users(context: Context, principal: CurrentPrincipal) -> list[Admin
         rows = accounts.membership_accounts(conn, admin.participant_id)
     else:
         rows = accounts.ccda_accounts(conn)
-    return [admin_view(row) for row in rows]
+    return [admin_view(row, admin) for row in rows]
 
 
 @router.get("/users/{user_id}", responses=problem_responses(401, 403, 404))
 async def get_user(user_id: str, context: Context, principal: CurrentPrincipal) -> AdminUser:
     admin = administrator(principal)
-    return admin_view(target_account(context.db.connect(), admin, user_id))
+    return admin_view(target_account(context.db.connect(), admin, user_id), admin)
 
 
 @router.get("/users/{user_id}/audit", responses=problem_responses(401, 403, 404))
@@ -363,7 +366,6 @@ def _check_rights(
     admin: Administrator,
     requested: Iterable[str],
     held: frozenset[str],
-    target: AccountRow | None = None,
 ) -> frozenset[str]:
     """The rights asked for, refused when unknown (422) or when the change reaches a right
     this administrator may not grant or remove (403, naming it and whose it is)."""
@@ -377,42 +379,10 @@ def _check_rights(
             "Choose rights from the catalogue (GET /admin/rights, the Accounts screen's list).",
             [FieldError(field="rights", message=f"Unknown right {code}.") for code in unknown],
         )
-    beyond = (wanted ^ held) - admin.grantable
-    if not beyond:
-        return wanted
-    if (
-        target is not None
-        and target.user.user_id == admin.user_id
-        and DELEGATED_ADMIN in held - wanted
-    ):
-        raise ApiError(
-            403,
-            ProblemCode.FORBIDDEN,
-            "You cannot remove your own CCDA right: only the exchange grants or removes it, "
-            "so a firm is never left without the administrator it chose.",
-            "Leave CC_DelegatedAdmin in your rights; ask the exchange if you should no "
-            "longer administer your firm's accounts.",
-            [FieldError(field="rights", message="Keep CC_DelegatedAdmin.")],
-        )
-    if admin.is_exchange:
-        raise ApiError(
-            403,
-            ProblemCode.FORBIDDEN,
-            f"The exchange grants and removes only the CCDA right, not {_right_names(beyond)}.",
-            "A firm's business rights are its delegated administrator's (CCDA's) to grant.",
-            [
-                FieldError(field="rights", message=f"Not yours to change: {code}.")
-                for code in beyond
-            ],
-        )
-    raise ApiError(
-        403,
-        ProblemCode.FORBIDDEN,
-        f"Only the exchange grants or removes {_right_names(beyond)}; a CCDA grants "
-        "business rights.",
-        f"Leave it as it is, or ask {_EXCHANGE}.",
-        [FieldError(field="rights", message=f"Not yours to change: {code}.") for code in beyond],
-    )
+    refused = account_rules.rights_refusal(admin.actor, held, wanted)
+    if refused is not None:
+        raise _forbidden(*refused)
+    return wanted
 
 
 @router.post(
@@ -488,7 +458,7 @@ async def create_user(
             detail=f"Created {name} with rights: {_right_names(rights) or 'none'}; "
             "set-up e-mail sent.",
         )
-        return 201, admin_view(found)
+        return 201, admin_view(found, admin)
 
     answer, ran = await _idempotent(
         request, context, principal, idempotency_key, body.model_dump_json(), change
@@ -527,6 +497,7 @@ async def resend_setup_mail(
 
     def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
         target = target_account(conn, admin, user_id)
+        _refuse(admin, target, AccountAction.SETUP_MAIL)
         if target.password_set:
             raise ApiError(
                 409,
@@ -544,7 +515,7 @@ async def resend_setup_mail(
             action="setup_mail",
             detail="Set-up e-mail sent again; the older token no longer works.",
         )
-        return 200, admin_view(target)
+        return 200, admin_view(target, admin)
 
     answer, ran = await _idempotent(request, context, principal, idempotency_key, "", change)
     if ran and sent:
@@ -571,20 +542,18 @@ async def patch_user(
         target = target_account(conn, admin, user_id)
         name = target.user.name
         subject = target.user.user_id
+        # Every part of the change is checked before anything is written.
+        if body.status is not None:
+            wants = (
+                AccountAction.SUSPEND if body.status == "suspended" else AccountAction.REACTIVATE
+            )
+            _refuse(admin, target, wants)
+        if body.rights is not None:
+            _refuse(admin, target, AccountAction.RIGHTS)
+            wanted = _check_rights(admin, body.rights, target.rights)
         if body.status is not None and body.status != (
             "active" if target.user.active else "suspended"
         ):
-            if body.status == "suspended" and subject == admin.user_id:
-                raise ApiError(
-                    403,
-                    ProblemCode.FORBIDDEN,
-                    "You cannot suspend your own account: you would lock yourself out of "
-                    "administering your firm's accounts.",
-                    f"Ask {_EXCHANGE} if your account must be suspended.",
-                    [FieldError(field="status", message="Not your own.")],
-                )
-            verb = "suspend" if body.status == "suspended" else "reactivate"
-            _refuse_other_ccda(admin, target, verb)
             accounts.set_status(conn, subject, body.status)
             if body.status == "suspended":
                 sessions.revoke_user_sessions(conn, subject, now)
@@ -600,26 +569,24 @@ async def patch_user(
                     else f"Reactivated {name}."
                 ),
             )
-        if body.rights is not None:
-            wanted = _check_rights(admin, body.rights, target.rights, target)
-            if wanted != target.rights:
-                accounts.replace_rights(conn, subject, target.participant_id, wanted)
-                granted = wanted - target.rights
-                removed = target.rights - wanted
-                parts: list[str] = []
-                if granted:
-                    parts.append(f"Granted {_right_names(granted)}")
-                if removed:
-                    parts.append(f"{'r' if granted else 'R'}emoved {_right_names(removed)}")
-                _audit(
-                    conn,
-                    admin,
-                    target,
-                    now,
-                    action="rights",
-                    detail="; ".join(parts) + ".",
-                )
-        return _reread(conn, target)
+        if body.rights is not None and wanted != target.rights:
+            accounts.replace_rights(conn, subject, target.participant_id, wanted)
+            granted = wanted - target.rights
+            removed = target.rights - wanted
+            parts: list[str] = []
+            if granted:
+                parts.append(f"Granted {_right_names(granted)}")
+            if removed:
+                parts.append(f"{'r' if granted else 'R'}emoved {_right_names(removed)}")
+            _audit(
+                conn,
+                admin,
+                target,
+                now,
+                action="rights",
+                detail="; ".join(parts) + ".",
+            )
+        return _reread(conn, target, admin)
 
 
 @router.post(
@@ -641,16 +608,7 @@ async def unlock_user(
 
     def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
         target = target_account(conn, admin, user_id)
-        same_firm = target.participant_id == admin.participant_id
-        if not may_unlock(principal.rights, admin.is_exchange, target.is_ccda, same_firm):
-            unlocker = who_unlocks(target.is_ccda, target.user.is_exchange_officer)
-            raise ApiError(
-                403,
-                ProblemCode.FORBIDDEN,
-                f"{target.user.name} ({target.user.user_id}) is a delegated administrator "
-                f"(CCDA): only {unlocker} can unlock that account.",
-                f"Ask {unlocker} to unlock it.",
-            )
+        _refuse(admin, target, AccountAction.UNLOCK)
         if target.user.locked:
             users.unlock(conn, target.user.user_id)
             security_mail.mail_later(
@@ -669,7 +627,7 @@ async def unlock_user(
                 detail=f"Unlocked {target.user.name} after {target.user.failed_attempts} "
                 "failed attempts.",
             )
-        return 200, _reread(conn, target)
+        return 200, _reread(conn, target, admin)
 
     answer, _ = await _idempotent(request, context, principal, idempotency_key, "", change)
     return answer
@@ -693,7 +651,7 @@ async def reset_device(
 
     def change(conn: sqlite3.Connection) -> tuple[int, AdminUser]:
         target = target_account(conn, admin, user_id)
-        _refuse_other_ccda(admin, target, "reset the device of")
+        _refuse(admin, target, AccountAction.RESET_DEVICE)
         users.reset_device(conn, target.user.user_id)
         security_mail.mail_later(
             context,
@@ -715,7 +673,7 @@ async def reset_device(
             action="reset_device",
             detail=f"Reset the OTP device of {target.user.name}: {had}.",
         )
-        return 200, _reread(conn, target)
+        return 200, _reread(conn, target, admin)
 
     answer, _ = await _idempotent(request, context, principal, idempotency_key, "", change)
     return answer

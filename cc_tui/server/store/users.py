@@ -184,7 +184,7 @@ def reset_failures(conn: sqlite3.Connection, user_id: str) -> None:
 
 def unlock(conn: sqlite3.Connection, user_id: str) -> None:
     """Unlock an account and clear its count (a CCDA's act, or the exchange's for a CCDA:
-    see `cc_tui.domain.rights.may_unlock`)."""
+    see `cc_tui.domain.account_rules`)."""
     conn.execute(
         "UPDATE users SET locked = 0, failed_attempts = 0, locked_at = NULL WHERE user_id = ?",
         (normalise_user_id(user_id),),
