@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from cc_tui.api.safe import Line
+
+# A right's code as a request names it (the portal's codes are short words).
+RightCode = Annotated[Line, Field(max_length=64)]
 
 UserStatus = Literal["active", "suspended"]
 RightKind = Literal["make", "check", "admin"]
@@ -67,10 +72,10 @@ class AdminUser(BaseModel):
 
 
 class CreateUserRequest(BaseModel):
-    user_id: str = Field(min_length=3, max_length=254)
-    name: str = Field(min_length=1, max_length=120)
-    rights: list[str] = Field(default_factory=list)
-    participant_id: str | None = Field(
+    user_id: Line = Field(min_length=3, max_length=254)
+    name: Line = Field(min_length=1, max_length=120)
+    rights: list[RightCode] = Field(default_factory=list)
+    participant_id: Line | None = Field(
         default=None,
         description=(
             "The membership to create the user for: a CCDA's own acting membership (may be "
@@ -81,7 +86,7 @@ class CreateUserRequest(BaseModel):
 
 class PatchUserRequest(BaseModel):
     status: UserStatus | None = None
-    rights: list[str] | None = None
+    rights: list[RightCode] | None = None
 
 
 class AccountAuditEntry(BaseModel):

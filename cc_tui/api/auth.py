@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from cc_tui.api.safe import Line
+
 OtpChannel = Literal["email", "app"]
 DeviceRegistrationNeed = Literal["none", "offered", "required"]
 
@@ -35,8 +37,8 @@ class ServiceStatus(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=USER_ID_MAX)
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    user_id: Line = Field(min_length=1, max_length=USER_ID_MAX)
+    password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class LoginResponse(BaseModel):
@@ -54,7 +56,7 @@ class LoginResponse(BaseModel):
 
 
 class TicketRequest(BaseModel):
-    ticket: str = Field(min_length=1, max_length=200)
+    ticket: Line = Field(min_length=1, max_length=200)
 
 
 class DeviceRegistration(BaseModel):
@@ -65,8 +67,8 @@ class DeviceRegistration(BaseModel):
 
 
 class OtpRequest(BaseModel):
-    ticket: str = Field(min_length=1, max_length=200)
-    code: str = Field(min_length=1, max_length=12)
+    ticket: Line = Field(min_length=1, max_length=200)
+    code: Line = Field(min_length=1, max_length=12)
 
 
 class Membership(BaseModel):
@@ -94,17 +96,17 @@ class Session(BaseModel):
 
 
 class ForgotPasswordRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=USER_ID_MAX)
+    user_id: Line = Field(min_length=1, max_length=USER_ID_MAX)
 
 
 class ResetPasswordRequest(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    token: Line = Field(min_length=1, max_length=200)
+    new_password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class ChangePasswordRequest(BaseModel):
-    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
-    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    current_password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class OtpChannelRequest(BaseModel):
@@ -114,10 +116,10 @@ class OtpChannelRequest(BaseModel):
 class DeviceEnrolRequest(BaseModel):
     """Register or replace an authenticator from the Profile: the password again."""
 
-    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    current_password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class DeviceConfirmRequest(BaseModel):
     """The first code the new authenticator shows; only then does it replace the old."""
 
-    code: str = Field(min_length=1, max_length=12)
+    code: Line = Field(min_length=1, max_length=12)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from cc_tui.api.problem import FieldError
+from cc_tui.api.safe import Line, Text
 from cc_tui.domain.workflow import Action, Status
 
 FieldType = Literal[
@@ -117,7 +118,7 @@ class Request(RequestSummary):
 
 
 class CreateRequest(BaseModel):
-    eservice: str = Field(min_length=1, max_length=20)
+    eservice: Line = Field(min_length=1, max_length=20)
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -136,7 +137,7 @@ class ValidationResult(BaseModel):
 
 class ActionRequest(BaseModel):
     version: int
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Text | None = Field(default=None, max_length=2000)
 
 
 class Notification(BaseModel):

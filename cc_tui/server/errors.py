@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem, ProblemCode
+from cc_tui.domain.text import shown
 from cc_tui.domain.workflow import WorkflowError
 
 log = logging.getLogger("cc_tui.server")
@@ -75,15 +76,27 @@ class ApiError(Exception):
             detail = (
                 f"{detail} {count:,} errors were found; the first {MAX_LISTED_ERRORS} are listed."
             )
+        if errors is not None:
+            errors = [_shown(error) for error in errors]
         return Problem(
             title=_TITLES.get(self.status, "Error"),
             status=self.status,
-            detail=detail,
+            detail=shown(detail, multiline=True),
             code=self.code,
             fix=self.fix,
             errors=errors,
             error_count=count,
         )
+
+
+def _shown(error: FieldError) -> FieldError:
+    """A field error safe to send: a field name is a key the caller chose, and may hold
+    anything (a lone surrogate would not even encode as UTF-8)."""
+    return FieldError(
+        field=shown(error.field, multiline=False),
+        message=shown(error.message, multiline=True),
+        fix=shown(error.fix, multiline=True) if error.fix is not None else None,
+    )
 
 
 # Workflow refusals map onto HTTP statuses here, once.

@@ -698,3 +698,43 @@ def test_examples_use_dates_around_today() -> None:
     values = example_values(CT027, PROFILE, THURSDAY)
     effective = date.fromisoformat(str(values["effective_date"]))
     assert effective - THURSDAY < timedelta(days=14)
+
+
+# -- unsafe text and numbers that are not finite (issue 10 point 2) ----------------------
+
+
+def test_a_field_refuses_unsafe_text_in_the_words_of_domain_text() -> None:
+    from cc_tui.domain.forms import FieldType, FormField, unsafe_issue, validate_field
+    from cc_tui.domain.text import problem
+    from tests.hostile_corpus import SAFE_BUT_ODD, UNSAFE
+
+    field = FormField("remarks", "Remarks", FieldType.TEXT, required=False, max_length=20_000)
+    for item in UNSAFE:
+        issues = validate_field(field, item.value)
+        assert len(issues) == 1, item.name
+        assert issues[0].message.startswith("Remarks holds"), item.name
+        sentence = problem(item.value, multiline=False)
+        assert sentence is not None and issues[0].message.endswith(sentence[len("This") :])
+        assert unsafe_issue(field, item.value, "remarks", "Remarks") == issues[0]
+    for item in SAFE_BUT_ODD:
+        assert validate_field(field, item.value) == [], item.name
+
+
+def test_line_breaks_pass_only_in_a_multi_line_field() -> None:
+    from cc_tui.domain.forms import FieldType, FormField, validate_field
+
+    one_line = FormField("name", "Name", FieldType.TEXT)
+    multi = FormField("notes", "Notes", FieldType.TEXT, multiline=True)
+    assert validate_field(one_line, "a\nb")
+    assert validate_field(multi, "a\r\nb\tc") == []
+    assert validate_field(multi, "a\x1b[2Jb")
+
+
+def test_numbers_that_are_not_finite_are_refused_even_unsaved() -> None:
+    from cc_tui.domain.forms import FieldType, FormField, unencodable_issues, validate_field
+
+    amount = FormField("amount", "Amount", FieldType.MONEY)
+    for number in (float("nan"), float("inf"), float("-inf")):
+        assert validate_field(amount, number)
+    issues = unencodable_issues({"amount": float("nan"), "rows": [{"name": "a\ud800"}]})
+    assert [i.field for i in issues] == ["amount", "rows[0].name"]

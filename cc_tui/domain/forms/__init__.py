@@ -20,6 +20,8 @@ from cc_tui.domain.forms.fields import (
     clean_field,
     format_value,
     is_blank,
+    unencodable_issues,
+    unsafe_issue,
     validate_field,
 )
 from cc_tui.domain.forms.model import (
@@ -58,6 +60,8 @@ __all__ = [
     "normalise_values",
     "request_title",
     "search_eservices",
+    "unencodable_issues",
+    "unsafe_issue",
     "validate_field",
     "validate_form",
 ]

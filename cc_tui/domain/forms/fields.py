@@ -29,6 +29,7 @@ from cc_tui.domain.naming import (
     is_participant_id,
     normalise_participant_id,
 )
+from cc_tui.domain.text import problem as unsafe_problem
 
 
 class FieldType(StrEnum):
@@ -67,6 +68,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
 _PHONE = re.compile(r"(?:\+?852)?([2-9]\d{7})", re.ASCII)
 _PHONE_SEPARATORS = re.compile(r"[\s()-]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class FormField:
     min_rows: int = 0
     max_rows: int | None = None
     unique: bool = False
+    # Line breaks and tabs are allowed only in a multi-line field (domain/text.py).
+    multiline: bool = False
 
     def __post_init__(self) -> None:
         if self.type is FieldType.MONEY and self.decimals == 0:
@@ -328,8 +332,58 @@ def format_phone(digits: str) -> str:
     return f"+852 {digits[:4]} {digits[4:]}"
 
 
+_UNSAFE_FIX = "Type the text again without them, or paste it as plain text."
+
+
+def unsafe_issue(field: FormField, value: object, where: str, label: str) -> FieldIssue | None:
+    """What no field may hold, not even in a draft: text with a character that is unsafe
+    to store (domain/text.py: control characters, bidi overrides, lone surrogates, NUL;
+    line breaks and tabs only where the field is multi-line) or a number that is not
+    finite (NaN and Infinity are not JSON). `where` names the field or table cell."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return FieldIssue(where, f"{label} must be a finite number, not {value}.", field.input_hint)
+    if isinstance(value, str):
+        found = unsafe_problem(value, multiline=field.multiline)
+        if found is not None:
+            # "This holds an escape character (␛), which ..." -> "Remarks holds ..."
+            message = found.replace("This", label, 1) if found.startswith("This ") else found
+            return FieldIssue(where, message, _UNSAFE_FIX)
+    return None
+
+
+def unencodable_issues(values: Mapping[str, object], where: str = "") -> list[FieldIssue]:
+    """What in a form's values (at any depth, keys too) JSON in UTF-8 cannot carry at
+    all: lone surrogates and numbers that are not finite. Checked before anything else
+    is done with the values (even a key for a retry is JSON of them), and named by path:
+    `remarks`, `directors[0].name`."""
+    issues: list[FieldIssue] = []
+
+    def visit(value: object, path: str) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            issues.append(FieldIssue(path, f"{path} must be a finite number, not {value}."))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            found = unsafe_problem(value, multiline=True) or ""
+            issues.append(FieldIssue(path, found.replace("This", path, 1), _UNSAFE_FIX))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if _SURROGATE.search(name):
+                    issues.append(FieldIssue(name, "A field's name holds a lone surrogate."))
+                    continue
+                visit(item, name)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, f"{path}[{index}]")
+
+    visit(values, where)
+    return issues
+
+
 def _clean_scalar(field: FormField, value: object, today: date | None) -> object:
     """The stored form of a non-blank `value`; raises `_Invalid`."""
+    unsafe = unsafe_issue(field, value, field.name, field.label)
+    if unsafe is not None:
+        raise _Invalid(unsafe.message, unsafe.fix or field.input_hint)
     kind = field.type
     if kind in (FieldType.NUMBER, FieldType.MONEY):
         return _number_value(field, parse_number(field, value))

@@ -147,6 +147,7 @@ async def create_request(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """A new Draft of an eService, auto-filled from the acting membership's profile."""
+    writes.refuse_unencodable(body.fields)
     viewer = viewer_of(principal)
 
     def change(conn: sqlite3.Connection) -> tuple[int, RequestModel, list[TaskNotice]]:
@@ -207,6 +208,7 @@ async def update_request(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Save a Draft or Returned request (its maker only) at the version it was read."""
+    writes.refuse_unencodable(body.fields)
     viewer = viewer_of(principal)
 
     def change(conn: sqlite3.Connection) -> tuple[int, RequestModel, list[TaskNotice]]:
@@ -245,6 +247,7 @@ async def validate_request(
 
     Changes nothing, so it works during maintenance too.
     """
+    writes.refuse_unencodable(body.fields)
     conn = context.db.connect()
     row = get_visible_request(conn, viewer_of(principal), ref)
     eservice = _eservice_of(row)

@@ -42,6 +42,8 @@ from cc_tui.domain.forms import (
     autofill,
     normalise_values,
     request_title,
+    unencodable_issues,
+    unsafe_issue,
     validate_form,
 )
 from cc_tui.domain.workflow import (
@@ -81,6 +83,9 @@ MAX_STORED_BYTES = 256 * 1024
 
 
 def _scalar_issue(field: FormField, value: object, where: str, label: str) -> FieldIssue | None:
+    unsafe = unsafe_issue(field, value, where, label)
+    if unsafe is not None:
+        return unsafe
     if value is None or isinstance(value, bool | int | float):
         return None
     if isinstance(value, str):
@@ -182,6 +187,20 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
 
 def field_errors(issues: Sequence[FieldIssue]) -> list[FieldError]:
     return [FieldError(field=i.field, message=i.message, fix=i.fix) for i in issues]
+
+
+def refuse_unencodable(values: Mapping[str, object]) -> None:
+    """422 for values no JSON in UTF-8 can carry (lone surrogates, NaN, Infinity): the
+    first thing done with a body's form values, before even a retry key is made of them."""
+    issues = unencodable_issues(values)
+    if issues:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            "Some of the form's values cannot be stored at all; nothing was saved.",
+            "Correct the fields listed and send again.",
+            field_errors(issues),
+        )
 
 
 def _refuse_unstorable(eservice: EService, values: Mapping[str, object]) -> None:
