@@ -210,6 +210,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+KEEPALIVE_EXPIRY_S = 4.0
+
+
 class PortalClient:
     """The portal's API over async httpx. Use as `async with PortalClient(url) as portal:`
     or call `aclose()` when done."""
@@ -230,6 +233,9 @@ class PortalClient:
         self._http = httpx.AsyncClient(
             base_url=_api_url(base_url),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            # Below the portal's 5 s keep-alive: a connection idle for exactly that long
+            # was reused as the server closed it ("server disconnected", bench/soak.py).
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
             transport=transport,
             headers={
                 "Accept": f"application/json, {PROBLEM_MEDIA_TYPE}",

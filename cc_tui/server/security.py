@@ -2,7 +2,10 @@
 
 - Argon2 costs tens of milliseconds by design, so the async endpoints call
   `hash_password_async` / `verify_password_async`, which run it in a worker thread and
-  keep the event loop free; the seed (no loop) calls the plain functions.
+  keep the event loop free; the seed (no loop) calls the plain functions. At most
+  `HASHING_THREADS` hashes run at once (per event loop): argon2 releases the GIL, so
+  forty logins at once were forty threads taking the cores from the event loop (every
+  other request waited seconds) and 19 MiB of memory each; now logins queue instead.
 - An unknown user, a user with no password yet and a wrong password must cost the same,
   or the response time would tell which user IDs exist: `verify_or_dummy` verifies
   against a dummy hash made with the same parameters when there is no real hash.
@@ -11,12 +14,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import weakref
 from functools import lru_cache
 
+import anyio
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,6 +31,20 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from cc_tui.server.settings import ServerSettings
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`, for tickets and reset tokens
+# Half the cores hash passwords at most; the rest serve everything else.
+HASHING_THREADS = max(1, (os.cpu_count() or 2) // 2)
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hashing_limiter() -> anyio.CapacityLimiter:
+    """This event loop's limiter (a limiter belongs to the loop it was made on)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(HASHING_THREADS)
+    return limiter
 
 
 @lru_cache(maxsize=8)
@@ -69,13 +90,17 @@ def needs_rehash(settings: ServerSettings, stored_hash: str) -> bool:
 
 
 async def hash_password_async(settings: ServerSettings, password: str) -> str:
-    return await anyio.to_thread.run_sync(hash_password, settings, password)
+    return await anyio.to_thread.run_sync(
+        hash_password, settings, password, limiter=_hashing_limiter()
+    )
 
 
 async def verify_password_async(
     settings: ServerSettings, stored_hash: str | None, password: str
 ) -> bool:
-    return await anyio.to_thread.run_sync(verify_or_dummy, settings, stored_hash, password)
+    return await anyio.to_thread.run_sync(
+        verify_or_dummy, settings, stored_hash, password, limiter=_hashing_limiter()
+    )
 
 
 def new_token() -> str:
