@@ -11,7 +11,10 @@ The machine is shared, so every figure is a median of `--runs` rounds, and each 
 measures hello-world first and then every endpoint, so that a ratio compares figures
 taken minutes apart at most; the ratio printed is the median of the rounds' ratios.
 With `--workers 1,2` (the default) it does it all again on 2 worker processes and prints
-the scaling (2-worker req/s over 1-worker req/s) per endpoint.
+the scaling (2-worker req/s over 1-worker req/s) per endpoint. Last, it runs two portal
+processes on the store and measures how long a new task takes to reach the checker's
+open notice stream in each (the maker submits through the first): the goal is a median
+under 100 ms in every process.
 
 Goals (issue 14), on one worker at 1,000,000 requests: every list and detail variant
 >= 25% of hello-world with p99 <= 50 ms; `/me` and the section counts >= 40%.
@@ -24,6 +27,9 @@ Run: `.venv/bin/python bench/throughput.py [--runs 3] [--duration 10] [--workers
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -42,13 +48,15 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from cc_tui.api import API_PREFIX
+from cc_tui.domain.forms import example_values, get_eservice
 from cc_tui.server.runner import free_port
+from cc_tui.server.store.profiles import membership_profile
 from cc_tui.server.store.sessions import create_session
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from dashboard import CHECKER, LEAD, seed_store  # noqa: E402
+from dashboard import CHECKER, LEAD, MAKER, seed_store  # noqa: E402
 
 HELLO = "hello-world"
 
@@ -293,7 +301,7 @@ def sessions(data_dir: Path, size: int) -> tuple[dict[str, str], str]:
     print(f"store: {seeded}", flush=True)
     try:
         tokens: dict[str, str] = {}
-        for user in (CHECKER, LEAD):
+        for user in (CHECKER, LEAD, MAKER):
             with context.db.transaction() as conn:
                 tokens[user], _ = create_session(
                     conn, user, context.now(), context.settings.session_absolute
@@ -306,9 +314,90 @@ def sessions(data_dir: Path, size: int) -> tuple[dict[str, str], str]:
             )
             .fetchone()[0]
         )
+        profile = membership_profile(context.db.connect(), "B01234")
+        assert profile is not None
+        FORM_VALUES.update(example_values(get_eservice("CT027"), profile, context.now().date()))
     finally:
         context.db.close()
     return tokens, f"ECS{ref_id:08d}"
+
+
+FORM_VALUES: dict[str, object] = {}  # a valid CT027 form of B01234, for the notice figure
+
+
+def notice_latency(data_dir: Path, tokens: dict[str, str], count: int) -> None:
+    """Two portal processes on the store; the checker's stream open on each; the maker
+    submits `count` requests through the first. Prints, per process, the median and
+    worst time from the submit's start to the task's event on the stream."""
+    ports = (free_port(), free_port())
+    bases = [f"http://127.0.0.1:{port}{API_PREFIX}" for port in ports]
+    with (
+        running(portal_command(data_dir, ports[0], 1), bases[0] + "/health"),
+        running(portal_command(data_dir, ports[1], 1), bases[1] + "/health"),
+    ):
+        delays = asyncio.run(_notice_delays(bases, tokens, count))
+    print(f"\nnew task -> event on an open stream, {count} tasks made in process 1:")
+    for name, found in zip(("process 1 (made it)", "process 2"), delays, strict=True):
+        if found:
+            print(
+                f"  {name:<20} median {statistics.median(found):6.1f} ms,"
+                f" max {max(found):6.1f} ms ({len(found)} of {count})"
+            )
+        else:
+            print(f"  {name:<20} no event arrived")
+
+
+async def _notice_delays(bases: list[str], tokens: dict[str, str], count: int) -> list[list[float]]:
+    checker = {"Authorization": f"Bearer {tokens[CHECKER]}"}
+    maker = {"Authorization": f"Bearer {tokens[MAKER]}"}
+    submitted: dict[str, float] = {}
+    delays: list[list[float]] = [[], []]
+    opened = [asyncio.Event(), asyncio.Event()]
+
+    async def watch(index: int, client: httpx.AsyncClient) -> None:
+        async with client.stream("GET", "/notifications/stream", headers=checker) as stream:
+            lines = stream.aiter_lines()
+            async for line in lines:
+                if line == "":
+                    break  # the opening block: subscribed
+            opened[index].set()
+            async for line in lines:
+                if line.startswith("data:"):
+                    ref = json.loads(line[5:])["ref"]
+                    if ref in submitted:
+                        delays[index].append((time.perf_counter() - submitted[ref]) * 1000)
+                        if len(delays[index]) == count:
+                            return
+
+    async with (
+        httpx.AsyncClient(base_url=bases[0], timeout=30) as first,
+        httpx.AsyncClient(base_url=bases[1], timeout=30) as second,
+    ):
+        watchers = [asyncio.create_task(watch(i, c)) for i, c in enumerate((first, second))]
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), 30)
+        for _ in range(count):
+            made = await first.post(
+                "/requests", json={"eservice": "CT027", "fields": FORM_VALUES}, headers=maker
+            )
+            if made.status_code != 201:
+                print(f"  could not make a request: {made.status_code} {made.text[:200]}")
+                break
+            draft = made.json()
+            submitted[draft["ref"]] = time.perf_counter()
+            sent = await first.post(
+                f"/requests/{draft['ref']}/actions/submit",
+                json={"version": draft["version"]},
+                headers=maker,
+            )
+            if sent.status_code != 200:
+                print(f"  could not submit: {sent.status_code} {sent.text[:200]}")
+                break
+            await asyncio.sleep(0.2)  # one task at a time
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*watchers), 10)
+        for watcher in watchers:
+            watcher.cancel()
+    return delays
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per figure")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", default="1,2", help="worker counts to measure, e.g. 1,2")
+    parser.add_argument(
+        "--notices", type=int, default=20, help="tasks made for the notice figure (0: none)"
+    )
     parser.add_argument(
         "--only",
         type=lambda text: [part for part in text.split(",") if part],
@@ -350,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
                 one = statistics.median(f.rps for f in results[1][label])
                 many = statistics.median(f.rps for f in figures)
                 print(f"{label[:32]:<32} 1 -> {workers}: {many / one:5.2f}x")
+    if args.notices:
+        notice_latency(data_dir, tokens, args.notices)
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"\nload average {load} after the run")
     if misses:

@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cc_tui.server.store.memo import remembered
+
 TOKEN_BYTES = 32  # 256 bits from `secrets`
 TOUCH_INTERVAL = timedelta(seconds=15)
 
@@ -51,6 +53,12 @@ def find_session(conn: sqlite3.Connection, token: str) -> SessionRow | None:
 
 
 def session_by_hash(conn: sqlite3.Connection, token_hash: str) -> SessionRow | None:
+    """A session by its token's hash (read on every request: kept until the store
+    changes, memo.py; a logout or a touch is a change)."""
+    return remembered(conn, ("session", token_hash), lambda: _read_session(conn, token_hash))
+
+
+def _read_session(conn: sqlite3.Connection, token_hash: str) -> SessionRow | None:
     row = conn.execute(
         "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, revoked_at"
         " FROM sessions WHERE token_hash = ?",

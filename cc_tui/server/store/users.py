@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from cc_tui.server.store.memo import remembered
+
 OtpChannel = Literal["email", "app"]
 DeviceNeed = Literal["none", "offered", "required"]
 
@@ -75,8 +77,14 @@ def normalise_user_id(user_id: str) -> str:
 
 
 def get_user(conn: sqlite3.Connection, user_id: str) -> UserRow | None:
+    """The user (read on every request: kept until the store changes, memo.py)."""
+    key = normalise_user_id(user_id)
+    return remembered(conn, ("user", key), lambda: _read_user(conn, key))
+
+
+def _read_user(conn: sqlite3.Connection, user_id: str) -> UserRow | None:
     row = conn.execute(
-        f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (normalise_user_id(user_id),)
+        f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
     ).fetchone()
     return None if row is None else _user(row)
 
@@ -136,19 +144,31 @@ def grant_rights(
 
 
 def memberships(conn: sqlite3.Connection, user_id: str) -> list[MembershipRow]:
-    return [
+    key = normalise_user_id(user_id)
+    return list(remembered(conn, ("memberships", key), lambda: _read_memberships(conn, key)))
+
+
+def _read_memberships(conn: sqlite3.Connection, user_id: str) -> tuple[MembershipRow, ...]:
+    return tuple(
         MembershipRow(participant_id=row[0], name=row[1], kind=row[2])
         for row in conn.execute(
             "SELECT m.participant_id, m.name, m.kind FROM user_memberships um"
             " JOIN memberships m ON m.participant_id = um.participant_id"
             " WHERE um.user_id = ? ORDER BY m.participant_id",
-            (normalise_user_id(user_id),),
+            (user_id,),
         )
-    ]
+    )
 
 
 def rights(conn: sqlite3.Connection, user_id: str, participant_id: str | None = None) -> set[str]:
     """The user's rights for one membership, or for all of them when none is given."""
+    key = ("rights", normalise_user_id(user_id), participant_id)
+    return set(
+        remembered(conn, key, lambda: frozenset(_read_rights(conn, user_id, participant_id)))
+    )
+
+
+def _read_rights(conn: sqlite3.Connection, user_id: str, participant_id: str | None) -> set[str]:
     if participant_id is None:
         rows = conn.execute(
             "SELECT right_code FROM user_rights WHERE user_id = ?", (normalise_user_id(user_id),)
