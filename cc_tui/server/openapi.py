@@ -41,6 +41,18 @@ _DESCRIPTIONS = {
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
+# What any request may be answered, whatever its operation (limits.py, http_protocol.py):
+# a body that is not JSON or nests too deep, one that trickles, one over the size limit,
+# and a portal at its connection cap. 422 comes with any parameter or body.
+_ANY_REQUEST = (400, 408, 413, 503)
+_DESCRIPTIONS_ANY = {
+    400: "Malformed request, e.g. a body that is not JSON (problem+json, code `malformed`)",
+    403: "Not allowed, e.g. a membership not held (problem+json)",
+    408: "The body stopped arriving (problem+json, code `timed_out`)",
+    413: "Body over the size limit (problem+json, code `too_large`)",
+    503: "Unavailable: maintenance or at capacity (problem+json, with `Retry-After`)",
+}
+
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each status answered with a Problem."""
@@ -55,7 +67,19 @@ def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
     model, which the server never sends, is replaced)."""
     for path in document.get("paths", {}).values():
         for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            extra = [*_ANY_REQUEST]
+            parameters = operation.get("parameters", [])
+            if parameters or operation.get("requestBody"):
+                extra.append(422)
+            # A membership the caller does not hold (deps.get_principal).
+            if any(p.get("name", "").lower() == "x-participant-id" for p in parameters):
+                extra.append(403)
+            for status in extra:
+                responses.setdefault(
+                    str(status), {"description": _DESCRIPTIONS_ANY.get(status, "")}
+                )
+            for status, response in responses.items():
                 if str(status)[:1] not in {"4", "5"}:
                     continue
                 response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM_REF)}}
