@@ -72,7 +72,7 @@ def main() -> None:
         settings = ServerSettings(data_dir=Path(tmp), clock=FakeClock(MONDAY))
         portal = start_background_server(settings)
         try:
-            context: ServerContext = portal.server.config.app.state.context
+            context: ServerContext = portal.context
             timings = asyncio.run(run(portal.url, context, max(args.requests, 2)))
         finally:
             portal.stop()

@@ -32,6 +32,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from cc_tui.server.app import build_context, create_app, seed_store
+from cc_tui.server.context import ServerContext
 from cc_tui.server.http_protocol import MAX_HEADER_BYTES, guarded_protocol
 from cc_tui.server.notice_hub import end_streams
 from cc_tui.server.settings import ServerSettings
@@ -77,6 +78,20 @@ class BackgroundServer:
     url: str
     server: uvicorn.Server
     thread: threading.Thread
+
+    @property
+    def app(self) -> FastAPI:
+        """The portal's FastAPI app (uvicorn types it as any ASGI app)."""
+        app = self.server.config.app
+        assert isinstance(app, FastAPI)
+        return app
+
+    @property
+    def context(self) -> ServerContext:
+        """The running portal's store, clock and mail (for tests and benchmarks)."""
+        context = self.app.state.context
+        assert isinstance(context, ServerContext)
+        return context
 
     def stop(self, timeout: float = 10.0) -> None:
         # Open event streams never finish by themselves, and uvicorn waits for them.

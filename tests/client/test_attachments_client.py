@@ -24,14 +24,14 @@ MAKER = "maker@harbour.example"
 
 
 def signed_in(portal: BackgroundServer, user_id: str = MAKER) -> PortalClient:
-    context: ServerContext = portal.server.config.app.state.context  # type: ignore[attr-defined]
+    context: ServerContext = portal.context
     with context.db.transaction() as conn:
         token, _ = create_session(conn, user_id, context.now(), context.settings.session_absolute)
     return PortalClient(portal.url, token=token, participant_id="B01234")
 
 
 async def draft(client: PortalClient, portal: BackgroundServer) -> str:
-    context: ServerContext = portal.server.config.app.state.context  # type: ignore[attr-defined]
+    context: ServerContext = portal.context
     profile = membership_profile(context.db.connect(), "B01234")
     assert profile is not None
     values = example_values(get_eservice("CT027"), profile, context.now().date())

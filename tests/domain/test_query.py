@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -251,7 +252,10 @@ def test_format_quotes_only_where_needed() -> None:
     assert format_query(Query()) == ""
 
 
-_WORD_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters='"', min_codepoint=1)
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+_WORD_CHARS = st.characters(
+    blacklist_categories=SURROGATES, blacklist_characters='"', min_codepoint=1
+)
 _canonical_text = st.text(_WORD_CHARS, min_size=1, max_size=15).map(lambda t: " ".join(t.split()))
 _terms = st.builds(Term, _canonical_text.filter(bool), st.booleans())
 _days = st.dates(date(2000, 1, 1), date(2099, 12, 31))

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
@@ -90,7 +90,7 @@ async def confirm(pilot: Pilot[Any], expected: str) -> None:
     await quiet(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ConfirmScreen)
-    assert str(screen.query_one("#confirm-prompt").content) == f"{expected} y/N"
+    assert str(screen.query_one("#confirm-prompt", Static).content) == f"{expected} y/N"
     await pilot.press("y")
     await quiet(pilot)
 
@@ -102,7 +102,7 @@ def detail(app: PortalApp) -> RequestScreen:
 
 
 def summary(app: PortalApp) -> str:
-    return str(detail(app).query_one("#request-summary").content)
+    return str(detail(app).query_one("#request-summary", Static).content)
 
 
 async def test_draft_to_completed_with_a_return_between(
@@ -178,9 +178,10 @@ async def test_draft_to_completed_with_a_return_between(
         await quiet(m)
         form = form_of(maker)
         assert "Add the effective date 2026-12-01 instead" in str(
-            form.query_one("#form-returned").content
+            form.query_one("#form-returned", Static).content
         )
-        assert form.row("administrators").value[1]["name"] == "Lee Siu Ming"
+        administrators = cast(list[dict[str, str]], form.row("administrators").value)
+        assert administrators[1]["name"] == "Lee Siu Ming"
         await type_field(m, "effective_date", "2026-12-01")
         await m.press("ctrl+g")
         await confirm(m, f"Submit {ref} for checking?")

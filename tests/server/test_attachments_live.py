@@ -45,7 +45,7 @@ def temp_files(files_dir: Path) -> list[Path]:
 class LivePortal:
     def __init__(self, portal: BackgroundServer) -> None:
         self.portal = portal
-        self.context: ServerContext = portal.server.config.app.state.context  # type: ignore[attr-defined]
+        self.context: ServerContext = portal.context
         with self.context.db.transaction() as conn:
             token, _ = create_session(
                 conn, MAKER, self.context.now(), self.context.settings.session_absolute

@@ -35,7 +35,7 @@ CONCURRENT = 100
 
 
 def portal_app(portal: BackgroundServer) -> FastAPI:
-    app: FastAPI = portal.server.config.app
+    app: FastAPI = portal.app
     return app
 
 

@@ -35,7 +35,7 @@ class HeldMailer:
 def test_the_answer_goes_before_the_mail(
     live_portal: BackgroundServer, server_settings: ServerSettings
 ) -> None:
-    context = live_portal.server.config.app.state.context
+    context = live_portal.context
     held = HeldMailer(context.mailer)
     context.mailer = held
     try:

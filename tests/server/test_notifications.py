@@ -183,7 +183,7 @@ async def stream(
 
 
 def portal_app(portal: BackgroundServer) -> FastAPI:
-    app: FastAPI = portal.server.config.app
+    app: FastAPI = portal.app
     return app
 
 

@@ -346,7 +346,7 @@ async def test_a_costly_total_is_marked_as_an_estimate(
     assert plain["total_is_estimate"] is False  # from the count cells, always exact
 
 
-PLAN_MODES = {
+PLAN_MODES: dict[str, dict[str, float]] = {
     "fts index drives": {"_COST_CHECKED_ROW": 1e9, "_COST_PREFIX_CHECK": 1e12},
     "rows checked one by one": {"_COST_FTS_ROW": 1e9},
     "no reference span": {"ID_DRIVE_MAX_COST": 0.0},

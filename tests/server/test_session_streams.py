@@ -29,7 +29,7 @@ NEW_PASSWORD = "Harbour-tide-2026"
 
 
 def portal_app(portal: BackgroundServer) -> FastAPI:
-    app: FastAPI = portal.server.config.app
+    app: FastAPI = portal.app
     return app
 
 

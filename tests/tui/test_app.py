@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from keyring.backends import fail
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from cc_tui.server.runner import free_port
 from cc_tui.tui.app import PortalApp
@@ -33,7 +33,7 @@ class RecordingApp(HomeApp):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.notices: list[str] = []
 
-    def notify(self, message: str, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def notify(self, message: str, *args: object, **kwargs: object) -> None:
         self.notices.append(str(message))
         super().notify(message, *args, **kwargs)  # type: ignore[arg-type]
 
@@ -80,7 +80,9 @@ async def test_r_retries_once_the_portal_is_back(tmp_path: Path) -> None:
         await pilot.press("r")
         await settle(pilot)
         assert banner(app) == ""
-        assert "Portal: open · business day" in str(app.screen.query_one("#service-line").content)
+        assert "Portal: open · business day" in str(
+            app.screen.query_one("#service-line", Static).content
+        )
         # A login while the portal is down: the banner again, and r sends the same login.
         fake.down = True
         await log_in_with_password(pilot, MAKER, "Demo-pass-2024")
@@ -293,4 +295,4 @@ async def test_bad_settings_are_a_notice_and_the_defaults_go_on(tmp_path: Path) 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert any("are not valid (theme)" in text for text in app.notices)
-        assert "Portal: open" in str(app.screen.query_one("#service-line").content)
+        assert "Portal: open" in str(app.screen.query_one("#service-line", Static).content)

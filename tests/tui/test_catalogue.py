@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
@@ -42,7 +42,9 @@ async def test_search_by_keyword_lists_matching_forms_with_the_business_day_mark
         await settle(pilot)
         (only,) = rows(screen)
         assert only[0] == "CT027" and only[3] == ""
-        assert "three working days" in str(screen.query_one("#catalogue-description").content)
+        assert "three working days" in str(
+            screen.query_one("#catalogue-description", Static).content
+        )
         await pilot.press(*(["backspace"] * 5), *"zzzz")
         await settle(pilot)
         assert rows(screen) == []

@@ -13,7 +13,7 @@ USER = "maker@harbour.example"
 
 
 class DictKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from cc_tui.api.requests import RequestPage
@@ -358,9 +359,9 @@ async def test_marked_requests_are_approved_with_a_line_each(
         assert screen.marks == {item.ref for item in [*own, *others]}
         assert "4 marked" in screen.status_text
         await pilot.press("A")
-        bulk = app.screen
+        bulk: Screen[Any] = app.screen
         assert isinstance(bulk, BulkApproveScreen)
-        assert str(bulk.query_one("#bulk-question").content) == "Approve 4 requests? y/N"
+        assert str(bulk.query_one("#bulk-question", Static).content) == "Approve 4 requests? y/N"
         await pilot.press("enter")  # enter alone does not confirm
         assert app.screen is screen and len(screen.marks) == 4
         await pilot.press("A")
@@ -372,7 +373,9 @@ async def test_marked_requests_are_approved_with_a_line_each(
             assert bulk.line(item.ref) == f"✔ {item.ref} approved"
         for item in own:
             assert bulk.line(item.ref).startswith(f"✘ {item.ref} maker_cannot_check: ")
-        assert "Done: 2 approved, 2 not approved." in str(bulk.query_one("#bulk-summary").content)
+        assert "Done: 2 approved, 2 not approved." in str(
+            bulk.query_one("#bulk-summary", Static).content
+        )
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
@@ -416,7 +419,7 @@ async def test_an_unreachable_portal_shows_a_banner_and_r_retries(
         network.down = True
         await pilot.press("s")
         await settle(pilot)
-        banner = str(screen.query_one("#banner-text").content)
+        banner = str(screen.query_one("#banner-text", Static).content)
         assert "Cannot reach the portal" in banner and "press r to retry" in banner
         assert rows(screen) == shown
         network.down = False
@@ -443,7 +446,7 @@ async def submit_as(
     live_portal: BackgroundServer, settings: ServerSettings, user_id: str = MAKER
 ) -> str:
     """`user_id` makes a CT027 request and submits it, in a session of its own."""
-    fields = good_values(live_portal.server.config.app, "CT027")
+    fields = good_values(live_portal.app, "CT027")
     async with PortalClient(live_portal.url, token=token_for(settings, user_id)) as maker:
         draft = await maker.create_request("CT027", fields)
         await maker.act(draft.ref, "submit", draft.version)

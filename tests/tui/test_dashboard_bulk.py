@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
@@ -100,8 +101,13 @@ async def test_fifty_are_approved_four_at_a_time_with_the_version_each_saw(
     results: list[frozenset[str]] = []
     async with app.run_test(size=(80, 24)) as pilot:
         screen = BulkApproveScreen(REFS)
-        await app.push_screen(screen, results.append)
-        assert str(screen.query_one("#bulk-question").content) == "Approve 50 requests? y/N"
+
+        def closed(approved: frozenset[str] | None) -> None:
+            assert approved is not None
+            results.append(approved)
+
+        await app.push_screen(screen, closed)
+        assert str(screen.query_one("#bulk-question", Static).content) == "Approve 50 requests? y/N"
         await pilot.press("y")
         await until(pilot, lambda: screen.phase == "done")
         assert 1 < portal.most_in_flight <= CONCURRENCY
@@ -114,7 +120,7 @@ async def test_fifty_are_approved_four_at_a_time_with_the_version_each_saw(
                 assert screen.line(ref).startswith(f"✘ {ref} maker_cannot_check: You made")
             else:
                 assert screen.line(ref) == f"✔ {ref} approved"
-        summary = str(screen.query_one("#bulk-summary").content)
+        summary = str(screen.query_one("#bulk-summary", Static).content)
         assert summary == "Done: 43 approved, 7 not approved. enter or esc closes."
         await pilot.press("enter")
     assert results == [frozenset(ref for ref in REFS if ref not in refused)]
@@ -131,10 +137,12 @@ async def test_the_screen_answers_keys_while_they_run_and_esc_stops_sending_more
         await pilot.press("y")
         await until(pilot, lambda: len(screen.outcomes) >= 4)
         await pilot.press("escape")  # handled at once, while approvals are under way
-        assert "Stopping after those under way" in str(screen.query_one("#bulk-summary").content)
+        assert "Stopping after those under way" in str(
+            screen.query_one("#bulk-summary", Static).content
+        )
         await until(pilot, lambda: screen.phase == "done")
         stopped = [ref for ref in REFS if screen.line(ref).endswith("not sent (stopped)")]
         assert len(stopped) >= 30
         assert len(screen.outcomes) + len(stopped) == len(REFS)
-        assert ", " in str(screen.query_one("#bulk-summary").content)
-        assert f"{len(stopped)} not sent" in str(screen.query_one("#bulk-summary").content)
+        assert ", " in str(screen.query_one("#bulk-summary", Static).content)
+        assert f"{len(stopped)} not sent" in str(screen.query_one("#bulk-summary", Static).content)

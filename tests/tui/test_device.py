@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pyotp
 import segno
+from textual.widgets import Static
 
 from cc_tui.domain.otp import parse_otpauth_uri
 from cc_tui.server.clock import FakeClock
@@ -61,7 +62,7 @@ async def test_checker_reregisters_from_the_drawn_qr_code_and_logs_in_again(
         assert "You have logged out." in notice(app)
         await log_in_with_password(pilot, CHECKER, DEMO_PASSWORD)
         assert isinstance(app.screen, OtpScreen)
-        assert "authenticator app" in str(app.screen.query_one("#otp-channel").content)
+        assert "authenticator app" in str(app.screen.query_one("#otp-channel", Static).content)
         # The code just used is refused, as it would be from a stolen screen.
         await type_into(pilot, "#code", code_at(secret, clock))
         await pilot.press("enter")
@@ -94,7 +95,7 @@ async def test_the_drawn_modules_are_segnos_and_m_shows_the_key_as_text(
         assert not text.display
         await pilot.press("m")
         assert text.display
-        shown = str(text.content)  # type: ignore[attr-defined]
+        shown = str(text.content)
         assert grouped_secret(registration.secret) in shown
         assert registration.otpauth_uri in shown
         await pilot.press("m")

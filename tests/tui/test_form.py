@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.app import PortalApp
 from cc_tui.tui.drafts import DraftStore, drafts_root
 from cc_tui.tui.screens.catalogue import CatalogueScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
@@ -53,7 +54,7 @@ async def open_form(pilot: Pilot[Any], code: str) -> FormScreen:
     await settle(pilot)
     pilot.app.push_screen(FormScreen.new(code))
     await settle(pilot)
-    return form_of(pilot.app)
+    return form_of(cast(PortalApp, pilot.app))
 
 
 async def fill_ct027(pilot: Pilot[Any], effective: str = "2026-11-30") -> None:
@@ -231,7 +232,7 @@ async def test_submit_checks_locally_first_then_shows_the_portals_errors_per_fie
         assert isinstance(app.screen, ConfirmScreen)
         (stored,) = stored_requests(server_settings)
         assert f"Submit {stored['ref']} for checking? y/N" in str(
-            app.screen.query_one("#confirm-prompt").content
+            app.screen.query_one("#confirm-prompt", Static).content
         )
         await pilot.press("y")
         await settle(pilot)
@@ -354,5 +355,5 @@ async def test_unsent_changes_to_a_saved_request_come_back_when_it_is_opened_aga
         assert "Restored the changes you had not sent yet" in notice_text(second)
         assert field(second, "remarks").value == "changed, not saved"
         assert "unsent changes kept on this computer" in str(
-            form_of(second).query_one("#form-state").content
+            form_of(second).query_one("#form-state", Static).content
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
@@ -34,7 +34,7 @@ async def test_email_login_reaches_home(
         assert isinstance(app.screen, LoginScreen)
         await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
         assert isinstance(app.screen, OtpScreen)
-        screen_text = str(app.screen.query_one("#otp-channel").content)
+        screen_text = str(app.screen.query_one("#otp-channel", Static).content)
         assert f"We e-mailed a 6-digit code to {MAKER}" in screen_text
         resend = app.screen.query_one("#resend", Button)
         assert resend.disabled

@@ -91,7 +91,7 @@ async def test_forgot_password_mails_a_token_and_sets_a_new_password(
         await pilot.press("enter")  # Mail me a token
         await settle(pilot)
         assert isinstance(app.screen, TokenPasswordScreen)
-        assert "a token is on its way" in str(app.screen.query_one("#token-intro").content)
+        assert "a token is on its way" in str(app.screen.query_one("#token-intro", Static).content)
         (token,) = mailed_tokens(server_settings, MAKER)
         (mail,) = read_outbox(server_settings.mail_dir, MAKER)
         # The mail names the screens in the words they show.
@@ -169,7 +169,7 @@ async def test_a_token_typed_as_the_password_opens_the_token_screen_and_counts_n
             await log_in_with_password(pilot, MAKER, f"  {token} ")
             assert isinstance(app.screen, TokenPasswordScreen)
             assert app.screen.query_one("#token", Input).value == token
-            assert "not a password" in str(app.screen.query_one("#token-intro").content)
+            assert "not a password" in str(app.screen.query_one("#token-intro", Static).content)
             await pilot.press("escape")
             await settle(pilot)
         # Nothing was counted: the demo password still logs in.
@@ -189,7 +189,7 @@ async def test_a_new_user_sets_a_first_password_from_the_set_up_mail(
         await pilot.click("#have-token")
         await settle(pilot)
         assert isinstance(app.screen, TokenPasswordScreen)
-        assert "set-up or reset e-mail" in str(app.screen.query_one("#token-intro").content)
+        assert "set-up or reset e-mail" in str(app.screen.query_one("#token-intro", Static).content)
         assert app.focused is app.screen.query_one("#token-user-id", Input)
         await pilot.press("escape")
         await settle(pilot)

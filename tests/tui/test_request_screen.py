@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from cc_tui.domain.workflow import Action
 from cc_tui.server.clock import HKT, FakeClock
@@ -69,12 +69,12 @@ async def open_request(pilot: Pilot[Any], ref: str) -> RequestScreen:
 
 
 def actions_line(screen: RequestScreen) -> str:
-    return str(screen.query_one("#request-actions").content)
+    return str(screen.query_one("#request-actions", Static).content)
 
 
 def prompt(app: PortalApp) -> str:
     assert isinstance(app.screen, ConfirmScreen), (type(app.screen).__name__, notice_text(app))
-    return str(app.screen.query_one("#confirm-prompt").content)
+    return str(app.screen.query_one("#confirm-prompt", Static).content)
 
 
 async def test_each_person_is_offered_exactly_what_the_portal_allows(
@@ -140,7 +140,7 @@ async def test_approve_confirms_with_y_and_enter_alone_does_nothing(
         await settle(pilot)
         assert stored_status(server_settings, ref) == "with_exchange"
         assert notice_text(app) == f"✓ Approve: {ref} is now with exchange."
-        assert "With exchange" in str(screen.query_one("#request-summary").content)
+        assert "With exchange" in str(screen.query_one("#request-summary", Static).content)
         assert offered(screen) == set()
         audit = screen.query_one("#audit-table", DataTable)
         assert [str(audit.get_row_at(i)[2]) for i in range(audit.row_count)][-1] == "Approve"
@@ -170,7 +170,7 @@ async def test_return_asks_for_the_comment_first(
         await pilot.press("y")
         await settle(pilot)
         assert stored_status(server_settings, ref) == "returned"
-        comment = str(screen.query_one("#request-comment").content)
+        comment = str(screen.query_one("#request-comment", Static).content)
         assert "Returned by lead@harbour.example (checker)" in comment
         assert "Please use a later date" in comment
 
@@ -197,7 +197,7 @@ async def test_someone_acting_first_is_said_and_a_reload_offered(
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is screen
-        assert "With exchange" in str(screen.query_one("#request-summary").content)
+        assert "With exchange" in str(screen.query_one("#request-summary", Static).content)
         assert actions_line(screen) == "Nothing for you to do on this request now."
 
 
@@ -265,7 +265,7 @@ async def test_a_returned_request_opens_for_change_with_the_comment_on_top(
         await settle(pilot)
         form = app.screen
         assert isinstance(form, FormScreen)
-        on_top = str(form.query_one("#form-returned").content)
+        on_top = str(form.query_one("#form-returned", Static).content)
         assert on_top.startswith("↩ Returned by lead@harbour.example (checker)")
         assert on_top.endswith("New limit too high; use 6,000,000.")
         await type_in(pilot, "new_limit", "6,000,000")

@@ -66,7 +66,7 @@ class Portal:
 
     def __init__(self, live: BackgroundServer) -> None:
         self.live = live
-        self.context: ServerContext = live.server.config.app.state.context  # type: ignore[attr-defined]
+        self.context: ServerContext = live.context
 
     def draft(self, maker: str = MAKER) -> Request:
         context = self.context
