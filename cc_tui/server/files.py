@@ -44,49 +44,35 @@ import zipfile
 from collections.abc import AsyncIterable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Final, Literal, Protocol
+from typing import BinaryIO, Final, Protocol
 
 from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.domain.files import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    KIND_WORDS,
+    MAX_FILE_BYTES,
+    MAX_FILES_PER_REQUEST,
+    OLE2_MAGIC,
+    PDF_MAGIC,
+    REQUIRED_XLSX_PARTS,
+    ZIP_MAGIC,
+    Kind,
+    describe_content,
+    size_in_words,
+)
 from cc_tui.domain.naming import NameCheck, NameFault, check_supporting_document_name
 from cc_tui.server.errors import ApiError
-
-Kind = Literal["pdf", "xls", "xlsx"]
-
-MAX_FILE_BYTES: Final = 10 * 1024 * 1024
-MAX_FILES_PER_REQUEST: Final = 20
 
 # The zip-bomb guard (XLSX only).
 MAX_UNPACKED_BYTES: Final = 100 * 1024 * 1024
 MAX_RATIO: Final = 100
 RATIO_FLOOR_BYTES: Final = 1024 * 1024
 MAX_ZIP_ENTRIES: Final = 10_000
-# The two parts an XLSX must hold, read back to prove the archive is whole.
-REQUIRED_XLSX_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml")
 MAX_REQUIRED_PART_BYTES: Final = 4 * 1024 * 1024
 
 CHUNK_BYTES: Final = 64 * 1024
 HEAD_BYTES: Final = 1024
-
-CONTENT_TYPES: Final[dict[Kind, str]] = {
-    "pdf": "application/pdf",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-# The extensions a name may carry for each kind of content.
-EXTENSIONS: Final[dict[Kind, tuple[str, ...]]] = {
-    "pdf": (".pdf",),
-    "xls": (".xls",),
-    "xlsx": (".xlsx",),
-}
-KIND_WORDS: Final[dict[Kind, str]] = {
-    "pdf": "a PDF",
-    "xls": "an Excel 97-2003 workbook (XLS)",
-    "xlsx": "an Excel workbook (XLSX)",
-}
-
-PDF_MAGIC: Final = b"%PDF-"
-OLE2_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
-ZIP_MAGIC: Final = b"PK\x03\x04"
 
 _ATTACH_FIX: Final = "Attach the document itself, saved as PDF or Excel (XLS or XLSX)."
 
@@ -117,59 +103,7 @@ class StoredFile:
     content_type: str
 
 
-def size_in_words(size: int) -> str:
-    """A size as a person reads it: "512 bytes", "3.2 KiB", "10 MiB"."""
-    if size < 1024:
-        return f"{size} bytes" if size != 1 else "1 byte"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            text = f"{value:.1f}".removesuffix(".0")
-            return f"{text} {unit}"
-    raise AssertionError("unreachable")
-
-
 # -- what the bytes are ---------------------------------------------------------------
-
-# Signatures of files people attach by mistake, to say what they attached.
-_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
-    (b"MZ", "an EXE (Windows program)"),
-    (b"\x7fELF", "a Linux program (ELF)"),
-    (b"\xcf\xfa\xed\xfe", "a macOS program"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"{\\rtf", "an RTF document"),
-    (b"#!", "a script"),
-)
-
-
-def describe_content(head: bytes) -> str:
-    """What the first bytes of a file say it is, in words ("an EXE (Windows program)")."""
-    if not head:
-        return "empty"
-    for magic, words in _SIGNATURES:
-        if head.startswith(magic):
-            return words
-    if head.startswith(ZIP_MAGIC):
-        return "a ZIP archive"
-    if b"\x00" not in head:
-        try:
-            text = head.decode("utf-8")
-        except UnicodeDecodeError:
-            return "a file of unknown type"
-        lowered = text.lstrip("\ufeff \t\r\n").lower()
-        if lowered.startswith(("<!doctype html", "<html")):
-            return "a web page (HTML)"
-        return "plain text"
-    return "a file of unknown type"
 
 
 def _not_ours(words: str) -> FileRefusal:

@@ -31,6 +31,7 @@ from typing import Any, Final
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.files import size_in_words
 from cc_tui.server.errors import ApiError, problem_response
 
 MULTIPART: Final = "multipart/form-data"
@@ -44,19 +45,11 @@ class Limits:
     body_timeout: float = 30.0
 
 
-def size_words(size: int) -> str:
-    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
-        return f"{size // (1024 * 1024)} MiB"
-    if size >= 1024 and size % 1024 == 0:
-        return f"{size // 1024} KiB"
-    return f"{size:,} bytes"
-
-
 def too_large(limit: int) -> ApiError:
     return ApiError(
         413,
         ProblemCode.TOO_LARGE,
-        f"The request body is larger than {size_words(limit)}, the portal's limit; "
+        f"The request body is larger than {size_in_words(limit)}, the portal's limit; "
         "none of it was read or stored.",
         "Send less at once: a request's fields and comments fit well within the limit; "
         "attach documents through the upload endpoint instead.",

@@ -16,47 +16,19 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
 from urllib.parse import unquote, urlparse
 
-Kind = Literal["pdf", "xls", "xlsx"]
-
-MAX_FILE_BYTES: Final = 10 * 1024 * 1024
-EXTENSIONS: Final[tuple[str, ...]] = (".pdf", ".xls", ".xlsx")
-KIND_WORDS: Final[dict[Kind, str]] = {
-    "pdf": "a PDF",
-    "xls": "an Excel 97-2003 workbook (XLS)",
-    "xlsx": "an Excel workbook (XLSX)",
-}
-_PDF: Final = b"%PDF-"
-_OLE2: Final = bytes.fromhex("D0CF11E0A1B11AE1")
-_ZIP: Final = b"PK\x03\x04"
-_XLSX_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml")
-_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
-    (b"MZ", "an EXE (Windows program)"),
-    (b"\x7fELF", "a Linux program (ELF)"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"{\\rtf", "an RTF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+from cc_tui.domain.files import (
+    KIND_WORDS,
+    MAX_FILE_BYTES,
+    OLE2_MAGIC,
+    PDF_MAGIC,
+    REQUIRED_XLSX_PARTS,
+    ZIP_MAGIC,
+    Kind,
+    describe_content,
+    size_in_words,
 )
-
-
-def size_text(size: int) -> str:
-    """A size as people read it: "512 B", "3.2 KiB", "10.0 MiB"."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
-
-
-def is_document_name(name: str) -> bool:
-    """Whether a file name ends as a supporting document may (PDF, XLS, XLSX)."""
-    return name.lower().endswith(EXTENSIONS)
 
 
 def path_from_text(text: str, base: Path) -> Path:
@@ -87,24 +59,7 @@ class LocalFile:
     @property
     def description(self) -> str:
         what = KIND_WORDS[self.kind] if self.kind else "not a PDF, XLS or XLSX"
-        return f"{size_text(self.size)}, {what}"
-
-
-def _describe(head: bytes) -> str:
-    for magic, words in _SIGNATURES:
-        if head.startswith(magic):
-            return words
-    if head.startswith(_ZIP):
-        return "a ZIP archive"
-    if b"\x00" not in head:
-        try:
-            text = head.decode("utf-8").lstrip("\ufeff \t\r\n").lower()
-        except UnicodeDecodeError:
-            return "a file of unknown type"
-        if text.startswith(("<!doctype html", "<html")):
-            return "a web page (HTML)"
-        return "plain text"
-    return "a file of unknown type"
+        return f"{size_in_words(self.size)}, {what}"
 
 
 def _zip_kind(path: Path) -> tuple[Kind | None, str]:
@@ -113,7 +68,7 @@ def _zip_kind(path: Path) -> tuple[Kind | None, str]:
             names = set(archive.namelist()[:10_000])
     except Exception:  # a damaged archive can fail in many ways
         return None, "a damaged ZIP archive"
-    if all(part in names for part in _XLSX_PARTS):
+    if all(part in names for part in REQUIRED_XLSX_PARTS):
         return "xlsx", ""
     if "word/document.xml" in names:
         return None, "a Word document (DOCX)"
@@ -138,19 +93,19 @@ def inspect_file(path: Path) -> LocalFile:
     problems: list[str] = []
     if size > MAX_FILE_BYTES:
         problems.append(
-            f"This file is {size_text(size)}, larger than 10 MiB, the portal's limit; split "
+            f"This file is {size_in_words(size)}, larger than 10 MiB, the portal's limit; split "
             "it into smaller documents."
         )
     kind: Kind | None = None
     words = ""
-    if head.startswith(_PDF):
+    if head.startswith(PDF_MAGIC):
         kind = "pdf"
-    elif head.startswith(_OLE2):
+    elif head.startswith(OLE2_MAGIC):
         kind = "xls"
-    elif head.startswith(_ZIP):
+    elif head.startswith(ZIP_MAGIC):
         kind, words = _zip_kind(path)
     else:
-        words = _describe(head)
+        words = describe_content(head)
     if kind is None:
         problems.append(
             f"This file is {words}, not a PDF, XLS or XLSX. Attach the document itself, "

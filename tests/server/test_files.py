@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from cc_tui.server.files import (
+from cc_tui.domain.files import (
     CONTENT_TYPES,
     MAX_FILE_BYTES,
     MAX_FILES_PER_REQUEST,
+    size_in_words,
+)
+from cc_tui.server.files import (
     FileRefusal,
     FileStore,
     StoredFile,
@@ -30,7 +33,6 @@ from cc_tui.server.files import (
     ensure_request_size,
     ensure_room_for_another,
     identify,
-    size_in_words,
     sniff_type,
 )
 
@@ -439,7 +441,7 @@ def test_a_blocking_save_past_the_limit_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(FileRefusal) as refused:
         store.save_file(io.BytesIO(b"%PDF-" + bytes(2000)))
     assert refused.value.status == 413
-    assert "1000 bytes" in refused.value.detail
+    assert "1,000 bytes" in refused.value.detail  # as every size is written now
     assert files_in(store.root) == []
 
 

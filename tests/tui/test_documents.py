@@ -8,11 +8,11 @@ import pypdf
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from cc_tui.domain.files import size_in_words
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.documents import DocumentsScreen
-from cc_tui.tui.widgets.cells import size_words
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import notice, settle
 from tests.tui.library_helpers import MAKER, cell, column_texts, start_logged_in
@@ -124,9 +124,9 @@ async def test_no_match_says_so_and_escape_goes_back(
 
 
 def test_sizes_read_as_people_write_them() -> None:
-    assert size_words(812) == "812 B"
-    assert size_words(14_500) == "14 KB"
-    assert size_words(2_400_000) == "2.3 MB"
+    assert size_in_words(812) == "812 bytes"  # one unit everywhere: was "812 B" here
+    assert size_in_words(14_500) == "14 KiB"  # was "14 KB" here, "14.2 KiB" on upload
+    assert size_in_words(2_400_000) == "2.3 MiB"  # was "2.3 MB" here
 
 
 def test_every_key_has_an_id_a_description_and_a_tooltip() -> None:

@@ -36,12 +36,14 @@ from starlette.requests import ClientDisconnect
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.api.requests import Attachment
+from cc_tui.domain.files import (
+    CONTENT_TYPES,
+    MAX_FILE_BYTES,
+)
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
 from cc_tui.server.files import (
-    CONTENT_TYPES,
-    MAX_FILE_BYTES,
     FileStore,
     StoredFile,
     accept_upload,

@@ -25,10 +25,11 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cc_tui.domain.calendar import to_hkt
+from cc_tui.domain.files import size_in_words
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
-from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on, size_words
+from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 SEARCH_DELAY = 0.25
 CATEGORY_WIDTH = 12
-SIZE_WIDTH = 7
+SIZE_WIDTH = 8  # domain.files.size_in_words: "14 KiB", "2.3 MiB"
 UPDATED_WIDTH = 11
 CHROME = 2 * 5 + 2 + 2  # cell padding of 5 columns, the margins, a scrollbar
 MIN_TITLE_WIDTH = 20
@@ -52,7 +53,7 @@ def detail_text(document: Document) -> str:
     lines = [document.title, document.description]
     updated = to_hkt(document.updated_at)
     lines.append(
-        f"{document.category} · {size_words(document.size)} PDF · updated {updated:%d %b %Y}"
+        f"{document.category} · {size_in_words(document.size)} PDF · updated {updated:%d %b %Y}"
     )
     if document.original_signature:
         lines.append("✎ Original signature needed: print, sign by hand, deliver on paper.")
@@ -176,7 +177,7 @@ class DocumentsScreen(RefreshingScreen):
                 safe_content(cut(flatten(document.title), title_width)),
                 safe_content(cut(flatten(short_category(document)), CATEGORY_WIDTH)),
                 SIGN if document.original_signature else "",
-                size_words(document.size),
+                size_in_words(document.size),
                 f"{to_hkt(document.updated_at):%d %b %Y}",
                 key=document.id,
             )

@@ -46,19 +46,14 @@ from textual.widgets.tree import TreeNode
 
 from cc_tui.api.requests import Attachment, Request
 from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.domain.files import KIND_WORDS, is_document_name
 from cc_tui.domain.naming import (
     MAX_SUFFIX,
     check_supporting_document_name,
     next_free_name,
 )
 from cc_tui.domain.workflow import may_modify
-from cc_tui.tui.local_file import (
-    KIND_WORDS,
-    LocalFile,
-    inspect_file,
-    is_document_name,
-    path_from_text,
-)
+from cc_tui.tui.local_file import LocalFile, inspect_file, path_from_text
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalCalls
 from cc_tui.tui.widgets.notice import Notice, ServerBanner

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from cc_tui.client.errors import PortalError, PortalUnreachable
-from cc_tui.tui.local_file import size_text
+from cc_tui.domain.files import size_in_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
@@ -95,7 +95,7 @@ class AttachmentList(DataTable[str | Content]):
         for attachment in request.attachments:
             self.add_row(
                 safe_content(flatten(attachment.name)),
-                size_text(attachment.size),
+                size_in_words(attachment.size),
                 safe_content(kind_of(attachment)),
                 safe_content(attachment.sha256[:12]),
                 key=attachment.id,

@@ -1,6 +1,6 @@
 """What the list screens (documents, events) share about their tables: a text cut to its
-column with an ellipsis, a file size in words, and the row under the cursor found and
-kept by its key (each row's key is the id of what it shows), so a table filled again
+column with an ellipsis, and the row under the cursor found and kept by its key (each
+row's key is the id of what it shows), so a table filled again
 keeps its cursor on the same thing.
 """
 
@@ -16,15 +16,6 @@ from textual.widgets.data_table import RowDoesNotExist
 def cut(text: str, width: int) -> str:
     """`text` in at most `width` characters, an ellipsis marking what was cut."""
     return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
-
-
-def size_words(size: int) -> str:
-    """`812 B`, `14 KB`, `2.3 MB`."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def cursor_row_key(table: DataTable[Any]) -> str | None:

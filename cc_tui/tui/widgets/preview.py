@@ -16,8 +16,8 @@ from textual.widgets import Static
 
 from cc_tui.api.requests import Request, RequestSummary
 from cc_tui.domain.calendar import to_hkt
+from cc_tui.domain.files import size_in_words
 from cc_tui.tui.safe_text import flatten, safe_content
-from cc_tui.tui.widgets.cells import size_words
 
 MAX_FIELDS = 12
 MAX_VALUE = 60
@@ -55,7 +55,7 @@ def request_lines(request: Request) -> list[str]:
             lines.append(f"  … and {len(items) - MAX_FIELDS} more (enter opens the request)")
     if request.attachments:
         lines += ["", f"Supporting documents ({len(request.attachments)})"]
-        lines += [f"  {flatten(a.name)} ({size_words(a.size)})" for a in request.attachments]
+        lines += [f"  {flatten(a.name)} ({size_in_words(a.size)})" for a in request.attachments]
     if request.comments:
         last = request.comments[-1]
         lines += ["", f"Last comment ({last.action.label.lower()}, {flatten(last.user_id)})"]
