@@ -152,6 +152,6 @@ def _run_tui(args: argparse.Namespace) -> int:
         print(f"cc-tui: the demo portal could not start: {error}", file=sys.stderr)
         return 1
     try:
-        return launch(server_url=portal.url, demo=True)
+        return launch(server_url=portal.url, demo=True, portal_id=portal.portal_id)
     finally:
         portal.stop()

@@ -34,6 +34,13 @@ class ServiceStatus(BaseModel):
     processing_day: date | None = Field(
         default=None, description="The day a request made now is processed."
     )
+    portal_id: str | None = Field(
+        default=None,
+        description=(
+            "The portal's identity, made with its data directory and never changed: clients"
+            " key what they keep (drafts, last user ID, sessions) by it, not by URL."
+        ),
+    )
 
 
 class LoginRequest(BaseModel):

@@ -17,9 +17,11 @@ protocol class by name (`worker_protocol`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, fields, replace
@@ -36,6 +38,7 @@ from cc_tui.server.context import ServerContext
 from cc_tui.server.http_protocol import MAX_HEADER_BYTES, guarded_protocol
 from cc_tui.server.notice_hub import end_streams
 from cc_tui.server.settings import ServerSettings
+from cc_tui.server.store import identity
 
 WORKER_SETTINGS_ENV = "CC_TUI_SERVER"
 MAX_WORKERS = 64
@@ -78,6 +81,7 @@ class BackgroundServer:
     url: str
     server: uvicorn.Server
     thread: threading.Thread
+    portal_id: str = ""  # the portal's identity (what GET /service/status reports)
 
     @property
     def app(self) -> FastAPI:
@@ -117,7 +121,9 @@ def start_background_server(
             server.should_exit = True
             raise RuntimeError(f"The demo portal took over 30 s to start on {host}:{port}.")
         time.sleep(0.01)
-    return BackgroundServer(url=f"http://{host}:{port}", server=server, thread=thread)
+    with contextlib.closing(sqlite3.connect(settings.db_path)) as conn:
+        portal_id = identity.portal_id(conn)
+    return BackgroundServer(f"http://{host}:{port}", server, thread, portal_id)
 
 
 def serve_forever(

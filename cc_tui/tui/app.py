@@ -26,6 +26,7 @@ comes back to where it was).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -45,7 +46,12 @@ from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.navigation import Destination, go, may_go, palette_commands
 from cc_tui.tui.safe_text import flatten, shown
 from cc_tui.tui.screens.login import LoginScreen
-from cc_tui.tui.state import last_user_id, remember_user_id
+from cc_tui.tui.state import (
+    known_portal_id,
+    last_user_id,
+    remember_portal_id,
+    remember_user_id,
+)
 from cc_tui.tui.widgets.notice import NoticeKind
 
 if TYPE_CHECKING:
@@ -159,9 +165,16 @@ class PortalApp(App[int]):
         resume: bool = True,
         ready_file: Path | None = None,
         settings_loader: Callable[[], Settings] | None = None,
+        portal_id: str | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url.rstrip("/")
+        # The portal's identity (GET /service/status): drafts, the last user ID and the
+        # keyring session are kept under it, so a portal met again at another URL (the
+        # demo's new port) is still the same portal. Given by --demo, else remembered per
+        # URL until the portal says.
+        self.portal_id = portal_id
+        self._portal_confirmed = portal_id is not None
         self.demo = demo
         self.state_dir = state_dir
         self.request_timeout = settings.request_timeout if settings else 15.0
@@ -193,7 +206,9 @@ class PortalApp(App[int]):
     def on_mount(self) -> None:
         # Under every screen lies Textual's blank default screen, so that replacing the
         # whole stack (login <-> main) is "pop to the base, push the new one".
-        self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.server_url)))
+        if self.portal_id is None:
+            self.portal_id = known_portal_id(self.state_dir, self.server_url)
+        self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.portal_key)))
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(1.0, self._exit_if_terminal_gone, name="hang-up watch")
 
@@ -203,6 +218,23 @@ class PortalApp(App[int]):
         assert sys.__stdin__ is not None
         if terminal_hung_up(sys.__stdin__.fileno()):
             self.exit(return_code=129)  # as if ended by SIGHUP (128 + 1)
+
+    @property
+    def portal_key(self) -> str:
+        """What local state is kept under: the portal's id, or its URL when it has none."""
+        return self.portal_id or self.server_url
+
+    def _portal_answered(self, portal_id: str | None) -> None:
+        """The portal said who it is: keep state under that from now on."""
+        self._portal_confirmed = True
+        if not portal_id or portal_id == self.portal_id:
+            return
+        self.portal_id = portal_id
+        if not self.demo:
+            self.run_worker(
+                asyncio.to_thread(remember_portal_id, self.state_dir, self.server_url, portal_id),
+                group="state",
+            )
 
     def make_main_screen(self) -> Screen[Any]:
         """The landing screen after login: the dashboard."""
@@ -219,7 +251,7 @@ class PortalApp(App[int]):
     ) -> None:
         """Back to a fresh login screen (every other screen closed)."""
         if user_id is None:
-            user_id = self._session_user_id or last_user_id(self.state_dir, self.server_url)
+            user_id = self._session_user_id or last_user_id(self.state_dir, self.portal_key)
         screen = LoginScreen(user_id=user_id, message=message, message_kind=message_kind)
         self.call_later(self._replace_screens, screen)
 
@@ -322,13 +354,17 @@ class PortalApp(App[int]):
             if login is not None:
                 login.show_message(error.message)
             return
+        before = self.portal_key
+        self._portal_answered(status.portal_id)
         if login is not None:
             login.show_service(status)
+            if self.portal_key != before:
+                login.portal_changed(last_user_id(self.state_dir, self.portal_key))
         if not self._resume or login is None or not login.user_id:
             return
         user_id = login.user_id
         store = await self.token_store()
-        token = await asyncio.to_thread(store.load, self.server_url, user_id)
+        token = await asyncio.to_thread(store.load, self.portal_key, user_id)
         if not token or self.screen is not login or self.user is not None:
             return
         portal.token = token
@@ -341,7 +377,7 @@ class PortalApp(App[int]):
         except PortalError:
             # Expired or revoked: forget it and log in as usual.
             portal.token = None
-            await asyncio.to_thread(store.clear, self.server_url, user_id)
+            await asyncio.to_thread(store.clear, self.portal_key, user_id)
             return
         if self.screen is login and self.user is None:
             await self._start_session(user, user_id, token=None)
@@ -362,12 +398,16 @@ class PortalApp(App[int]):
         self.participant_id = user.memberships[0].participant_id if user.memberships else None
         portal = await self.client()
         portal.participant_id = self.participant_id
+        if not self._portal_confirmed:
+            # The status call at start failed: ask now, before anything is kept locally.
+            with contextlib.suppress(PortalError, PortalUnreachable):
+                self._portal_answered((await portal.service_status()).portal_id)
         self.show_main()
         await self._after_login(user_id)
-        await asyncio.to_thread(remember_user_id, self.state_dir, self.server_url, user_id)
+        await asyncio.to_thread(remember_user_id, self.state_dir, self.portal_key, user_id)
         if token is not None:
             store = await self.token_store()
-            await asyncio.to_thread(store.save, self.server_url, user_id, token)
+            await asyncio.to_thread(store.save, self.portal_key, user_id, token)
             notice = store.pop_notice()
             if notice:
                 self.notify(notice, title="Session", severity="warning", timeout=10)
@@ -382,7 +422,7 @@ class PortalApp(App[int]):
             self.call_later(self.push_screen, reopen[1]())
             return
         store = DraftStore(drafts_root(self.state_dir))
-        drafts = await asyncio.to_thread(store.unsent, self.server_url, user_id)
+        drafts = await asyncio.to_thread(store.unsent, self.portal_key, user_id)
         summary = unsent_summary(drafts)
         if summary:
             self.notify(summary, title="Unsent drafts", timeout=15)
@@ -405,7 +445,7 @@ class PortalApp(App[int]):
 
     async def _forget_token(self, user_id: str) -> None:
         store = await self.token_store()
-        await asyncio.to_thread(store.clear, self.server_url, user_id)
+        await asyncio.to_thread(store.clear, self.portal_key, user_id)
 
     # Actions
 

@@ -6,6 +6,8 @@ file is removed only once a save to the portal succeeded with exactly those valu
 
 Design:
 - One JSON file per (portal, user, request): `<root>/<portal>/<user>/<key>.json`, where
+  the portal is its `portal_id` (the app's `portal_key`; the URL only for a portal that
+  reports none), so a portal met again at another URL finds its drafts, and
   the key is the request's reference once it has one, else `new-<32 hex>`. Portal and
   user become directory names through a readable slug plus a hash, so no typed text is
   ever used as a path; keys are checked against those two shapes for the same reason.
@@ -75,7 +77,8 @@ class Draft:
     `values` are the form's values as the person typed them (text for every plain field,
     a list of rows of text for a table). `base_version` is the request's version the
     values were made on (None before the first save). `autofilled` names the fields whose
-    value came from auto-fill and has not been changed since.
+    value came from auto-fill and has not been changed since. `server_url` is the
+    portal's key (the app's `portal_key`: its portal_id; named for what it first was).
     """
 
     server_url: str

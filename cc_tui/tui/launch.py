@@ -42,7 +42,7 @@ def load_settings() -> Settings:
         ) from None
 
 
-def launch(server_url: str | None, demo: bool) -> int:
+def launch(server_url: str | None, demo: bool, portal_id: str | None = None) -> int:
     settings: Settings | None = None
     if not server_url:
         try:
@@ -68,6 +68,7 @@ def launch(server_url: str | None, demo: bool) -> int:
         settings_loader=load_settings if settings is None else None,
         state_dir=default_state_dir(),
         ready_file=Path(ready) if ready else None,
+        portal_id=portal_id,
     )
     app.run()
     return app.return_code or 0

@@ -28,5 +28,5 @@ def resume_as(
         )
     finally:
         conn.close()
-    remember_user_id(state_dir, portal.url, user_id)
-    token_store.save(portal.url, user_id, token)
+    remember_user_id(state_dir, portal.portal_id, user_id)
+    token_store.save(portal.portal_id, user_id, token)

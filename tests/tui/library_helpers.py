@@ -36,8 +36,8 @@ def start_logged_in(
             )
     finally:
         db.close()
-    remember_user_id(state_dir, portal.url, user_id)
-    token_store.save(portal.url, user_id, token)
+    remember_user_id(state_dir, portal.portal_id, user_id)
+    token_store.save(portal.portal_id, user_id, token)
 
 
 def cell(table: DataTable[object], row: int, column: int) -> str:

@@ -27,7 +27,7 @@ from textual.widgets import Input, Select
 from cc_tui.api import API_PREFIX
 from cc_tui.domain.forms import example_values, get_eservice
 from cc_tui.server.settings import ServerSettings
-from cc_tui.server.store import sessions
+from cc_tui.server.store import identity, sessions
 from cc_tui.server.store.profiles import membership_profile
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
@@ -60,10 +60,11 @@ def resume_as(
         token, _ = sessions.create_session(
             conn, user_id, settings.clock.now(), settings.session_absolute
         )
+        portal = identity.portal_id(conn)  # local state is kept under the portal's id
     finally:
         conn.close()
-    remember_user_id(state_dir, url, user_id)
-    token_store.save(url, user_id, token)
+    remember_user_id(state_dir, portal, user_id)
+    token_store.save(portal, user_id, token)
 
 
 def revoke_sessions(settings: ServerSettings, user_id: str) -> None:

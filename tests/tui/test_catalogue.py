@@ -73,7 +73,7 @@ async def test_unsent_drafts_of_new_requests_come_first(
 ) -> None:
     store = DraftStore(drafts_root(state_dir))
     kept = Draft(
-        server_url=live_portal.url,
+        server_url=live_portal.portal_id,
         user_id=MAKER,
         eservice="DA3",
         values={"system": "CCASS"},

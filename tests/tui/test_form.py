@@ -196,14 +196,14 @@ async def test_ctrl_d_saves_a_draft_and_the_portal_gives_it_a_reference(
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, "CT027")
         await type_in(pilot, "new_limit", "8,000,000")
-        assert len(store.unsent(live_portal.url, MAKER)) == 1, "every keystroke is kept"
+        assert len(store.unsent(live_portal.portal_id, MAKER)) == 1, "every keystroke is kept"
         await pilot.press("ctrl+d")
         await settle(pilot)
         (stored,) = stored_requests(server_settings)
         assert notice_text(app) == f"✓ Saved {stored['ref']} as a draft (version 1)."
         assert form.ref == stored["ref"]
         assert json.loads(stored["fields"])["new_limit"] == "8000000.00"
-        assert store.unsent(live_portal.url, MAKER) == [], "the portal has it all"
+        assert store.unsent(live_portal.portal_id, MAKER) == [], "the portal has it all"
         # Later saves change the same request, with its version.
         await type_in(pilot, "remarks", "Raise for the new desk")
         await pilot.press("ctrl+d")
@@ -251,7 +251,7 @@ async def test_submit_checks_locally_first_then_shows_the_portals_errors_per_fie
         await settle(pilot)
         assert stored_requests(server_settings)[0]["status"] == "pending_checker"
         assert not isinstance(app.screen, FormScreen)
-        assert form.store.unsent(live_portal.url, MAKER) == []
+        assert form.store.unsent(live_portal.portal_id, MAKER) == []
 
 
 async def test_enter_alone_does_not_submit(
@@ -304,7 +304,7 @@ async def test_a_killed_tui_gives_back_the_typed_form(
         await pilot.press("ctrl+d")
         await settle(pilot)
         assert form.ref is not None
-        assert form.store.unsent(live_portal.url, MAKER) == []
+        assert form.store.unsent(live_portal.portal_id, MAKER) == []
 
 
 async def test_an_expired_session_logs_in_again_and_the_form_carries_on(

@@ -105,8 +105,8 @@ class Portal:
             token, _ = create_session(
                 conn, user_id, context.now(), context.settings.session_absolute
             )
-        remember_user_id(state_dir, self.live.url, user_id)
-        tokens.save(self.live.url, user_id, token)
+        remember_user_id(state_dir, self.live.portal_id, user_id)
+        tokens.save(self.live.portal_id, user_id, token)
 
 
 @pytest.fixture

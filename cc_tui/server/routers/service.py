@@ -2,7 +2,8 @@
 
 The status is the domain calendar's answer for the server clock's "now" and the
 maintenance window in the server settings (the window is a setting because the FAQ's
-"12:00am on Sunday" is read both ways).
+"12:00am on Sunday" is read both ways). `portal_id` is the portal's identity, made with its
+data directory (store/identity.py): clients key local state by it, not by URL.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi import APIRouter
 from cc_tui.api.auth import Health, ServiceStatus
 from cc_tui.domain import calendar
 from cc_tui.server.deps import Context
+from cc_tui.server.store import identity
 
 router = APIRouter(tags=["service"])
 
@@ -33,4 +35,5 @@ async def service_status(context: Context) -> ServiceStatus:
         message=state.message,
         business_hours=state.business_hours,
         processing_day=state.processing_day,
+        portal_id=identity.portal_id(context.db.connect()),
     )

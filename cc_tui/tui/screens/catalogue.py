@@ -133,7 +133,7 @@ class CatalogueScreen(PortalScreen):
         if app.user is None:
             return []
         store = DraftStore(drafts_root(app.state_dir))
-        return [d for d in store.unsent(app.server_url, app.user.user_id) if d.is_new]
+        return [d for d in store.unsent(app.portal_key, app.user.user_id) if d.is_new]
 
     # Searching
 

@@ -302,7 +302,7 @@ class FormScreen(PortalScreen):
             self._autofill = {name: typed[name] for name in filled if name in typed}
             values = {name: typed[name] for name in self._autofill}
             self.draft = Draft(
-                server_url=app.server_url,
+                server_url=app.portal_key,
                 user_id=app.user.user_id,
                 eservice=eservice.code,
                 values=values,
@@ -322,7 +322,7 @@ class FormScreen(PortalScreen):
         eservice = get_eservice(request.eservice)
         self.request = request
         server_values = stored_to_typed(eservice, request.fields)
-        local = self.draft or self.store.load(app.server_url, app.user.user_id, ref)
+        local = self.draft or self.store.load(app.portal_key, app.user.user_id, ref)
         self.editable = may_modify(app.user.user_id, request.maker, request.status)
         message = ""
         kind: NoticeKind = "info"
@@ -352,7 +352,7 @@ class FormScreen(PortalScreen):
         else:
             values = dict(server_values)
             self.draft = Draft(
-                server_url=app.server_url,
+                server_url=app.portal_key,
                 user_id=app.user.user_id,
                 eservice=eservice.code,
                 values=values,

@@ -108,6 +108,17 @@ class LoginScreen(PortalScreen):
         line.set_class(status.maintenance, "-maintenance")
         line.display = True
 
+    def portal_changed(self, user_id: str) -> None:
+        """The portal turned out to be another than the one remembered at this URL (or
+        the first frame did not know it): its own last user ID, unless one was typed."""
+        field = self.query_one("#user-id", Input)
+        if field.value.strip() != self.initial_user_id.strip() or field.value == user_id:
+            return
+        self.initial_user_id = user_id
+        field.value = user_id
+        if self.focused is None or self.focused in (field, self.query_one("#password")):
+            self.focus_form()
+
     def show_message(self, text: str, kind: NoticeKind = "error") -> None:
         self.query_one(Notice).show(text, kind)
 
