@@ -7,11 +7,15 @@ BIN    := $(VENV)/bin
 .PHONY: demo test lint typecheck pytest bench snapshots openapi clean
 
 $(BIN)/python:
+	@echo "cc-tui: creating $(VENV) with $(PYTHON) (first run only)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# Not quiet: a first run downloads the dependencies, and says which, rather than sitting
+# silent for a minute.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	@echo "cc-tui: installing cc-tui and its dependencies into $(VENV) (first run, or pyproject.toml changed)"
+	$(BIN)/python -m pip install --progress-bar off -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
