@@ -3,6 +3,11 @@
     cc-tui [--demo | --server URL]     the terminal client
     cc-tui server [--host --port ...]  the mock portal alone
     cc-tui mailbox [--to USER]         the mock portal's outbox
+    cc-tui config                      the settings in force and where they come from
+    cc-tui --version
+
+Every option's help ends with its default (`_Help`); values are checked as they are
+parsed, so a bad one is a usage error (exit 2) that says what to give, never a traceback.
 
 Heavy imports (textual, fastapi, uvicorn) happen inside the branch that needs them, so
 that the TUI's first frame does not wait for the server stack and vice versa.
@@ -11,69 +16,168 @@ that the TUI's first frame does not wait for the server stack and vice versa.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from cc_tui import __version__
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action) or text
+
+
+DATA_DIR_HELP = (
+    "where the demo portal keeps its database, files and outbox (default: demo-portal in "
+    "cc-tui's user data folder; `cc-tui config` prints it)"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cc-tui",
         description="Keyboard-first terminal client for the Client Connect participant portal.",
+        epilog="Settings: config.toml and CC_TUI_* variables (see README; `cc-tui config`).",
+        formatter_class=_Help,
     )
+    parser.add_argument("--version", action="version", version=f"cc-tui {__version__}")
     target = parser.add_mutually_exclusive_group()
     target.add_argument(
         "--demo",
         action="store_true",
         help="start the bundled mock portal on a free loopback port and connect to it",
     )
-    target.add_argument("--server", metavar="URL", help="the portal to connect to")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        help="where the demo portal keeps its data (default: user data dir)",
+    target.add_argument(
+        "--server",
+        metavar="URL",
+        help="the portal to connect to (default: `server` in config.toml, or CC_TUI_SERVER)",
     )
-    sub = parser.add_subparsers(dest="command")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_DIR_HELP)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    server = sub.add_parser("server", help="run the mock portal alone")
-    server.add_argument("--host", default="127.0.0.1")
-    server.add_argument("--port", type=int, default=8765)
-    server.add_argument("--data-dir", type=Path, dest="server_data_dir")
+    server = sub.add_parser("server", help="run the mock portal alone", formatter_class=_Help)
+    server.set_defaults(usage_error=server.error)
+    server.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    server.add_argument("--port", type=_port, default=8765, help="the port to listen on")
     server.add_argument(
-        "--seed", type=int, default=None, metavar="N", help="seed N demo requests (default 2,000)"
+        "--data-dir", type=Path, dest="server_data_dir", metavar="DIR", help=DATA_DIR_HELP
+    )
+    server.add_argument(
+        "--seed",
+        type=_count,
+        default=2000,
+        metavar="N",
+        help="demo requests to seed into a new store",
     )
     server.add_argument(
         "--seed-random", type=int, default=2024, metavar="N", help="random seed for --seed"
     )
-    server.add_argument("--smtp", metavar="HOST:PORT", help="send mail by SMTP, not to the outbox")
+    server.add_argument(
+        "--smtp",
+        type=_smtp_address,
+        metavar="HOST:PORT",
+        help="send mail through this SMTP relay (default: none, mail goes to the outbox "
+        "Maildir in the data folder)",
+    )
+    server.add_argument(
+        "--smtp-starttls", action="store_true", help="switch to TLS (STARTTLS) after connecting"
+    )
+    server.add_argument("--smtp-user", metavar="USER", help="log in to the relay as USER")
+    server.add_argument(
+        "--smtp-password-env",
+        default="CC_TUI_SMTP_PASSWORD",
+        metavar="VAR",
+        help="the environment variable holding --smtp-user's password",
+    )
+    server.add_argument(
+        "--session-idle",
+        type=_minutes,
+        default=30,
+        metavar="MINUTES",
+        help="a session ends after this many minutes without a request",
+    )
+    server.add_argument(
+        "--session-max",
+        type=_hours,
+        default=12,
+        metavar="HOURS",
+        help="a session ends this many hours after login, however busy",
+    )
     server.add_argument(
         "--workers",
         type=_worker_count,
         default=1,
         metavar="N",
-        help="serve from N processes on the one store, to use N cores (default 1)",
+        help="serve from N processes on the one store, to use N cores",
     )
     server.add_argument(
         "--access-log", action="store_true", help="log every request (costs throughput)"
     )
 
-    mailbox = sub.add_parser("mailbox", help="list the mock portal's outbox")
+    mailbox = sub.add_parser("mailbox", help="list the mock portal's outbox", formatter_class=_Help)
     mailbox.add_argument("--to", metavar="USER", help="only mail to this user")
-    mailbox.add_argument("--data-dir", type=Path, dest="server_data_dir")
+    mailbox.add_argument(
+        "--data-dir", type=Path, dest="server_data_dir", metavar="DIR", help=DATA_DIR_HELP
+    )
     mailbox.add_argument("--last", action="store_true", help="show the newest message in full")
+
+    sub.add_parser(
+        "config",
+        help="print the config file's path and the settings in force",
+        description="Print where cc-tui reads its settings and keeps its data, and each "
+        "setting in force with where it came from (default, config.toml or CC_TUI_*).",
+        formatter_class=_Help,
+    )
     return parser
 
 
-def _worker_count(text: str) -> int:
+def _whole(text: str, low: int, high: int, what: str) -> int:
     try:
-        count = int(text)
+        number = int(text)
     except ValueError:
-        count = 0
-    if not 1 <= count <= 64:
+        number = low - 1
+    if not low <= number <= high:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a worker count; give a whole number from 1 to 64 (one per core)."
+            f"{text!r} is not {what}; give a whole number from {low:,} to {high:,}."
         )
-    return count
+    return number
+
+
+def _port(text: str) -> int:
+    return _whole(text, 1, 65535, "a port")
+
+
+def _count(text: str) -> int:
+    return _whole(text, 0, 1_000_000, "a number of requests")
+
+
+def _minutes(text: str) -> int:
+    return _whole(text, 1, 24 * 60, "a number of minutes")
+
+
+def _hours(text: str) -> int:
+    return _whole(text, 1, 24 * 7, "a number of hours")
+
+
+def _worker_count(text: str) -> int:
+    return _whole(text, 1, 64, "a worker count (one per core)")
+
+
+def _smtp_address(text: str) -> str:
+    from cc_tui.server.mail import parse_smtp_address
+
+    try:
+        host, port = parse_smtp_address(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _default_data_dir() -> Path:
@@ -82,15 +186,39 @@ def _default_data_dir() -> Path:
     return demo_data_dir()
 
 
+def _smtp_login(args: argparse.Namespace) -> str | None:
+    """The relay's password, from the environment; a usage error when it cannot be."""
+    if not args.smtp and (args.smtp_starttls or args.smtp_user):
+        args.usage_error("--smtp-starttls and --smtp-user need --smtp HOST:PORT.")
+    if not args.smtp_user:
+        return None
+    password = os.environ.get(args.smtp_password_env)
+    if not password:
+        args.usage_error(
+            f"--smtp-user {args.smtp_user} needs its password in the environment variable "
+            f"{args.smtp_password_env} (set it, or name another with --smtp-password-env); "
+            "a password is never given on the command line."
+        )
+    return password
+
+
 def _run_server(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from cc_tui.server.runner import serve_forever
     from cc_tui.server.settings import ServerSettings
 
+    password = _smtp_login(args)
     data_dir = args.server_data_dir or _default_data_dir()
     settings = ServerSettings(
         data_dir=data_dir,
         smtp=args.smtp,
-        seed_requests=2000 if args.seed is None else args.seed,
+        smtp_starttls=args.smtp_starttls,
+        smtp_user=args.smtp_user,
+        smtp_password=password,
+        session_idle=timedelta(minutes=args.session_idle),
+        session_absolute=timedelta(hours=args.session_max),
+        seed_requests=args.seed,
         seed_random=args.seed_random,
     )
     print(f"Mock portal on http://{args.host}:{args.port}  (data: {data_dir})", flush=True)
@@ -126,12 +254,22 @@ def _run_mailbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_config() -> int:
+    from cc_tui.tui.config import describe_settings
+
+    text, ok = describe_settings()
+    print(text)
+    return 0 if ok else 2
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "server":
         sys.exit(_run_server(args))
     if args.command == "mailbox":
         sys.exit(_run_mailbox(args))
+    if args.command == "config":
+        sys.exit(_run_config())
     sys.exit(_run_tui(args))
 
 

@@ -225,6 +225,7 @@ class PortalClient:
         token: str | None = None,
         participant_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        language: str = "en",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -240,6 +241,7 @@ class PortalClient:
             headers={
                 "Accept": f"application/json, {PROBLEM_MEDIA_TYPE}",
                 "User-Agent": f"cc-tui/{__version__}",
+                "Accept-Language": language,
             },
         )
 

@@ -44,7 +44,7 @@ def build_context(settings: ServerSettings) -> ServerContext:
     return ServerContext(
         settings=settings,
         db=Database(settings.db_path),
-        mailer=make_mailer(settings.smtp, settings.mail_dir),
+        mailer=make_mailer(settings),
     )
 
 

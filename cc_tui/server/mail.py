@@ -1,4 +1,6 @@
-"""Outgoing mail: SMTP when `--smtp HOST:PORT` is given, else a Maildir outbox.
+"""Outgoing mail: SMTP when `--smtp HOST:PORT` is given (with `--smtp-starttls`,
+`--smtp-user` and the password from an environment variable, as real relays need), else
+a Maildir outbox.
 
 The Maildir (`<data-dir>/mail`) is real mail on disk: `mutt -f` reads it, and so does
 `cc-tui mailbox`. Delivery is one atomic file per message (Maildir's tmp -> new).
@@ -8,12 +10,16 @@ from __future__ import annotations
 
 import mailbox
 import smtplib
+import ssl
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cc_tui.server.settings import ServerSettings
 
 SENDER = "Client Connect <no-reply@clientconnect.example>"
 
@@ -45,21 +51,56 @@ class MaildirMailer:
         self._box.add(mailbox.MaildirMessage(_message(to, subject, body)))
 
 
+def parse_smtp_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 host in brackets, `[::1]:25`) as (host, port); a ValueError
+    that says what is wrong and gives an example otherwise."""
+    host, colon, port = text.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    example = "e.g. 127.0.0.1:1025 or mail.example.com:587"
+    if not colon or not host or not port:
+        raise ValueError(f"--smtp takes HOST:PORT, {example}; got {text!r}.")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"The port in --smtp {text!r} must be a number from 1 to 65535.")
+    if any(ch.isspace() or ch in "/@" for ch in host):
+        raise ValueError(f"{host!r} in --smtp is not a host name or address; {example}.")
+    return host, int(port)
+
+
 class SmtpMailer:
-    def __init__(self, address: str) -> None:
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            raise ValueError(f"--smtp takes HOST:PORT, e.g. 127.0.0.1:1025; got {address!r}.")
-        self.host = host
-        self.port = int(port)
+    """Send through a relay: STARTTLS when asked (port 587 relays want it), and a login
+    when given a user (the password comes from an environment variable, never argv)."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        starttls: bool = False,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.host, self.port = parse_smtp_address(address)
+        self.starttls = starttls
+        self.user = user
+        self.password = password
 
     def send(self, to: str, subject: str, body: str) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password or "")
             smtp.send_message(_message(to, subject, body))
 
 
-def make_mailer(smtp: str | None, maildir: Path) -> Mailer:
-    return SmtpMailer(smtp) if smtp else MaildirMailer(maildir)
+def make_mailer(settings: ServerSettings) -> Mailer:
+    if not settings.smtp:
+        return MaildirMailer(settings.mail_dir)
+    return SmtpMailer(
+        settings.smtp,
+        starttls=settings.smtp_starttls,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+    )
 
 
 def read_outbox(maildir: Path, to: str | None = None) -> list[EmailMessage]:

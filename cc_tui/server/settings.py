@@ -18,6 +18,10 @@ class ServerSettings:
     data_dir: Path
     # "HOST:PORT" of an SMTP server; None delivers every mail to <data_dir>/mail (Maildir).
     smtp: str | None = None
+    # STARTTLS after connecting, and a login (a relay on 587 usually wants both).
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     clock: Clock = field(default_factory=SystemClock)
     session_idle: timedelta = timedelta(minutes=30)
     session_absolute: timedelta = timedelta(hours=12)

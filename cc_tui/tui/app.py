@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -56,6 +57,7 @@ from cc_tui.tui.widgets.notice import NoticeKind
 
 if TYPE_CHECKING:
     import httpx
+    from textual.theme import Theme
 
     from cc_tui.api.auth import Session, User
     from cc_tui.client.portal import PortalClient
@@ -166,8 +168,12 @@ class PortalApp(App[int]):
         ready_file: Path | None = None,
         settings_loader: Callable[[], Settings] | None = None,
         portal_id: str | None = None,
+        remember_theme: bool = False,
     ) -> None:
         super().__init__()
+        self.settings: Settings | None = None
+        self.language = "en"
+        self._remember_theme = remember_theme
         self.server_url = server_url.rstrip("/")
         # The portal's identity (GET /service/status): drafts, the last user ID and the
         # keyring session are kept under it, so a portal met again at another URL (the
@@ -194,12 +200,62 @@ class PortalApp(App[int]):
             self.apply_settings(settings)
 
     def apply_settings(self, settings: Settings) -> None:
-        """The user's keymap, theme and timeout (config.toml, CC_TUI_* variables)."""
+        """The user's keymap, theme, timeout, language and downloads folder (config.toml,
+        CC_TUI_* variables)."""
+        from cc_tui.tui.config import use_downloads_dir
+
+        self.settings = settings
         if settings.keymap:
             self.set_keymap(settings.keymap)
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         self.request_timeout = settings.request_timeout
+        self.language = settings.language
+        use_downloads_dir(settings.downloads_dir)
+
+    async def check_settings(self) -> None:
+        """Say in words what config.toml names in vain (a key id, a theme), once, at
+        start; then keep a theme chosen in the palette (when the app may write there)."""
+        settings = self.settings
+        if settings is None:
+            return
+        from cc_tui.tui.keys import known_binding_ids, settings_problems
+
+        known = await asyncio.to_thread(known_binding_ids)
+        problems = settings_problems(settings.keymap, settings.theme, self.available_themes, known)
+        if problems:
+            from cc_tui.tui.config import config_file
+
+            self.notify(
+                f"In {config_file()}: " + " ".join(p[0].upper() + p[1:] for p in problems),
+                title="Settings",
+                severity="warning",
+                timeout=20,
+            )
+        if self._remember_theme:
+            self.theme_changed_signal.subscribe(self, self._theme_chosen)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        settings = self.settings
+        if settings is None or theme.name == settings.theme:
+            return
+        settings.theme = theme.name
+        self.run_worker(self._save_theme(theme.name), group="settings", exit_on_error=False)
+
+    async def _save_theme(self, name: str) -> None:
+        from cc_tui.tui.config import save_theme
+
+        try:
+            path = await asyncio.to_thread(save_theme, name)
+        except OSError as error:
+            self.notify(
+                f"The theme {name} is on, but could not be saved ({error}); it lasts until "
+                "you quit.",
+                title="Settings",
+                severity="warning",
+            )
+            return
+        self.notify(f"Theme {name} saved in {path}.", title="Settings", timeout=4)
 
     # Screens
 
@@ -211,6 +267,19 @@ class PortalApp(App[int]):
         self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.portal_key)))
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(1.0, self._exit_if_terminal_gone, name="hang-up watch")
+        if not self.is_headless:
+            self._leave_on_signals()
+
+    def _leave_on_signals(self) -> None:
+        """SIGTERM, SIGINT and SIGHUP end cc-tui the way ctrl+q does, so the terminal is
+        given back as it was found (main screen, cursor shown, mouse tracking off); Python's
+        default would end the process on the spot and leave the terminal in the app's
+        state. Typed form input is on disk already. Exit code 128 + the signal's number,
+        as shells report it (README, Exit codes)."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
 
     def _exit_if_terminal_gone(self) -> None:
         from cc_tui.tui.hangup import terminal_hung_up
@@ -287,7 +356,10 @@ class PortalApp(App[int]):
                 from cc_tui.client.portal import PortalClient
 
                 self._client = PortalClient(
-                    self.server_url, timeout=self.request_timeout, transport=self._transport
+                    self.server_url,
+                    timeout=self.request_timeout,
+                    transport=self._transport,
+                    language=self.language,
                 )
             return self._client
 
@@ -328,6 +400,7 @@ class PortalApp(App[int]):
             else:
                 self.apply_settings(settings)
         self.check_portal()
+        await self.check_settings()
 
     def _mark_ready(self) -> None:
         """For bench/startup.py: once the login screen has been drawn, write the time

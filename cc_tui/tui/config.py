@@ -1,14 +1,19 @@
 """Where cc-tui keeps things (platformdirs), and the client's settings.
 
 Settings come from `<config dir>/config.toml` when present, overridden by environment
-variables `CC_TUI_<NAME>`; every field says what it is for.
+variables `CC_TUI_<NAME>` (all but `keymap`); every field says what it is for, and the
+README lists them with a sample. `cc-tui config` prints each setting in force with where
+it came from (`describe_settings`). A theme chosen in the palette is written back to
+config.toml (`save_theme`), changing that one line and keeping the rest as it was.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, Field
@@ -34,10 +39,28 @@ def drafts_dir() -> Path:
     return data_dir() / "drafts"
 
 
+_downloads_setting: Path | None = None
+
+
+def use_downloads_dir(folder: Path | None) -> None:
+    """The `downloads_dir` of config.toml, applied by the app once settings are read."""
+    global _downloads_setting
+    _downloads_setting = folder
+
+
 def downloads_dir() -> Path:
-    return (
-        Path(os.environ.get("CC_TUI_DOWNLOADS_DIR") or platformdirs.user_downloads_dir()) / APP_NAME
-    )
+    """Where `o` saves files: CC_TUI_DOWNLOADS_DIR, else config.toml's `downloads_dir`,
+    else a cc-tui folder in the user's Downloads."""
+    env = os.environ.get("CC_TUI_DOWNLOADS_DIR")
+    if env:
+        return Path(env).expanduser()
+    if _downloads_setting is not None:
+        return _downloads_setting.expanduser()
+    return Path(platformdirs.user_downloads_dir()) / APP_NAME
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
 
 
 class Settings(BaseModel):
@@ -49,20 +72,98 @@ class Settings(BaseModel):
     request_timeout: float = Field(
         default=15.0, description="Seconds to wait for the portal before saying it is slow."
     )
-    theme: str = Field(default="textual-dark", description="The Textual theme to start with.")
+    theme: str = Field(
+        default="textual-dark",
+        description="The Textual theme to start with (ctrl+p, Change theme, saves it here).",
+    )
+    language: Literal["en", "zh-Hant"] = Field(
+        default="en", description="The language the portal answers in (Accept-Language)."
+    )
+    downloads_dir: Path | None = Field(
+        default=None, description="Where o saves files (default: Downloads/cc-tui)."
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict,
-        description="Key overrides by binding id, e.g. {'dashboard.filter': 'f'}.",
+        description="Key overrides by binding id, e.g. {'dashboard.filter' = 'f'}.",
     )
 
+    model_config = {"extra": "forbid"}
 
-def load_settings() -> Settings:
+
+def _gather() -> tuple[dict[str, object], dict[str, str]]:
+    """The values set, and where each came from ("config.toml" or its variable)."""
     values: dict[str, object] = {}
-    path = config_dir() / "config.toml"
+    sources: dict[str, str] = {}
+    path = config_file()
     if path.exists():
-        values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"it is not valid TOML: {error}") from None
+        sources.update(dict.fromkeys(values, "config.toml"))
     for name in Settings.model_fields:
         env = os.environ.get(f"CC_TUI_{name.upper()}")
         if env is not None and name != "keymap":
             values[name] = env
+            sources[name] = f"CC_TUI_{name.upper()}"
+    return values, sources
+
+
+def load_settings() -> Settings:
+    values, _ = _gather()
     return Settings.model_validate(values)
+
+
+def describe_settings() -> tuple[str, bool]:
+    """What `cc-tui config` prints, and whether the settings are valid."""
+    path = config_file()
+    lines = [
+        f"Config file: {path}"
+        + ("" if path.exists() else "  (not there: every setting is its default)"),
+        f"Data folder: {data_dir()}  (state.json, drafts/, demo-portal/)",
+        f"Demo portal: {demo_data_dir()}",
+        f"Downloads:   {downloads_dir()}",
+        "",
+    ]
+    try:
+        values, sources = _gather()
+        settings = Settings.model_validate(values)
+    except (ValueError, TypeError) as error:
+        lines.append(f"The settings are not valid: {error}")
+        lines.append(f"Correct or remove {path}, or the CC_TUI_* variable named.")
+        return "\n".join(lines), False
+    lines.append("Settings in force:")
+    for name, info in Settings.model_fields.items():
+        value = getattr(settings, name)
+        shown = str(value) if value not in (None, {}) else "(none)"
+        lines.append(f"  {name:<16} {shown:<32} {sources.get(name, 'default')}")
+        lines.append(f"  {'':<16} {info.description}")
+    return "\n".join(lines), True
+
+
+def save_theme(theme: str) -> Path:
+    """Write `theme = "..."` into config.toml: the line replaced if there is one at the
+    top level, else added before the first table; every other line kept as it was."""
+    path = config_file()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    line = f"theme = {json.dumps(theme)}"
+    for index, text in enumerate(lines):
+        stripped = text.strip()
+        if stripped.startswith("["):
+            while index > 0 and not lines[index - 1].strip():
+                index -= 1  # before the blank lines that set the table apart
+            lines.insert(index, line)
+            break
+        if stripped.split("=", 1)[0].strip() == "theme":
+            lines[index] = line
+            break
+    else:
+        lines.append(line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".config.toml.{os.getpid()}.tmp")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+    return path

@@ -69,6 +69,7 @@ def launch(server_url: str | None, demo: bool, portal_id: str | None = None) -> 
         state_dir=default_state_dir(),
         ready_file=Path(ready) if ready else None,
         portal_id=portal_id,
+        remember_theme=True,
     )
     app.run()
     return app.return_code or 0
