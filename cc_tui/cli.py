@@ -280,6 +280,7 @@ def _run_tui(args: argparse.Namespace) -> int:
         return launch(server_url=args.server, demo=False)
     # Only the CLI may wire the bundled server into the TUI (ARCHITECTURE.md).
     from cc_tui.server.runner import start_background_server
+    from cc_tui.server.seed import DEMO_USERS
     from cc_tui.server.settings import ServerSettings
 
     data_dir = args.data_dir or _default_data_dir()
@@ -290,6 +291,12 @@ def _run_tui(args: argparse.Namespace) -> int:
         print(f"cc-tui: the demo portal could not start: {error}", file=sys.stderr)
         return 1
     try:
-        return launch(server_url=portal.url, demo=True, portal_id=portal.portal_id)
+        return launch(
+            server_url=portal.url,
+            demo=True,
+            portal_id=portal.portal_id,
+            demo_users=tuple(user.user_id for user in DEMO_USERS),
+            demo_data_dir=args.data_dir,
+        )
     finally:
         portal.stop()

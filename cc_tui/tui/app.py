@@ -169,8 +169,14 @@ class PortalApp(App[int]):
         settings_loader: Callable[[], Settings] | None = None,
         portal_id: str | None = None,
         remember_theme: bool = False,
+        demo_users: tuple[str, ...] = (),
+        demo_data_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        # --demo: the demo users' IDs for the login screen, and the --data-dir given (the
+        # mailbox hint must name it, or it would read another portal's outbox).
+        self.demo_users = demo_users
+        self.demo_data_dir = demo_data_dir
         self.settings: Settings | None = None
         self.language = "en"
         self._remember_theme = remember_theme
@@ -287,6 +293,15 @@ class PortalApp(App[int]):
         assert sys.__stdin__ is not None
         if terminal_hung_up(sys.__stdin__.fileno()):
             self.exit(return_code=129)  # as if ended by SIGHUP (128 + 1)
+
+    @property
+    def demo_data_dir_option(self) -> str:
+        """` --data-dir DIR` for commands about the demo portal, when one was given."""
+        if self.demo_data_dir is None:
+            return ""
+        import shlex
+
+        return f" --data-dir {shlex.quote(str(self.demo_data_dir))}"
 
     @property
     def portal_key(self) -> str:
@@ -507,6 +522,12 @@ class PortalApp(App[int]):
         `reopen` makes the screen to come back to once the same user has logged in again
         (a form restores its typed values from its draft file)."""
         user_id = self._session_user_id
+        if self.user is None:
+            # Already ended: other calls in flight meet it too ("You are not logged in"),
+            # and must not cover the portal's first words on the login screen.
+            if user_id and reopen is not None and self._reopen is None:
+                self._reopen = (user_id, reopen)
+            return
         if user_id and reopen is not None:
             self._reopen = (user_id, reopen)
         self.user = None

@@ -42,7 +42,13 @@ def load_settings() -> Settings:
         ) from None
 
 
-def launch(server_url: str | None, demo: bool, portal_id: str | None = None) -> int:
+def launch(
+    server_url: str | None,
+    demo: bool,
+    portal_id: str | None = None,
+    demo_users: tuple[str, ...] = (),
+    demo_data_dir: Path | None = None,
+) -> int:
     settings: Settings | None = None
     if not server_url:
         try:
@@ -70,6 +76,8 @@ def launch(server_url: str | None, demo: bool, portal_id: str | None = None) -> 
         ready_file=Path(ready) if ready else None,
         portal_id=portal_id,
         remember_theme=True,
+        demo_users=demo_users,
+        demo_data_dir=demo_data_dir,
     )
     app.run()
     return app.return_code or 0

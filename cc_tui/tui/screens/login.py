@@ -37,6 +37,19 @@ if TYPE_CHECKING:
     from cc_tui.api.auth import ServiceStatus
 
 
+def demo_users_line(user_ids: tuple[str, ...]) -> str:
+    """The demo users' IDs, grouped by domain: what to type on the demo portal."""
+    by_domain: dict[str, list[str]] = {}
+    for user_id in user_ids:
+        name, _, domain = user_id.partition("@")
+        by_domain.setdefault(domain, []).append(name)
+    groups = [
+        f"{names[0]}@{domain}" if len(names) == 1 else f"{'/'.join(names)}@{domain}"
+        for domain, names in by_domain.items()
+    ]
+    return "Demo users: " + ", ".join(groups)
+
+
 class LoginScreen(PortalScreen):
     """User ID and password. Leads to the OTP screen, or first to the device choice."""
 
@@ -67,7 +80,12 @@ class LoginScreen(PortalScreen):
         yield ServerBanner(id="banner")
         with Center(id="login-middle"), Vertical(id="login-box"):
             yield Static("Client Connect", id="login-title")
-            yield Static(Content(f"Log in to {self.portal_app.server_url}"), id="login-server")
+            app = self.portal_app
+            # On the demo portal its random URL tells nothing; who to log in as does.
+            where = (
+                demo_users_line(app.demo_users) if app.demo_users else f"Log in to {app.server_url}"
+            )
+            yield Static(Content(where), id="login-server")
             yield Label("User ID (your e-mail address)", id="user-id-label")
             yield Input(
                 value=self.initial_user_id,

@@ -143,6 +143,7 @@ class OtpScreen(CodeEntry):
                     Content(
                         "Demo: read the code in another terminal with\n"
                         f"cc-tui mailbox --to {flow.user_id} --last"
+                        + self.portal_app.demo_data_dir_option
                     ),
                     id="demo-hint",
                 )
