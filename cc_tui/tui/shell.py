@@ -30,9 +30,21 @@ class AppShell(Protocol):
 
     server_url: str
     demo: bool
+    demo_users: tuple[str, ...]
     state_dir: Path | None
     user: User | None
     participant_id: str | None
+
+    @property
+    def portal_key(self) -> str:
+        """What local state (drafts, last user ID, keyring) is kept under: the portal's
+        id from /service/status, or its URL when it reports none."""
+        ...
+
+    @property
+    def demo_data_dir_option(self) -> str:
+        """` --data-dir DIR` for commands about the demo portal, when one was given."""
+        ...
 
     async def client(self) -> PortalClient:
         """The one PortalClient of this app."""
