@@ -217,7 +217,7 @@ class PortalApp(App[int]):
             self.theme = settings.theme
         self.request_timeout = settings.request_timeout
         self.language = settings.language
-        use_downloads_dir(settings.downloads_dir)
+        use_downloads_dir(settings.downloads)
 
     async def check_settings(self) -> None:
         """Say in words what config.toml names in vain (a key id, a theme), once, at

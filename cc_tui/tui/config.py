@@ -43,20 +43,19 @@ _downloads_setting: Path | None = None
 
 
 def use_downloads_dir(folder: Path | None) -> None:
-    """The `downloads_dir` of config.toml, applied by the app once settings are read."""
+    """The `downloads` setting, applied by the app once settings are read."""
     global _downloads_setting
     _downloads_setting = folder
 
 
 def downloads_dir() -> Path:
-    """Where `o` saves files: CC_TUI_DOWNLOADS_DIR, else config.toml's `downloads_dir`,
-    else a cc-tui folder in the user's Downloads."""
-    env = os.environ.get("CC_TUI_DOWNLOADS_DIR")
-    if env:
-        return Path(env).expanduser()
+    """Where `o` saves files: the `downloads` setting (config.toml or CC_TUI_DOWNLOADS)
+    as it is, else a cc-tui folder in the Downloads folder (CC_TUI_DOWNLOADS_DIR names
+    another Downloads folder)."""
     if _downloads_setting is not None:
         return _downloads_setting.expanduser()
-    return Path(platformdirs.user_downloads_dir()) / APP_NAME
+    base = os.environ.get("CC_TUI_DOWNLOADS_DIR") or platformdirs.user_downloads_dir()
+    return Path(base) / APP_NAME
 
 
 def config_file() -> Path:
@@ -79,8 +78,8 @@ class Settings(BaseModel):
     language: Literal["en", "zh-Hant"] = Field(
         default="en", description="The language the portal answers in (Accept-Language)."
     )
-    downloads_dir: Path | None = Field(
-        default=None, description="Where o saves files (default: Downloads/cc-tui)."
+    downloads: Path | None = Field(
+        default=None, description="The folder o saves files in (default: Downloads/cc-tui)."
     )
     keymap: dict[str, str] = Field(
         default_factory=dict,
