@@ -92,7 +92,9 @@ def everyone(status: int) -> dict[str, tuple[int, int]]:
     return {role: same(status) for role in ROLES}
 
 
-def firm_record(own: int, *, officer: tuple[int, int] = (404, 404), **roles: tuple[int, int]):
+def firm_record(
+    own: int, *, officer: tuple[int, int] = (404, 404), **roles: tuple[int, int]
+) -> dict[str, tuple[int, int]]:
     """A request's record: Harbour's users get `own` on Harbour's and 404 on Kowloon's;
     Kowloon's user the reverse; the officer `officer` (drafts have not reached the
     exchange); the exceptions named."""
@@ -250,7 +252,7 @@ STREAMS = {("GET", "/api/v1/notifications/stream")}
 
 def route_table(app: FastAPI) -> set[tuple[str, str]]:
     return {
-        (method, context.path_format)
+        (method, str(context.path_format))
         for context in iter_route_contexts(app.routes)
         for method in context.methods or ()
         if method != "HEAD"

@@ -14,12 +14,14 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from cc_tui.api import API_PREFIX
@@ -27,6 +29,7 @@ from cc_tui.server.app import create_app
 from cc_tui.server.settings import ServerSettings
 from tests.server.request_helpers import CHECKER, MAKER, headers_for
 
+Case = schemathesis.Case[APIOperation[Any, Any, Any, Any]]
 EXAMPLES = 6
 CHECKS = [
     checks.not_a_server_error,
@@ -75,24 +78,24 @@ def _report_cases() -> Iterator[None]:
                 out.write(f"{role}\t{count}\n")
 
 
-def _call(case: schemathesis.Case, headers: dict[str, str], role: str) -> None:
+def _call(case: Case, headers: dict[str, str], role: str) -> None:
     CASES[role] += 1
     case.call_and_validate(headers=headers, checks=CHECKS)
 
 
 @schema.parametrize()
 @FUZZ
-def test_anonymous(case: schemathesis.Case) -> None:
+def test_anonymous(case: Case) -> None:
     _call(case, {}, "anonymous")
 
 
 @schema.parametrize()
 @FUZZ
-def test_as_maker(case: schemathesis.Case, fuzz_app: FastAPI) -> None:
+def test_as_maker(case: Case, fuzz_app: FastAPI) -> None:
     _call(case, headers_for(fuzz_app, MAKER), "maker")
 
 
 @schema.parametrize()
 @FUZZ
-def test_as_checker(case: schemathesis.Case, fuzz_app: FastAPI) -> None:
+def test_as_checker(case: Case, fuzz_app: FastAPI) -> None:
     _call(case, headers_for(fuzz_app, CHECKER), "checker")
