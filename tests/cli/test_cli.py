@@ -75,7 +75,8 @@ def test_every_option_has_help_and_says_its_default() -> None:
                 continue
             assert action.help, f"{parser.prog} {action.option_strings} has no help"
             if action.default not in (None, False, argparse.SUPPRESS):
-                assert "default" in parser._get_formatter()._get_help_string(action), (
+                shown = parser._get_formatter()._get_help_string(action) or ""
+                assert "default" in shown, (
                     f"{parser.prog} {action.option_strings} does not say its default"
                 )
         assert "(default: 8765)" in text or parser.prog != "cc-tui server"
