@@ -193,7 +193,15 @@ class CatalogueScreen(PortalScreen):
                 key=key,
             )
         notice = self.query_one(Notice)
-        if not table.row_count:
+        if not table.row_count and not may_make(self.portal_app):
+            firm = self.portal_app.participant_id or "your firm"
+            notice.show(
+                f"You hold no maker right for {firm}, so there is no form you may make. As "
+                "a checker you review requests on the dashboard; to make them, ask your "
+                "firm's delegated administrator (CCDA) for a maker right.",
+                "info",
+            )
+        elif not table.row_count:
             notice.show(
                 f"No form matches {self.query_text.strip()!r}. Try fewer or other words, "
                 "or a code such as CT027.",

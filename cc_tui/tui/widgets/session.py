@@ -73,7 +73,7 @@ def user_lines(user: User, acting_for: str | None = None) -> list[str]:
             roles = f" · {', '.join(membership.roles)}" if membership.roles else ""
             lines.append(
                 f" {marker} {membership.participant_id}  {membership.name}"
-                f" ({membership.kind}){roles}"
+                f" ({membership.kind.replace('_', ' ')}){roles}"
             )
     channel = "authenticator app" if user.otp_channel == "app" else "e-mail"
     lines.append(f"One-time passwords by {channel}.")

@@ -1,0 +1,44 @@
+"""Smaller dead ends (issue 13 point 8) against the real portal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cc_tui.api.auth import Membership, User
+from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.screens.catalogue import CatalogueScreen
+from cc_tui.tui.widgets.session import user_lines
+from tests.tui.maker_checker import app_for, notice_text, settle
+
+PURE_CHECKER = "checker@harbour.example"
+
+
+async def test_new_request_tells_a_checker_without_make_rights_why_it_is_empty(
+    live_portal: BackgroundServer, server_settings: ServerSettings, state_dir: Path
+) -> None:
+    app = app_for(PURE_CHECKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_catalogue()  # what the palette's "New request: find a form" does
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogueScreen)
+        said = " ".join(notice_text(app).split())
+        assert "You hold no maker right for B01234" in said
+        assert "ask your firm's delegated administrator (CCDA) for a maker right" in said
+        assert "No form matches" not in said
+
+
+def test_membership_kinds_are_shown_in_words() -> None:
+    user = User(
+        user_id="lead@harbour.example",
+        name="Lydia Lam",
+        roles=["maker", "checker"],
+        memberships=[
+            Membership(participant_id="B01234", name="Harbour", kind="exchange_participant")
+        ],
+        otp_channel="email",
+    )
+    text = "\n".join(user_lines(user, "B01234"))
+    assert "(exchange participant)" in text
+    assert "exchange_participant" not in text
