@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -22,33 +23,22 @@ from tests.tui.test_request_snapshots import SnapCompare, open_request, pending_
 def show_tab(tab: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def step(pilot: Pilot[Any]) -> None:
         pilot.app.screen.query_one(TabbedContent).active = tab
+        await pilot.wait_for_scheduled_animations()  # the tab's underline slides
 
     return step
 
 
-def test_hostile_request_fields(
+@pytest.mark.parametrize("tab", ["tab-fields", "tab-comments"])
+def test_hostile_request(
     snap_compare: SnapCompare,
     live_portal: BackgroundServer,
     server_settings: ServerSettings,
     state_dir: Path,
-) -> None:
-    ref = pending_request(live_portal.url, server_settings)
-    plant_request(server_settings, ref)
-    app = app_for(LEAD, live_portal.url, server_settings, state_dir)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=then(open_request(ref)))
-
-
-def test_hostile_request_comments(
-    snap_compare: SnapCompare,
-    live_portal: BackgroundServer,
-    server_settings: ServerSettings,
-    state_dir: Path,
+    tab: str,
 ) -> None:
     ref = pending_request(live_portal.url, server_settings)
     plant_request(server_settings, ref)
     app = app_for(LEAD, live_portal.url, server_settings, state_dir)
     assert snap_compare(
-        app,
-        terminal_size=(80, 24),
-        run_before=then(open_request(ref), show_tab("tab-comments")),
+        app, terminal_size=(80, 24), run_before=then(open_request(ref), show_tab(tab))
     )
