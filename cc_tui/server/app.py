@@ -20,6 +20,7 @@ from cc_tui.server.errors import install_handlers
 from cc_tui.server.jobs import housekeeping_loop
 from cc_tui.server.limits import Limits, RequestLimits, streaming_matcher
 from cc_tui.server.mail import make_mailer
+from cc_tui.server.no_store import NoStore
 from cc_tui.server.openapi import install as install_openapi
 from cc_tui.server.routers import (
     admin,
@@ -40,7 +41,9 @@ from cc_tui.server.settings import ServerSettings
 
 
 def build_context(settings: ServerSettings) -> ServerContext:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The data directory holds the database, the mail and the attachments: owner only.
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
     return ServerContext(
         settings=settings,
         db=Database(settings.db_path),
@@ -108,4 +111,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
         limits=Limits(settings.max_body_bytes, settings.max_json_depth, settings.body_timeout),
         streamed=streaming_matcher(app.openapi),
     )
+    # Outermost: every answer, the limits' refusals included, says no-store.
+    app.add_middleware(NoStore)
     return app

@@ -8,6 +8,7 @@ the GIL); anything long (seeding, PDF) runs in its own thread with its own conne
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -33,7 +34,11 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Owner-only before SQLite writes a byte; its -wal and -shm files take the
+        # database file's mode (SQLite's unix VFS copies it), so they are 0600 too.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
         self.migrate()
 
     def connect(self) -> sqlite3.Connection:

@@ -432,7 +432,7 @@ class _Incoming:
         self._store = store
         self._name = name
         incoming = store.root / _INCOMING
-        incoming.mkdir(parents=True, exist_ok=True)
+        incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = incoming / f"{uuid.uuid4().hex}.part"
         self._file: BinaryIO | None = os.fdopen(os.open(self.path, _OPEN_FLAGS, 0o600), "wb")
         self.size = 0
@@ -470,7 +470,7 @@ class _Incoming:
         digest = self._hash.hexdigest()
         storage_name = f"{digest[:2]}/{uuid.uuid4().hex}"
         target = self._store.root / storage_name
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(mode=0o700, exist_ok=True)
         os.replace(self.path, target)
         _fsync_directory(target.parent)
         return StoredFile(storage_name, self.size, digest, kind, CONTENT_TYPES[kind])
@@ -488,7 +488,7 @@ class FileStore:
     def __init__(self, root: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
         self.root = root
         self.max_bytes = max_bytes
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     async def save_stream(
         self, chunks: AsyncIterable[bytes], name: str | None = None

@@ -9,8 +9,12 @@ The Maildir (`<data-dir>/mail`) is real mail on disk: `mutt -f` reads it, and so
 from __future__ import annotations
 
 import mailbox
+import os
 import smtplib
+import socket
 import ssl
+import time
+import uuid
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from cc_tui.server.settings import ServerSettings
 
 SENDER = "Client Connect <no-reply@clientconnect.example>"
+_HOST = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
 
 
 class Mailer(Protocol):
@@ -40,15 +45,27 @@ def _message(to: str, subject: str, body: str) -> EmailMessage:
 
 
 class MaildirMailer:
+    """Delivers each message as Maildir does (written in tmp/, renamed into new/), but
+    with owner-only modes: mail holds one-time passwords and tokens, and
+    `mailbox.Maildir.add` would leave a file as the umask says (often world-readable)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        # mailbox.Maildir(create=True) makes tmp/new/cur only when `path` is missing.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
         for sub in ("tmp", "new", "cur"):
-            (path / sub).mkdir(parents=True, exist_ok=True)
-        self._box = mailbox.Maildir(path, create=True)
+            (path / sub).mkdir(mode=0o700, exist_ok=True)
 
     def send(self, to: str, subject: str, body: str) -> None:
-        self._box.add(mailbox.MaildirMessage(_message(to, subject, body)))
+        data = bytes(_message(to, subject, body))
+        name = f"{time.time_ns()}.M{uuid.uuid4().hex}P{os.getpid()}.{_HOST}"
+        tmp = self.path / "tmp" / name
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, self.path / "new" / name)
 
 
 def parse_smtp_address(text: str) -> tuple[str, int]:

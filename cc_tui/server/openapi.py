@@ -7,7 +7,9 @@ and the committed one differ, so a change to the contract is always deliberate.
 Errors leave the server as `application/problem+json` (errors.py), including FastAPI's
 own 422s, so `describe_problems` rewrites the generated document to say so: routers
 declare their error statuses with `problem_responses(...)`, and every error response
-then names the `Problem` schema under the problem+json media type.
+then names the `Problem` schema under the problem+json media type. `describe_security`
+declares the bearer scheme, requires it where a session is needed, and adds the
+statuses every such operation can answer (401/403; 400/408/413/422 for a body).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ COMMITTED = Path(__file__).resolve().parent.parent / "api" / "openapi.json"
 
 _DESCRIPTIONS = {
     400: "Malformed request (problem+json, code `malformed`)",
+    408: "The body stopped arriving (problem+json, code `timed_out`)",
     401: "Not logged in, expired, or refused (problem+json)",
     403: "Not allowed (problem+json)",
     404: "Unknown (problem+json)",
@@ -95,13 +98,60 @@ def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# Operations anyone may call: the login steps, the service status, the health check.
+_PUBLIC_PREFIXES = ("/auth/", "/service/status", "/health")
+BEARER = "bearerAuth"
+
+
+def _is_public(path: str) -> bool:
+    tail = path.split("/api/v1", 1)[-1]
+    return tail.startswith(_PUBLIC_PREFIXES)
+
+
+def describe_security(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare the bearer scheme, require it on every operation but the public ones, and
+    list on each operation every status it can answer whatever its router says: 401 and
+    403 (another membership's X-Participant-ID) where a session is needed; 400, 408,
+    413 and 422 where a body is read (malformed JSON, a body that stops, one over the
+    limit, one that fails validation); 422 where parameters are read."""
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[BEARER] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The session token from POST /auth/otp: `Authorization: Bearer <token>`.",
+    }
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses: set[int] = set()
+            if not _is_public(path):
+                operation["security"] = [{BEARER: []}]
+                statuses |= {401, 403}
+            if "requestBody" in operation:
+                statuses |= {400, 408, 413, 422}
+            if operation.get("parameters"):
+                statuses.add(422)
+            responses = operation["responses"]
+            for status in statuses:
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": _DESCRIPTIONS.get(status, "Error"),
+                        "content": {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM_REF)}},
+                    },
+                )
+            operation["responses"] = dict(sorted(responses.items()))
+    return document
+
+
 def install(app: FastAPI) -> None:
     """Serve the rewritten document (built once, then cached by FastAPI's own rule)."""
     generate: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = describe_problems(generate())
+            app.openapi_schema = describe_security(describe_problems(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

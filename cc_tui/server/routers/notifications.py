@@ -180,5 +180,5 @@ async def notification_stream(
             lambda: session_still_live(context, principal.token_hash),
         ),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
