@@ -60,6 +60,13 @@ class LoginResponse(BaseModel):
             " sends it)."
         ),
     )
+    code_ttl_seconds: int = Field(
+        default=300,
+        description=(
+            "How long this login (its ticket, and the one-time password by e-mail) lasts"
+            " from now: the one lifetime the mail, the OTP screen and the portal use."
+        ),
+    )
 
 
 class TicketRequest(BaseModel):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -36,7 +36,6 @@ DIGITS = 6
 ALGORITHM = "SHA1"
 SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends for HMAC-SHA-1
 MAX_URI_LENGTH = 120
-EMAIL_CODE_TTL = timedelta(minutes=10)
 
 _BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 

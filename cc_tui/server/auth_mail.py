@@ -26,13 +26,15 @@ OTP_LINE = "Your one-time password is {code}"
 RESET_LINE = "Your password reset token is {token}"
 
 
-def otp_body(name: str, code: str, started_at: datetime, ttl: timedelta) -> str:
-    minutes = int(ttl.total_seconds() // 60)
+def otp_body(name: str, code: str, started_at: datetime, ends_at: datetime) -> str:
+    """The code lasts as long as its login: `ends_at` is the ticket's expiry."""
+    minutes = max(1, round((ends_at - started_at).total_seconds() / 60))
     return (
         f"Dear {name},\n\n"
         f"{OTP_LINE.format(code=code)}\n\n"
-        f"It is valid for {minutes} minutes, once, for the login started at "
-        f"{format_moment(started_at)}. Never tell it to anyone, not even the exchange.\n\n"
+        f"It is valid once, until {format_moment(ends_at)}: the login started at "
+        f"{format_moment(started_at)} lasts {minutes} minutes. Never tell it to anyone, "
+        "not even the exchange.\n\n"
         "If you did not try to log in, change your password and tell your firm's "
         "delegated administrator (CCDA).\n\n"
         "The portal recommends an authenticator app over e-mail codes: switch in your "

@@ -25,6 +25,9 @@ class ServerSettings:
     clock: Clock = field(default_factory=SystemClock)
     session_idle: timedelta = timedelta(minutes=30)
     session_absolute: timedelta = timedelta(hours=12)
+    # The ONE lifetime of a login: its ticket, the e-mailed code (which ends with it),
+    # what the mail and the OTP screen say (LoginResponse.code_ttl_seconds), and a
+    # Profile device registration.
     ticket_ttl: timedelta = timedelta(minutes=5)
     max_failures: int = 5
     # The throttle: this many failed logins from one client address within the window

@@ -23,6 +23,8 @@ class LoginFlow:
     channel: Channel
     device_registration: RegistrationNeed = "none"
     device_registered: bool = False
+    # How long the login (and its e-mailed code) lasts, as the portal said.
+    code_ttl_seconds: int = 300
     email_sent_at: float | None = field(default=None)
 
     def mark_email_sent(self, wait: float = EMAIL_RESEND_INTERVAL) -> None:
@@ -36,6 +38,11 @@ class LoginFlow:
         now = time.monotonic() if now is None else now
         left = self.email_sent_at + EMAIL_RESEND_INTERVAL - now
         return max(0, int(left + 0.999))
+
+    @property
+    def code_minutes(self) -> int:
+        """The login's lifetime in whole minutes, as the OTP screen says it."""
+        return max(1, round(self.code_ttl_seconds / 60))
 
     def channel_after_skip(self) -> Channel:
         """Skipping registration logs in with the old device, or by e-mail without one."""

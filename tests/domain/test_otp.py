@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from cc_tui.domain.otp import (
     DIGITS,
-    EMAIL_CODE_TTL,
     ISSUER,
     MAX_URI_LENGTH,
     STEP_SECONDS,
@@ -48,7 +47,6 @@ AT = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
 
 def test_the_parameters_are_the_common_apps_defaults() -> None:
     assert (ISSUER, STEP_SECONDS, DIGITS) == ("HKEX", 30, 6)
-    assert timedelta(minutes=10) == EMAIL_CODE_TTL
 
 
 @pytest.mark.parametrize(("unix", "step", "code"), RFC_VECTORS)

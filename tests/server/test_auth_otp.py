@@ -15,6 +15,7 @@ from cc_tui.domain import otp
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
 from tests.server.login_helpers import (
+    OTP_LINE,
     Outbox,
     give_device,
     portal,
@@ -121,22 +122,27 @@ async def test_email_code_line_and_single_use(api: httpx.AsyncClient, outbox: Ou
     assert (await otp_step(api, first, code)).json()["code"] == "ticket_expired"
 
 
-async def test_email_code_expires_after_ten_minutes(
+async def test_the_email_code_lasts_exactly_as_long_as_its_login(
     server_settings: ServerSettings, clock: FakeClock
 ) -> None:
-    # A long ticket, so that the code's own 10 minutes are what runs out.
-    settings = replace(server_settings, ticket_ttl=timedelta(minutes=30))
+    """One lifetime (settings.ticket_ttl) for the ticket, the code, the mail's words and
+    what the password step tells the OTP screen."""
+    settings = replace(server_settings, ticket_ttl=timedelta(minutes=7))
     outbox = Outbox(settings)
     async with portal(settings) as (_, api):
-        ticket = (await ticket_for(api, MAKER))["ticket"]
-        code = outbox.new_code(MAKER)
-        clock.advance(minutes=10)
-        late = await otp_step(api, ticket, code)
+        started = await ticket_for(api, MAKER)
+        assert started["code_ttl_seconds"] == 7 * 60
+        (body,) = outbox.new_bodies(MAKER)
+        assert "lasts 7 minutes" in body
+        assert "until Mon 10:07 HKT" in body
+        code = OTP_LINE.search(body).group(1)  # type: ignore[union-attr]
+        clock.advance(minutes=7)
+        late = await otp_step(api, started["ticket"], code)
         assert late.status_code == 401
-        assert late.json()["code"] == "otp_invalid"
+        assert late.json()["code"] == "ticket_expired"
         ticket = (await ticket_for(api, MAKER))["ticket"]
         code = outbox.new_code(MAKER)
-        clock.advance(minutes=9, seconds=59)
+        clock.advance(minutes=6, seconds=59)
         assert (await otp_step(api, ticket, code)).status_code == 200
 
 

@@ -135,3 +135,16 @@ async def test_a_wrong_code_is_said_in_place(
         await type_into(pilot, "#code", "123")
         await pilot.press("enter")
         assert "The code has 6 digits; you typed 3." in notice(app)
+
+
+async def test_the_otp_screen_says_the_portals_lifetime_of_the_code(
+    make_app: AppFactory, server_settings: ServerSettings
+) -> None:
+    """The OTP screen says what the portal's one setting says (mail and server agree)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
+        minutes = int(server_settings.ticket_ttl.total_seconds() // 60)
+        said = str(app.screen.query_one("#otp-channel", Static).content)
+        assert f"It is valid for {minutes} minutes." in said

@@ -165,9 +165,11 @@ async def _send_email_code(context: ServerContext, ticket: Ticket, user: UserRow
     """Store a fresh code for this ticket (the older one stops working), then mail it.
     If the mail cannot go, the code is dropped so the user may ask again at once."""
     code = otp.new_email_code()
+    now = context.now()
+    # The code ends with its login: one lifetime, `settings.ticket_ttl`, for both.
     with context.db.transaction() as conn:
-        login.store_email_code(conn, ticket.ticket_hash, code, context.now(), otp.EMAIL_CODE_TTL)
-    body = auth_mail.otp_body(user.name, code, ticket.created_at, otp.EMAIL_CODE_TTL)
+        login.store_email_code(conn, ticket.ticket_hash, code, now, ticket.expires_at - now)
+    body = auth_mail.otp_body(user.name, code, ticket.created_at, ticket.expires_at)
     sent = await auth_mail.send(context.mailer, user.user_id, auth_mail.OTP_SUBJECT, body)
     if not sent:
         with context.db.transaction() as conn:
@@ -285,6 +287,7 @@ async def post_login(body: LoginRequest, request: Request, context: Context) -> 
         otp_channel=user.otp_channel,
         device_registration=need,
         device_registered=user.device_registered,
+        code_ttl_seconds=int(settings.ticket_ttl.total_seconds()),
     )
 
 

@@ -247,5 +247,6 @@ class LoginScreen(PortalScreen):
             channel=answer.otp_channel,
             device_registration=answer.device_registration,
             device_registered=answer.device_registered,
+            code_ttl_seconds=answer.code_ttl_seconds,
         )
         self.portal_app.continue_login(flow)

@@ -123,7 +123,7 @@ class OtpScreen(CodeEntry):
             if flow.channel == "email":
                 channel = (
                     f"We e-mailed a {CODE_DIGITS}-digit code to {flow.user_id}. "
-                    "It is valid for 10 minutes."
+                    f"It is valid for {flow.code_minutes} minutes."
                 )
             else:
                 channel = (
