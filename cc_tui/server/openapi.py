@@ -8,8 +8,8 @@ Errors leave the server as `application/problem+json` (errors.py), including Fas
 own 422s, so `describe_problems` rewrites the generated document to say so: routers
 declare their error statuses with `problem_responses(...)`, and every error response
 then names the `Problem` schema under the problem+json media type. `describe_security`
-declares the bearer scheme, requires it where a session is needed, and adds the
-statuses every such operation can answer (401/403; 400/408/413/422 for a body).
+declares the bearer scheme, requires it where a session is needed, and adds 401 and
+403 there.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ COMMITTED = Path(__file__).resolve().parent.parent / "api" / "openapi.json"
 
 _DESCRIPTIONS = {
     400: "Malformed request (problem+json, code `malformed`)",
-    408: "The body stopped arriving (problem+json, code `timed_out`)",
     401: "Not logged in, expired, or refused (problem+json)",
     403: "Not allowed (problem+json)",
     404: "Unknown (problem+json)",
@@ -109,11 +108,9 @@ def _is_public(path: str) -> bool:
 
 
 def describe_security(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare the bearer scheme, require it on every operation but the public ones, and
-    list on each operation every status it can answer whatever its router says: 401 and
-    403 (another membership's X-Participant-ID) where a session is needed; 400, 408,
-    413 and 422 where a body is read (malformed JSON, a body that stops, one over the
-    limit, one that fails validation); 422 where parameters are read."""
+    """Declare the bearer scheme and require it on every operation but the public ones,
+    which may then also answer 401 (no, an ended or a refused session) and 403 (a
+    membership not held); `describe_problems` has added what any request may get."""
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[BEARER] = {
         "type": "http",
@@ -128,10 +125,6 @@ def describe_security(document: dict[str, Any]) -> dict[str, Any]:
             if not _is_public(path):
                 operation["security"] = [{BEARER: []}]
                 statuses |= {401, 403}
-            if "requestBody" in operation:
-                statuses |= {400, 408, 413, 422}
-            if operation.get("parameters"):
-                statuses.add(422)
             responses = operation["responses"]
             for status in statuses:
                 responses.setdefault(
