@@ -22,10 +22,9 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -86,13 +85,16 @@ from cc_tui.client.transfer import (
     DigestMismatch,
     MultipartUpload,
     Progress,
+    WrongKind,
     download_name,
     save_response,
 )
+from cc_tui.domain.files import KINDS, Kind
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+PDF_ONLY: tuple[Kind, ...] = ("pdf",)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -162,37 +164,11 @@ _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 def _download_name(disposition: str | None, document_id: str) -> str:
-    """A plain file name from Content-Disposition (never a path); else `<id>.pdf`."""
-    name = ""
-    if disposition:
-        message = EmailMessage()
-        message["Content-Disposition"] = disposition
-        name = message.get_filename() or ""
-    name = _UNSAFE_NAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
-    if not name:
-        name = _UNSAFE_NAME.sub("_", document_id).strip(" .") or "document"
-    if not name.lower().endswith(".pdf"):
-        name += ".pdf"
-    return name[-120:]
-
-
-def _save_new_file(directory: Path, name: str, content: bytes) -> Path:
-    """Write `content` as `name` in `directory` without replacing any existing file
-    (exclusive creation, so two downloads at once cannot take the same name)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem, suffix = name[: -len(".pdf")], name[-len(".pdf") :]
-    for n in range(1, 1000):
-        target = directory / (name if n == 1 else f"{stem} ({n}){suffix}")
-        try:
-            with target.open("xb") as out:
-                out.write(content)
-        except FileExistsError:
-            continue
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        return target
-    raise FileExistsError(f"There are too many files named {name} in {directory}.")
+    """A library document's file name: the portal's, reduced to a plain name (never a
+    path) and ending in .pdf; else `<id>.pdf`."""
+    fallback = (_UNSAFE_NAME.sub("_", document_id).strip(" .") or "document") + ".pdf"
+    name = download_name(disposition, fallback)
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
 
 
 def _field_message(item: Any) -> str:
@@ -466,6 +442,13 @@ class PortalClient:
         response = await self._send("GET", f"/requests/{_segment(ref)}/audit.pdf")
         return response.content
 
+    async def download_audit_pdf(self, ref: str, dest: Path) -> Path:
+        """Save the audit trail's PDF in the folder `dest` as `<ref> audit trail.pdf`
+        (never replacing a file: " (2)" is added); returns its path."""
+        name = f"{_UNSAFE_NAME.sub('_', ref)} audit trail.pdf"
+        url = f"/requests/{_segment(ref)}/audit.pdf"
+        return await self._download(url, dest, lambda _: name, kinds=PDF_ONLY)
+
     # Supporting documents (attachments); the bytes move through client/transfer.py
 
     async def upload_attachment(
@@ -516,13 +499,26 @@ class PortalClient:
         Nothing is left behind when the download fails.
         """
         url = f"/requests/{_segment(ref)}/attachments/{_segment(attachment_id)}"
+        return await self._download(url, dest, lambda given: download_name(given, attachment_id))
+
+    async def _download(
+        self,
+        url: str,
+        dest: Path,
+        name: Callable[[str | None], str],
+        *,
+        kinds: Collection[Kind] = KINDS,
+    ) -> Path:
+        """The one download: streamed into a new file in `dest` (client/transfer.py),
+        named by `name` from the portal's Content-Disposition, checked against its digest
+        and `kinds`."""
         try:
             async with self._http.stream("GET", url, headers=self._attachment_headers()) as got:
                 if not got.is_success:
                     await got.aread()
                     raise self._problem(got)
-                name = download_name(got.headers.get("content-disposition"), attachment_id)
-                return await save_response(got, dest, name)
+                chosen = name(got.headers.get("content-disposition"))
+                return await save_response(got, dest, chosen, kinds)
         except httpx.TimeoutException as error:
             raise PortalUnreachable(self.base_url, "timeout", timed_out=True) from error
         except httpx.TransportError as error:
@@ -533,6 +529,13 @@ class PortalClient:
                 "bad_download",
                 str(error),
                 "Download it again; if it keeps happening, tell the portal's support desk.",
+            ) from None
+        except WrongKind as error:
+            raise PortalError(
+                200,
+                "bad_response",
+                f"{error} (from the portal at {self.base_url})",
+                "Try again; if it keeps happening, tell the portal's support desk.",
             ) from None
 
     async def delete_attachment(self, ref: str, attachment_id: str) -> None:
@@ -656,16 +659,10 @@ class PortalClient:
         replaces a file already there (" (2)" and so on is added); a write that fails
         leaves nothing behind.
         """
-        response = await self._send("GET", f"/documents/{_segment(document_id)}/file")
-        if not response.content.startswith(b"%PDF-"):
-            raise PortalError(
-                response.status_code,
-                "bad_response",
-                f"The portal at {self.base_url} sent something that is not a PDF.",
-                "Try again; if it keeps happening, tell the portal's support desk.",
-            )
-        name = _download_name(response.headers.get("content-disposition"), document_id)
-        return await asyncio.to_thread(_save_new_file, dest, name, response.content)
+        url = f"/documents/{_segment(document_id)}/file"
+        return await self._download(
+            url, dest, lambda given: _download_name(given, document_id), kinds=PDF_ONLY
+        )
 
     # The machinery
 

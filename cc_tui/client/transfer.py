@@ -10,11 +10,13 @@
   httpx do (HTML5: `%22` for a quote, `%0A` and the like for control characters), which
   the portal undoes before checking the name. A file that changes size while it is
   sent is refused rather than sent short or long.
-- Download: the body streams into a new file in the chosen folder, created exclusively
-  (`name (2).pdf` when `name.pdf` exists; nothing is ever overwritten), named from
-  Content-Disposition reduced to a plain file name (never a path from the portal). When
-  the portal sends `Repr-Digest` (RFC 9530) the SHA-256 is checked; a file that does not
-  match is removed and the download refused.
+- Download (one way for attachments, library documents and the audit PDF): the body
+  streams into a new file in the chosen folder, created exclusively (`name (2).pdf` when
+  `name.pdf` exists; nothing is ever overwritten), named from Content-Disposition reduced
+  to a plain file name (never a path from the portal) unless the caller names it. When
+  the portal sends `Repr-Digest` (RFC 9530) the SHA-256 is checked, and the first bytes
+  must be one of the kinds asked for (`domain/files.py`'s signatures); a file that fails
+  either is removed and the download refused.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import binascii
 import hashlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from email.message import EmailMessage
 from pathlib import Path
 from typing import BinaryIO, Final
 
 import httpx
+
+from cc_tui.domain.files import KIND_WORDS, KINDS, Kind, describe_content, kind_by_signature
 
 CHUNK_BYTES: Final = 64 * 1024
 Progress = Callable[[int, int], None]
@@ -146,14 +150,27 @@ class DigestMismatch(ValueError):
     """The bytes received are not the ones the portal said it sent."""
 
 
-async def save_response(response: httpx.Response, directory: Path, name: str) -> Path:
-    """Stream `response`'s body into a new file in `directory`; check its Repr-Digest."""
+class WrongKind(ValueError):
+    """The bytes received are not of a kind the caller expects (a PDF that is not one)."""
+
+
+async def save_response(
+    response: httpx.Response,
+    directory: Path,
+    name: str,
+    kinds: Collection[Kind] = KINDS,
+) -> Path:
+    """Stream `response`'s body into a new file in `directory`; check its Repr-Digest and
+    that its first bytes are one of `kinds`."""
     expected = sha256_of_digest(response.headers.get("repr-digest"))
     target, file = await asyncio.to_thread(_create_new, directory, name)
     digest = hashlib.sha256()
+    head = b""
     try:
         try:
             async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                if len(head) < 8:
+                    head += chunk[:8]
                 digest.update(chunk)
                 await asyncio.to_thread(file.write, chunk)
         finally:
@@ -162,6 +179,9 @@ async def save_response(response: httpx.Response, directory: Path, name: str) ->
             raise DigestMismatch(
                 f"The download of {name} does not match the SHA-256 the portal gave for it."
             )
+        if kind_by_signature(head) not in kinds:
+            words = " or ".join(KIND_WORDS[kind] for kind in kinds)
+            raise WrongKind(f"The portal sent {describe_content(head)} instead of {words}.")
     except BaseException:
         target.unlink(missing_ok=True)
         raise

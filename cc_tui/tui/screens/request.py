@@ -30,7 +30,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -502,21 +501,20 @@ class RequestScreen(PortalScreen):
     async def download_audit(self) -> None:
         from cc_tui.tui.config import downloads_dir
 
-        pdf = await self.call_portal(
-            lambda portal: portal.audit_pdf(self.ref),
-            retry=self.download_audit,
-            refused=lambda error: self.notice(error.message),
-        )
-        if pdf is FAILED:
-            return
         folder = downloads_dir()
         try:
-            path = await asyncio.to_thread(_write_new_file, folder, f"{self.ref} audit trail", pdf)
+            path = await self.call_portal(
+                lambda portal: portal.download_audit_pdf(self.ref, folder),
+                retry=self.download_audit,
+                refused=lambda error: self.notice(error.message),
+            )
         except OSError as error:
             self.notice(
                 f"Could not save the PDF in {folder} ({error.strerror or error}). Check that "
                 "the folder is writable, or set CC_TUI_DOWNLOADS_DIR to another one."
             )
+            return
+        if path is FAILED:
             return
         self.notice(f"Saved the audit trail of {self.ref} to {path}", "success")
 
@@ -550,18 +548,3 @@ class RequestScreen(PortalScreen):
     def reopen_after_login(self) -> Callable[[], Screen[Any]]:
         ref = self.ref
         return lambda: RequestScreen(ref)
-
-
-def _write_new_file(folder: Path, stem: str, content: bytes) -> Path:
-    """Write `content` to `<folder>/<stem>.pdf`, or `<stem> (2).pdf` ... if taken."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in range(1, 1000):
-        name = f"{stem}.pdf" if number == 1 else f"{stem} ({number}).pdf"
-        path = folder / name
-        try:
-            with path.open("xb") as handle:
-                handle.write(content)
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(folder / f"{stem}.pdf")
