@@ -147,3 +147,8 @@ class Notification(BaseModel):
     status: Status
     at: datetime
     title: str | None = None
+    participant_id: str | None = Field(
+        default=None,
+        description="The membership the request belongs to: notices of every membership "
+        "of the user arrive whichever one is acting.",
+    )

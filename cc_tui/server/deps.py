@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store import sessions, users
@@ -53,15 +54,8 @@ async def get_principal(
         )
     memberships = tuple(m.participant_id for m in users.memberships(conn, user.user_id))
     acting: str | None = memberships[0] if memberships else None
-    if x_participant_id:
-        if x_participant_id not in memberships:
-            raise ApiError(
-                403,
-                ProblemCode.FORBIDDEN,
-                f"You do not act for participant {x_participant_id}.",
-                "Switch to one of your own memberships.",
-            )
-        acting = x_participant_id
+    if x_participant_id is not None and x_participant_id.strip():
+        acting = acting_membership(x_participant_id, memberships)
     rights = frozenset(users.rights(conn, user.user_id, acting)) if acting else frozenset()
     sessions.touch_session(conn, session, now)
     return Principal(
@@ -90,6 +84,32 @@ def session_still_live(context: ServerContext, token_hash: str) -> bool:
         return False
     user = users.get_user(conn, session.user_id)
     return user is not None and user.active and not user.locked
+
+
+def acting_membership(header: str, memberships: tuple[str, ...]) -> str:
+    """The membership named in X-Participant-ID, if the user holds it (as held now, not at
+    login: one taken away since is refused at once); else 403 `forbidden`, before anything
+    is read or changed. Only a well-formed ID is repeated in the answer."""
+    named = normalise_participant_id(header[:64])
+    if named in memberships:
+        return named
+    held = ", ".join(memberships) or "none"
+    if not is_participant_id(named):
+        raise ApiError(
+            403,
+            ProblemCode.FORBIDDEN,
+            "The X-Participant-ID header is not a participant ID (a letter and five digits, "
+            "as B01234).",
+            f"Send one of your memberships ({held}), or leave the header out to act for "
+            "your first.",
+        )
+    raise ApiError(
+        403,
+        ProblemCode.FORBIDDEN,
+        f"You do not act for participant {named}: it is not one of your memberships.",
+        f"Switch to one of your own memberships ({held}); if you should act for {named}, "
+        "ask its delegated administrator (CCDA).",
+    )
 
 
 def viewer_of(principal: Principal) -> Viewer:

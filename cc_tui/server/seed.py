@@ -12,6 +12,13 @@
 - Rights: makers get every eService's make right for their firm, checkers every check
   right (read from the forms catalogue, via `cc_tui.domain.rights`); the CCDA gets
   `CC_DelegatedAdmin`; the exchange officer has no membership at all.
+- Several memberships (issue 16): Harbour Securities holds `B01234` (exchange
+  participant) and `C01234` (clearing participant). A clearing participant makes and
+  checks no trading forms (`CLEARING_MAKE`, `CLEARING_CHECK`: every eService outside the
+  "Trading" category). lead@harbour.example is maker and checker in B01234 and maker only
+  in C01234; admin@harbour.example is CCDA of both. A membership that is new to an
+  existing store (one seeded before C01234 existed) is granted to the demo users who hold
+  it, with their rights, when the firm is created; after that it is left alone too.
 
 The requests seeder is a separate module, `cc_tui.server.seed_requests`, owned by the
 requests work: when it exists, `seed_requests_if_available(context)` calls its
@@ -27,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cc_tui.domain import otp
+from cc_tui.domain.forms import CATALOGUE
 from cc_tui.domain.rights import CHECK_RIGHTS, DELEGATED_ADMIN, MAKE_RIGHTS
 from cc_tui.server.context import ServerContext
 from cc_tui.server.security import hash_password
@@ -58,6 +66,14 @@ class DemoUser:
     otp_channel: OtpChannel = "email"
     device_registration: DeviceNeed = "none"
     old_device: bool = False
+    # Memberships beyond the first: (participant ID, rights in it).
+    more: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def memberships(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Every membership of the user with its rights, the first one first."""
+        first = () if self.participant_id is None else ((self.participant_id, self.rights),)
+        return first + self.more
 
 
 DEMO_FIRMS = (
@@ -69,6 +85,15 @@ DEMO_FIRMS = (
         contact_name="Grace Leung",
         contact_email="operations@harbour.example",
         contact_phone="+852 2123 4567",
+    ),
+    DemoFirm(
+        participant_id="C01234",
+        name="Harbour Securities Limited",
+        kind="clearing_participant",
+        address="18/F Harbour Centre, 25 Harbour Road, Wan Chai, Hong Kong",
+        contact_name="Grace Leung",
+        contact_email="clearing@harbour.example",
+        contact_phone="+852 2123 4568",
     ),
     DemoFirm(
         participant_id="B05678",
@@ -83,6 +108,10 @@ DEMO_FIRMS = (
 
 _MAKE = tuple(sorted(MAKE_RIGHTS))
 _CHECK = tuple(sorted(CHECK_RIGHTS))
+# What a clearing participant makes and checks: every eService but the trading ones.
+_CLEARING_FORMS = [e for e in CATALOGUE.values() if e.category != "Trading"]
+CLEARING_MAKE = tuple(sorted({e.make_right for e in _CLEARING_FORMS}))
+CLEARING_CHECK = tuple(sorted({e.check_right for e in _CLEARING_FORMS}))
 
 DEMO_USERS = (
     DemoUser("maker@harbour.example", "Mandy Chan", "B01234", _MAKE),
@@ -95,8 +124,20 @@ DEMO_USERS = (
         device_registration="required",
         old_device=True,
     ),
-    DemoUser("lead@harbour.example", "Lydia Lam", "B01234", _MAKE + _CHECK),
-    DemoUser("admin@harbour.example", "Alan Ho", "B01234", (DELEGATED_ADMIN,)),
+    DemoUser(
+        "lead@harbour.example",
+        "Lydia Lam",
+        "B01234",
+        _MAKE + _CHECK,
+        more=(("C01234", CLEARING_MAKE),),
+    ),
+    DemoUser(
+        "admin@harbour.example",
+        "Alan Ho",
+        "B01234",
+        (DELEGATED_ADMIN,),
+        more=(("C01234", (DELEGATED_ADMIN,)),),
+    ),
     DemoUser("maker@kowloon.example", "Kelvin Lau", "B05678", _MAKE + _CHECK),
     DemoUser("officer@hkex.example", "Olivia Ng", None, is_exchange_officer=True),
 )
@@ -107,14 +148,15 @@ def seed_demo(context: ServerContext) -> list[str]:
     db = context.db
     conn = db.connect()
     missing = [u for u in DEMO_USERS if users.get_user(conn, u.user_id) is None]
-    firms_missing = any(
-        conn.execute(
+    new_firms = {
+        f.participant_id
+        for f in DEMO_FIRMS
+        if conn.execute(
             "SELECT 1 FROM memberships WHERE participant_id = ?", (f.participant_id,)
         ).fetchone()
         is None
-        for f in DEMO_FIRMS
-    )
-    if not missing and not firms_missing:
+    }
+    if not missing and not new_firms:
         return []
     password_hash = hash_password(context.settings, DEMO_PASSWORD) if missing else None
     now = context.now()
@@ -148,10 +190,18 @@ def seed_demo(context: ServerContext) -> list[str]:
             )
             if not inserted:
                 continue
-            if user.participant_id is not None:
-                users.add_membership(tx, user.user_id, user.participant_id)
-                users.grant_rights(tx, user.user_id, user.participant_id, list(user.rights))
+            for participant_id, rights in user.memberships:
+                users.add_membership(tx, user.user_id, participant_id)
+                users.grant_rights(tx, user.user_id, participant_id, list(rights))
             created.append(user.user_id)
+        # A firm new to this store: its existing demo users act for it from now on.
+        for user in DEMO_USERS:
+            if user in missing:
+                continue
+            for participant_id, rights in user.memberships:
+                if participant_id in new_firms:
+                    users.add_membership(tx, user.user_id, participant_id)
+                    users.grant_rights(tx, user.user_id, participant_id, list(rights))
     return created
 
 

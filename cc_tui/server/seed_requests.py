@@ -22,6 +22,12 @@
   the seed only (the generator makes only consistent rows).
 - Idempotent: a store that already holds requests is left alone (a restart with
   `--seed` does not add N more).
+- The clearing membership C01234 (issue 16) gets a tenth of N more requests of its own
+  (`clearing_count`), of the forms a clearing participant makes, generated after the N
+  with a random stream of their own: the N requests of B01234 and B05678 (their
+  references, times, fields and histories) are exactly those of a store seeded before
+  C01234 existed, so screens and tests that show them hold. C01234's references follow
+  the N, and follow their own creation times.
 """
 
 from __future__ import annotations
@@ -84,8 +90,18 @@ EXTRA_USERS = (
     ExtraUser("eva.wong@kowloon.example", "Eva Wong", "B05678", checks=True),
     ExtraUser("frank.li@kowloon.example", "Frank Li", "B05678", makes=True, checks=True),
     ExtraUser("henry.yip@hkex.example", "Henry Yip", None, is_exchange_officer=True),
+    ExtraUser("iris.tam@harbour.example", "Iris Tam", "C01234", checks=True),
+    ExtraUser("jason.yu@harbour.example", "Jason Yu", "C01234", makes=True),
+    ExtraUser("kitty.so@harbour.example", "Kitty So", "C01234", makes=True, checks=True),
 )
 FIRM_SHARES = (("B01234", 0.6), ("B05678", 0.4))
+CLEARING = "C01234"
+
+
+def clearing_count(count: int) -> int:
+    """How many requests the clearing membership gets on top of the N: a tenth of N."""
+    return count // 10
+
 
 _STOCKS: tuple[str, ...] = ("00001", "00005", "00011", "00016", "00027", "00066", "00388")
 _STOCKS += ("00700", "00883", "00939", "00941", "01299", "01398", "01810", "02020", "02318")
@@ -155,9 +171,13 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
     rng = random.Random(random_seed)
     with db.transaction() as tx:
         _ensure_people(tx, now)
-    people = _people(conn, firms)
+    clearing = conn.execute(
+        "SELECT 1 FROM memberships WHERE participant_id = ?", (CLEARING,)
+    ).fetchone()
+    people = _people(conn, [*firms, CLEARING] if clearing else firms)
     if any(not people.makers[firm] for firm in firms):
         return 0
+    extra = random_seed if clearing and people.makers[CLEARING] else None
     # A rollback journal, not the WAL, for the bulk load: pages added past the end of the
     # file need no journal, so the store is written once (the WAL would write it twice).
     # It is still one transaction, safe against a crash. Back to WAL afterwards.
@@ -169,7 +189,7 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
     conn.execute(f"PRAGMA cache_size=-{min(1_048_576, 65_536 + count)}")
     try:
         with db.transaction() as tx:
-            made = _bulk(tx, rng, people, firms, count, now)
+            made = _bulk(tx, rng, people, firms, count, now, extra)
         conn.execute("PRAGMA analysis_limit=1000")
         conn.execute("ANALYZE")
     finally:
@@ -183,9 +203,10 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
 
 
 def _ensure_people(conn: sqlite3.Connection, now: datetime) -> None:
-    make_rights = sorted({e.make_right for e in CATALOGUE.values()})
-    check_rights = sorted({e.check_right for e in CATALOGUE.values()})
     for extra in EXTRA_USERS:
+        forms = _forms_of(extra.participant_id)
+        make_rights = sorted({e.make_right for e in forms})
+        check_rights = sorted({e.check_right for e in forms})
         if (
             extra.participant_id is not None
             and not conn.execute(
@@ -201,6 +222,16 @@ def _ensure_people(conn: sqlite3.Connection, now: datetime) -> None:
             users.add_membership(conn, extra.user_id, extra.participant_id)
             rights = (make_rights if extra.makes else []) + (check_rights if extra.checks else [])
             users.grant_rights(conn, extra.user_id, extra.participant_id, rights)
+
+
+def _forms_of(participant_id: str | None) -> list[EService]:
+    """The eServices a membership makes, in the catalogue's order: a clearing participant
+    makes no trading forms."""
+    return [
+        eservice
+        for eservice in CATALOGUE.values()
+        if participant_id != CLEARING or eservice.category != "Trading"
+    ]
 
 
 def _people(conn: sqlite3.Connection, firms: Sequence[str]) -> People:
@@ -519,6 +550,8 @@ class _Plan:
     first_id: int
     variants: dict[tuple[str, str, int], list[tuple[str, str]]]
     quarters: int
+    shares: list[float]  # cumulative, one per firm
+    eservices: list[EService]  # the forms the firms make, by code
 
 
 def _generate(
@@ -531,8 +564,8 @@ def _generate(
     """
     draw = rng.random
     firms = plan.firms
-    shares = list(itertools.accumulate(share for pid, share in FIRM_SHARES if pid in firms))
-    eservices = [CATALOGUE[code] for code in sorted(CATALOGUE)]
+    shares = plan.shares
+    eservices = plan.eservices
     templates = {
         (e.code, outcome): _templates(e, outcome) for e in eservices for outcome, _ in _OUTCOMES
     }
@@ -650,6 +683,43 @@ def _times(template: _Template, created: int, now_us: int, draw: Callable[[], fl
     return times
 
 
+def _plan(
+    conn: sqlite3.Connection,
+    rng: random.Random,
+    people: People,
+    firms: Sequence[str],
+    now: datetime,
+    variants: dict[tuple[str, str, int], list[tuple[str, str]]],
+    per_pool: int,
+    first_id: int | None = None,
+) -> _Plan:
+    """The generator's tables for `firms`: the field variants of each form they make (added
+    to `variants`), their scopes, and where the ids start."""
+    quarters = SPAN_DAYS // 91 + 2
+    for firm in firms:
+        profile = _profile(conn, firm)
+        for eservice in _forms_of(firm):
+            for quarter in range(quarters):
+                day = (now - timedelta(days=91 * quarter + 1)).date()
+                variants[(firm, eservice.code, quarter)] = _variants(
+                    eservice, profile, day, per_pool, rng
+                )
+    shared = [share for pid, share in FIRM_SHARES if pid in firms] or [1.0]
+    if first_id is None:
+        first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM requests").fetchone()[0])
+    return _Plan(
+        people=people,
+        firms=firms,
+        scopes={firm: scope_no(conn, firm) for firm in firms},
+        now_us=to_micros(now),
+        first_id=first_id,
+        variants=variants,
+        quarters=quarters,
+        shares=list(itertools.accumulate(shared)),
+        eservices=sorted(_forms_of(firms[0]), key=lambda e: e.code),
+    )
+
+
 def _bulk(
     conn: sqlite3.Connection,
     rng: random.Random,
@@ -657,31 +727,26 @@ def _bulk(
     firms: Sequence[str],
     count: int,
     now: datetime,
+    clearing_seed: int | None = None,
 ) -> int:
-    quarters = SPAN_DAYS // 91 + 2
+    """The N requests of the firms of FIRM_SHARES, then (with `clearing_seed`) the clearing
+    membership's from a random stream of its own, so that the N are the same with or
+    without it."""
     per_pool = 4 if count <= 20_000 else 12
     variants: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
-    for firm in firms:
-        profile = _profile(conn, firm)
-        for code, eservice in CATALOGUE.items():
-            for quarter in range(quarters):
-                day = (now - timedelta(days=91 * quarter + 1)).date()
-                variants[(firm, code, quarter)] = _variants(eservice, profile, day, per_pool, rng)
-    plan = _Plan(
-        people=people,
-        firms=firms,
-        scopes={firm: scope_no(conn, firm) for firm in firms},
-        now_us=to_micros(now),
-        first_id=int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM requests").fetchone()[0]),
-        variants=variants,
-        quarters=quarters,
-    )
+    plan = _plan(conn, rng, people, firms, now, variants, per_pool)
     saved = _drop_indexes_and_triggers(conn)
     counts: Counter[CountKey] = Counter()
     made = 0
     for request_rows, audit_rows in _generate(rng, plan, count, counts):
         made += len(request_rows)
         _flush(conn, request_rows, audit_rows)
+    if clearing_seed is not None and clearing_count(count) > 0:
+        own = random.Random(f"{clearing_seed}:{CLEARING}")
+        later = _plan(conn, own, people, [CLEARING], now, variants, per_pool, plan.first_id + made)
+        for request_rows, audit_rows in _generate(own, later, clearing_count(count), counts):
+            made += len(request_rows)
+            _flush(conn, request_rows, audit_rows)
     conn.execute("DELETE FROM request_counts")
     conn.executemany(
         "INSERT INTO request_counts (participant_id, status, eservice, maker, reached_exchange, n)"

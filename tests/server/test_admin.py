@@ -444,6 +444,7 @@ async def test_the_exchange_sees_and_manages_every_firms_ccdas_only(
     assert [(u["participant_id"], u["user_id"]) for u in listing] == [
         ("B01234", ADMIN),
         ("B05678", "admin@kowloon.example"),
+        ("C01234", ADMIN),  # Harbour's clearing membership has the same CCDA
     ]
     # A firm's business users and business rights are its CCDA's, not the exchange's.
     assert (await api.get(f"/admin/users/{MAKER}", headers=officer)).status_code == 404

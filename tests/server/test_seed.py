@@ -17,6 +17,7 @@ from cc_tui.domain.rights import CHECK_RIGHTS, DELEGATED_ADMIN, MAKE_RIGHTS
 from cc_tui.server.app import create_app
 from cc_tui.server.context import ServerContext
 from cc_tui.server.seed import (
+    CLEARING_MAKE,
     DEMO_PASSWORD,
     DEMO_USERS,
     REQUEST_SEEDER,
@@ -55,8 +56,11 @@ def context(app: FastAPI) -> ServerContext:
 def test_seed_creates_the_firms_and_six_users(app: FastAPI) -> None:
     conn = context(app).db.connect()
     firms = {row[0]: row for row in conn.execute("SELECT * FROM memberships")}
-    assert set(firms) == {"B01234", "B05678"}
+    assert set(firms) == {"B01234", "C01234", "B05678"}
     assert firms["B01234"]["name"] == "Harbour Securities Limited"
+    assert firms["C01234"]["name"] == "Harbour Securities Limited"
+    assert firms["B01234"]["kind"] == "exchange_participant"
+    assert firms["C01234"]["kind"] == "clearing_participant"
     assert firms["B05678"]["name"] == "Kowloon Brokers Limited"
     assert all(firms[p]["address"] and firms[p]["contact_email"] for p in firms)
     assert {u.user_id for u in DEMO_USERS} == DEMO_IDS
@@ -73,6 +77,35 @@ def test_rights_follow_the_demo_table(app: FastAPI) -> None:
     assert users.rights(conn, "maker@kowloon.example", "B01234") == set()
     officer = users.get_user(conn, "officer@hkex.example")
     assert officer is not None and officer.is_exchange_officer
+
+
+def test_lead_and_admin_act_for_both_harbour_memberships(app: FastAPI) -> None:
+    conn = context(app).db.connect()
+    for user_id in ("lead@harbour.example", "admin@harbour.example"):
+        held = [m.participant_id for m in users.memberships(conn, user_id)]
+        assert held == ["B01234", "C01234"], user_id
+    # Maker and checker in B01234, maker only (of the clearing forms) in C01234.
+    assert users.rights(conn, "lead@harbour.example", "C01234") == set(CLEARING_MAKE)
+    assert set(CLEARING_MAKE) < MAKE_RIGHTS
+    assert not users.rights(conn, "lead@harbour.example", "C01234") & CHECK_RIGHTS
+    assert users.rights(conn, "admin@harbour.example", "C01234") == {DELEGATED_ADMIN}
+    for user_id in ("maker@harbour.example", "checker@harbour.example"):
+        assert [m.participant_id for m in users.memberships(conn, user_id)] == ["B01234"]
+
+
+def test_a_store_seeded_before_the_clearing_membership_gains_it(app: FastAPI) -> None:
+    ctx = context(app)
+    with ctx.db.transaction() as conn:
+        conn.execute("DELETE FROM user_rights WHERE participant_id = 'C01234'")
+        conn.execute("DELETE FROM user_memberships WHERE participant_id = 'C01234'")
+        conn.execute("DELETE FROM memberships WHERE participant_id = 'C01234'")
+    assert seed_demo(ctx) == []
+    conn = ctx.db.connect()
+    assert [m.participant_id for m in users.memberships(conn, "lead@harbour.example")] == [
+        "B01234",
+        "C01234",
+    ]
+    assert users.rights(conn, "admin@harbour.example", "C01234") == {DELEGATED_ADMIN}
     assert users.memberships(conn, "officer@hkex.example") == []
 
 

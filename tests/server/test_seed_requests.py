@@ -16,11 +16,12 @@ from cc_tui.server.app import build_context
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.context import ServerContext
 from cc_tui.server.seed import seed_demo
-from cc_tui.server.seed_requests import seed_requests
+from cc_tui.server.seed_requests import CLEARING, clearing_count, seed_requests
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.times import to_micros
 
 N = 2000
+MADE = N + clearing_count(N)  # the clearing membership C01234 gets a tenth more
 
 
 def _context(data_dir: Path, clock: FakeClock) -> ServerContext:
@@ -35,7 +36,7 @@ def _context(data_dir: Path, clock: FakeClock) -> ServerContext:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> ServerContext:
     clock = FakeClock()
     context = _context(tmp_path_factory.mktemp("seeded"), clock)
-    assert seed_requests(context.db, N, 7, clock.now()) == N
+    assert seed_requests(context.db, N, 7, clock.now()) == MADE
     return context
 
 
@@ -46,12 +47,19 @@ def conn(seeded: ServerContext) -> sqlite3.Connection:
 
 def test_requests_spread_over_firms_eservices_statuses_and_makers(conn: sqlite3.Connection) -> None:
     firms = dict(conn.execute("SELECT participant_id, count(*) FROM requests GROUP BY 1"))
-    assert set(firms) == {"B01234", "B05678"}
+    assert set(firms) == {"B01234", "B05678", "C01234"}
     assert firms["B01234"] > firms["B05678"] > N // 4
+    assert firms["C01234"] == N // 10
     eservices = {r[0] for r in conn.execute("SELECT DISTINCT eservice FROM requests")}
     assert eservices == set(CATALOGUE)
-    statuses = {r[0] for r in conn.execute("SELECT DISTINCT status FROM requests")}
-    assert statuses == {status.value for status in Status}
+    for firm in firms:
+        statuses = {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT status FROM requests WHERE participant_id = ?", (firm,)
+            )
+        }
+        assert statuses == {status.value for status in Status}, firm
     for firm in firms:
         makers = conn.execute(
             "SELECT count(DISTINCT maker) FROM requests WHERE participant_id = ?", (firm,)
@@ -68,11 +76,18 @@ def test_dates_cover_two_years_and_refs_follow_creation(
     ).fetchone()
     assert now - oldest > timedelta(days=700) // timedelta(microseconds=1)
     assert newest <= now
+    # References follow creation among the N, and among the clearing membership's requests
+    # that follow them (the N are those of a store seeded before C01234 existed).
     out_of_order = conn.execute(
         "SELECT count(*) FROM requests a JOIN requests b ON b.id = a.id + 1"
-        " WHERE b.created_at < a.created_at"
+        " WHERE b.created_at < a.created_at AND a.id <> ?",
+        (N,),
     ).fetchone()[0]
     assert out_of_order == 0
+    assert {
+        r[0]
+        for r in conn.execute("SELECT DISTINCT participant_id FROM requests WHERE id > ?", (N,))
+    } == {CLEARING}
     assert conn.execute("SELECT ref FROM requests WHERE id = 1").fetchone()[0] == "ECS00000001"
 
 
@@ -202,11 +217,11 @@ def test_the_same_seed_makes_the_same_store_and_reseeding_adds_nothing(
 ) -> None:
     clock = FakeClock()
     again = _context(tmp_path / "again", clock)
-    assert seed_requests(again.db, N, 7, clock.now()) == N
+    assert seed_requests(again.db, N, 7, clock.now()) == MADE
     assert _fingerprint(again) == _fingerprint(seeded)
     assert seed_requests(again.db, N, 7, clock.now()) == 0
     other = _context(tmp_path / "other", clock)
-    assert seed_requests(other.db, N, 8, clock.now()) == N
+    assert seed_requests(other.db, N, 8, clock.now()) == MADE
     assert _fingerprint(other) != _fingerprint(seeded)
 
 
@@ -223,5 +238,45 @@ def test_the_app_seeds_from_its_settings(tmp_path: Path) -> None:
         )
     )
     seed_demo(context)
-    assert seed_requests(context) == 300
-    assert context.db.connect().execute("SELECT count(*) FROM requests").fetchone()[0] == 300
+    assert seed_requests(context) == 330
+    assert context.db.connect().execute("SELECT count(*) FROM requests").fetchone()[0] == 330
+
+
+def _fingerprint_of_firms(context: ServerContext, firms: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    marks = ",".join("?" * len(firms))
+    for row in context.db.connect().execute(
+        "SELECT id, participant_id, eservice, status, maker, title, fields, created_at,"
+        f" updated_at FROM requests WHERE participant_id IN ({marks}) ORDER BY id",
+        firms,
+    ):
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def test_the_clearing_membership_leaves_the_other_firms_rows_as_they_were(
+    tmp_path: Path, seeded: ServerContext
+) -> None:
+    """A store without C01234 (as seeded before it existed) gets the very same requests for
+    B01234 and B05678: the clearing membership's come from a random stream of their own."""
+    clock = FakeClock()
+    without = _context(tmp_path / "without", clock)
+    with without.db.transaction() as tx:
+        tx.execute("DELETE FROM user_rights WHERE participant_id = ?", (CLEARING,))
+        tx.execute("DELETE FROM user_memberships WHERE participant_id = ?", (CLEARING,))
+        tx.execute("DELETE FROM memberships WHERE participant_id = ?", (CLEARING,))
+    assert seed_requests(without.db, N, 7, clock.now()) == N
+    firms = ("B01234", "B05678")
+    assert _fingerprint_of_firms(without, firms) == _fingerprint_of_firms(seeded, firms)
+
+
+def test_the_clearing_membership_makes_no_trading_forms(conn: sqlite3.Connection) -> None:
+    made = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT eservice FROM requests WHERE participant_id = ?", (CLEARING,)
+        )
+    }
+    trading = {code for code, e in CATALOGUE.items() if e.category == "Trading"}
+    assert made and not made & trading
+    assert made == set(CATALOGUE) - trading

@@ -7,6 +7,9 @@
 - `record_task_notices` runs inside the transaction of the status change, so a notice
   exists exactly when the change does; the rows are the source of truth, and every
   server process on the store sees them (the SSE stream reads them by id).
+- A user with several memberships gets the notices of all of them on one stream, each
+  naming its request's membership (`participant_id`, read from the request), whichever
+  membership the user acts for.
 - The e-mail goes after the commit (`mail_task_notices`): a mail server that is slow
   or down must not hold the store's write lock or undo an approval.
 """
@@ -42,6 +45,7 @@ class TaskNotice:
     status: Status
     at: datetime
     title: str | None
+    participant_id: str | None = None
 
     def model(self) -> Notification:
         return Notification(
@@ -51,6 +55,7 @@ class TaskNotice:
             status=self.status,
             at=self.at,
             title=self.title,
+            participant_id=self.participant_id,
         )
 
 
@@ -126,6 +131,7 @@ def record_task_notices(
                 status=new_status,
                 at=from_micros(at),
                 title=request_row.title,
+                participant_id=request_row.participant_id,
             )
         )
     return notices
@@ -141,14 +147,15 @@ def list_notifications(
     """This user's notices with an id above `after_id` (and at or after `since`), oldest
     first."""
     sql = (
-        "SELECT id, user_id, kind, ref, status, at, title FROM notifications"
-        " WHERE user_id = ? AND id > ?"
+        "SELECT n.id, n.user_id, n.kind, n.ref, n.status, n.at, n.title, r.participant_id"
+        " FROM notifications n LEFT JOIN requests r ON r.id = n.request_id"
+        " WHERE n.user_id = ? AND n.id > ?"
     )
     params: list[object] = [user_id, after_id]
     if since is not None:
-        sql += " AND at >= ?"
+        sql += " AND n.at >= ?"
         params.append(to_micros(since))
-    sql += " ORDER BY id LIMIT ?"
+    sql += " ORDER BY n.id LIMIT ?"
     params.append(min(max(limit, 1), MAX_PAGE))
     return [
         TaskNotice(
@@ -159,6 +166,7 @@ def list_notifications(
             status=Status(r["status"]),
             at=from_micros(r["at"]),
             title=r["title"],
+            participant_id=r["participant_id"],
         )
         for r in conn.execute(sql, params)
     ]
@@ -192,6 +200,7 @@ def mail_task_notices(mailer: Mailer, notices: Iterable[TaskNotice]) -> int:
         body = (
             f"{subject}.\n\n"
             f"Request: {notice.ref}\n"
+            f"Membership: {notice.participant_id or '-'}\n"
             f"Title: {notice.title or '-'}\n"
             f"Status: {notice.status.label}\n"
             f"Since: {notice.at:%Y-%m-%d %H:%M} (Hong Kong time)\n\n"
