@@ -125,7 +125,11 @@ class Planner:
         return found
 
     def arms(self, criteria: Criteria, index: IndexKind) -> list[Arm]:
-        """The index ranges that hold wanted rows, with how many rows each holds in all."""
+        """The index ranges that hold wanted rows, with how many rows each holds in all
+        (from the cells alone, so kept while the store does not change: memo.py)."""
+        return remembered(self.conn, ("arms", criteria, index), lambda: self._arms(criteria, index))
+
+    def _arms(self, criteria: Criteria, index: IndexKind) -> list[Arm]:
         totals = self._totals.get(index)
         if totals is None:
             totals = defaultdict(int)
