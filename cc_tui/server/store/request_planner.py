@@ -262,13 +262,22 @@ class Planner:
         return min(estimate, float(self.rows_in_scope(participant)))
 
     def rows_in_scope(self, participant: str) -> int:
-        return sum(c.count for c in self.cells if c.participant_id == participant)
+        return remembered(
+            self.conn,
+            ("rows in scope", participant),
+            lambda: sum(c.count for c in self.cells if c.participant_id == participant),
+        )
 
     def wanted(self, criteria: Criteria, participant: str | None = None) -> int:
-        return sum(
-            c.count
-            for c in self.matching(criteria)
-            if participant is None or c.participant_id == participant
+        """Rows the criteria want (of one firm): a sum over the cells, kept as they are."""
+        return remembered(
+            self.conn,
+            ("wanted", criteria, participant),
+            lambda: sum(
+                c.count
+                for c in self.matching(criteria)
+                if participant is None or c.participant_id == participant
+            ),
         )
 
     def _word_selectivity(
