@@ -63,6 +63,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from cc_tui.api.requests import RequestPage, RequestSummary, SectionCounts
 from cc_tui.domain.query import Query
@@ -93,20 +94,46 @@ from cc_tui.server.store.times import from_micros
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+SUMMARY_CACHE = 20_000  # request summaries kept (a few MB)
 
 
 def _summary(row: sqlite3.Row) -> RequestSummary:
-    # Built without validation: the values are the store's own, of the model's types
-    # (50 validations were a fifth of a page's time; the JSON is the same).
+    return _summary_of(
+        row["id"],
+        row["eservice"],
+        row["eservice_name"],
+        row["participant_id"],
+        row["status"],
+        row["maker"],
+        row["updated_at"],
+        row["title"],
+    )
+
+
+# A summary is a pure function of its row's values (a changed request has a new
+# updated_at), so the ones of recent pages are kept: building 50 was a quarter of a
+# page's CPU. Built without validation: the values are the store's own, of the model's
+# types, and the JSON is the same.
+@lru_cache(maxsize=SUMMARY_CACHE)
+def _summary_of(
+    id_: int,
+    eservice: str,
+    eservice_name: str,
+    participant_id: str,
+    status: str,
+    maker: str,
+    updated_at: int,
+    title: str,
+) -> RequestSummary:
     return RequestSummary.model_construct(
-        ref=f"ECS{int(row['id']):08d}",
-        eservice=row["eservice"],
-        eservice_name=row["eservice_name"],
-        participant_id=row["participant_id"],
-        status=Status(row["status"]),
-        maker=row["maker"],
-        updated_at=from_micros(row["updated_at"]),
-        title=row["title"],
+        ref=f"ECS{int(id_):08d}",
+        eservice=eservice,
+        eservice_name=eservice_name,
+        participant_id=participant_id,
+        status=Status(status),
+        maker=maker,
+        updated_at=from_micros(updated_at),
+        title=title,
     )
 
 
