@@ -96,6 +96,15 @@ class Comment(BaseModel):
     text: str
 
 
+class FieldChange(BaseModel):
+    """One field a save changed: its value before and after (as stored; a table field's
+    value is its list of rows; null where the field was empty)."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+
+
 class AuditEntry(BaseModel):
     at: datetime
     user_id: str
@@ -105,6 +114,32 @@ class AuditEntry(BaseModel):
     to_status: Status | None
     comment: str | None = None
     participant_id: str | None = None
+    changes: list[FieldChange] = Field(default_factory=list)
+    file: str | None = Field(default=None, description="The file of an upload or deletion.")
+    hash: str | None = Field(default=None, description="SHA-256 of this entry after prev_hash.")
+    prev_hash: str | None = Field(default=None, description="The hash of the entry before.")
+
+
+class AuditVerification(BaseModel):
+    """GET /requests/{ref}/audit/verify: whether the trail's hash chain holds."""
+
+    intact: bool
+    entries: int
+    broken_at: int | None = Field(
+        default=None, description="The position (1 = oldest) of the first altered entry."
+    )
+    head: str | None = Field(default=None, description="The hash of the latest entry.")
+
+
+class UnavailableAction(BaseModel):
+    """An action this user could take on the request, but not at this moment."""
+
+    action: Action
+    code: str
+    detail: str
+    available_from: datetime | None = Field(
+        default=None, description="When the portal takes it again, if known."
+    )
 
 
 class Request(RequestSummary):
@@ -113,6 +148,7 @@ class Request(RequestSummary):
     attachments: list[Attachment]
     comments: list[Comment]
     allowed_actions: list[Action]
+    unavailable_actions: list[UnavailableAction] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)
     created_at: datetime | None = None
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from cc_tui.server.store.audit_chain import seal_unsealed
 from cc_tui.server.store.memo import MemoConnection
+
+# Steps a migration needs that SQL cannot do, run after its SQL in its transaction.
+PYTHON_STEPS: dict[int, Callable[[sqlite3.Connection], object]] = {12: seal_unsealed}
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -86,6 +90,9 @@ class Database:
             try:
                 for statement in _split_sql(sql):
                     conn.execute(statement)
+                step = PYTHON_STEPS.get(number)
+                if step is not None:
+                    step(conn)
                 conn.execute(f"PRAGMA user_version={number}")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -26,8 +26,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from cc_tui.api.requests import AuditEntry, EServiceDefinition, FieldDefinition, Request
-from cc_tui.domain.workflow import Status
+from cc_tui.domain.workflow import Action, Status
 from cc_tui.server.clock import HKT
+from cc_tui.server.store.audit_chain import ChainCheck
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -440,7 +441,43 @@ def _write_attachments(out: _Layout, request: Request) -> None:
         )
 
 
-def _write_audit(out: _Layout, entries: Sequence[AuditEntry]) -> None:
+def _entry_notes(entry: AuditEntry, labels: Mapping[str, str]) -> list[str]:
+    """What an entry says besides its columns: its comment, its file, each field it
+    changed (by the field's label, old -> new)."""
+    notes: list[str] = []
+    comment = (entry.comment or "").strip()
+    if entry.file:
+        verb = "Removed" if entry.action is Action.DELETE_ATTACHMENT else "Attached"
+        notes.append(f"{verb} file: {entry.file}")
+    elif comment:
+        notes.append(f"Comment: {comment}")
+    for change in entry.changes:
+        label = labels.get(change.field, words(change.field))
+        before, after = value_words(change.before), value_words(change.after)
+        notes.append(f"{label}: {before} -> {after}" if before != "-" else f"{label}: {after}")
+    return notes
+
+
+def _write_chain(out: _Layout, chain: ChainCheck) -> None:
+    """Whether the trail's hash chain verifies now, and its head to keep elsewhere."""
+    if chain.intact:
+        out.paragraph(
+            f"The hash chain of these {chain.entries} entries verifies (SHA-256 of each entry "
+            "and the one before it). Chain head, to compare with a later copy:",
+        )
+        out.paragraph(chain.head or "-", "B")
+    else:
+        out.paragraph(
+            f"The hash chain does NOT verify: entry {chain.broken_at} of {chain.entries} was "
+            "altered, or an entry was removed or inserted before it, after it was written.",
+            "B",
+        )
+
+
+def _write_audit(
+    out: _Layout, entries: Sequence[AuditEntry], labels: Mapping[str, str] | None = None
+) -> None:
+    labels = labels or {}
     offsets: list[float] = []
     position = 0.0
     for _, width in AUDIT_COLUMNS:
@@ -473,10 +510,12 @@ def _write_audit(out: _Layout, entries: Sequence[AuditEntry]) -> None:
             (x, width, text, "")
             for x, (_, width), text in zip(offsets, AUDIT_COLUMNS, texts, strict=True)
         ]
-        comment = (entry.comment or "").strip()
-        after = [(NESTED_INDENT, out.width - NESTED_INDENT, f"Comment: {comment}", "I")]
+        width = out.width - NESTED_INDENT
+        after = [(NESTED_INDENT, width, line, "I") for line in _entry_notes(entry, labels)]
         out.on_new_page = headings
-        out.row(cells, SMALL_SIZE, SMALL_LINE, after if comment else ())
+        out.row(cells, SMALL_SIZE, SMALL_LINE, after[:1])
+        for note in after[1:]:
+            out.row([note], SMALL_SIZE, SMALL_LINE)
         out.y += 1.0
         out.rule()
     out.on_new_page = None
@@ -488,8 +527,11 @@ def audit_pdf(
     generated_at: datetime,
     *,
     eservice: EServiceDefinition | None = None,
+    chain: ChainCheck | None = None,
 ) -> bytes:
-    """The request's summary, fields, supporting documents and every audit entry, as PDF.
+    """The request's summary, fields, supporting documents and every audit entry (with
+    the fields each save changed and the file of each upload), as PDF; with `chain`, the
+    hash chain's head and whether it verifies.
 
     `eservice`, when given, supplies the fields' labels, order and table columns;
     without it the field names are put into words.
@@ -526,7 +568,11 @@ def audit_pdf(
     count = len(entries)
     out.heading(f"Audit trail ({count} {'entry' if count == 1 else 'entries'})")
     if entries:
-        _write_audit(out, entries)
+        labels = {f.name: f.label for f in eservice.fields} if eservice is not None else {}
+        _write_audit(out, entries, labels)
     else:
         out.paragraph("No actions have been recorded for this request.")
+    if chain is not None:
+        out.heading("Integrity")
+        _write_chain(out, chain)
     return bytes(pdf.output())

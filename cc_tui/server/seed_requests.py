@@ -60,6 +60,7 @@ from cc_tui.server.clock import HKT
 from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.store import users
+from cc_tui.server.store.audit_chain import seal_rows
 from cc_tui.server.store.requests import add_search_terms, scope_no
 from cc_tui.server.store.times import to_micros
 
@@ -630,7 +631,7 @@ def _generate(
                 None if kind is None else _pick(_COMMENTS[kind], draw) for kind in comments
             )
         audit_rows.extend(
-            [
+            seal_rows(
                 (
                     request_id,
                     at,
@@ -641,6 +642,8 @@ def _generate(
                     after,
                     text,
                     firm if mine else None,
+                    None,
+                    None,
                 )
                 for at, who, role, action, before, after, text, mine in zip(
                     times,
@@ -653,7 +656,7 @@ def _generate(
                     template.for_firm,
                     strict=True,
                 )
-            ]
+            )
         )
         if len(request_rows) >= BATCH:
             yield request_rows, audit_rows
@@ -780,7 +783,8 @@ def _flush(
     )
     conn.executemany(
         "INSERT INTO request_audit (request_id, at, user_id, role, action, from_status,"
-        " to_status, comment, participant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " to_status, comment, participant_id, changes, file, hash, prev_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         audit_rows,
     )
     request_rows.clear()

@@ -12,48 +12,107 @@ window in the server's settings.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import datetime, time
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.domain import calendar
 from cc_tui.domain.forms import EService
+from cc_tui.server.clock import HKT
 from cc_tui.server.context import ServerContext
 from cc_tui.server.errors import ApiError
 
 
+@dataclass(frozen=True)
+class Closure:
+    """Why the portal takes no action now, and until when: one refusal, raised as an
+    error by a write and listed in `unavailable_actions` by a read."""
+
+    status: int
+    code: ProblemCode
+    message: str
+    fix: str
+    until: datetime
+    retry_after: int | None = None
+
+    def error(self) -> ApiError:
+        headers = None if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        return ApiError(self.status, self.code, self.message, self.fix, headers=headers)
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    """The server's clock and maintenance window at one moment."""
+
+    now: datetime
+    window: calendar.MaintenanceWindow
+
+    @classmethod
+    def of(cls, context: ServerContext) -> ServiceHours:
+        return cls(context.now(), context.settings.maintenance_window)
+
+    def maintenance(self) -> Closure | None:
+        """The weekly maintenance window, while it is open."""
+        start, end = calendar.next_maintenance(self.now, self.window)
+        if not start <= self.now:
+            return None
+        seconds = max(1, math.ceil((end - self.now).total_seconds()))
+        return Closure(
+            503,
+            ProblemCode.MAINTENANCE,
+            f"eServices are closed for weekly maintenance ({self.window.describe()}) until "
+            f"{calendar.format_moment(end)}.",
+            f"Nothing was changed; try again after {calendar.format_moment(end)}. "
+            "You can still read your requests now.",
+            end,
+            seconds,
+        )
+
+    def business_day(self, eservice: EService) -> Closure | None:
+        """A business-day-only eService outside business days."""
+        if not eservice.business_day_only:
+            return None
+        today = calendar.to_hkt(self.now).date()
+        if calendar.is_business_day(today):
+            return None
+        holiday = calendar.public_holiday_name(today)
+        reason = f"a Hong Kong public holiday ({holiday})" if holiday else today.strftime("a %A")
+        opens = calendar.next_business_day(today)
+        return Closure(
+            409,
+            ProblemCode.BUSINESS_DAY_ONLY,
+            f"{eservice.code} {eservice.name} is available on business days only, and today "
+            f"is {reason}.",
+            f"Try again on {calendar.format_day(opens, today)} ({opens.isoformat()}); "
+            "anything you saved is kept.",
+            datetime.combine(opens, time(0), HKT),
+        )
+
+    def closure(self, eservice: EService | None) -> Closure | None:
+        """The first reason an action on a request of `eservice` is refused now, if any:
+        maintenance first (it says when everything opens again), then business days."""
+        found = self.maintenance()
+        if found is None and eservice is not None:
+            found = self.business_day(eservice)
+        return found
+
+
 def refuse_during_maintenance(context: ServerContext) -> None:
     """Raise 503 `maintenance` with Retry-After while the maintenance window is open."""
-    now = context.now()
-    window = context.settings.maintenance_window
-    start, end = calendar.next_maintenance(now, window)
-    if not start <= now:
-        return
-    seconds = max(1, math.ceil((end - now).total_seconds()))
-    raise ApiError(
-        503,
-        ProblemCode.MAINTENANCE,
-        f"eServices are closed for weekly maintenance ({window.describe()}) until "
-        f"{calendar.format_moment(end)}.",
-        f"Nothing was changed; try again after {calendar.format_moment(end)}. "
-        "You can still read your requests now.",
-        headers={"Retry-After": str(seconds)},
-    )
+    closed = ServiceHours.of(context).maintenance()
+    if closed is not None:
+        raise closed.error()
 
 
 def refuse_outside_business_day(context: ServerContext, eservice: EService) -> None:
     """Raise 409 `business_day_only` when `eservice` is business-day only and today is not."""
-    if not eservice.business_day_only:
-        return
-    today = calendar.to_hkt(context.now()).date()
-    if calendar.is_business_day(today):
-        return
-    holiday = calendar.public_holiday_name(today)
-    reason = f"a Hong Kong public holiday ({holiday})" if holiday else today.strftime("a %A")
-    opens = calendar.next_business_day(today)
-    raise ApiError(
-        409,
-        ProblemCode.BUSINESS_DAY_ONLY,
-        f"{eservice.code} {eservice.name} is available on business days only, and today is "
-        f"{reason}.",
-        f"Try again on {calendar.format_day(opens, today)} ({opens.isoformat()}); "
-        "anything you saved is kept.",
-    )
+    closed = ServiceHours.of(context).business_day(eservice)
+    if closed is not None:
+        raise closed.error()
+
+
+def refuse_when_closed(context: ServerContext, eservice: EService) -> None:
+    """Raise the first of maintenance and business-day refusals that applies now."""
+    closed = ServiceHours.of(context).closure(eservice)
+    if closed is not None:
+        raise closed.error()

@@ -52,8 +52,14 @@ from cc_tui.server.idempotency import IdempotentCall, check_key
 from cc_tui.server.notice_hub import hub_of
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.routers.eservices import find_eservice
-from cc_tui.server.service_hours import refuse_during_maintenance, refuse_outside_business_day
+from cc_tui.server.service_hours import (
+    ServiceHours,
+    refuse_during_maintenance,
+    refuse_outside_business_day,
+    refuse_when_closed,
+)
 from cc_tui.server.store import request_writes as writes
+from cc_tui.server.store.audit_chain import verify_chain
 from cc_tui.server.store.idempotency import StoredAnswer
 from cc_tui.server.store.notifications import TaskNotice, mail_task_notices
 from cc_tui.server.store.profiles import membership_profile
@@ -88,10 +94,13 @@ async def _run_change(
     change: Change,
     *,
     headers: Callable[[RequestModel], dict[str, str]] | None = None,
+    refuse_maintenance: bool = True,
 ) -> Response:
     """Run `change` in one transaction with its idempotency key; mail its notices after.
 
     `operation` is what makes a retry the same operation (see `store.idempotency`).
+    `refuse_maintenance=False` where `change` checks the window itself, after the checks
+    a person needs first.
 
     Nothing here awaits between the key's lookup and the commit, so on one event loop no
     other request interleaves; across processes the key's primary key decides.
@@ -101,7 +110,8 @@ async def _run_change(
     first = call.first_answer(context.db.connect(), now)
     if first is not None:
         return first
-    refuse_during_maintenance(context)
+    if refuse_maintenance:
+        refuse_during_maintenance(context)
     try:
         with context.db.transaction() as conn:
             status, model, notices = change(conn)
@@ -180,7 +190,7 @@ async def create_request(
             profile=membership_profile(conn, principal.participant_id),
             now=context.now(),
         )
-        return 201, request_model(conn, row, viewer), []
+        return 201, request_model(conn, row, viewer, ServiceHours.of(context)), []
 
     return await _run_change(
         context,
@@ -232,7 +242,7 @@ async def update_request(
             values=body.fields,
             now=context.now(),
         )
-        return 200, request_model(conn, updated, viewer), []
+        return 200, request_model(conn, updated, viewer, ServiceHours.of(context)), []
 
     return await _run_change(
         context, principal, http_request, idempotency_key, body.model_dump_json(), change
@@ -285,6 +295,12 @@ async def take_action(
 ) -> Response:
     """submit, approve, return, reject, withdraw, discard or complete, at `version`.
 
+    Refusals come in the order a person needs them: 409 `version_conflict` for a stale
+    version, then who may do what (403 `maker_cannot_check` for the maker of the request
+    whatever rights it holds, 403 `forbidden`, 409 `invalid_transition`, 422 for a
+    missing comment), and only then the hour and day rules (503 `maintenance`, 409
+    `business_day_only`), then (submit) the fields.
+
     403 `maker_cannot_check` for the maker of the request whatever rights it holds;
     409 `invalid_transition` from a status the action does not leave; 409
     `version_conflict` for a stale version; 422 when a comment is required and missing,
@@ -296,7 +312,6 @@ async def take_action(
     def change(conn: sqlite3.Connection) -> tuple[int, RequestModel, list[TaskNotice]]:
         row = get_visible_request(conn, viewer, ref)
         eservice = _eservice_of(row)
-        refuse_outside_business_day(context, eservice)
         outcome = writes.take_action(
             conn,
             row,
@@ -308,11 +323,22 @@ async def take_action(
             acting_participant_id=principal.participant_id,
             now=context.now(),
             today=_today(context),
+            refuse_closed=lambda: refuse_when_closed(context, eservice),
         )
-        return 200, request_model(conn, outcome.row, viewer), outcome.notices
+        return (
+            200,
+            request_model(conn, outcome.row, viewer, ServiceHours.of(context)),
+            outcome.notices,
+        )
 
     return await _run_change(
-        context, principal, http_request, idempotency_key, body.model_dump_json(), change
+        context,
+        principal,
+        http_request,
+        idempotency_key,
+        body.model_dump_json(),
+        change,
+        refuse_maintenance=False,
     )
 
 
@@ -325,16 +351,18 @@ async def take_action(
     },
 )
 async def audit_pdf(ref: str, context: Context, principal: CurrentPrincipal) -> Response:
-    """The request's summary, fields and whole audit trail as a PDF, at any status."""
+    """The request's summary, fields and whole audit trail as a PDF, at any status, with
+    the hash chain's head and whether it verifies."""
     viewer = viewer_of(principal)
     conn = context.db.connect()
     row = get_visible_request(conn, viewer, ref)
     model = request_model(conn, row, viewer)
     entries = list_audit(conn, row.id)
+    chain = verify_chain(conn, row.id)
     definition = eservice_definition(find_eservice(row.eservice))
     now = context.now()
     document = await anyio.to_thread.run_sync(
-        lambda: pdf.audit_pdf(model, entries, now, eservice=definition)
+        lambda: pdf.audit_pdf(model, entries, now, eservice=definition, chain=chain)
     )
     return Response(
         document,

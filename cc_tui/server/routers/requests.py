@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from cc_tui.api.problem import FieldError, ProblemCode
-from cc_tui.api.requests import AuditEntry, RequestPage, SectionCounts
+from cc_tui.api.requests import AuditEntry, AuditVerification, RequestPage, SectionCounts
 from cc_tui.api.requests import Request as RequestModel
 from cc_tui.domain.query import Query as FilterQuery
 from cc_tui.domain.query import QueryError, QueryField, parse_query
@@ -27,7 +27,9 @@ from cc_tui.domain.sections import Section, Sort
 from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
 from cc_tui.server.openapi import problem_responses
+from cc_tui.server.service_hours import ServiceHours
 from cc_tui.server.store import request_query
+from cc_tui.server.store.audit_chain import verify_chain
 from cc_tui.server.store.requests import get_visible_request, list_audit, request_model
 
 router = APIRouter(prefix="/requests", tags=["requests"])
@@ -123,7 +125,8 @@ async def get_request(ref: str, context: Context, principal: CurrentPrincipal) -
     """A request: fields, attachments, comments, audit and what this user may do now."""
     conn = context.db.connect()
     viewer = viewer_of(principal)
-    return request_model(conn, get_visible_request(conn, viewer, ref), viewer)
+    row = get_visible_request(conn, viewer, ref)
+    return request_model(conn, row, viewer, ServiceHours.of(context))
 
 
 @router.get("/{ref}/audit", responses=problem_responses(401, 403, 404))
@@ -131,3 +134,18 @@ async def get_audit(ref: str, context: Context, principal: CurrentPrincipal) -> 
     """The request's audit trail, oldest first."""
     conn = context.db.connect()
     return list_audit(conn, get_visible_request(conn, viewer_of(principal), ref).id)
+
+
+@router.get("/{ref}/audit/verify", responses=problem_responses(401, 403, 404))
+async def verify_audit(
+    ref: str, context: Context, principal: CurrentPrincipal
+) -> AuditVerification:
+    """Whether the request's audit trail still verifies: each entry's SHA-256 over its
+    content and the entry before it. `broken_at` is the first entry (1 = oldest) that
+    was altered, or after which one was removed or slipped in; `head` the latest hash."""
+    conn = context.db.connect()
+    row = get_visible_request(conn, viewer_of(principal), ref)
+    check = verify_chain(conn, row.id)
+    return AuditVerification(
+        intact=check.intact, entries=check.entries, broken_at=check.broken_at, head=check.head
+    )

@@ -232,6 +232,7 @@ def add_attachment(
         user_id=user_id,
         acting_participant_id=acting_participant_id,
         comment=name,
+        file=name,
     )
     added = get_attachment(conn, current.id, attachment_id)
     assert added is not None
@@ -268,5 +269,6 @@ def remove_attachment(
         user_id=user_id,
         acting_participant_id=acting_participant_id,
         comment=found.name,
+        file=found.name,
     )
     return found

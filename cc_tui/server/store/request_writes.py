@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -65,6 +65,7 @@ from cc_tui.server.store.requests import (
     append_maker_entry,
     change_status,
     create_request,
+    field_changes,
     get_request_by_id,
     update_request,
 )
@@ -306,6 +307,7 @@ def save_fields(
         at=updated.updated_at,
         user_id=user_id,
         acting_participant_id=acting_participant_id,
+        changes=field_changes(eservice, row.fields, stored),
     )
     return updated
 
@@ -374,16 +376,20 @@ def take_action(
     acting_participant_id: str | None,
     now: datetime,
     today: date,
+    refuse_closed: Callable[[], None] | None = None,
 ) -> ActionOutcome:
     """One action of the workflow table, in the caller's transaction: the version check,
-    `authorise`, submit's validation, the conditional update, its audit entry (the role
-    the actor played), and the task notices."""
+    `authorise`, then `refuse_closed` (the hour and day rules: a person needs "you made
+    this request" before "try again Monday"), submit's validation, the conditional
+    update, its audit entry (the role the actor played), and the task notices."""
     refuse_stale(row, expected_version)
     text = comment.strip() if comment and comment.strip() else None
     try:
         transition = authorise(party, row.maker, row.status, action, text)
     except WorkflowError as error:
         raise from_workflow(error) from None
+    if refuse_closed is not None:
+        refuse_closed()
     if action is Action.SUBMIT:
         refuse_invalid(submission_issues(eservice, row.fields, row.participant_id, today), row.ref)
     target = next_status(

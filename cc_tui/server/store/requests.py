@@ -28,7 +28,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -39,13 +39,17 @@ from cc_tui.api.requests import (
     Attachment,
     AuditEntry,
     Comment,
+    FieldChange,
     Request,
     RequestSummary,
+    UnavailableAction,
 )
 from cc_tui.domain.forms import CATALOGUE, EService
 from cc_tui.domain.naming import REF_EXAMPLE, normalise_ref, parse_ref
 from cc_tui.domain.workflow import Action, Actor, Party, Status, allowed_actions
 from cc_tui.server.errors import ApiError
+from cc_tui.server.service_hours import ServiceHours
+from cc_tui.server.store import audit_chain
 from cc_tui.server.store.times import from_micros, to_micros
 
 # search_key = scope_no * SCOPE_SPAN + updated_at (microseconds fit in 52 bits until 2112).
@@ -288,6 +292,7 @@ def create_request(
         from_status=None,
         to_status=Status.DRAFT,
         participant_id=participant_id,
+        changes=field_changes(eservice, {}, fields),
     )
     row = get_request_by_id(conn, request_id)
     assert row is not None
@@ -353,24 +358,68 @@ def append_audit(
     to_status: Status | None,
     comment: str | None = None,
     participant_id: str | None = None,
+    changes: Sequence[FieldChange] = (),
+    file: str | None = None,
 ) -> int:
-    """One audit entry; returns its id. Call it in the transaction of the change."""
+    """One audit entry, sealed into the request's hash chain (`audit_chain`); returns its
+    id. Call it in the transaction of the change (which also orders the chain)."""
+    values = (
+        request_id,
+        to_micros(at),
+        user_id,
+        role,
+        action.value,
+        None if from_status is None else from_status.value,
+        None if to_status is None else to_status.value,
+        comment,
+        participant_id,
+        _changes_json(changes),
+        file,
+    )
+    prev = audit_chain.last_hash(conn, request_id)
     cursor = conn.execute(
         "INSERT INTO request_audit (request_id, at, user_id, role, action, from_status,"
-        " to_status, comment, participant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            request_id,
-            to_micros(at),
-            user_id,
-            role,
-            action.value,
-            None if from_status is None else from_status.value,
-            None if to_status is None else to_status.value,
-            comment,
-            participant_id,
-        ),
+        " to_status, comment, participant_id, changes, file, hash, prev_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*values, audit_chain.seal(prev, values), prev),
     )
     return int(cursor.lastrowid or 0)
+
+
+def _changes_json(changes: Sequence[FieldChange]) -> str | None:
+    if not changes:
+        return None
+    return json.dumps(
+        [change.model_dump(mode="json") for change in changes],
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def field_changes(
+    eservice: EService, before: Mapping[str, object], after: Mapping[str, object]
+) -> list[FieldChange]:
+    """The form's fields whose stored value differs between `before` and `after`, in the
+    form's order (an empty value and a missing one are the same)."""
+    changes: list[FieldChange] = []
+    for form_field in eservice.fields:
+        old, new = before.get(form_field.name), after.get(form_field.name)
+        if _empty(old) and _empty(new):
+            continue
+        if old != new:
+            changes.append(
+                FieldChange(
+                    field=form_field.name,
+                    before=None if _empty(old) else old,
+                    after=None if _empty(new) else new,
+                )
+            )
+    return changes
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == []
 
 
 def append_maker_entry(
@@ -382,9 +431,12 @@ def append_maker_entry(
     user_id: str,
     acting_participant_id: str | None,
     comment: str | None = None,
+    changes: Sequence[FieldChange] = (),
+    file: str | None = None,
 ) -> int:
-    """An audit entry by the maker that leaves the status as it is (a save, an upload, a
-    deletion), for the membership the maker acted for; returns its id."""
+    """An audit entry by the maker that leaves the status as it is (a save with the
+    fields it changed, an upload or a deletion with its file), for the membership the
+    maker acted for; returns its id."""
     return append_audit(
         conn,
         row.id,
@@ -396,6 +448,8 @@ def append_maker_entry(
         to_status=row.status,
         comment=comment,
         participant_id=acting_participant_id or row.participant_id,
+        changes=changes,
+        file=file,
     )
 
 
@@ -446,13 +500,28 @@ def list_audit(conn: sqlite3.Connection, request_id: int) -> list[AuditEntry]:
             to_status=None if r["to_status"] is None else Status(r["to_status"]),
             comment=r["comment"],
             participant_id=r["participant_id"],
+            changes=_read_changes(r["changes"]),
+            file=r["file"],
+            hash=r["hash"],
+            prev_hash=r["prev_hash"],
         )
         for r in conn.execute(
-            "SELECT at, user_id, role, action, from_status, to_status, comment, participant_id"
-            " FROM request_audit WHERE request_id = ? ORDER BY id",
+            "SELECT at, user_id, role, action, from_status, to_status, comment, participant_id,"
+            " changes, file, hash, prev_hash FROM request_audit WHERE request_id = ? ORDER BY id",
             (request_id,),
         )
     ]
+
+
+def _read_changes(text: str | None) -> list[FieldChange]:
+    """The stored changes; a row altered into something unreadable reads as none (the
+    hash chain reports the alteration)."""
+    if not text:
+        return []
+    try:
+        return [FieldChange.model_validate(item) for item in json.loads(text)]
+    except (ValueError, TypeError):
+        return []
 
 
 def list_attachments(conn: sqlite3.Connection, request_id: int) -> list[Attachment]:
@@ -474,8 +543,14 @@ def list_attachments(conn: sqlite3.Connection, request_id: int) -> list[Attachme
     ]
 
 
-def request_model(conn: sqlite3.Connection, row: RequestRow, viewer: Viewer) -> Request:
-    """The wire `Request`: fields, attachments, comments, audit and what `viewer` may do."""
+def request_model(
+    conn: sqlite3.Connection, row: RequestRow, viewer: Viewer, hours: ServiceHours | None = None
+) -> Request:
+    """The wire `Request`: fields, attachments, comments, audit and what `viewer` may do
+    now (`allowed_actions`), or could do but not at this moment (`unavailable_actions`:
+    the portal is closed for maintenance, or a business-day-only eService on another
+    day; `hours` is the server's clock, None where the caller answers a change that has
+    just been let through)."""
     audit = list_audit(conn, row.id)
     comments = [
         Comment(at=e.at, user_id=e.user_id, role=e.role, action=e.action, text=e.comment)
@@ -483,13 +558,25 @@ def request_model(conn: sqlite3.Connection, row: RequestRow, viewer: Viewer) -> 
         # Upload and delete entries carry the file's name, which is no one's comment.
         if e.comment and e.action not in (Action.UPLOAD, Action.DELETE_ATTACHMENT)
     ]
+    allowed = allowed_actions(viewer.party(row.eservice), row.maker, row.status)
+    unavailable: list[UnavailableAction] = []
+    closed = None if hours is None or not allowed else hours.closure(CATALOGUE.get(row.eservice))
+    if closed is not None:
+        unavailable = [
+            UnavailableAction(
+                action=action, code=closed.code, detail=closed.message, available_from=closed.until
+            )
+            for action in allowed
+        ]
+        allowed = []
     return Request(
         **row.summary().model_dump(),
         version=row.version,
         fields=row.fields,
         attachments=list_attachments(conn, row.id),
         comments=comments,
-        allowed_actions=allowed_actions(viewer.party(row.eservice), row.maker, row.status),
+        allowed_actions=allowed,
+        unavailable_actions=unavailable,
         audit=audit,
         created_at=row.created_at,
     )
