@@ -69,6 +69,7 @@ from cc_tui.api.requests import (
     ActionRequest,
     Attachment,
     AuditEntry,
+    AuditVerification,
     CreateRequest,
     EServiceDefinition,
     EServiceSummary,
@@ -436,6 +437,12 @@ class PortalClient:
 
     async def audit(self, ref: str) -> list[AuditEntry]:
         return await self._request("GET", f"/requests/{_segment(ref)}/audit", model=_AUDIT)
+
+    async def verify_audit(self, ref: str) -> AuditVerification:
+        """Whether the audit trail's hash chain holds (`broken_at`: the first altered)."""
+        return await self._request(
+            "GET", f"/requests/{_segment(ref)}/audit/verify", model=AuditVerification
+        )
 
     async def audit_pdf(self, ref: str) -> bytes:
         """The audit trail as a PDF file's bytes."""

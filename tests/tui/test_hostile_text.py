@@ -47,6 +47,7 @@ from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
 from cc_tui.tui.screens.request import RequestScreen
 from cc_tui.tui.widgets.attachment_list import AttachmentList
+from cc_tui.tui.widgets.request_fields import FieldRow
 from cc_tui.tui.widgets.task_table import TaskTable
 from tests.hostile_corpus import CORPUS, Hostile, by_name
 from tests.tui.account_helpers import resume_as
@@ -327,7 +328,11 @@ async def test_the_request_screen_shows_hostile_fields_comments_audit_and_files_
         assert marks_of(CORPUS[2]) in summary.plain
         assert "␛" in styled_marks(summary)
 
-        fields = cell_texts(screen.query_one("#fields-table", DataTable))
+        fields = [
+            str(row.query_one(".field-value", Static).content)
+            for row in screen.query(FieldRow)
+            if not row.view.table
+        ]
         for item in by_field.values():
             assert any(marks_of(item, multiline=True)[:12] in cell for cell in fields), item.name
 
@@ -340,7 +345,9 @@ async def test_the_request_screen_shows_hostile_fields_comments_audit_and_files_
         names = cell_texts(screen.query_one(AttachmentList))
         comments = screen.query_one("#comments-text", Static).content
         assert isinstance(comments, Content)
-        audit = cell_texts(screen.query_one("#audit-table", DataTable))
+        audit_text = screen.query_one("#audit-text", Static).content
+        assert isinstance(audit_text, Content)
+        audit = audit_text.plain.splitlines()
         for item in CORPUS:
             assert any(marks_of(item)[:12] in name for name in names), item.name
             assert marks_of(item, multiline=True) in comments.plain, item.name

@@ -123,3 +123,55 @@ def test_confirm_prompt(
     assert snap_compare(
         app, terminal_size=(80, 24), run_before=then(open_request(ref), press_approve)
     )
+
+
+LONG_REMARK = (
+    "Raised for the December block trades with our two largest institutional clients; "
+    "the board approved it on 20 November. IMPORTANT: do not approve before the FRR "
+    "filing is confirmed."
+)
+
+
+def test_request_with_long_values(
+    snap_compare: SnapCompare,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    """Every value whole and wrapped: the remark to its last word."""
+    maker = PortalApi(live_portal.url, server_settings, MAKER)
+    try:
+        values = maker.good_values() | {"remarks": LONG_REMARK}
+        ref = str(maker.act(maker.create("CT027", values), "submit")["ref"])
+    finally:
+        maker.close()
+    app = app_for(LEAD, live_portal.url, server_settings, state_dir)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=then(open_request(ref), scroll_to_remarks)
+    )
+
+
+async def scroll_to_remarks(pilot: Pilot[Any]) -> None:
+    for _ in range(12):
+        await pilot.press("j")
+
+
+def test_request_with_the_changes_panel(
+    snap_compare: SnapCompare,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    """A resubmitted request starts with what changed since the return and the reply."""
+    maker = PortalApi(live_portal.url, server_settings, MAKER)
+    checker = PortalApi(live_portal.url, server_settings, LEAD)
+    try:
+        request = maker.act(maker.create(), "submit")
+        request = checker.act(request, "return", "Raise the limit to 6M.")
+        request = maker.patch(request, {"new_limit": "6000000", "contact_name": "Grace Leung"})
+        request = maker.act(request, "submit", "Raised to 6M as asked; new contact.")
+    finally:
+        maker.close()
+        checker.close()
+    app = app_for(LEAD, live_portal.url, server_settings, state_dir)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=then(open_request(request["ref"])))

@@ -137,7 +137,7 @@ async def test_u_on_a_draft_attaches_a_file_that_o_saves_and_delete_removes(
         screen = await open_request(pilot, ref)
         assert enabled(screen, "upload")
         assert "u Attach file" in str(screen.query_one("#request-actions", Static).content)
-        assert documents_label(screen) == "Documents (0)"
+        assert documents_label(screen) == "2 Documents (0)"
 
         await pilot.press("u")
         await quiet(pilot)
@@ -145,7 +145,7 @@ async def test_u_on_a_draft_attaches_a_file_that_o_saves_and_delete_removes(
 
         assert showing(app) is screen, "back on the request once the file is attached"
         assert [a["name"] for a in stored_attachments(maker_api, ref)] == [name]
-        assert documents_label(screen) == "Documents (1)", "the request was read again"
+        assert documents_label(screen) == "2 Documents (1)", "the request was read again"
         listing = screen.query_one(AttachmentList)
         assert rows(listing) == [
             (name, f"{len(minimal_pdf())} B", "PDF", hashlib.sha256(minimal_pdf()).hexdigest()[:12])
@@ -168,7 +168,7 @@ async def test_u_on_a_draft_attaches_a_file_that_o_saves_and_delete_removes(
         await quiet(pilot)
         assert showing(app) is screen
         assert stored_attachments(maker_api, ref) == []
-        assert documents_label(screen) == "Documents (0)"
+        assert documents_label(screen) == "2 Documents (0)"
         assert rows(listing)[0][0] == "No supporting documents."
 
 
@@ -191,7 +191,7 @@ async def test_esc_on_the_upload_screen_attaches_nothing(
         await pilot.press("escape")
         await quiet(pilot)
         assert showing(app) is screen
-        assert documents_label(screen) == "Documents (0)"
+        assert documents_label(screen) == "2 Documents (0)"
     assert stored_attachments(maker_api, ref) == []
 
 

@@ -1,4 +1,6 @@
 """The comment editor for return and reject: the maker reads this, so it is required.
+With `required=False` (a maker's reply when submitting a returned request again) an empty
+comment is allowed and comes back as "".
 
 A `SafeTextArea` (Enter makes a new line), `ctrl+g` to go on, Escape to cancel. An empty
 comment, one over the contract's 2,000 characters, or one holding a control character or
@@ -40,11 +42,12 @@ class CommentScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="comment.cancel", tooltip="Do nothing."),
     ]
 
-    def __init__(self, title: str, hint: str, text: str = "") -> None:
+    def __init__(self, title: str, hint: str, text: str = "", *, required: bool = True) -> None:
         super().__init__()
         self.heading = title
         self.hint = hint
         self.initial_text = text
+        self.required = required
 
     def compose(self) -> ComposeResult:
         with Vertical(id="comment-box"):
@@ -65,7 +68,7 @@ class CommentScreen(ModalScreen[str | None]):
     def action_send(self) -> None:
         comment = self.text.strip()
         notice = self.query_one(Notice)
-        if not comment:
+        if not comment and self.required:
             notice.show("A comment is required: tell the maker what to change or why.")
             return
         unsafe = problem(comment, multiline=True)

@@ -555,10 +555,11 @@ class DashboardScreen(PortalScreen):
         self.open_request(event.ref)
 
     def open_request(self, ref: str) -> None:
-        """The request's own screen (detail, actions); the list refreshes on return."""
+        """The request's own screen (detail, actions), with the references listed here, so
+        `n` there opens the next one; the list refreshes on return."""
         from cc_tui.tui.screens.request import RequestScreen
 
-        self.app.push_screen(RequestScreen(ref))
+        self.app.push_screen(RequestScreen(ref, [row.ref for row in self.window.rows]))
 
     # Filter and sort
 

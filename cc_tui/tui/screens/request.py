@@ -1,13 +1,42 @@
 """A request in detail: summary, fields, supporting documents, comments, audit trail, and
 exactly the actions the portal allows this user now.
 
+    ECS00012345 · CT027 Change of Trading Limit
+    … Pending checker · maker maker@harbour.example · B01234 · updated Mon 23 Nov 10:05
+    You can: a Approve · r Return · x Reject · n Next request
+    [1 Fields] [2 Documents (1)] [3 Comments (2)] [4 Audit trail (5) ✔]
+    ┃ Changed since checker@harbour.example returned it on Mon 23 Nov 10:05:
+    ┃ • New trading limit (HKD): 5,000,000.00 → 6,000,000.00
+    ┃ Maker's reply: Raised to 6M as asked.
+    Participant ID          B01234
+    Remarks                 A long remark wraps here, to its last word,
+                            at any width from 60 columns.
+
 Design decisions:
 - The actions offered are the request's `allowed_actions` from the portal, computed by
   the same rules it enforces; a key whose action is not allowed is disabled and hidden
   (`check_action`), and the line "You can: ..." lists the allowed ones in words.
+- An action this user could take but not at this moment (`unavailable_actions`: the
+  maintenance window, a business-day-only eService on another day) is shown greyed in
+  the footer (`check_action` None) and in words under "You can:" ("Not now: a Approve ·
+  r Return: Mon 30 Nov (business days only)"), never as a key that fails after `y`.
+- "You can:" names the keys as bound now (the user's keymap), read from the live
+  bindings, not the defaults written here.
+- Fields (`widgets/request_fields.py`): every value whole and wrapped, tables as
+  tables; `enter` on a field opens its value in a reader. A request back with its
+  checker after a return starts with what changed since the return and the maker's
+  reply (`review.changes_since_return`, from the audit's `changes`).
+- The audit tab wraps each entry (who, what, status, comment or file, each field
+  changed) and says whether the trail's hash chain verifies, naming the first altered
+  entry if not (`GET /requests/{ref}/audit/verify`).
+- The review loop: opened from a dashboard section, the screen knows the refs listed
+  after it; after an action, `n` opens the next one (a checker clears a queue with
+  `a`, `y`, `n`: three keys a request). `1`-`4` and `[`/`]` switch tabs.
 - Keys: `a` approve, `r` return, `x` reject, `w` withdraw, `d` discard, `c` complete,
-  `s` submit, `e` edit and `u` attach a file (Draft or Returned, its maker), `p` audit
-  trail as PDF to the downloads folder, `ctrl+r` reload, Esc back. `r` is also the
+  `s` submit (a returned request first asks for an optional reply to the checker),
+  `e` edit and `u` attach a file (Draft or Returned, its maker), `p` audit trail as PDF
+  to the downloads folder, `y` copy the reference (OSC 52), `n` next request,
+  `ctrl+r` reload, Esc back. `r` is also the
   banner's retry: retry is enabled only while the banner shows, and return only while it
   does not, so the one key never means two things at once.
 - Every action confirms with y/N naming the reference ("Approve ECS00012345? y/N");
@@ -28,7 +57,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,13 +66,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from cc_tui.client.errors import PortalError
-from cc_tui.domain.calendar import format_day, to_hkt
-from cc_tui.domain.forms import FieldType, UnknownEService, format_value, get_eservice
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.review import (
+    audit_entry_text,
+    changes_since_return,
+    field_views,
+    reason_words,
+    since_return_text,
+    when,
+)
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.comment import CommentScreen
@@ -53,10 +87,13 @@ from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.attachment_list import AttachmentList
 from cc_tui.tui.widgets.form_field import problem_text
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
+from cc_tui.tui.widgets.request_fields import FieldList, FieldRow
 
 if TYPE_CHECKING:
-    from cc_tui.api.requests import AuditEntry, Request
+    from cc_tui.api.requests import AuditEntry, AuditVerification, Request
     from cc_tui.client.portal import PortalClient
+
+__all__ = ["ACTION_KEYS", "TABS", "RequestScreen", "copied_words", "when"]
 
 # The key actions of this screen, in the order they are offered.
 ACTION_KEYS: dict[Action, str] = {
@@ -78,12 +115,17 @@ CONFIRM_DETAIL: dict[Action, str] = {
     Action.COMPLETE: "The request is then finished, as processed by the exchange.",
 }
 COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
+# The tabs, in the order of their number keys.
+TABS = ("tab-fields", "tab-attachments", "tab-comments", "tab-audit")
+TAB_WORDS = ("Fields", "Documents", "Comments", "Audit trail")
 
 
-def when(moment: datetime) -> str:
-    """A moment as "Mon 23 Nov 10:05" (Hong Kong time)."""
-    here = to_hkt(moment)
-    return f"{format_day(here.date())} {here:%H:%M}"
+def copied_words(ref: str) -> str:
+    """What `y` says: the terminal was asked to copy; only it knows whether it did."""
+    return (
+        f"Sent {ref} to your terminal to copy (OSC 52). If pasting gives nothing, your "
+        "terminal does not allow it: select the reference with the mouse instead."
+    )
 
 
 def _binding(action: Action, description: str, tooltip: str) -> Binding:
@@ -96,10 +138,25 @@ def _binding(action: Action, description: str, tooltip: str) -> Binding:
     )
 
 
+def _tab_key(number: int) -> Binding:
+    return Binding(
+        str(number),
+        f"tab({number - 1})",
+        TAB_WORDS[number - 1],
+        id=f"request.tab_{number}",
+        tooltip=f"Show the tab {TAB_WORDS[number - 1]}.",
+        show=False,
+    )
+
+
 class RequestScreen(PortalScreen):
-    """The request `ref`: read it, and act on it where the portal allows."""
+    """The request `ref`: read it, and act on it where the portal allows.
+
+    `queue`: the references listed with it (a dashboard section, in order); after an
+    action `n` opens the one after `ref`."""
 
     CSS_PATH = "request.tcss"
+    AUTO_FOCUS = "#fields-list"
     BINDINGS: ClassVar[list[BindingType]] = [
         _binding(Action.APPROVE, "Approve", "Approve the request (you confirm with y)."),
         Binding(
@@ -115,6 +172,13 @@ class RequestScreen(PortalScreen):
         _binding(Action.WITHDRAW, "Withdraw", "Take it back from the checker for good."),
         _binding(Action.DISCARD, "Discard", "Discard this draft for good."),
         _binding(Action.COMPLETE, "Complete", "Mark it processed by the exchange."),
+        Binding(
+            "n",
+            "next_request",
+            "Next request",
+            id="request.next",
+            tooltip="Open the next request of the list you came from.",
+        ),
         Binding(
             "e",
             "edit",
@@ -137,6 +201,31 @@ class RequestScreen(PortalScreen):
             tooltip="Save the audit trail as a PDF in your downloads folder.",
         ),
         Binding(
+            "y",
+            "copy_ref",
+            "Copy ref",
+            id="request.copy",
+            tooltip="Send the reference to your terminal's clipboard (OSC 52).",
+            show=False,
+        ),
+        *(_tab_key(number) for number in range(1, len(TABS) + 1)),
+        Binding(
+            "right_square_bracket",
+            "cycle_tab(1)",
+            "Next tab",
+            id="request.next_tab",
+            tooltip="Show the next tab (or 1 to 4).",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "cycle_tab(-1)",
+            "Previous tab",
+            id="request.previous_tab",
+            tooltip="Show the previous tab (or 1 to 4).",
+            show=False,
+        ),
+        Binding(
             "ctrl+r",
             "reload",
             "Reload",
@@ -147,14 +236,18 @@ class RequestScreen(PortalScreen):
         Binding("escape", "back", "Back", id="request.back", tooltip="Go back."),
     ]
 
-    def __init__(self, ref: str) -> None:
-        super().__init__(id="request")
+    def __init__(self, ref: str, queue: list[str] | None = None) -> None:
+        # No fixed id: `n` replaces this screen with the next request's before it is gone.
+        super().__init__()
         self.ref = ref
+        self.queue = list(queue or [])
         self.request: Request | None = None
         self.audit: list[AuditEntry] = []
+        self.chain: AuditVerification | None = None
         self.title = ref
         self._pending: tuple[Action, str | None, str] | None = None
         self._stale = False
+        self._acted = False
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
@@ -162,36 +255,24 @@ class RequestScreen(PortalScreen):
         yield Static("Loading…", id="request-summary")
         yield Static(id="request-comment")
         yield Static(id="request-actions")
+        yield Static(id="request-unavailable")
         with TabbedContent(id="request-tabs"):
-            with TabPane("Fields", id="tab-fields"):
-                yield self._table("fields-table", ("Field", 24), ("Value", 48))
-            with TabPane("Documents", id="tab-attachments"):
+            with TabPane("1 Fields", id="tab-fields"):
+                yield FieldList(id="fields-list")
+            with TabPane("2 Documents", id="tab-attachments"):
                 yield AttachmentList(id="attachments")
-            with TabPane("Comments", id="tab-comments"), VerticalScroll(id="comments-scroll"):
+            with TabPane("3 Comments", id="tab-comments"), VerticalScroll(id="comments-scroll"):
                 yield Static(id="comments-text")
-            with TabPane("Audit trail", id="tab-audit"):
-                yield self._table(
-                    "audit-table",
-                    ("When", 16),
-                    ("Who", 22),
-                    ("Action", 8),
-                    ("Status", 24),
-                )
+            with TabPane("4 Audit trail", id="tab-audit"), VerticalScroll(id="audit-scroll"):
+                yield Static(id="audit-chain")
+                yield Static(id="audit-text")
         yield Notice(id="notice")
         yield Footer()
-
-    @staticmethod
-    def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str | Content]:
-        table: DataTable[str | Content] = DataTable(
-            id=table_id, cursor_type="row", zebra_stripes=True
-        )
-        for label, width in columns:
-            table.add_column(label, width=width)
-        return table
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
         self.query_one("#request-comment", Static).display = False
+        self.query_one("#request-unavailable", Static).display = False
         self.load()
 
     def reload_when_back(self) -> None:
@@ -213,6 +294,12 @@ class RequestScreen(PortalScreen):
         return list(self.request.allowed_actions) if self.request is not None else []
 
     @property
+    def unavailable(self) -> list[Action]:
+        if self.request is None:
+            return []
+        return [item.action for item in self.request.unavailable_actions]
+
+    @property
     def editable(self) -> bool:
         """Its maker may change it now: the portal lets the maker discard or submit only
         a Draft or Returned request."""
@@ -231,36 +318,69 @@ class RequestScreen(PortalScreen):
             self.request, user.user_id if user is not None else None
         )
 
+    @property
+    def next_ref(self) -> str | None:
+        """The reference listed after this one, if it came from a list."""
+        if self.ref not in self.queue:
+            return None
+        index = self.queue.index(self.ref)
+        return self.queue[index + 1] if index + 1 < len(self.queue) else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take":
             if self._retry is not None:
                 return False
             name = str(parameters[0]) if parameters else ""
-            return any(allowed.value == name for allowed in self.allowed)
+            if any(allowed.value == name for allowed in self.allowed):
+                return True
+            # Greyed, with its reason under "You can:": could, but not now.
+            return None if any(a.value == name for a in self.unavailable) else False
         if action == "edit":
             return self.editable
         if action == "upload":
             return self.may_attach
         if action == "audit_pdf":
             return self.request is not None
+        if action == "next_request":
+            return self.next_ref is not None
         return super().check_action(action, parameters)
+
+    def key_of(self, binding_id: str) -> str | None:
+        """The key bound now to the binding `binding_id` (the user's keymap applied)."""
+        for active in self.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.app.get_key_display(active.binding)
+        return None
 
     # Loading
 
     @work(exclusive=True, group="request-load", exit_on_error=False)
     async def load(self) -> None:
-
-        async def both(portal: PortalClient) -> tuple[Request, list[AuditEntry]]:
-            return await asyncio.gather(portal.get_request(self.ref), portal.audit(self.ref))
-
-        def refused(error: PortalError) -> None:
-            self.query_one("#request-summary", Static).update("")
-            self.notice(error.message)
-
-        found = await self.call_portal(both, retry=self.load, refused=refused)
-        if found is FAILED:
+        answer = await self.call_portal(
+            lambda portal: asyncio.gather(portal.get_request(self.ref), portal.audit(self.ref)),
+            retry=self.load,
+            refused=self._load_refused,
+        )
+        if answer is FAILED:
             return
-        self.show(*found)
+        request, audit = answer
+        self.show(request, audit)
+        self.check_chain()
+
+    def _load_refused(self, error: PortalError) -> None:
+        self.query_one("#request-summary", Static).update("")
+        self.notice(error.message)
+
+    @work(exclusive=True, group="request-verify", exit_on_error=False)
+    async def check_chain(self) -> None:
+        """Whether the audit trail verifies (said in the audit tab and its label)."""
+        chain = await self.call_portal(
+            lambda portal: portal.verify_audit(self.ref),
+            unreachable=lambda error: self._show_chain(None, error.message),
+            refused=lambda error: self._show_chain(None, error.message),
+        )
+        if chain is not FAILED:
+            self._show_chain(chain)
 
     def show(self, request: Request, audit: list[AuditEntry]) -> None:
         self.request = request
@@ -281,17 +401,19 @@ class RequestScreen(PortalScreen):
                 ]
             )
         )
+        focused = self.focused
+        take_focus = focused is None or not focused.is_attached or isinstance(focused, FieldList)
         self._show_comment(request)
-        self._show_actions()
-        self._show_fields(request)
+        self._show_fields(request, audit, focus=take_focus)
         self._show_attachments(request)
         self._show_comments(request)
-        self._show_audit(audit)
+        self._show_audit(request, audit)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-attachments").label = Content(f"Documents ({len(request.attachments)})")
-        tabs.get_tab("tab-comments").label = Content(f"Comments ({len(request.comments)})")
-        tabs.get_tab("tab-audit").label = Content(f"Audit trail ({len(audit)})")
+        tabs.get_tab("tab-attachments").label = Content(f"2 Documents ({len(request.attachments)})")
+        tabs.get_tab("tab-comments").label = Content(f"3 Comments ({len(request.comments)})")
+        self._label_audit_tab()
         self.refresh_bindings()
+        self._show_actions()
 
     def _show_comment(self, request: Request) -> None:
         box = self.query_one("#request-comment", Static)
@@ -311,41 +433,45 @@ class RequestScreen(PortalScreen):
         box.display = show
 
     def _show_actions(self) -> None:
-        offered = [f"{ACTION_KEYS[a]} {a.label}" for a in ACTION_KEYS if a in self.allowed]
-        if self.editable:
-            offered.append("e Edit")
-        if self.may_attach:
-            offered.append("u Attach file")
+        """ "You can:" with the keys as bound now, and what is greyed and why."""
+        offered: list[str] = []
+        for action in ACTION_KEYS:
+            if action in self.allowed:
+                key = self.key_of(f"request.{action.value}")
+                offered.append(f"{key} {action.label}" if key else action.label)
+        for binding_id, words, show in (
+            ("request.edit", "Edit", self.editable),
+            ("request.upload", "Attach file", self.may_attach),
+            ("request.next", "Next request", self.next_ref is not None),
+        ):
+            if show:
+                key = self.key_of(binding_id)
+                offered.append(f"{key} {words}" if key else words)
         line = self.query_one("#request-actions", Static)
         if offered:
             line.update(Content("You can: " + " · ".join(offered)))
         else:
             line.update(Content("Nothing for you to do on this request now."))
-
-    def _show_fields(self, request: Request) -> None:
-        table: DataTable[str | Content] = self.query_one("#fields-table", DataTable)
-        table.clear()
-        try:
-            eservice = get_eservice(request.eservice)
-        except UnknownEService:
-            for name, value in request.fields.items():
-                table.add_row(safe_content(flatten(name)), safe_content(str(value), multiline=True))
+        greyed = self.query_one("#request-unavailable", Static)
+        request = self.request
+        items = request.unavailable_actions if request is not None else []
+        if not items:
+            greyed.display = False
             return
-        for form_field in eservice.fields:
-            value = request.fields.get(form_field.name)
-            table.add_row(
-                Content(form_field.label),
-                safe_content(format_value(form_field, value), multiline=True),
-            )
-            if form_field.type is FieldType.TABLE and isinstance(value, list):
-                columns = form_field.columns or ()
-                for number, row in enumerate(value, start=1):
-                    if not isinstance(row, dict):
-                        continue
-                    cells = [format_value(column, row.get(column.name)) for column in columns]
-                    table.add_row(
-                        Content(f"  row {number}"), safe_content(flatten(" · ".join(cells)))
-                    )
+        by_reason: dict[str, list[str]] = {}
+        for item in items:
+            key = self.key_of(f"request.{item.action.value}")
+            name = f"{key} {item.action.label}" if key else item.action.label
+            by_reason.setdefault(reason_words(item), []).append(name)
+        parts = [f"{' · '.join(names)}: {reason}" for reason, names in by_reason.items()]
+        greyed.update(Content("Not now: " + "; ".join(parts)))
+        greyed.tooltip = items[0].detail
+        greyed.display = True
+
+    def _show_fields(self, request: Request, audit: list[AuditEntry], *, focus: bool) -> None:
+        since = changes_since_return(request, audit)
+        text = since_return_text(request, since) if since is not None else None
+        self.query_one(FieldList).show(field_views(request), text, focus=focus)
 
     def _show_attachments(self, request: Request) -> None:
         self.query_one(AttachmentList).show(request, editable=self.may_attach)
@@ -366,22 +492,82 @@ class RequestScreen(PortalScreen):
         ]
         text.update(safe_content("\n\n".join(blocks), multiline=True))
 
-    def _show_audit(self, audit: list[AuditEntry]) -> None:
-        table: DataTable[str | Content] = self.query_one("#audit-table", DataTable)
-        table.clear()
-        for entry in audit:
-            source = entry.from_status.label if entry.from_status else "new"
-            target = entry.to_status.label if entry.to_status else ""
-            moved = source if source == target else f"{source} → {target}"
-            table.add_row(
-                when(entry.at),
-                safe_content(flatten(f"{entry.user_id} ({entry.role})")),
-                entry.action.label,
-                Content(moved),
+    def _show_audit(self, request: Request, audit: list[AuditEntry]) -> None:
+        blocks = [
+            audit_entry_text(request.eservice, entry, number)
+            for number, entry in enumerate(audit, start=1)
+        ]
+        self.query_one("#audit-text", Static).update(
+            safe_content(
+                "\n".join(blocks) if blocks else "No actions recorded yet.", multiline=True
             )
+        )
+
+    def _show_chain(self, chain: AuditVerification | None, problem: str | None = None) -> None:
+        self.chain = chain
+        line = self.query_one("#audit-chain", Static)
+        line.set_class(chain is not None and not chain.intact, "-altered")
+        if chain is None:
+            line.update(safe_content(f"? Integrity not checked: {problem or 'no answer'}"))
+        elif chain.intact:
+            head = (chain.head or "")[:16]
+            line.update(
+                Content(
+                    f"✔ Verified: the {chain.entries} entries are as written "
+                    f"(hash chain head {head}…)."
+                )
+            )
+        else:
+            line.update(safe_content(f"✘ ALTERED: {self._altered_words(chain)}"))
+        self._label_audit_tab()
+
+    def _altered_words(self, chain: AuditVerification) -> str:
+        position = chain.broken_at or 0
+        named = f"entry {position}"
+        if 1 <= position <= len(self.audit):
+            entry = self.audit[position - 1]
+            named += f" ({when(entry.at)} {entry.action.label} by {flatten(entry.user_id)})"
+        return (
+            f"{named} does not match what was written: it was changed, or an entry before "
+            "it was removed or inserted, in the portal's database. Do not rely on this "
+            "trail; report it to the exchange."
+        )
+
+    def _label_audit_tab(self) -> None:
+        mark = ""
+        if self.chain is not None:
+            mark = " ✔" if self.chain.intact else " ✘ altered"
+        tab = self.query_one(TabbedContent).get_tab("tab-audit")
+        tab.label = Content(f"4 Audit trail ({len(self.audit)}){mark}")
 
     def notice(self, text: str, kind: NoticeKind = "error") -> None:
         self.query_one(Notice).show(text, kind)
+
+    # Tabs
+
+    def action_tab(self, index: int) -> None:
+        self.query_one(TabbedContent).active = TABS[index]
+        self._focus_tab_content()
+
+    def action_cycle_tab(self, step: int) -> None:
+        current = self.query_one(TabbedContent).active
+        index = TABS.index(current) if current in TABS else 0
+        self.action_tab((index + step) % len(TABS))
+
+    def _focus_tab_content(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == "tab-fields":
+            rows = self.query(FieldRow)
+            if rows:
+                rows.first().focus(scroll_visible=False)
+                return
+            self.query_one(FieldList).focus()
+        elif active == "tab-attachments":
+            self.query_one(AttachmentList).focus()
+        elif active == "tab-comments":
+            self.query_one("#comments-scroll").focus()
+        else:
+            self.query_one("#audit-scroll").focus()
 
     # Acting
 
@@ -399,13 +585,24 @@ class RequestScreen(PortalScreen):
                 lambda comment: self._commented(action, comment),
             )
             return
+        if action is Action.SUBMIT and self.request.status is Status.RETURNED:
+            self.app.push_screen(
+                CommentScreen(
+                    f"Submit {self.ref} again",
+                    "Optional: a reply the checker reads first, with what you changed "
+                    "(leave it empty to send none).",
+                    required=False,
+                ),
+                lambda comment: self._commented(action, comment),
+            )
+            return
         self._confirm(action, None)
 
     def _commented(self, action: Action, comment: str | None) -> None:
         if comment is None:
             self.notice(f"Nothing was done: {self.ref} is unchanged.", "info")
             return
-        self._confirm(action, comment)
+        self._confirm(action, comment or None)
 
     def _confirm(self, action: Action, comment: str | None) -> None:
         detail = CONFIRM_DETAIL[action]
@@ -433,27 +630,33 @@ class RequestScreen(PortalScreen):
         action, comment, key = self._pending
         version = self.request.version
 
-        async def act(portal: PortalClient) -> tuple[Request, list[AuditEntry]]:
+        async def act_and_read(portal: PortalClient) -> tuple[Request, list[AuditEntry]]:
             result = await portal.act(self.ref, action, version, comment, idempotency_key=key)
             return result, await portal.audit(self.ref)
 
-        def refused(error: PortalError) -> None:
-            self._pending = None
-            self.on_refused(error)
-
-        done = await self.call_portal(act, retry=self.send_action, refused=refused)
-        if done is FAILED:
-            return
-        result, audit = done
-        self._pending = None
-        self.show(result, audit)
-        self.notice(
-            f"{action.label}: {result.ref} is now {result.status.label.lower()}.", "success"
+        answer = await self.call_portal(
+            act_and_read,
+            retry=self.send_action,
+            refused=lambda error: self._refused(action, error),
         )
+        if answer is FAILED:
+            return
+        result, audit = answer
+        self._pending = None
+        self._acted = True
+        self.show(result, audit)
+        self.check_chain()
+        message = f"{action.label}: {result.ref} is now {result.status.label.lower()}."
+        following = self.next_ref
+        if following is not None:
+            key = self.key_of("request.next") or "n"
+            left = len(self.queue) - self.queue.index(following)
+            message += f" {key}: next request, {following} ({left} left in the list)."
+        self.notice(message, "success")
 
-    def on_refused(self, error: PortalError) -> None:
-        """A 409 offers to reload; fields the portal names are listed with the words."""
-        if error.status == 409:
+    def _refused(self, action: Action, error: PortalError) -> None:
+        self._pending = None
+        if error.status == 409 and error.code != "business_day_only":
             self.notice(error.message)
             self.app.push_screen(
                 ConfirmScreen(
@@ -475,6 +678,15 @@ class RequestScreen(PortalScreen):
             self.load()
 
     # Other keys
+
+    def action_next_request(self) -> None:
+        following = self.next_ref
+        if following is not None:
+            self.app.switch_screen(RequestScreen(following, self.queue))
+
+    def action_copy_ref(self) -> None:
+        self.app.copy_to_clipboard(self.ref)
+        self.notice(copied_words(self.ref), "info")
 
     def action_edit(self) -> None:
         from cc_tui.tui.screens.form import FormScreen
@@ -543,8 +755,15 @@ class RequestScreen(PortalScreen):
                 self.action_audit_pdf,
             )
         )
+        commands.append(
+            PaletteCommand(
+                f"Copy the reference {self.ref}",
+                "Key y: send it to your terminal's clipboard (OSC 52).",
+                self.action_copy_ref,
+            )
+        )
         return commands
 
-    def reopen_after_login(self) -> Callable[[], Screen[Any]]:
-        ref = self.ref
-        return lambda: RequestScreen(ref)
+    def reopen_after_login(self) -> Callable[[], Screen[Any]] | None:
+        ref, queue = self.ref, self.queue
+        return lambda: RequestScreen(ref, queue)

@@ -1,10 +1,12 @@
 """The preview pane beside the task table (terminals of 120 columns and more).
 
 It shows the highlighted request as the portal returns it (`GET /requests/{ref}`): the
-summary, the fields, supporting documents, the last comment and what you may do now. The
-dashboard fetches it debounced, so holding `j` does not send a request per row. Text goes
-through the sanitizer (tui/safe_text.py): never read as markup, control characters shown
-as marks; a one-line value (title, name, file name) stays on its line (`flatten`).
+summary, the fields (labels and formatted values, as the request screen shows them:
+`review.field_views`), supporting documents, the last comment and what you may do now
+(and what not now, with its day). The dashboard fetches it debounced, so holding `j`
+does not send a request per row. Text goes through the sanitizer (tui/safe_text.py):
+never read as markup, control characters shown as marks; a one-line value (title, name,
+file name) stays on its line (`flatten`).
 """
 
 from __future__ import annotations
@@ -17,19 +19,19 @@ from textual.widgets import Static
 from cc_tui.api.requests import Request, RequestSummary
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.files import size_in_words
+from cc_tui.tui.review import EMPTY, field_views, reason_words
 from cc_tui.tui.safe_text import flatten, safe_content
 
 MAX_FIELDS = 12
 MAX_VALUE = 60
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, list):
-        return f"{len(value)} row{'s' if len(value) != 1 else ''}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    text = "" if value is None else flatten(str(value))
-    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+def _value(text: str) -> str:
+    """A value on one line of the preview; a longer one says where to read it whole."""
+    flat = " ".join(flatten(text).split())
+    if len(flat) <= MAX_VALUE:
+        return flat
+    return flat[: MAX_VALUE - 1] + "… (enter reads it all)"
 
 
 def summary_lines(summary: RequestSummary) -> list[str]:
@@ -47,12 +49,12 @@ def request_lines(request: Request) -> list[str]:
     """The preview of a request, line by line."""
     lines = summary_lines(request)
     lines.append(f"Version   {request.version}")
-    if request.fields:
+    views = [view for view in field_views(request) if view.text != EMPTY]
+    if views:
         lines += ["", "Fields"]
-        items = list(request.fields.items())
-        lines += [f"  {flatten(name)}: {_value(value)}" for name, value in items[:MAX_FIELDS]]
-        if len(items) > MAX_FIELDS:
-            lines.append(f"  … and {len(items) - MAX_FIELDS} more (enter opens the request)")
+        lines += [f"  {flatten(v.label)}: {_value(v.text)}" for v in views[:MAX_FIELDS]]
+        if len(views) > MAX_FIELDS:
+            lines.append(f"  … and {len(views) - MAX_FIELDS} more (enter opens the request)")
     if request.attachments:
         lines += ["", f"Supporting documents ({len(request.attachments)})"]
         lines += [f"  {flatten(a.name)} ({size_in_words(a.size)})" for a in request.attachments]
@@ -62,6 +64,8 @@ def request_lines(request: Request) -> list[str]:
         lines += [f"  {line}" for line in last.text.split("\n")]
     actions = ", ".join(action.label for action in request.allowed_actions)
     lines += ["", f"You may: {actions}." if actions else "Nothing for you to do on it now."]
+    for item in request.unavailable_actions:
+        lines.append(f"Not now: {item.action.label}: {reason_words(item)}")
     return lines
 
 

@@ -1,0 +1,162 @@
+"""The request's fields as a checker reads them: each field a row of its own, label and
+whole value wrapped to the width of the terminal (from 60 columns), table fields as
+tables whose cells wrap, and what changed since a return at the top.
+
+Design decisions:
+- A row is focusable: up/down (j/k) move between fields and `enter` opens the value
+  whole in a reader (`ValueScreen`), where it can be scrolled and selected. Values are
+  drawn whole up to `MAX_SHOWN` characters; a longer one is cut with an ellipsis that
+  says how long it is and that `enter` reads it all, so no value ends silently.
+- Tables are Rich tables with folding cells (never cut), a heading per column label.
+- Portal text is drawn through the sanitizer (`safe_content`, `safe_text`): marks for
+  unsafe characters, never markup; the reader is a `SafeTextArea`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from cc_tui.tui.review import FieldView, TableView
+from cc_tui.tui.safe_text import safe_content, safe_text
+
+if TYPE_CHECKING:
+    from textual.visual import VisualType
+
+MAX_SHOWN = 1000
+
+
+def shown_value(view: FieldView) -> str:
+    """The value as drawn in the list: whole, or cut with a way to read the rest."""
+    text = view.text
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]}… ({len(text):,} characters: enter reads it all)"
+
+
+def table_renderable(table: TableView) -> Table:
+    grid = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
+    for heading in table.headings:
+        grid.add_column(Text(heading, style="bold"), overflow="fold")
+    for row in table.rows:
+        grid.add_row(*(safe_text(cell, multiline=True) for cell in row))
+    return grid
+
+
+def whole_text(view: FieldView) -> str:
+    """The whole value for the reader: a table as one block per row."""
+    if view.table is None:
+        return view.text
+    if not view.table.rows:
+        return "No rows."
+    blocks = []
+    for number, row in enumerate(view.table.rows, start=1):
+        cells = [f"  {h}: {c}" for h, c in zip(view.table.headings, row, strict=True)]
+        blocks.append(f"Row {number}\n" + "\n".join(cells))
+    return "\n\n".join(blocks)
+
+
+class FieldRow(Widget, can_focus=True):
+    """One field: label and value; `enter` reads it whole."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "read",
+            "Read whole",
+            id="request.read_field",
+            tooltip="Open this field's whole value in a reader.",
+        ),
+    ]
+
+    def __init__(self, view: FieldView) -> None:
+        super().__init__(classes="field-row -table" if view.table else "field-row")
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        view = self.view
+        if view.table is not None:
+            count = len(view.table.rows)
+            yield Static(
+                Content(f"{view.label} ({count} row{'' if count == 1 else 's'})"),
+                classes="field-label",
+            )
+            body: VisualType = table_renderable(view.table) if view.table.rows else Content("—")
+            yield Static(body, classes="field-table")
+        else:
+            yield Static(Content(view.label), classes="field-label")
+            yield Static(safe_content(shown_value(view), multiline=True), classes="field-value")
+
+    def action_read(self) -> None:
+        from cc_tui.tui.screens.value import ValueScreen
+
+        self.app.push_screen(ValueScreen(self.view.label, whole_text(self.view)))
+
+
+class FieldList(VerticalScroll):
+    """Every field of the request, the changes since a return first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "move(1)", "Next field", id="request.next_field", show=False),
+        Binding("up,k", "move(-1)", "Previous field", id="request.previous_field", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="changes-panel")
+
+    def show(self, views: list[FieldView], since: str | None, *, focus: bool = False) -> None:
+        """Show `views` (and `since`, the changes panel, if any); the field that had the
+        focus keeps it, and with `focus` the first field takes it once mounted."""
+        panel = self.query_one("#changes-panel", Static)
+        panel.update(safe_content(since or "", multiline=True))
+        panel.display = since is not None
+        focused = self.app.focused
+        rows = self.rows
+        index = rows.index(focused) if isinstance(focused, FieldRow) and focused in rows else None
+        if index is None and focus:
+            index = 0
+        self.remove_children(FieldRow)
+        new_rows = [FieldRow(view) for view in views]
+        mounted = self.mount_all(new_rows)
+
+        async def refocus() -> None:
+            await mounted
+            if index is not None and new_rows:
+                new_rows[min(index, len(new_rows) - 1)].focus(scroll_visible=index > 0)
+
+        self.call_later(refocus)
+
+    def on_focus(self) -> None:
+        # The list hands the focus to its first field, so keys work on a field at once.
+        rows = self.rows
+        if rows:
+            rows[0].focus(scroll_visible=False)
+
+    @property
+    def rows(self) -> list[FieldRow]:
+        return list(self.query(FieldRow))
+
+    def action_move(self, step: int) -> None:
+        rows = self.rows
+        if not rows:
+            return
+        focused = self.app.focused
+        index = rows.index(focused) if isinstance(focused, FieldRow) and focused in rows else -1
+        target = rows[max(0, min(len(rows) - 1, index + step))]
+        target.focus()
+        if index + step < 0:
+            self.scroll_home(animate=False)
+
+    def focus_first(self) -> None:
+        rows = self.rows
+        if rows:
+            rows[0].focus(scroll_visible=False)
