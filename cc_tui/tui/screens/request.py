@@ -546,13 +546,21 @@ class RequestScreen(PortalScreen):
     # Tabs
 
     def action_tab(self, index: int) -> None:
-        self.query_one(TabbedContent).active = TABS[index]
-        self._focus_tab_content()
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == TABS[index]:
+            self._focus_tab_content()
+        tabs.active = TABS[index]
 
     def action_cycle_tab(self, step: int) -> None:
         current = self.query_one(TabbedContent).active
         index = TABS.index(current) if current in TABS else 0
         self.action_tab((index + step) % len(TABS))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # A tab chosen by click or key: the keys go to what it shows, and the field that
+        # had the focus in the hidden pane does not pull its pane back to the front.
+        event.stop()
+        self._focus_tab_content()
 
     def _focus_tab_content(self) -> None:
         active = self.query_one(TabbedContent).active

@@ -136,9 +136,10 @@ class FieldList(VerticalScroll):
         self.call_later(refocus)
 
     def on_focus(self) -> None:
-        # The list hands the focus to its first field, so keys work on a field at once.
+        # The list hands the focus to its first field, so keys work on a field at once;
+        # not while its tab is being hidden (that would bring the tab back).
         rows = self.rows
-        if rows:
+        if rows and all(node.display for node in self.ancestors_with_self):
             rows[0].focus(scroll_visible=False)
 
     @property
