@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from cc_tui.tui.review import FieldView, TableView
 from cc_tui.tui.safe_text import safe_content, safe_text
@@ -139,7 +139,8 @@ class FieldList(VerticalScroll):
         # The list hands the focus to its first field, so keys work on a field at once;
         # not while its tab is being hidden (that would bring the tab back).
         rows = self.rows
-        if rows and all(node.display for node in self.ancestors_with_self):
+        tabs = self.screen.query(TabbedContent)
+        if rows and (not tabs or tabs.first().active == "tab-fields"):
             rows[0].focus(scroll_visible=False)
 
     @property
