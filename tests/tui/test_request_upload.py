@@ -148,7 +148,12 @@ async def test_u_on_a_draft_attaches_a_file_that_o_saves_and_delete_removes(
         assert documents_label(screen) == "2 Documents (1)", "the request was read again"
         listing = screen.query_one(AttachmentList)
         assert rows(listing) == [
-            (name, f"{len(minimal_pdf())} B", "PDF", hashlib.sha256(minimal_pdf()).hexdigest()[:12])
+            (
+                name,
+                f"{len(minimal_pdf())} bytes",
+                "PDF",
+                hashlib.sha256(minimal_pdf()).hexdigest()[:12],
+            )
         ]
 
         screen.query_one(TabbedContent).active = "tab-attachments"
