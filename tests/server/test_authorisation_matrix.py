@@ -154,6 +154,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/requests/{ref}/audit"): Probe(
         "/api/v1/requests/{ref}/audit", expect=firm_record(200)
     ),
+    ("GET", "/api/v1/requests/{ref}/audit/verify"): Probe(
+        "/api/v1/requests/{ref}/audit/verify", expect=firm_record(200)
+    ),
     ("GET", "/api/v1/requests/{ref}/audit.pdf"): Probe(
         "/api/v1/requests/{ref}/audit.pdf", expect=firm_record(200)
     ),
