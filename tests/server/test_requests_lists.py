@@ -268,7 +268,7 @@ async def test_the_officer_sees_only_what_reached_the_exchange(
     reached = {r.ref for r in everything if r.reached_exchange}
     assert refs == reached
     firms = {r.participant_id for r in everything if r.ref in refs}
-    assert firms == {"B01234", "B05678"}
+    assert firms == {"B01234", "B05678", "C01234"}  # C01234: Harbour's clearing membership
     drafts = await all_refs(api, headers, q="status:draft")
     assert drafts == []
     awaiting = set(await all_refs(api, headers, section="awaiting_my_check"))
