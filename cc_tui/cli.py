@@ -1,6 +1,7 @@
 """The `cc-tui` command: wiring only.
 
     cc-tui [--demo | --server URL]     the terminal client
+    cc-tui web [--host --port] [--demo | --server URL]   the same client in a browser
     cc-tui server [--host --port ...]  the mock portal alone
     cc-tui mailbox [--to USER]         the mock portal's outbox
     cc-tui config                      the settings in force and where they come from
@@ -60,7 +61,45 @@ def _parser() -> argparse.ArgumentParser:
         help="the portal to connect to (default: `server` in config.toml, or CC_TUI_SERVER)",
     )
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_DIR_HELP)
+    # Given by `cc-tui web` to each tab's cc-tui (tui/web.py); not for people.
+    parser.add_argument("--in-browser", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--demo-portal", metavar="ID", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    browser = sub.add_parser(
+        "web",
+        help="serve cc-tui to web browsers (textual-serve)",
+        description="Serve cc-tui to web browsers: each browser tab that opens the address "
+        "runs its own cc-tui, logged in on its own. Files it saves go to the browser's "
+        "downloads. Listens on this machine only (loopback) unless --host says otherwise.",
+        formatter_class=_Help,
+    )
+    browser.set_defaults(usage_error=browser.error)
+    browser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    browser.add_argument("--port", type=_port, default=8000, help="the port to listen on")
+    browser.add_argument(
+        "--public-url",
+        metavar="URL",
+        type=_public_url,
+        help="the address browsers use to reach it, e.g. behind a TLS proxy (default: "
+        "http://HOST:PORT; needed with --host 0.0.0.0)",
+    )
+    web_target = browser.add_mutually_exclusive_group()
+    web_target.add_argument(
+        "--demo",
+        action="store_true",
+        dest="web_demo",
+        help="start the bundled mock portal on a free loopback port and connect every tab to it",
+    )
+    web_target.add_argument(
+        "--server",
+        metavar="URL",
+        dest="web_server",
+        help="the portal to connect to (default: `server` in config.toml, or CC_TUI_SERVER)",
+    )
+    browser.add_argument(
+        "--data-dir", type=Path, dest="server_data_dir", metavar="DIR", help=DATA_DIR_HELP
+    )
 
     server = sub.add_parser("server", help="run the mock portal alone", formatter_class=_Help)
     server.set_defaults(usage_error=server.error)
@@ -170,6 +209,18 @@ def _worker_count(text: str) -> int:
     return _whole(text, 1, 64, "a worker count (one per core)")
 
 
+def _public_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a web address of a server; give one like "
+            "http://portal-host:8000 or https://cc-tui.example.com (no path)."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _smtp_address(text: str) -> str:
     from cc_tui.server.mail import parse_smtp_address
 
@@ -270,14 +321,105 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(_run_mailbox(args))
     if args.command == "config":
         sys.exit(_run_config())
+    if args.command == "web":
+        sys.exit(_run_web(args))
     sys.exit(_run_tui(args))
+
+
+def _run_web(args: argparse.Namespace) -> int:
+    """`cc-tui web`: the checks a person needs in words, the demo portal when asked, then
+    textual-serve until Ctrl+C (tui/web.py)."""
+    import shlex
+
+    from cc_tui.tui.web import BrowserServer, is_loopback, is_wildcard, port_in_use
+
+    host, port = args.host, args.port
+    if is_wildcard(host) and not args.public_url:
+        args.usage_error(
+            f"--host {host} listens on every address of this machine; give --public-url, the "
+            "address browsers use to reach it (e.g. http://this-host:8000)."
+        )
+    refused = port_in_use(host, port)
+    if refused is not None:
+        print(
+            f"cc-tui web: cannot listen on {host}:{port} ({refused.strerror or refused}). "
+            "Another program (or cc-tui web) may be using that port: give another with "
+            "--port, or stop it.",
+            file=sys.stderr,
+        )
+        return 1
+    shown_host = f"[{host}]" if ":" in host else host
+    public_url = args.public_url or f"http://{shown_host}:{port}"
+    if not is_loopback(host):
+        print(
+            f"cc-tui web: WARNING: listening on {host}, not on this machine only: anyone who "
+            f"can reach port {port} here can open cc-tui and try to log in. It speaks plain "
+            "HTTP: put it behind a TLS proxy (--public-url https://...) off a trusted "
+            "network.",
+            file=sys.stderr,
+            flush=True,
+        )
+    command = [sys.executable, "-m", "cc_tui", "--in-browser"]
+    portal = None
+    if args.web_demo:
+        from cc_tui.server.runner import start_background_server
+        from cc_tui.server.settings import ServerSettings
+
+        data_dir = args.server_data_dir or _default_data_dir()
+        try:
+            portal = start_background_server(ServerSettings(data_dir=data_dir, seed_requests=2000))
+        except (OSError, RuntimeError) as error:
+            print(f"cc-tui web: the demo portal could not start: {error}", file=sys.stderr)
+            return 1
+        print(f"Demo portal on {portal.url}  (data: {data_dir})", flush=True)
+        command += ["--server", portal.url, "--demo-portal", portal.portal_id or ""]
+        if args.server_data_dir:
+            command += ["--data-dir", str(args.server_data_dir)]
+    elif args.web_server:
+        command += ["--server", args.web_server]
+    else:
+        from cc_tui.tui.launch import load_settings
+
+        try:
+            server_url = load_settings().server
+        except ValueError as error:
+            print(f"cc-tui web: {error}", file=sys.stderr)
+            return 2
+        if not server_url:
+            args.usage_error(
+                "no portal to connect to: give --server URL, or --demo for the bundled one, "
+                "or set `server` in config.toml (`cc-tui config` prints where)."
+            )
+            return 2
+        command += ["--server", server_url]
+    try:
+        BrowserServer(shlex.join(command), host, port, public_url).serve()
+    except OSError as error:
+        print(f"cc-tui web: stopped: {error.strerror or error}", file=sys.stderr)
+        return 1
+    finally:
+        if portal is not None:
+            portal.stop()
+    return 0
 
 
 def _run_tui(args: argparse.Namespace) -> int:
     from cc_tui.tui.launch import launch
 
+    if args.demo_portal is not None:
+        # A tab of `cc-tui web --demo`: the demo portal runs in the web server's process.
+        from cc_tui.server.seed import DEMO_USERS
+
+        return launch(
+            server_url=args.server,
+            demo=True,
+            portal_id=args.demo_portal or None,
+            demo_users=tuple(user.user_id for user in DEMO_USERS),
+            demo_data_dir=args.data_dir,
+            in_browser=args.in_browser,
+        )
     if not args.demo:
-        return launch(server_url=args.server, demo=False)
+        return launch(server_url=args.server, demo=False, in_browser=args.in_browser)
     # Only the CLI may wire the bundled server into the TUI (ARCHITECTURE.md).
     from cc_tui.server.runner import start_background_server
     from cc_tui.server.seed import DEMO_USERS

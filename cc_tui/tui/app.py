@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -171,8 +171,12 @@ class PortalApp(App[int]):
         remember_theme: bool = False,
         demo_users: tuple[str, ...] = (),
         demo_data_dir: Path | None = None,
+        in_browser: bool = False,
     ) -> None:
         super().__init__()
+        # cc-tui web: the machine is shared with whoever opens the page, so the last user
+        # ID is neither offered nor kept (launch() adds: no session in the keyring).
+        self.in_browser = in_browser
         # --demo: the demo users' IDs for the login screen, and the --data-dir given (the
         # mailbox hint must name it, or it would read another portal's outbox).
         self.demo_users = demo_users
@@ -270,7 +274,7 @@ class PortalApp(App[int]):
         # whole stack (login <-> main) is "pop to the base, push the new one".
         if self.portal_id is None:
             self.portal_id = known_portal_id(self.state_dir, self.server_url)
-        self.push_screen(LoginScreen(user_id=last_user_id(self.state_dir, self.portal_key)))
+        self.push_screen(LoginScreen(user_id=self._last_user_id()))
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
             self.set_interval(1.0, self._exit_if_terminal_gone, name="hang-up watch")
         if not self.is_headless:
@@ -302,6 +306,10 @@ class PortalApp(App[int]):
         import shlex
 
         return f" --data-dir {shlex.quote(str(self.demo_data_dir))}"
+
+    def _last_user_id(self) -> str:
+        """The user ID last logged in with here, to offer on the login screen."""
+        return "" if self.in_browser else last_user_id(self.state_dir, self.portal_key)
 
     @property
     def portal_key(self) -> str:
@@ -335,7 +343,7 @@ class PortalApp(App[int]):
     ) -> None:
         """Back to a fresh login screen (every other screen closed)."""
         if user_id is None:
-            user_id = self._session_user_id or last_user_id(self.state_dir, self.portal_key)
+            user_id = self._session_user_id or self._last_user_id()
         screen = LoginScreen(user_id=user_id, message=message, message_kind=message_kind)
         self.call_later(self._replace_screens, screen)
 
@@ -447,7 +455,7 @@ class PortalApp(App[int]):
         if login is not None:
             login.show_service(status)
             if self.portal_key != before:
-                login.portal_changed(last_user_id(self.state_dir, self.portal_key))
+                login.portal_changed(self._last_user_id())
         if not self._resume or login is None or not login.user_id:
             return
         user_id = login.user_id
@@ -492,7 +500,8 @@ class PortalApp(App[int]):
                 self._portal_answered((await portal.service_status()).portal_id)
         self.show_main()
         await self._after_login(user_id)
-        await asyncio.to_thread(remember_user_id, self.state_dir, self.portal_key, user_id)
+        if not self.in_browser:
+            await asyncio.to_thread(remember_user_id, self.state_dir, self.portal_key, user_id)
         if token is not None:
             store = await self.token_store()
             await asyncio.to_thread(store.save, self.portal_key, user_id, token)
@@ -540,6 +549,21 @@ class PortalApp(App[int]):
     async def _forget_token(self, user_id: str) -> None:
         store = await self.token_store()
         await asyncio.to_thread(store.clear, self.portal_key, user_id)
+
+    @on(events.DeliveryFailed)
+    def _delivery_failed(self, event: events.DeliveryFailed) -> None:
+        """A file on its way to the browser (tui/downloads.py) did not get there."""
+        from cc_tui.tui.downloads import DELIVERY_PREFIX
+
+        name = event.name or ""
+        if name.startswith(DELIVERY_PREFIX):
+            self.notify(
+                f"Your browser did not receive {shown(flatten(name[len(DELIVERY_PREFIX) :]))} "
+                f"({shown(flatten(str(event.exception)))}). Download it again.",
+                title="Not saved",
+                severity="error",
+                timeout=15,
+            )
 
     # Actions
 

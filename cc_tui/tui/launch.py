@@ -19,6 +19,7 @@ from cc_tui.tui.state import default_state_dir
 
 if TYPE_CHECKING:
     from cc_tui.tui.config import Settings
+    from cc_tui.tui.credentials import TokenStore
 
 
 def _config_file() -> Path:
@@ -42,13 +43,23 @@ def load_settings() -> Settings:
         ) from None
 
 
+def _memory_only() -> TokenStore:
+    from cc_tui.tui.credentials import TokenStore
+
+    return TokenStore(memory_only=True)
+
+
 def launch(
     server_url: str | None,
     demo: bool,
     portal_id: str | None = None,
     demo_users: tuple[str, ...] = (),
     demo_data_dir: Path | None = None,
+    in_browser: bool = False,
 ) -> int:
+    """Run the app until it ends; its exit code. `in_browser`: one tab of `cc-tui web`
+    (tui/web.py), where the serving machine is not the user's: the session lives in memory
+    only, no stored one is resumed and no user ID is remembered."""
     settings: Settings | None = None
     if not server_url:
         try:
@@ -78,6 +89,9 @@ def launch(
         remember_theme=True,
         demo_users=demo_users,
         demo_data_dir=demo_data_dir,
+        in_browser=in_browser,
+        resume=not in_browser,
+        token_store=_memory_only() if in_browser else None,
     )
     app.run()
     return app.return_code or 0

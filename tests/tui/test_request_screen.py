@@ -5,12 +5,14 @@ the checker's comment on top."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
+from textual.events import DeliveryFailed
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
@@ -19,6 +21,7 @@ from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
+from cc_tui.tui.downloads import DELIVERY_PREFIX
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.form import FormScreen
@@ -253,6 +256,58 @@ async def test_the_audit_trail_pdf_goes_to_the_downloads_folder(
         await pilot.press("p")
         await settle(pilot)
         assert (saved.parent / f"{request['ref']} audit trail (2).pdf").exists()
+
+
+async def test_in_a_browser_the_audit_trail_pdf_goes_to_the_browser(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    maker_api: PortalApi,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+) -> None:
+    """Under textual-serve (Textual's web driver) the PDF is handed to the browser with
+    App.deliver_binary, and nothing is left on the serving machine."""
+    monkeypatch.setenv("CC_TUI_DOWNLOADS_DIR", str(tmp_path / "Downloads"))
+    delivered: list[tuple[bytes, str | None, str | None]] = []
+
+    def deliver_binary(
+        app: PortalApp,
+        path_or_file: BinaryIO,
+        *,
+        save_filename: str | None = None,
+        mime_type: str | None = None,
+        name: str | None = None,
+        **_: object,
+    ) -> str:
+        with path_or_file:
+            delivered.append((path_or_file.read(), save_filename, name))
+        return "key"
+
+    monkeypatch.setattr(PortalApp, "is_web", property(lambda app: True))
+    monkeypatch.setattr(PortalApp, "deliver_binary", deliver_binary)
+    request = maker_api.create()
+    name = f"{request['ref']} audit trail.pdf"
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_request(pilot, request["ref"])
+        await pilot.press("p")
+        await settle(pilot)
+        assert notice_text(app) == (
+            f"✓ Saved the audit trail of {request['ref']} to your browser's downloads ({name})"
+        )
+        ((data, save_filename, delivery),) = delivered
+        assert data.startswith(b"%PDF") and save_filename == name
+        assert delivery == f"{DELIVERY_PREFIX}{name}"
+        assert not (tmp_path / "Downloads").exists()
+        # Textual says when the browser did not take it: the user hears of it.
+        app.post_message(DeliveryFailed("key", ConnectionResetError("tab closed"), delivery))
+        await settle(pilot)
+        assert any(
+            f"Your browser did not receive {name} (tab closed)" in note.message
+            for note in app._notifications
+        )
+    assert not any(Path(tempfile.gettempdir()).glob(f"cc-tui-web-*/{name}"))
 
 
 async def test_a_returned_request_opens_for_change_with_the_comment_on_top(

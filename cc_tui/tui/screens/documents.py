@@ -6,7 +6,8 @@
   start of a word ("buy-i" finds "Buy-in").
 - Enter (or `o`) on a document downloads it into the downloads folder
   (`config.downloads_dir()`, `CC_TUI_DOWNLOADS_DIR` to change it) and says the full path
-  where it went; a file already there is never replaced (" (2)" is added). Enter in the
+  where it went (under `cc-tui web`, the browser's downloads: tui/downloads.py); a file
+  already there is never replaced (" (2)" is added). Enter in the
   search field moves to the list, so a download is always a deliberate key on a row.
 - A form that needs an original signature says so in words in its row ("sign") and
   under the list: it has to be printed, signed by hand and delivered on paper.
@@ -235,24 +236,22 @@ class DocumentsScreen(RefreshingScreen):
 
     @work(group="documents-download", exit_on_error=False)
     async def download(self, document: Document) -> None:
-        from cc_tui.tui.config import downloads_dir
+        from cc_tui.tui.downloads import Destination
 
         notice = self.query_one(Notice)
+        destination = Destination(self.app)
         try:
             saved = await self.call_portal(
-                lambda portal: portal.download_document(document.id, downloads_dir()),
+                lambda portal: portal.download_document(document.id, destination.folder),
                 retry=lambda: self.download(document),
                 busy=f"Downloading {document.title}…",
             )
         except OSError as error:
-            notice.show(
-                f"Could not save {document.title}: {error.strerror or error}. Set "
-                "CC_TUI_DOWNLOADS_DIR to a folder you can write to, then try again."
-            )
+            notice.show(destination.cannot_save(document.title, error))
             return
         if saved is FAILED:
             return
-        said = f"Saved {document.title} to {saved}."
+        said = f"Saved {document.title} to {destination.hand_over(saved)}."
         if document.original_signature:
             said += " Print it, sign it by hand and deliver the original on paper."
         notice.show(said, "success")

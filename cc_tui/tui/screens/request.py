@@ -719,24 +719,23 @@ class RequestScreen(PortalScreen):
 
     @work(exclusive=True, group="request-pdf", exit_on_error=False)
     async def download_audit(self) -> None:
-        from cc_tui.tui.config import downloads_dir
+        from cc_tui.tui.downloads import Destination
 
-        folder = downloads_dir()
+        destination = Destination(self.app)
         try:
             path = await self.call_portal(
-                lambda portal: portal.download_audit_pdf(self.ref, folder),
+                lambda portal: portal.download_audit_pdf(self.ref, destination.folder),
                 retry=self.download_audit,
                 refused=lambda error: self.notice(error.message),
             )
         except OSError as error:
-            self.notice(
-                f"Could not save the PDF in {folder} ({error.strerror or error}). Check that "
-                "the folder is writable, or set CC_TUI_DOWNLOADS_DIR to another one."
-            )
+            self.notice(destination.cannot_save("the PDF", error))
             return
         if path is FAILED:
             return
-        self.notice(f"Saved the audit trail of {self.ref} to {path}", "success")
+        self.notice(
+            f"Saved the audit trail of {self.ref} to {destination.hand_over(path)}", "success"
+        )
 
     def palette_commands(self) -> list[PaletteCommand]:
         commands = [

@@ -3,7 +3,8 @@
 The request screen mounts it and calls `show(request, editable=...)` whenever it has the
 request; the keys work on the highlighted row:
 - `o` saves the file in the downloads folder (`config.downloads_dir()`, never replacing
-  a file there) and says where;
+  a file there), or sends it to the browser under `cc-tui web` (tui/downloads.py), and
+  says where;
 - Delete removes it from the request after `y/N` naming the file and the request
   (only when `editable`: its maker, Draft or Returned; the portal enforces the same).
 After a delete it posts `AttachmentList.Changed`, so that the screen reloads the request.
@@ -70,7 +71,8 @@ class AttachmentList(DataTable[str | Content]):
             self.ref = ref
 
     class Saved(Message):
-        """An attachment was saved at `path`."""
+        """An attachment was saved at `path` (in a browser: fetched there on its way to the
+        browser, and gone once handed over)."""
 
         def __init__(self, path: Path) -> None:
             super().__init__()
@@ -139,18 +141,18 @@ class AttachmentList(DataTable[str | Content]):
 
     @work(group="attachment-download", exit_on_error=False)
     async def save_attachment(self, ref: str, attachment: Attachment) -> None:
-        from cc_tui.tui.config import downloads_dir
+        from cc_tui.tui.downloads import Destination
 
+        destination = Destination(self.app)
         try:
             path = await self._screen_calls().call_portal(
-                lambda portal: portal.download_attachment(ref, attachment.id, downloads_dir()),
+                lambda portal: portal.download_attachment(ref, attachment.id, destination.folder),
                 unreachable=lambda error: self._say_not_done("Not saved", error),
                 refused=lambda error: self._say_not_done("Not saved", error),
             )
         except OSError as error:
-            reason = error.strerror or str(error)
             self.notify(
-                f"cc-tui could not save {attachment.name} in {downloads_dir()}: {reason}.",
+                destination.cannot_save(attachment.name, error),
                 title="Not saved",
                 severity="error",
                 timeout=10,
@@ -158,8 +160,9 @@ class AttachmentList(DataTable[str | Content]):
             return
         if path is FAILED:
             return
-        self.notify(f"Saved {attachment.name} to {path}", title="Saved", timeout=10)
         self.post_message(self.Saved(path))
+        where = destination.hand_over(path)
+        self.notify(f"Saved {attachment.name} to {where}", title="Saved", timeout=10)
 
     # Deleting
 

@@ -1,0 +1,164 @@
+"""cc-tui in a browser: `cc-tui web` serves the TUI with textual-serve.
+
+textual-serve (Textualize's aiohttp server) answers a page with xterm.js; each browser tab
+that opens it starts its own `cc-tui` process under Textual's web driver (`command` below,
+one process per tab, ended when the tab closes). The app is the same one a terminal runs;
+what differs under the web driver is said where it happens: files go to the browser
+(tui/downloads.py), copy reaches the browser's clipboard (xterm.js takes OSC 52), and a
+tab keeps its session in memory only (tui/launch.py: the serving machine is not the
+user's).
+
+What this module adds to textual-serve, which trusts whoever reaches its port:
+- The Host header must be an address this server is meant to be reached at (its
+  public URL's, and the loopback names when bound to loopback): a page elsewhere cannot
+  reach it through DNS rebinding.
+- A WebSocket must come from this server's own page (its Origin): otherwise any web page
+  the user visits could open a cc-tui of its own here and read its screen (cross-site
+  WebSocket hijacking). Browsers always send Origin; a non-browser client without one is
+  let in, as it could connect anyway.
+- Pages may not be framed (clickjacking) nor sniffed; no Referer leaves them.
+- Downloads carry their file name as RFC 6266 says (quoted, and UTF-8 in `filename*`),
+  where textual-serve writes it bare: a name with a space, `;` or Chinese characters
+  reaches the browser whole.
+- The page does not load its font from Google (the index's one external request), so
+  opening cc-tui tells no third party, and works offline.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+from textual_serve.server import Server
+
+LOOPBACK_NAMES: Final = ("localhost", "127.0.0.1", "[::1]")
+_EXTERNAL_FONT: Final = re.compile(r"<link[^>]*https://fonts\.googleapis\.com/[^>]*>")
+_HEADERS: Final = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address) is this machine only."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_wildcard(host: str) -> bool:
+    """Whether `host` means every address of the machine (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def port_in_use(host: str, port: int) -> OSError | None:
+    """Why `host:port` cannot be listened on, or None when it can (checked by binding)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        return error
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            return error
+    return None
+
+
+def content_disposition(file_name: str, open_method: str) -> str:
+    """RFC 6266: an ASCII fallback, and the name whole in `filename*` (RFC 8187)."""
+    fallback = "".join(
+        char if 0x20 <= ord(char) < 0x7F and char not in '"\\;' else "_" for char in file_name
+    )
+    kind = "inline" if open_method == "browser" else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+class BrowserServer(Server):
+    """textual-serve with the guards above; `public_url` is where browsers reach it."""
+
+    def __init__(self, command: str, host: str, port: int, public_url: str) -> None:
+        super().__init__(command, host=host, port=port, title="cc-tui", public_url=public_url)
+        public = urlsplit(public_url)
+        self.allowed_hosts = {public.netloc.lower()}
+        self.allowed_origins = {f"{public.scheme}://{public.netloc}".lower()}
+        if is_loopback(host):
+            for name in LOOPBACK_NAMES:
+                self.allowed_hosts.add(f"{name}:{port}")
+                self.allowed_origins.add(f"http://{name}:{port}")
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self._guard)
+        app.on_response_prepare.append(self._add_headers)
+        return app
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.host.lower() not in self.allowed_hosts:
+            return web.Response(
+                status=421,
+                text=f"cc-tui answers at {self.public_url}, not at this address.\n",
+            )
+        origin = request.headers.get("Origin")
+        if (
+            request.path == "/ws"
+            and origin is not None
+            and origin.lower().rstrip("/") not in self.allowed_origins
+        ):
+            return web.Response(
+                status=403, text="cc-tui opens only from its own page, not from another site.\n"
+            )
+        return await handler(request)
+
+    async def _add_headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        for name, value in _HEADERS.items():
+            response.headers.setdefault(name, value)
+
+    async def handle_index(self, request: web.Request) -> Any:
+        response = await super().handle_index(request)
+        if isinstance(response, web.Response) and response.text is not None:
+            response.text = _EXTERNAL_FONT.sub("", response.text)
+        return response
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        key = request.match_info["key"]
+        try:
+            download = await self.download_manager.get_download_metadata(key)
+        except KeyError:
+            raise web.HTTPNotFound(text="This download is over or was never offered.\n") from None
+        response = web.StreamResponse()
+        response.content_type = download.mime_type
+        if download.encoding:
+            response.charset = download.encoding
+        response.headers["Content-Disposition"] = content_disposition(
+            download.file_name, download.open_method
+        )
+        response.headers["Cache-Control"] = "no-store"
+        await response.prepare(request)
+        async for chunk in self.download_manager.download(key):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    async def on_startup(self, app: web.Application) -> None:
+        self.console.print(
+            f"cc-tui in the browser: open {self.public_url}  (Ctrl+C stops it)", highlight=False
+        )
