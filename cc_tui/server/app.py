@@ -14,9 +14,11 @@ from fastapi import FastAPI
 
 from cc_tui import __version__
 from cc_tui.api import API_PREFIX
+from cc_tui.domain.files import MAX_FILE_BYTES
 from cc_tui.server.context import ServerContext
 from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
+from cc_tui.server.files import MULTIPART_OVERHEAD_BYTES
 from cc_tui.server.jobs import housekeeping_loop
 from cc_tui.server.limits import Limits, RequestLimits, streaming_matcher
 from cc_tui.server.mail import make_mailer
@@ -108,7 +110,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
     # before any of that work is done (limits.py).
     app.add_middleware(
         RequestLimits,
-        limits=Limits(settings.max_body_bytes, settings.max_json_depth, settings.body_timeout),
+        limits=Limits(
+            settings.max_body_bytes,
+            settings.max_json_depth,
+            settings.body_timeout,
+            max_drain_bytes=MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES,
+        ),
         streamed=streaming_matcher(app.openapi),
     )
     # Outermost: every answer, the limits' refusals included, says no-store.

@@ -10,7 +10,13 @@ Before routing, authentication or any parsing, `RequestLimits`:
 - passes the body it buffered on to the app, which then never reads past the limit.
 
 Routes that stream their body themselves (`streams_body`: the multipart upload, which
-counts bytes into the file store and stops at the file limit) get only the timeout.
+counts bytes into the file store and stops at the file limit) get only the timeout. When
+such a route answers before it read the whole body (a refused name, a 401), the rest of
+the body is read and dropped before the answer goes out, up to `max_drain_bytes`: a
+client is still sending then, and closing a socket with unread bytes makes the kernel
+reset the connection, which throws away the answer the client was about to read (it
+would see "unreachable" instead of the refusal). Past that bound, or when the body
+stalls, the answer goes out at once with `Connection: close`.
 
 Why a hand-written middleware: Starlette's RequestBodyLimitMiddleware (FastAPI's
 `max_body_size`) counts bytes as the app reads them, but the depth check needs the body
@@ -43,6 +49,9 @@ class Limits:
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = 32
     body_timeout: float = 30.0
+    # How much of a streamed body is read and dropped so an early answer reaches the
+    # client (see the module's docstring); the upload's own request limit in the app.
+    max_drain_bytes: int = 0
 
 
 def too_large(limit: int) -> ApiError:
@@ -190,8 +199,9 @@ class RequestLimits:
         """Pass a streamed body through with the timeout: `receive` gives up after
         `body_timeout` seconds without a chunk (only while the body lasts: later calls
         wait for a disconnect, as they should). An answer sent before the body was read
-        to its end (a 401, a 413) closes the connection, so the server does not go on
-        reading and dropping the rest of a body nobody wants."""
+        to its end (a 401, a 422) first drains the rest, within `max_drain_bytes`, so
+        the client can read it; past that it closes the connection, so the server does
+        not go on reading a body nobody wants."""
         body_done = False
         seconds = self.limits.body_timeout
 
@@ -207,13 +217,31 @@ class RequestLimits:
                 body_done = True
             return message
 
-        async def closing(message: Message) -> None:
-            if message["type"] == "http.response.start" and not body_done:
+        async def drained() -> bool:
+            """Read and drop the rest of the body; whether it ended within the bound."""
+            declared = _content_length(scope)
+            bound = self.limits.max_drain_bytes
+            if declared is not None and (not declared.isdigit() or int(declared) > bound):
+                return False
+            size = 0
+            while not body_done and size <= bound:
+                try:
+                    message = await timed()
+                except ApiError:
+                    return False
+                if message["type"] != "http.request":
+                    return False
+                size += len(message.get("body", b""))
+            return body_done and size <= bound
+
+        async def answering(message: Message) -> None:
+            early = message["type"] == "http.response.start" and not body_done
+            if early and not await drained():
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"connection"]
                 message = {**message, "headers": [*headers, (b"connection", b"close")]}
             await send(message)
 
-        await self.app(scope, timed, closing)
+        await self.app(scope, timed, answering)
 
     @staticmethod
     async def _refuse(error: ApiError, scope: Scope, receive: Receive, send: Send) -> None:

@@ -120,17 +120,29 @@ def make_mailer(settings: ServerSettings) -> Mailer:
     )
 
 
+def delivered_ns(key: str) -> int:
+    """When a Maildir message was delivered, from its file name: `MaildirMailer` names
+    start with nanoseconds, other writers' (Python's mailbox) with seconds; 0 if neither.
+    The `Date` header says the second only, and sorts by weekday name as a string."""
+    stamp = key.partition(".")[0]
+    if not stamp.isdigit():
+        return 0
+    value = int(stamp)
+    return value if value >= 10**15 else value * 10**9
+
+
 def read_outbox(maildir: Path, to: str | None = None) -> list[EmailMessage]:
-    """The outbox's messages, oldest first, optionally only those sent to `to`."""
+    """The outbox's messages, in the order they were delivered (oldest first),
+    optionally only those sent to `to`."""
     if not maildir.exists():
         return []
     box = mailbox.Maildir(maildir, create=False)
-    messages: list[EmailMessage] = []
+    found: list[tuple[int, str, EmailMessage]] = []
     for key in box.iterkeys():
         raw = box.get_bytes(key)
         msg = message_from_bytes(raw, policy=default)
         assert isinstance(msg, EmailMessage)
         if to is None or msg["To"] == to:
-            messages.append(msg)
-    messages.sort(key=lambda m: (str(m["Date"]), str(m["Message-ID"])))
-    return messages
+            found.append((delivered_ns(key), key, msg))
+    found.sort(key=lambda entry: entry[:2])
+    return [msg for _, _, msg in found]

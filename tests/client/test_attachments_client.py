@@ -71,10 +71,6 @@ async def test_upload_download_delete_round_trip(
         assert sorted(p.name for p in downloads.iterdir()) == sorted([first.name, second.name])
 
 
-@pytest.mark.xfail(
-    reason="Open: races the portal's early answer to an upload; fails 1 run in 7",
-    strict=False,
-)
 async def test_a_refusal_carries_the_portals_detail_and_fix(
     live_portal: BackgroundServer, tmp_path: Path
 ) -> None:
@@ -88,6 +84,21 @@ async def test_a_refusal_carries_the_portals_detail_and_fix(
     assert (error.status, error.code) == (422, "bad_file_name")
     assert error.fix == f"Rename the file: {good_name(ref, 'xlsx')}"
     assert len(error.errors) >= 3
+
+
+async def test_a_refusal_answered_before_a_large_file_was_sent_still_reaches_the_client(
+    live_portal: BackgroundServer, tmp_path: Path
+) -> None:
+    """The portal refuses the name from the part's headers, while 9 MiB are still on
+    their way: the client sees the refusal, not "unreachable" (limits.py drains)."""
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(minimal_pdf() + b"%" + b"x" * (9 * MiB))
+    async with signed_in(live_portal) as client:
+        ref = await draft(client, live_portal)
+        for _ in range(3):
+            with pytest.raises(PortalError) as refused:
+                await client.upload_attachment(ref, source)
+            assert (refused.value.status, refused.value.code) == (422, "bad_file_name")
 
 
 async def test_a_dropped_upload_is_sent_again_with_the_same_key(tmp_path: Path) -> None:

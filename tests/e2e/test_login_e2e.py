@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from tests.e2e.terminal import Terminal, client_env
@@ -18,10 +16,6 @@ from tests.tui.helpers import DEMO_PASSWORD, email_codes
 MAKER = "maker@harbour.example"
 
 
-@pytest.mark.xfail(
-    reason="Open: failed once in the final clean-clone run; not yet diagnosed",
-    strict=False,
-)
 def test_a_whole_login_in_a_real_terminal(
     live_portal: BackgroundServer, server_settings: ServerSettings, tmp_path: Path
 ) -> None:

@@ -115,6 +115,55 @@ def test_connections_past_the_cap_get_a_clear_503(strict_portal: BackgroundServe
             pytest.fail("the portal kept answering 503 after the connections closed")
 
 
+UPLOAD = f"{API_PREFIX}/requests/ECS00000001/attachments"
+MULTIPART_HEAD = {"Content-Type": "multipart/form-data; boundary=b"}
+
+
+def test_an_early_answer_to_an_upload_waits_for_the_body_and_keeps_the_connection(
+    strict_portal: BackgroundServer,
+) -> None:
+    """No token: 401 before the body is read. The portal reads the (small) rest first,
+    so the client, still sending, gets the answer and may use the connection again."""
+    body = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
+    body += b"%PDF-" + b"x" * MIB + b"\r\n--b--\r\n"
+    headers = {**MULTIPART_HEAD, "Content-Length": str(len(body))}
+    with connect(strict_portal.url) as sock:
+        sock.sendall(head("POST", UPLOAD, headers) + body)
+        response = read_response(sock)
+        assert response is not None and response.status == 401
+        assert response.headers.get("connection") != "close"
+        sock.sendall(head("GET", HEALTH))
+        again = read_response(sock)
+        assert again is not None and again.status == 200
+
+
+def test_an_early_answer_to_an_upload_past_the_file_limit_closes_the_connection(
+    strict_portal: BackgroundServer,
+) -> None:
+    """A chunked upload of 40 MiB with no token: the portal drops at most the upload
+    limit's worth of it, then answers and closes; it does not read the rest."""
+    piece = b"%x\r\n%s\r\n" % (MIB, b"x" * MIB)
+    headers = {**MULTIPART_HEAD, "Transfer-Encoding": "chunked"}
+    sent = 0
+    with connect(strict_portal.url) as sock:
+        try:
+            sock.sendall(head("POST", UPLOAD, headers))
+            for _ in range(40):
+                sock.sendall(piece)
+                sent += 1
+        except OSError:
+            pass  # the server answered and closed while we were still sending
+        try:
+            response = read_response(sock)
+        except OSError:
+            response = None
+        if response is not None:
+            assert response.status == 401
+            assert response.headers["connection"] == "close"
+        assert closed_by_server(sock)
+    assert sent < 40, "the portal read all 40 MiB of a body it had refused"
+
+
 # -- memory under 20 clients of 100 MiB each -------------------------------------------------
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from cc_tui.cli import main
 from cc_tui.server.clock import FakeClock
+from cc_tui.server.mail import MaildirMailer, delivered_ns, read_outbox
 from cc_tui.server.settings import ServerSettings
 from tests.server.login_helpers import login, portal
 
@@ -63,6 +64,26 @@ async def test_mailbox_command_lists_and_shows_the_mail(
     shown = run_cli(["mailbox", "--data-dir", data_dir, "--to", MAKER, "--last"], capsys)
     assert f"To: {MAKER}" in shown
     assert OTP_LINE.search(shown)
+
+
+def test_mail_sent_within_one_second_is_read_in_the_order_it_was_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Date header says the second only: `mailbox --last` must still show the newest
+    mail (the OTP screen sends people there for their latest code), not a random one of
+    the mails of that second."""
+    settings = ServerSettings(data_dir=tmp_path / "portal")
+    mailer = MaildirMailer(settings.mail_dir)
+    subjects = [f"Code {n:02}" for n in range(30)]
+    for subject in subjects:
+        mailer.send(MAKER, subject, f"Body of {subject}")
+    assert [m["Subject"] for m in read_outbox(settings.mail_dir, MAKER)] == subjects
+    shown = run_cli(["mailbox", "--data-dir", str(settings.data_dir), "--last"], capsys)
+    assert "Subject: Code 29" in shown
+    # Mail another writer delivered (Python's mailbox names files by the second) sorts
+    # by that second.
+    assert delivered_ns("1700000000.M1P2Q3.host") == 1_700_000_000 * 10**9
+    assert delivered_ns("not-a-time") == 0
 
 
 def test_mailbox_command_on_an_empty_outbox(

@@ -420,13 +420,6 @@ async def test_toasts_show_hostile_text_as_plain_marks(
     assert_clean(output)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "Open: under xdist the mailbox command sometimes prints another corpus entry's "
-        "mail than the one the test expects (ordering of the outbox), not a raw escape"
-    ),
-    strict=False,
-)
 def test_the_mailbox_command_prints_hostile_mail_as_marks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual import events
 from textual.widgets import Button, Input, Static
 
 from cc_tui.server.clock import FakeClock
@@ -74,6 +75,22 @@ async def test_the_fifth_failure_locks_and_says_so(make_app: AppFactory) -> None
         await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
         assert isinstance(app.screen, LoginScreen)
         assert "This account is locked" in notice(app)
+
+
+async def test_keys_typed_at_once_after_enter_go_to_the_password_not_the_user_id(
+    make_app: AppFactory, server_settings: ServerSettings
+) -> None:
+    """A burst (a fast typist, keys over ssh) reaches the app before it has handled the
+    enter: the password must still land in the password field, never in the user ID
+    where anyone can read it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in [*MAKER, "enter", *DEMO_PASSWORD, "enter"]:
+            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        await settle(pilot)
+        assert isinstance(app.screen, OtpScreen)
+    assert len(email_codes(server_settings.mail_dir, MAKER)) == 1
 
 
 async def test_empty_and_over_long_fields_never_reach_the_portal(

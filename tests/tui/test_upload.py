@@ -521,15 +521,6 @@ def test_snapshot_a_wrong_name_with_its_reasons_and_offer(
     assert snap_compare(app, terminal_size=(80, 24), run_before=choose_the_wrong_file)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "Known regression, open: since the portal bounds request bodies (issue 10) the "
-        "upload screen's second upload of a name taken meanwhile ends without the portal's "
-        "refusal on screen; the attachment is not made twice, but the next free name is not "
-        "offered"
-    ),
-    strict=False,
-)
 async def test_a_name_taken_meanwhile_is_offered_again_with_the_next_suffix(
     portal: Portal, make_upload_app: Callable[[str], UploadApp], docs: Path
 ) -> None:

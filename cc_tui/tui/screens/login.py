@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
@@ -66,6 +67,10 @@ class LoginScreen(PortalScreen):
             tooltip=f"{FORGOT_TITLE}: get a token by e-mail, or use the one from your "
             "set-up mail, and set your password.",
         ),
+        # A priority binding, so the focus moves while the app reads the keys, not later
+        # in the field's own queue: keys typed right after enter (a fast typist, a burst
+        # over ssh) then land in the password field, never in the visible user ID.
+        Binding("enter", "user_id_entered", show=False, priority=True),
     ]
 
     def __init__(
@@ -171,11 +176,18 @@ class LoginScreen(PortalScreen):
             )
         )
 
-    @on(Input.Submitted, "#user-id")
-    def _user_id_entered(self) -> None:
-        if self.user_id:
-            self.query_one("#password", Input).focus()
-        else:
+    def action_user_id_entered(self) -> None:
+        """Enter in the user ID moves on to the password (or, with no user ID typed,
+        says so). Keys already on their way to the user ID field are typed there first:
+        whether it is empty is asked in that field's own queue, after them."""
+        user_input = self.query_one("#user-id", Input)
+        if self.focused is not user_input:
+            raise SkipAction
+        self.set_focus(self.query_one("#password", Input))
+        user_input.call_later(self._after_user_id_entered)
+
+    def _after_user_id_entered(self) -> None:
+        if not self.user_id:
             self.submit()
 
     @on(Input.Submitted, "#password")
