@@ -22,7 +22,7 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -340,6 +340,24 @@ class PortalClient:
 
     async def get_request(self, ref: str) -> Request:
         return await self._request("GET", f"/requests/{_segment(ref)}", model=Request)
+
+    async def find_request(
+        self, ref: str, memberships: Sequence[str]
+    ) -> tuple[str, Request] | None:
+        """`ref` as read while acting for each of `memberships` in turn (not the acting
+        one: `participant_id` stays as it is): the first membership it belongs to, with the
+        request; None when none of them can read it."""
+        for participant_id in memberships:
+            try:
+                response = await self._send(
+                    "GET", f"/requests/{_segment(ref)}", acting=participant_id
+                )
+            except PortalError as error:
+                if error.status in (403, 404):
+                    continue
+                raise
+            return participant_id, self._parse(response, Request)
+        return None
 
     async def notifications(self, since: int | None = None) -> list[Notification]:
         """This user's notices after notice `since` (all recent ones when None)."""
@@ -734,14 +752,16 @@ class PortalClient:
         json: BaseModel | Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        acting: str | None = None,
     ) -> httpx.Response:
-        """Send with auth headers, retry once where safe, raise on a problem answer."""
+        """Send with auth headers, retry once where safe, raise on a problem answer.
+        `acting`: the membership to act for in this one call (else `participant_id`)."""
         method = method.upper()
         headers: dict[str, str] = {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        if self.participant_id:
-            headers["X-Participant-ID"] = self.participant_id
+        if acting or self.participant_id:
+            headers["X-Participant-ID"] = acting or self.participant_id or ""
         if idempotency_key is None and method == "POST":
             idempotency_key = str(uuid.uuid4())
         if idempotency_key is not None:

@@ -153,6 +153,14 @@ class PortalApp(App[int]):
             tooltip="Service hours: maintenance window, business days and hours.",
             show=False,
         ),
+        Binding(
+            "f7,ctrl+o",
+            "switch_membership",
+            "Switch membership",
+            id="app.switch_membership",
+            tooltip="Act for another of your memberships (its requests, forms and users).",
+            show=False,
+        ),
     ]
 
     def __init__(
@@ -491,7 +499,13 @@ class PortalApp(App[int]):
     async def _start_session(self, user: User, user_id: str, token: str | None) -> None:
         self.user = user
         self._session_user_id = user_id
-        self.participant_id = user.memberships[0].participant_id if user.memberships else None
+        from cc_tui.tui.membership import first_membership
+        from cc_tui.tui.state import last_membership
+
+        remembered = await asyncio.to_thread(
+            last_membership, self.state_dir, self.portal_key, user_id
+        )
+        self.participant_id = first_membership(user, remembered)
         portal = await self.client()
         portal.participant_id = self.participant_id
         if not self._portal_confirmed:
@@ -520,7 +534,8 @@ class PortalApp(App[int]):
             return
         store = DraftStore(drafts_root(self.state_dir))
         drafts = await asyncio.to_thread(store.unsent, self.portal_key, user_id)
-        summary = unsent_summary(drafts)
+        several = self.user is not None and len(self.user.memberships) > 1
+        summary = unsent_summary(drafts, name_memberships=several)
         if summary:
             self.notify(summary, title="Unsent drafts", timeout=15)
 
@@ -572,6 +587,8 @@ class PortalApp(App[int]):
             return self.user is not None
         if action == "go":
             return may_go(self, Destination(str(parameters[0])))
+        if action == "switch_membership":
+            return self.user is not None and len(self.user.memberships) > 1
         return True
 
     def action_go(self, where: str) -> None:
@@ -586,6 +603,65 @@ class PortalApp(App[int]):
             return
         title = screen.title or type(screen).__name__.removesuffix("Screen") or "cc-tui"
         self.push_screen(HelpScreen(help_rows(self, screen), title))
+
+    # Memberships (tui/membership.py)
+
+    def action_switch_membership(self) -> None:
+        from cc_tui.tui.screens.membership import MembershipScreen
+
+        if self.user is None or isinstance(self.screen, MembershipScreen):
+            return
+        self.push_screen(MembershipScreen(self.user, self.participant_id), self._membership_chosen)
+
+    def _membership_chosen(self, participant_id: str | None) -> None:
+        if participant_id is not None and participant_id != self.participant_id:
+            self.switch_membership(participant_id)
+
+    def switch_membership(self, participant_id: str, *, then_open: str | None = None) -> None:
+        """Act for `participant_id` from now on, without a new login: close the screens of
+        the old membership's requests (typed values stay in their drafts), have the others
+        show the new one, remember it for next time. `then_open`: a request of the new
+        membership to open once switched."""
+        from cc_tui.tui.membership import membership_of, membership_title
+
+        membership = membership_of(self.user, participant_id)
+        if membership is None or self.user is None:
+            return
+        self.call_later(self._switch, participant_id, then_open)
+        self.notify(
+            f"Now acting for {membership_title(membership)}.",
+            title="Membership",
+            timeout=6,
+        )
+
+    async def _switch(self, participant_id: str, then_open: str | None) -> None:
+        assert self.user is not None
+        user_id = self._session_user_id or self.user.user_id
+        self.participant_id = participant_id
+        portal = await self.client()
+        portal.participant_id = participant_id
+        stack = self.screen_stack
+        bound = next(
+            (i for i, s in enumerate(stack) if getattr(s, "MEMBERSHIP_BOUND", False)), None
+        )
+        with self.batch_update():
+            if bound is not None:
+                while len(self.screen_stack) > bound:
+                    await self.pop_screen()
+            for screen in self.screen_stack:
+                switched = getattr(screen, "membership_switched", None)
+                if callable(switched):
+                    switched()
+        if then_open is not None:
+            from cc_tui.tui.screens.request import RequestScreen
+
+            await self.push_screen(RequestScreen(then_open))
+        self.refresh_bindings()
+        from cc_tui.tui.state import remember_membership
+
+        await asyncio.to_thread(
+            remember_membership, self.state_dir, self.portal_key, user_id, participant_id
+        )
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def action_logout(self) -> None:
@@ -621,6 +697,14 @@ class PortalApp(App[int]):
             commands.append(
                 PaletteCommand("Log out", "End this session on the portal.", self.action_logout)
             )
+            if len(self.user.memberships) > 1:
+                commands.append(
+                    PaletteCommand(
+                        "Switch membership",
+                        "Act for another of your memberships (F7): its requests, forms and users.",
+                        self.action_switch_membership,
+                    )
+                )
             commands.append(
                 PaletteCommand(
                     "New request: find a form",

@@ -26,6 +26,10 @@ Design:
   the file, so even a retry after a crash never creates a second request.
 - Directories are 0700 and files 0600: the values are the firm's business.
 - Plain Python (json, no pydantic, no textual): read before the first frame if need be.
+- A draft names the membership it was typed for (`participant_id`): a user with several
+  memberships finds it again only while acting for that one (the catalogue says which
+  membership the others belong to), so it is never sent for another. Files from before
+  had none, and are offered whichever membership acts.
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ class Draft:
     create_key: str = field(default_factory=lambda: str(uuid.uuid4()))
     title: str = ""
     updated_at: str = field(default_factory=_now)
+    participant_id: str | None = None
 
     @property
     def is_new(self) -> bool:
@@ -111,6 +116,7 @@ class Draft:
             "create_key": self.create_key,
             "title": self.title,
             "updated_at": self.updated_at,
+            "participant_id": self.participant_id,
             "values": self.values,
         }
 
@@ -137,6 +143,7 @@ class Draft:
             create_key=str(data.get("create_key") or uuid.uuid4()),
             title=str(data.get("title") or ""),
             updated_at=str(data.get("updated_at") or _now()),
+            participant_id=str(data["participant_id"]) if data.get("participant_id") else None,
         )
 
 
@@ -255,11 +262,16 @@ class DraftStore:
         return sorted(drafts, key=lambda draft: draft.updated_at, reverse=True)
 
 
-def unsent_summary(drafts: list[Draft]) -> str | None:
-    """One sentence about unsent drafts, for the moment after login (None if none)."""
+def unsent_summary(drafts: list[Draft], *, name_memberships: bool = False) -> str | None:
+    """One sentence about unsent drafts, for the moment after login (None if none);
+    `name_memberships` (a user of several): each draft's membership after it."""
     if not drafts:
         return None
-    names = [draft.ref or f"a new {draft.eservice} form" for draft in drafts[:3]]
+    names = [
+        (draft.ref or f"a new {draft.eservice} form")
+        + (f" ({draft.participant_id})" if name_memberships and draft.participant_id else "")
+        for draft in drafts[:3]
+    ]
     more = f" and {len(drafts) - 3} more" if len(drafts) > 3 else ""
     count = len(drafts)
     return (

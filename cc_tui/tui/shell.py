@@ -74,6 +74,11 @@ class AppShell(Protocol):
         """Log in again in place; `reopen` makes the screen to come back to."""
         ...
 
+    def switch_membership(self, participant_id: str, *, then_open: str | None = None) -> None:
+        """Act for another of the user's memberships (tui/membership.py); `then_open`: a
+        request of it to open once switched."""
+        ...
+
     def open_catalogue(self) -> None:
         """The eService catalogue, to start a new request."""
         ...

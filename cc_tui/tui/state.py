@@ -1,6 +1,6 @@
 """What the client remembers between runs that is not a secret: the last user ID per
-portal, and which portal (its `portal_id`) answered at which URL, in
-`<data dir>/state.json`.
+portal, the membership each user last acted for there, and which portal (its
+`portal_id`) answered at which URL, in `<data dir>/state.json`.
 
 A portal is known by the `portal_id` it reports in /service/status, not by its URL (the
 demo portal takes a new port at each start): the URL -> portal_id map only lets the
@@ -61,6 +61,24 @@ def known_portal_id(state_dir: Path | None, server_url: str) -> str | None:
 
 def remember_portal_id(state_dir: Path | None, server_url: str, portal_id: str) -> None:
     _remember(state_dir, "portal_at_url", server_url, portal_id)
+
+
+def _membership_key(portal: str, user_id: str) -> str:
+    return f"{portal.rstrip('/')} {user_id.strip().casefold()}"
+
+
+def last_membership(state_dir: Path | None, portal: str, user_id: str) -> str | None:
+    """The membership this user last acted for on `portal` (its portal_id, or URL if it
+    has none); None when not known."""
+    return _lookup(state_dir, "last_membership", _membership_key(portal, user_id)) or None
+
+
+def remember_membership(
+    state_dir: Path | None, portal: str, user_id: str, participant_id: str
+) -> None:
+    """Save the acting membership for this user's next login; a read-only disk is not
+    worth an error."""
+    _remember(state_dir, "last_membership", _membership_key(portal, user_id), participant_id)
 
 
 def _remember(state_dir: Path | None, table: str, key: str, value: str) -> None:

@@ -398,7 +398,8 @@ async def test_a_new_task_from_another_session_toasts_and_bumps_the_count(
         before = screen.tabs.count(screen.section)
         assert before is not None
         ref = await submit_as(live_portal, server_settings)
-        expected = f"New task: {ref} awaiting your check"
+        # lead@ acts for two memberships: the notice names the one it belongs to.
+        expected = f"New task: {ref} awaiting your check (B01234)"
         await until(pilot, lambda: expected in toasts, "the toast")
         await until(
             pilot, lambda: screen.tabs.count(screen.section) == before + 1, "the count bump"

@@ -102,8 +102,20 @@ def test_an_unwritable_folder_says_what_to_do(tmp_path: Path) -> None:
 def test_the_login_sentence_names_the_drafts() -> None:
     assert unsent_summary([]) is None
     first = draft()
+    first.participant_id = "B01234"
     second = draft()
     second.ref = "ECS00000042"
     text = unsent_summary([second, first])
     assert text is not None
     assert text.startswith("2 unsent drafts kept on this computer: ECS00000042, a new CT027")
+    assert "(B01234)" not in text  # one membership: nothing to tell apart
+
+
+def test_the_login_sentence_names_each_drafts_membership_for_several() -> None:
+    first = draft()
+    first.participant_id = "C01234"
+    older = draft()  # from before drafts named their membership
+    text = unsent_summary([first, older], name_memberships=True)
+    assert text is not None
+    assert text.startswith("2 unsent drafts kept on this computer: a new CT027 form (C01234), ")
+    assert "CT027 form (C01234), a new CT027 form. Open" in text

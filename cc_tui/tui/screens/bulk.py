@@ -58,6 +58,8 @@ async def _approve(portal: PortalClient, *, ref: str) -> None:
 class BulkApproveScreen(PortalModal[frozenset[str]]):
     """Confirm, then approve each marked request and say how each went."""
 
+    # Belongs to one membership's request: closed when the user switches (tui/membership.py).
+    MEMBERSHIP_BOUND = True
     CSS_PATH = "bulk.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes, approve", id="bulk.confirm", tooltip="Approve them all."),

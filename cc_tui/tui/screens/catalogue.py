@@ -12,6 +12,10 @@
   the portal lists only the forms its rights allow, so an exchange officer, a CCDA or a
   pure checker would get an empty catalogue; keys that open it (the dashboard's `n`) are
   offered only to makers.
+- Several memberships: the list is the acting membership's (its rights), and so are the
+  drafts offered; drafts typed for another membership are not offered here (they would be
+  sent for the wrong one), but counted under the list with the membership to switch to.
+  A switch while the catalogue is open searches again and shows the new membership's.
 - Columns fit 80 columns: code, name, category, and "business days" for an eService
   refused outside Hong Kong business days. The highlighted row's description is shown
   under the list.
@@ -94,6 +98,7 @@ class CatalogueScreen(PortalScreen):
         self.initial_query = query
         self.eservices: list[EServiceSummary] = []
         self.drafts: list[Draft] = []
+        self.elsewhere: list[Draft] = []
         self._rows: dict[str, EServiceSummary | Draft] = {}
 
     def compose(self) -> ComposeResult:
@@ -129,11 +134,40 @@ class CatalogueScreen(PortalScreen):
             self._show()
 
     def _new_drafts(self) -> list[Draft]:
+        """Unsent new requests typed for the acting membership (or before drafts named
+        one); those of the user's other memberships go to `elsewhere`."""
         app = self.portal_app
+        self.elsewhere = []
         if app.user is None:
             return []
         store = DraftStore(drafts_root(app.state_dir))
-        return [d for d in store.unsent(app.portal_key, app.user.user_id) if d.is_new]
+        mine: list[Draft] = []
+        for draft in store.unsent(app.portal_key, app.user.user_id):
+            if not draft.is_new:
+                continue
+            if draft.participant_id in (None, app.participant_id):
+                mine.append(draft)
+            else:
+                self.elsewhere.append(draft)
+        return mine
+
+    def membership_switched(self) -> None:
+        """Another membership acts now: its forms and its drafts."""
+        if self.is_mounted:
+            self.drafts = self._new_drafts()
+            self.search(self.query_text, delay=0.0)
+
+    def _elsewhere_words(self) -> str:
+        if not self.elsewhere:
+            return ""
+        by: dict[str, int] = {}
+        for draft in self.elsewhere:
+            by[draft.participant_id or ""] = by.get(draft.participant_id or "", 0) + 1
+        parts = [f"{n} for {pid}" for pid, n in sorted(by.items())]
+        return (
+            f"Unsent drafts of your other memberships: {', '.join(parts)}. Switch (F7) to "
+            "carry on with them."
+        )
 
     # Searching
 
@@ -193,20 +227,24 @@ class CatalogueScreen(PortalScreen):
                 key=key,
             )
         notice = self.query_one(Notice)
+        elsewhere = self._elsewhere_words()
         if not table.row_count and not may_make(self.portal_app):
             firm = self.portal_app.participant_id or "your firm"
             notice.show(
                 f"You hold no maker right for {firm}, so there is no form you may make. As "
                 "a checker you review requests on the dashboard; to make them, ask your "
-                "firm's delegated administrator (CCDA) for a maker right.",
+                "firm's delegated administrator (CCDA) for a maker right."
+                + (f" {elsewhere}" if elsewhere else ""),
                 "info",
             )
         elif not table.row_count:
             notice.show(
                 f"No form matches {self.query_text.strip()!r}. Try fewer or other words, "
-                "or a code such as CT027.",
+                "or a code such as CT027." + (f" {elsewhere}" if elsewhere else ""),
                 "info",
             )
+        elif elsewhere:
+            notice.show(elsewhere, "info")
         else:
             notice.clear()
         self._describe(table.cursor_row if table.row_count else None)

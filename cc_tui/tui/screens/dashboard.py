@@ -24,6 +24,11 @@ Design:
 - Live notices: one worker for the life of the screen (the whole session) iterates
   `NoticeStream`; each notice is a toast, the counts refresh and, when it concerns the
   section shown, the rows refresh in place. The status line says whether notices are live.
+- Several memberships (tui/membership.py): the header names the acting one, its kind and
+  F7 (the switch). After a switch the screen keeps its section and each section's filter
+  and sort, forgets marks and the places in the lists (they were the other membership's
+  requests), and loads the lists and counts again. Notices of every membership arrive
+  and each names its membership.
 - The preview (>= 120 columns, by the screen's breakpoint classes) fetches the
   highlighted request after a short pause and keeps the last few in a small cache.
 """
@@ -35,6 +40,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on, work
@@ -47,6 +53,7 @@ from cc_tui.client.errors import PortalError
 from cc_tui.domain.query import QueryError, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.membership import kind_words, membership_of, notice_membership
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.catalogue import may_make
@@ -79,13 +86,14 @@ NOTICE_SECTIONS = {
 LoadMode = Literal["reset", "refresh"]
 
 
-def notice_message(notice: Notification) -> str:
-    """The toast for a notice, in words."""
+def notice_message(notice: Notification, membership: str = "") -> str:
+    """The toast for a notice, in words; `membership`: what to add about its membership
+    (`tui.membership.notice_membership`)."""
     if notice.kind == "awaiting_my_check":
-        return f"New task: {notice.ref} awaiting your check"
+        return f"New task: {notice.ref} awaiting your check{membership}"
     if notice.kind == "returned_to_me":
-        return f"New task: {notice.ref} was returned to you"
-    return f"{notice.ref} is now {notice.status.label.lower()}"
+        return f"New task: {notice.ref} was returned to you{membership}"
+    return f"{notice.ref} is now {notice.status.label.lower()}{membership}"
 
 
 @dataclass
@@ -236,6 +244,7 @@ class DashboardScreen(PortalScreen):
         self._more: str | None = None
         self._more_generation = 0
         self._previews: OrderedDict[str, Request] = OrderedDict()
+        self.last_notice: Notification | None = None
 
     # Layout
 
@@ -310,15 +319,43 @@ class DashboardScreen(PortalScreen):
         return Section.ALL
 
     def _header(self) -> str:
-        """Who is acting for which firm (the app's name is in the terminal's title)."""
+        """Who is acting for which firm (the app's name is in the terminal's title); for
+        a user of several memberships, also its kind and the key that switches."""
         app = self.portal_app
         parts: list[str] = []
-        if app.user is not None:
-            parts += [app.user.name, app.user.user_id]
-            for membership in app.user.memberships:
-                if membership.participant_id == app.participant_id:
-                    parts.append(f"{membership.participant_id} {membership.name}")
+        user = app.user
+        if user is not None:
+            acting = membership_of(user, app.participant_id)
+            if len(user.memberships) > 1 and acting is not None:
+                parts += [
+                    user.name,
+                    f"{acting.participant_id} {acting.name}",
+                    kind_words(acting.kind),
+                    "F7",  # the switch; 80 columns hold no more
+                ]
+            else:
+                parts += [user.name, user.user_id]
+                if acting is not None:
+                    parts.append(f"{acting.participant_id} {acting.name}")
         return " · ".join(parts)
+
+    def membership_switched(self) -> None:
+        """Another membership acts now: the same section, filters and sorts, its own
+        requests and counts (marks and places in the lists were the old one's)."""
+        self.query_one("#dash-header", Static).update(safe_content(flatten(self._header())))
+        self.marks.clear()
+        self._previews.clear()
+        for view in self.views.values():
+            view.cursor_ref = None
+        self._generation += 1
+        self.workers.cancel_group(self, "dashboard-more")
+        self._more = None
+        self.window = RequestWindow()
+        self.table.show_rows([], self.marks)
+        self.preview.show_empty()
+        self.load("reset")
+        self.refresh_counts()
+        self.refresh_bindings()
 
     def _show_status(self) -> None:
         parts = ["Loading…" if self._loading and not self.window.pages else self.window.describe()]
@@ -694,8 +731,19 @@ class DashboardScreen(PortalScreen):
         self.app.push_screen(JumpScreen(), self._jumped)
 
     def _jumped(self, request: Request | None) -> None:
-        if request is not None:
-            self.open_request(request.ref)
+        if request is None:
+            return
+        app = self.portal_app
+        if request.participant_id != app.participant_id and membership_of(
+            app.user, request.participant_id
+        ):
+            self.notify(
+                f"{request.ref} belongs to {request.participant_id}: switching to it.",
+                title="Membership",
+            )
+            app.switch_membership(request.participant_id, then_open=request.ref)
+            return
+        self.open_request(request.ref)
 
     # Refresh and retry
 
@@ -742,7 +790,10 @@ class DashboardScreen(PortalScreen):
 
     def on_notice(self, notice: Notification) -> None:
         """A new task (or a change to one of mine): toast, counts, and rows if shown."""
-        self.app.notify(notice_message(notice), title="Portal", timeout=8)
+        app = self.portal_app
+        self.last_notice = notice
+        membership = notice_membership(app.user, app.participant_id, notice.participant_id)
+        self.app.notify(notice_message(notice, membership), title="Portal", timeout=8)
         self.refresh_counts()
         section = NOTICE_SECTIONS.get(notice.kind)
         if self.section in (section, Section.ALL):
@@ -750,8 +801,34 @@ class DashboardScreen(PortalScreen):
 
     # Palette
 
+    def open_notice(self, notice: Notification) -> None:
+        """The request of a notice, in its membership: switching to it first if need be."""
+        app = self.portal_app
+        if notice.participant_id not in (None, app.participant_id) and membership_of(
+            app.user, notice.participant_id
+        ):
+            assert notice.participant_id is not None
+            self.notify(
+                f"{notice.ref} belongs to {notice.participant_id}: switching to it.",
+                title="Membership",
+            )
+            app.switch_membership(notice.participant_id, then_open=notice.ref)
+            return
+        self.open_request(notice.ref)
+
     def palette_commands(self) -> list[PaletteCommand]:
-        commands = [
+        commands = (
+            []
+            if self.last_notice is None
+            else [
+                PaletteCommand(
+                    f"Open the last notice's request ({self.last_notice.ref})",
+                    "Open the request of the latest notice, in its membership.",
+                    partial(self.open_notice, self.last_notice),
+                )
+            ]
+        )
+        commands += [
             PaletteCommand("Go to a request", "Open a request by its reference.", self.action_jump),
             PaletteCommand(
                 "Filter the list", "Type a filter for this section.", self.action_filter

@@ -111,6 +111,8 @@ def returned_comment(request: Request) -> str | None:
 class FormScreen(PortalScreen):
     """A new request of an eService, or an existing Draft or Returned one."""
 
+    # Belongs to one membership's request: closed when the user switches (tui/membership.py).
+    MEMBERSHIP_BOUND = True
     CSS_PATH: ClassVar[list[str | PurePath]] = ["form.tcss", "../widgets/form_field.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -308,6 +310,7 @@ class FormScreen(PortalScreen):
                 values=values,
                 autofilled=list(self._autofill),
                 title=eservice.name,
+                participant_id=app.participant_id,
             )
             restored = ""
         self.editable = True
@@ -360,6 +363,7 @@ class FormScreen(PortalScreen):
                 ref=ref,
                 base_version=request.version,
                 title=request.title,
+                participant_id=request.participant_id,
             )
             self._unsent = False
         self._autofill = {}

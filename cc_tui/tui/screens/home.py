@@ -67,6 +67,10 @@ class HomeScreen(RefreshingScreen):
     def reload(self) -> None:
         self.refresh_home()
 
+    def membership_switched(self) -> None:
+        """Another membership acts now: ▸ marks it."""
+        self.reload()
+
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(

@@ -6,6 +6,10 @@ reference that does not exist, or that belongs to another firm (the portal answe
 for both and so do we), is said in place ("No request ECS00012345 that you can see.")
 and the text stays to be corrected. The answer, a `Request`, goes back to the dashboard,
 which opens it.
+
+A user of several memberships may type the reference of a request of another of them (a
+notice names it): the prompt then looks in the others (`PortalClient.find_request`), and
+the dashboard switches to the membership it belongs to before opening it.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from textual.widgets import Input, Static
 from cc_tui.api.requests import Request
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.naming import REF_DIGITS, REF_EXAMPLE, REF_PREFIX, format_ref, normalise_ref
+from cc_tui.tui.membership import other_memberships
 from cc_tui.tui.screens.base import FAILED, PortalModal
 from cc_tui.tui.widgets.notice import Notice
 
 if TYPE_CHECKING:
-    pass
+    from cc_tui.client.portal import PortalClient
 
 _TYPED_REF = re.compile(rf"(?:{REF_PREFIX})?0*(\d{{1,{REF_DIGITS}}})", re.ASCII)
 
@@ -101,6 +106,20 @@ class JumpScreen(PortalModal[Request | None]):
                 f"No request {ref} that you can see." if error.status == 404 else error.message
             )
 
-        request = await self.call_portal(lambda portal: portal.get_request(ref), refused=refused)
+        app = self.portal_app
+        others = other_memberships(app.user, app.participant_id)
+
+        async def find(portal: PortalClient) -> Request:
+            try:
+                return await portal.get_request(ref)
+            except PortalError as error:
+                if error.status != 404 or not others:
+                    raise
+                found = await portal.find_request(ref, others)
+                if found is None:
+                    raise
+                return found[1]
+
+        request = await self.call_portal(find, refused=refused)
         if request is not FAILED:
             self.dismiss(request)

@@ -185,6 +185,10 @@ class ProfileScreen(RefreshingScreen):
     def reload(self) -> None:
         self.refresh_profile()
 
+    def membership_switched(self) -> None:
+        """Another membership acts now: ▸ marks it."""
+        self.reload()
+
     def action_switch_channel(self) -> None:
         user = self.portal_app.user
         if user is not None:

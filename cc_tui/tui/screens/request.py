@@ -155,6 +155,8 @@ class RequestScreen(PortalScreen):
     `queue`: the references listed with it (a dashboard section, in order); after an
     action `n` opens the one after `ref`."""
 
+    # Belongs to one membership's request: closed when the user switches (tui/membership.py).
+    MEMBERSHIP_BOUND = True
     CSS_PATH = "request.tcss"
     AUTO_FOCUS = "#fields-list"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -209,6 +209,8 @@ class UploadOffer(Static, can_focus=True):
 class UploadScreen(PortalCalls[Attachment | None]):
     """Choose a file for `request`, check it, and upload it after `y`."""
 
+    # Belongs to one membership's request: closed when the user switches (tui/membership.py).
+    MEMBERSHIP_BOUND = True
     CSS_PATH = "upload.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -68,6 +68,9 @@ class RightsChecklist(SelectionList[str]):
 class _AccountForm(PortalModal["AdminUser | None"]):
     """What the create and rights forms share: a notice, Esc to cancel, the call."""
 
+    # For one membership's users: closed when the user switches (tui/membership.py).
+    MEMBERSHIP_BOUND = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "cancel", "Cancel", id="accounts.form.cancel", tooltip="Close; nothing sent."
@@ -248,6 +251,8 @@ class RightsScreen(_AccountForm):
 
 class HistoryScreen(ModalScreen[None]):
     """An account's changes, newest first."""
+
+    MEMBERSHIP_BOUND = True
 
     CSS_PATH = "accounts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -207,6 +207,26 @@ class AccountsScreen(RefreshingScreen):
     def reload(self) -> None:
         self.load()
 
+    def membership_switched(self) -> None:
+        """Another membership acts now: its users, or, where this user is no CCDA of it,
+        back to where it came from."""
+        from cc_tui.tui.screens.accounts.access import administers
+
+        if not administers(self.portal_app) and self.app.screen is self:
+            self.dismiss()
+            self.app.notify(
+                f"You are no delegated administrator (CCDA) of {self.portal_app.participant_id}"
+                ": Accounts is closed.",
+                title="Accounts",
+                timeout=8,
+            )
+            return
+        self.users = []
+        self.loaded = False
+        self.query_one("#accounts-filter", Input).value = ""
+        self.show_users()
+        self.load()
+
     def action_back(self) -> None:
         field = self.query_one("#accounts-filter", Input)
         if field.value or field.has_focus:

@@ -1,0 +1,273 @@
+"""Switching membership (issue 16) against the real portal on loopback, as
+lead@harbour.example: maker and checker in B01234 (exchange participant), maker only in
+C01234 (clearing participant, no trading forms).
+
+The header names the acting membership; F7 (and the palette's "Switch membership") lists
+both with their kinds and roles in words; a switch reloads the dashboard's counts and
+lists (sections and filters kept), the catalogue and the accounts screen without a new
+login; notices of both arrive naming theirs; the choice is remembered for the next login;
+a form's unsent input stays in a draft of its own membership.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import DataTable, OptionList, Static
+
+from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
+from cc_tui.tui.drafts import DraftStore, drafts_root
+from cc_tui.tui.screens.accounts.screen import AccountsScreen
+from cc_tui.tui.screens.catalogue import CatalogueScreen
+from cc_tui.tui.screens.dashboard import DashboardScreen
+from cc_tui.tui.screens.form import FormScreen
+from cc_tui.tui.screens.membership import MembershipScreen
+from cc_tui.tui.screens.request import RequestScreen
+from cc_tui.tui.state import last_membership
+from tests.tui.account_helpers import resume_as
+from tests.tui.maker_checker import MAKER, PortalApi, type_in
+from tests.tui.test_dashboard import set_filter, settle, toasts, until
+
+__all__ = ["toasts"]
+
+LEAD = "lead@harbour.example"
+ADMIN = "admin@harbour.example"
+SEEDED = 300
+
+
+@pytest.fixture
+def server_settings(server_settings: ServerSettings) -> ServerSettings:
+    """Requests of both memberships (C01234 gets a tenth more), fixed clock and seed."""
+    return dataclasses.replace(server_settings, seed_requests=SEEDED, seed_random=7)
+
+
+@pytest.fixture
+def app_as(
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> Callable[..., PortalApp]:
+    def make(user_id: str = LEAD) -> PortalApp:
+        resume_as(user_id, live_portal, server_settings, state_dir, token_store)
+        return PortalApp(live_portal.url, token_store=token_store, state_dir=state_dir)
+
+    return make
+
+
+def header(app: PortalApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    return str(screen.query_one("#dash-header", Static).content)
+
+
+async def landed(pilot: Pilot[Any]) -> DashboardScreen:
+    await until(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), "the dashboard")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen)
+    return screen
+
+
+async def switch_to(pilot: Pilot[Any], participant_id: str) -> None:
+    """F7, then the membership's row, then Enter."""
+    await pilot.press("f7")
+    await settle(pilot)
+    chooser = pilot.app.screen
+    assert isinstance(chooser, MembershipScreen)
+    options = chooser.query_one(OptionList)
+    options.highlighted = options.get_option_index(participant_id)
+    await pilot.press("enter")
+    await until(pilot, lambda: pilot.app.participant_id == participant_id, "the switch")  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
+def catalogue_codes(app: PortalApp) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, CatalogueScreen)
+    table = screen.query_one("#catalogue-list", DataTable)
+    return [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+
+
+async def test_the_switch_reloads_header_counts_and_lists_keeping_filters(
+    app_as: Callable[..., PortalApp], toasts: list[str]
+) -> None:
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await landed(pilot)
+        assert app.participant_id == "B01234"
+        assert "B01234 Harbour Securities Limited" in header(app)
+        assert "exchange participant" in header(app)
+        await pilot.press("6")  # All
+        await settle(pilot)
+        await set_filter(pilot, "status:completed")
+        await pilot.press("enter")
+        before = screen.tabs.counts
+        # The list: both memberships, kinds and roles in words, the acting one marked.
+        await pilot.press("f7")
+        await settle(pilot)
+        chooser = app.screen
+        assert isinstance(chooser, MembershipScreen)
+        options = chooser.query_one(OptionList)
+        lines = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert lines[0].startswith("▸ B01234")
+        assert "exchange participant · maker and checker" in lines[0]
+        assert lines[1].startswith("  C01234")
+        assert "clearing participant · maker" in lines[1]
+        await pilot.press("escape")  # keeps B01234
+        await settle(pilot)
+        assert app.participant_id == "B01234" and app.screen is screen
+
+        await switch_to(pilot, "C01234")
+        assert app.screen is screen  # no new login, the same dashboard
+        assert "C01234" in header(app) and "clearing participant" in header(app)
+        portal = await app.client()
+        counts = await portal.section_counts()
+        assert screen.tabs.counts == counts != before
+        assert counts.awaiting_my_check == 0  # no checker in C01234
+        assert screen.filter_bar.text == "status:completed"  # the section's filter stays
+        page = await portal.list_requests("all", "status:completed", "-updated", None, 50)
+        assert page.items and {item.participant_id for item in page.items} == {"C01234"}
+        assert screen.table.refs == [item.ref for item in page.items]
+        assert any(text.startswith("Now acting for C01234") for text in toasts)
+        assert not screen.marks
+
+
+async def test_the_catalogue_shows_only_what_the_membership_makes(
+    app_as: Callable[..., PortalApp],
+) -> None:
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert {"CT027", "TH01", "BI01"} <= set(catalogue_codes(app))
+        await switch_to(pilot, "C01234")
+        assert isinstance(app.screen, CatalogueScreen)  # still open, searched again
+        codes = catalogue_codes(app)
+        assert "BI01" in codes and not {"CT027", "TH01"} & set(codes)
+
+
+async def test_a_form_with_unsent_input_keeps_it_in_a_draft_of_its_membership(
+    app_as: Callable[..., PortalApp], state_dir: Path, live_portal: BackgroundServer
+) -> None:
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        catalogue = app.screen
+        assert isinstance(catalogue, CatalogueScreen)
+        app.push_screen(FormScreen.new("TH01"))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        await type_in(pilot, "reason", "Index rebalancing day 7")
+        await settle(pilot)
+        await switch_to(pilot, "C01234")
+        assert app.screen is catalogue  # the form was closed, the catalogue stays
+        store = DraftStore(drafts_root(state_dir))
+        (kept,) = store.unsent(app.portal_key, LEAD)
+        assert kept.participant_id == "B01234" and kept.eservice == "TH01"
+        assert "Index rebalancing day 7" in str(kept.values)
+        # Not offered for C01234 (it would be sent for the wrong membership); said instead.
+        assert not any(code == "TH01" for code in catalogue_codes(app))
+        assert "1 for B01234" in str(catalogue.query_one("#notice").render())
+        await switch_to(pilot, "B01234")
+        assert isinstance(catalogue, CatalogueScreen)
+        assert catalogue.drafts and catalogue.drafts[0].key == kept.key
+
+
+async def test_notices_of_the_other_membership_arrive_naming_it(
+    app_as: Callable[..., PortalApp],
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    toasts: list[str],
+) -> None:
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await landed(pilot)
+        await switch_to(pilot, "C01234")
+        await until(pilot, lambda: "● live" in screen.status_text, "the stream is live")
+        maker = PortalApi(live_portal.url, server_settings, MAKER)
+        try:
+            made = maker.create("CT027")
+            maker.act(made, "submit")  # awaits lead@'s check in B01234
+        finally:
+            maker.close()
+        await until(pilot, lambda: any(made["ref"] in t for t in toasts), "the notice")
+        (toast,) = [t for t in toasts if made["ref"] in t]
+        assert "awaiting your check" in toast and "for B01234" in toast
+        # Opening it from the notice switches to its membership.
+        screen.open_notice(screen.last_notice)  # type: ignore[arg-type]
+        await until(pilot, lambda: isinstance(app.screen, RequestScreen), "the request")
+        await settle(pilot)
+        assert app.participant_id == "B01234"
+        request_screen = app.screen
+        assert isinstance(request_screen, RequestScreen)
+        assert request_screen.request is not None
+        assert request_screen.request.ref == made["ref"]
+
+
+async def test_the_last_membership_is_remembered_per_user(
+    app_as: Callable[..., PortalApp], state_dir: Path, live_portal: BackgroundServer
+) -> None:
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        await switch_to(pilot, "C01234")
+        await settle(pilot)
+    assert last_membership(state_dir, app.portal_key, LEAD) == "C01234"
+    again = app_as()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        assert again.participant_id == "C01234"
+        assert "C01234" in header(again)
+        portal = await again.client()
+        assert portal.participant_id == "C01234"
+    # Another user of the same computer starts on its own first membership.
+    admin = app_as(ADMIN)
+    async with admin.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        assert admin.participant_id == "B01234"
+
+
+async def test_the_accounts_screen_lists_the_acting_membership(
+    app_as: Callable[..., PortalApp],
+) -> None:
+    app = app_as(ADMIN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        accounts = app.screen
+        assert isinstance(accounts, AccountsScreen)
+        exchange = {u.user_id for u in accounts.users}
+        assert "maker@harbour.example" in exchange
+        await switch_to(pilot, "C01234")
+        assert app.screen is accounts
+        assert isinstance(accounts, AccountsScreen)
+        clearing = {u.user_id for u in accounts.users}
+        assert LEAD in clearing and "maker@harbour.example" not in clearing
+        assert "C01234" in str(accounts.query_one("#accounts-title", Static).content)
+
+
+async def test_one_membership_offers_no_switch(app_as: Callable[..., PortalApp]) -> None:
+    app = app_as(MAKER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await landed(pilot)
+        assert "maker@harbour.example" in header(app)  # the header as before
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        names = [c.name for c in app.palette_commands(cast("Screen[object]", app.screen))]
+        assert "Switch membership" not in names
