@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from cc_tui.api.admin import AdminUser
+from cc_tui.api.admin import AdminUser, Right
 from cc_tui.server.mail import read_outbox
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
@@ -143,4 +143,8 @@ def test_the_words_of_a_row() -> None:
     assert matches(user, ["mandy", "locked"])
     assert not matches(user, ["kowloon"])
     assert rights_change(["a", "b"], ["b", "c"]) == (["c"], ["a"])
-    assert change_words(["c"], ["a"]) == "Grant c; remove a."
+    names = {
+        code: Right(code=code, name=f"Make {code.upper()}", description="") for code in ("a", "c")
+    }
+    assert change_words(["c"], ["a"], names) == "Grant Make C; remove Make A."
+    assert change_words([], ["x"], names) == "Remove a right the portal does not name (x)."

@@ -40,6 +40,7 @@ from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
+from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -109,9 +110,7 @@ class CatalogueScreen(PortalScreen):
             placeholder="Search by words or code, e.g. buy-in, limit, CT027",
             id="catalogue-search",
         )
-        table: DataTable[str | Content] = DataTable(
-            id="catalogue-list", cursor_type="row", zebra_stripes=True
-        )
+        table: DataTable[str | Content] = ListTable(id="catalogue-list", screen_keys=("find",))
         table.add_column("Code", key="code", width=5)
         table.add_column("eService", key="name", width=NAME_WIDTH)
         table.add_column("Category", key="category", width=CATEGORY_WIDTH)

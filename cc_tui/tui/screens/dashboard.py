@@ -194,7 +194,7 @@ class DashboardScreen(PortalScreen):
             show=False,
         ),
         Binding(
-            "g",
+            "g,home",
             "first_request",
             "Top",
             id="dashboard.top",
@@ -202,7 +202,7 @@ class DashboardScreen(PortalScreen):
             show=False,
         ),
         Binding(
-            "G",
+            "G,end",
             "last_request",
             "Bottom",
             id="dashboard.bottom",
@@ -254,7 +254,7 @@ class DashboardScreen(PortalScreen):
         yield SectionTabs(id="tabs")
         yield FilterBar(id="filter")
         with Horizontal(id="dash-body"):
-            yield TaskTable(id="tasks")
+            yield TaskTable(id="tasks", screen_keys=("find", "first", "last"))
             yield RequestPreview(id="preview")
         yield Static(id="dash-status")
         yield Footer(compact=True)

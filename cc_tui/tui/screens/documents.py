@@ -31,6 +31,7 @@ from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
+from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class DocumentsScreen(RefreshingScreen):
             placeholder="Search by words, e.g. buy-in, terminal, investor participant",
             id="documents-search",
         )
-        yield DataTable(id="documents-list", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="documents-list", screen_keys=("find",))
         yield Static(id="documents-detail")
         yield Notice(id="notice")
         yield Footer()

@@ -29,6 +29,7 @@ from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
+from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -150,9 +151,7 @@ class EventsScreen(RefreshingScreen):
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
         yield Static("Events and seminars", id="events-title")
-        table: DataTable[str | Content] = DataTable(
-            id="events-list", cursor_type="row", zebra_stripes=True
-        )
+        table: DataTable[str | Content] = ListTable(id="events-list")
         yield table
         yield Static(id="events-detail")
         yield Notice(id="notice")

@@ -56,6 +56,7 @@ from cc_tui.domain.workflow import may_modify
 from cc_tui.tui.local_file import LocalFile, inspect_file, path_from_text
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalCalls
+from cc_tui.tui.widgets.list_keys import ListTree
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-class DocumentTree(DirectoryTree):
+class DocumentTree(ListTree):
     """Folders and PDF/XLS/XLSX files (hidden files left out); `a` shows every file."""
 
     # Plain symbols rather than emoji, which terminals draw at differing widths.

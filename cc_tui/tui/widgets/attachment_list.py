@@ -28,6 +28,7 @@ from cc_tui.domain.files import size_in_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.list_keys import ListTable, list_bindings
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import Attachment, Request
@@ -43,10 +44,11 @@ def kind_of(attachment: Attachment) -> str:
     return flatten(PurePath(attachment.name).suffix.lstrip(".").upper()) or "?"
 
 
-class AttachmentList(DataTable[str | Content]):
+class AttachmentList(ListTable):
     """The supporting documents of one request, with `o` to save and Delete to remove."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *list_bindings(show_find=False),
         Binding(
             "o",
             "download",
@@ -79,7 +81,7 @@ class AttachmentList(DataTable[str | Content]):
             self.path = path
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, classes=classes)
         self.request: Request | None = None
         self.editable = False
         self._by_key: dict[str, Attachment] = {}

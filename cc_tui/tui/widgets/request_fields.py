@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich import box
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -28,6 +29,7 @@ from textual.widgets import Static, TabbedContent
 
 from cc_tui.tui.review import FieldView, TableView
 from cc_tui.tui.safe_text import safe_content, safe_text
+from cc_tui.tui.widgets.list_keys import list_bindings, open_find
 
 if TYPE_CHECKING:
     from textual.visual import VisualType
@@ -105,10 +107,11 @@ class FieldRow(Widget, can_focus=True):
 class FieldList(VerticalScroll):
     """Every field of the request, the changes since a return first."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "move(1)", "Next field", id="request.next_field", show=False),
-        Binding("up,k", "move(-1)", "Previous field", id="request.previous_field", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list_bindings(show_find=False)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.at = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="changes-panel")
@@ -146,6 +149,51 @@ class FieldList(VerticalScroll):
     @property
     def rows(self) -> list[FieldRow]:
         return list(self.query(FieldRow))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        rows = self.rows
+        if isinstance(event.widget, FieldRow) and event.widget in rows:
+            self.at = rows.index(event.widget)
+
+    # The shared list keys (`widgets/list_keys.py`): a field is a row.
+
+    def action_cursor_down(self) -> None:
+        self.action_move(1)
+
+    def action_cursor_up(self) -> None:
+        self.action_move(-1)
+
+    def action_first(self) -> None:
+        self.action_move(-len(self.rows) - 1)
+
+    def action_last(self) -> None:
+        self.action_move(len(self.rows))
+
+    def action_find(self) -> None:
+        open_find(self)
+
+    def find_texts(self) -> list[str]:
+        return [f"{row.view.label} {row.view.text}" for row in self.rows]
+
+    @property
+    def find_cursor(self) -> int:
+        return self.at
+
+    def find_go(self, row: int) -> None:
+        rows = self.rows
+        if not 0 <= row < len(rows):
+            return
+        self.at = row
+        for index, field_row in enumerate(rows):
+            field_row.set_class(index == row, "-found")
+        self.scroll_to_widget(rows[row], animate=False)
+
+    def find_focus(self) -> None:
+        rows = self.rows
+        for field_row in rows:
+            field_row.remove_class("-found")
+        if rows:
+            rows[min(self.at, len(rows) - 1)].focus()
 
     def action_move(self, step: int) -> None:
         rows = self.rows

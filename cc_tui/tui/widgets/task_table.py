@@ -34,6 +34,7 @@ from textual.strip import Strip
 from cc_tui.api.requests import RequestPage, RequestSummary
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.safe_text import MARK_STYLE, Piece, fit_pieces, flatten, pieces
+from cc_tui.tui.widgets.list_keys import LIST_BINDINGS, open_find
 
 PAGE_SIZE = 50
 MAX_PAGES = 4
@@ -284,22 +285,7 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "down,j",
-            "cursor_down",
-            "Down",
-            id="table.down",
-            show=False,
-            tooltip="Move to the next request.",
-        ),
-        Binding(
-            "up,k",
-            "cursor_up",
-            "Up",
-            id="table.up",
-            show=False,
-            tooltip="Move to the previous request.",
-        ),
+        *LIST_BINDINGS,
         Binding(
             "pagedown",
             "page_down",
@@ -351,8 +337,15 @@ class TaskTable(ScrollView, can_focus=True):
         def control(self) -> TaskTable:
             return self.table
 
-    def __init__(self, *, empty: str = "Nothing here.", id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        empty: str = "Nothing here.",
+        screen_keys: Iterable[str] = (),
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
+        self.screen_keys = frozenset(screen_keys)
         self.column_layout = layout_for(80)
         self.empty = empty
         self.cursor_row = 0
@@ -456,6 +449,29 @@ class TaskTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.move_cursor(len(self._rows) - 1)
+
+    def action_find(self) -> None:
+        open_find(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.screen_keys:
+            return False
+        return super().check_action(action, parameters)
+
+    # Find (`widgets/list_keys.py`)
+
+    def find_texts(self) -> list[str]:
+        return [row_text(summary, False, self.column_layout) for summary in self._rows]
+
+    @property
+    def find_cursor(self) -> int:
+        return self.cursor_row
+
+    def find_go(self, row: int) -> None:
+        self.move_cursor(row)
+
+    def find_focus(self) -> None:
+        self.focus()
 
     def action_select(self) -> None:
         ref = self.current_ref

@@ -24,12 +24,14 @@ from cc_tui.tui.screens.accounts.words import (
     USER_ID_FIELD,
     Change,
     change_words,
+    right_names,
     right_prompt,
     rights_change,
     who,
 )
 from cc_tui.tui.screens.base import FAILED, PortalModal, Retry
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.list_keys import ListSelection
 from cc_tui.tui.widgets.notice import Notice
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from cc_tui.client.portal import PortalClient
 
 
-class RightsChecklist(SelectionList[str]):
+class RightsChecklist(ListSelection):
     """The rights as a checklist whose ticks are words too ("✓"), not only colour."""
 
     def __init__(self, rights: Sequence[Right], held: Iterable[str], *, id: str) -> None:
@@ -113,7 +115,8 @@ class NewUserScreen(_AccountForm):
 
     def __init__(self, rights: Sequence[Right], *, firm: str | None) -> None:
         super().__init__(id="new-user")
-        self.catalogue = [right for right in rights if right.grantable]
+        self.grantable = [right for right in rights if right.grantable]
+        self.catalogue = {right.code: right for right in rights}
         # The CCDA's acting membership; None for the exchange, which names the firm.
         self.firm = firm
 
@@ -132,7 +135,7 @@ class NewUserScreen(_AccountForm):
                     yield Label("Firm", classes="form-label")
                     yield Input(placeholder="B01234", id="new-firm", compact=True)
             yield Static("Rights (space to tick):", classes="form-hint")
-            yield RightsChecklist(self.catalogue, [DELEGATED_ADMIN], id="new-rights")
+            yield RightsChecklist(self.grantable, [DELEGATED_ADMIN], id="new-rights")
             yield Notice(id="form-notice")
             with Horizontal(classes="form-buttons"):
                 yield Button("Create and e-mail", id="create", classes="form-send", compact=True)
@@ -177,7 +180,7 @@ class NewUserScreen(_AccountForm):
                 user_id, name, rights, participant_id=named_firm, idempotency_key=key
             )
 
-        granted = ", ".join(rights) if rights else "no rights yet"
+        granted = right_names(rights, self.catalogue) if rights else "no rights yet"
         self.confirm_and_send(
             Change(
                 prompt=f"Create {name} ({user_id}) for {firm}?",
@@ -197,6 +200,7 @@ class RightsScreen(_AccountForm):
     def __init__(self, user: AdminUser, rights: Sequence[Right]) -> None:
         super().__init__(id="edit-rights-form")
         self.user = user
+        self.catalogue = {right.code: right for right in rights}
         self.grantable = [right for right in rights if right.grantable]
         codes = {right.code for right in self.grantable}
         self.fixed = sorted(code for code in user.rights if code not in codes)
@@ -208,7 +212,10 @@ class RightsScreen(_AccountForm):
             if self.fixed:
                 yield Static(
                     safe_content(
-                        flatten("Also holds (not yours to change): " + ", ".join(self.fixed))
+                        flatten(
+                            "Also holds (not yours to change): "
+                            + right_names(self.fixed, self.catalogue)
+                        )
                     ),
                     classes="form-hint",
                 )
@@ -243,7 +250,7 @@ class RightsScreen(_AccountForm):
         self.confirm_and_send(
             Change(
                 prompt=f"Change the rights of {who(self.user)}?",
-                detail=change_words(granted, removed),
+                detail=change_words(granted, removed, self.catalogue),
                 call=call,
             )
         )

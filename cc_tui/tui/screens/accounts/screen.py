@@ -18,6 +18,7 @@ from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, Righ
 from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class AccountsScreen(RefreshingScreen):
             with Horizontal(id="accounts-head"):
                 yield Static(id="accounts-title")
                 yield Input(placeholder="/ filter", id="accounts-filter", compact=True)
-            yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="accounts-table", screen_keys=("find",))
             yield Static(id="account-detail")
             yield Notice(id="notice")
         yield Footer()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,16 +78,28 @@ def rights_change(held: Iterable[str], wanted: Iterable[str]) -> tuple[list[str]
     return sorted(after - before), sorted(before - after)
 
 
-def change_words(granted: Sequence[str], removed: Sequence[str]) -> str:
+def right_names(codes: Iterable[str], catalogue: Mapping[str, Right]) -> str:
+    """Rights by their names ("Make Change of trading limit"), never their codes; a
+    code the portal's catalogue does not name is said to be one, with the code."""
+    names = [
+        catalogue[code].name if code in catalogue else f"a right the portal does not name ({code})"
+        for code in codes
+    ]
+    return ", ".join(names)
+
+
+def change_words(
+    granted: Sequence[str], removed: Sequence[str], catalogue: Mapping[str, Right]
+) -> str:
     parts = []
     if granted:
-        parts.append("grant " + ", ".join(granted))
+        parts.append("Grant " + right_names(granted, catalogue))
     if removed:
-        parts.append("remove " + ", ".join(removed))
-    return "; ".join(parts).capitalize() + "." if parts else "No change."
+        parts.append(("remove " if parts else "Remove ") + right_names(removed, catalogue))
+    return "; ".join(parts) + "." if parts else "No change."
 
 
-def rights_lines(codes: Iterable[str], catalogue: dict[str, Right]) -> list[str]:
+def rights_lines(codes: Iterable[str], catalogue: Mapping[str, Right]) -> list[str]:
     """Rights by what they let the user do, eServices by code: short enough for 80x24."""
     held = [catalogue[code] for code in codes if code in catalogue]
     lines = []
@@ -99,7 +111,7 @@ def rights_lines(codes: Iterable[str], catalogue: dict[str, Right]) -> list[str]
         lines.append("Administers the firm's accounts (CCDA).")
     unknown = sorted(set(codes) - catalogue.keys())
     if unknown:
-        lines.append("Also: " + ", ".join(unknown))
+        lines.append("Also: " + right_names(unknown, catalogue))
     return lines
 
 
@@ -114,7 +126,12 @@ def detail_lines(user: AdminUser, catalogue: dict[str, Right]) -> list[str]:
 
 
 def right_prompt(right: Right) -> str:
-    return f"{right.name}  [{right.code}]"
+    """A right as the checklist names it: its name, and the eServices it is for by code
+    (the codes the catalogue and the dashboard show), never the right's own code."""
+    if right.kind == "admin":
+        return f"{right.name} (administers the firm's accounts)"
+    eservices = ", ".join(right.eservices)
+    return f"{right.name} ({eservices})" if eservices else right.name
 
 
 # The confirm-then-call step the screens share --------------------------------------------

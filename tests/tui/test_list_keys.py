@@ -1,0 +1,169 @@
+"""The keys every list shares (issue 13 point 7): j/k, g/G, Home/End and `/` find, in
+each list of the app, against the real portal on a loopback port."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+
+from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.settings import ServerSettings
+from cc_tui.tui.app import PortalApp
+from cc_tui.tui.credentials import TokenStore
+from cc_tui.tui.screens.help import help_rows
+from cc_tui.tui.widgets.list_keys import FindBar, matching_row
+from tests.tui.conftest import AppFactory
+from tests.tui.helpers import settle
+from tests.tui.library_helpers import MAKER, start_logged_in
+
+ADMIN = "admin@harbour.example"
+
+
+def test_a_find_goes_to_the_next_row_holding_every_word_and_wraps_round() -> None:
+    rows = ["Buy-in briefing", "Terminal guide", "Buy-in form", "Limits"]
+    assert matching_row(rows, ["buy-in"], 1, 1) == 2
+    assert matching_row(rows, ["buy-in"], 3, 1) == 0  # wraps round
+    assert matching_row(rows, ["buy-in"], 1, -1) == 0
+    assert matching_row(rows, ["BUY-IN", "form"], 0, 1) == 2
+    assert matching_row(rows, ["nothing"], 0, 1) is None
+    assert matching_row(rows, [], 0, 1) is None
+
+
+async def walk_table(pilot: object, app: PortalApp, table: DataTable[object]) -> None:
+    """j/k, G/g and End/Home move the cursor of `table` as a user expects."""
+    press = pilot.press  # type: ignore[attr-defined]
+    last = table.row_count - 1
+    assert last >= 2
+    table.focus()
+    await press("g")
+    assert table.cursor_row == 0
+    await press("j", "j")
+    assert table.cursor_row == 2
+    await press("k")
+    assert table.cursor_row == 1
+    await press("G")
+    assert table.cursor_row == last
+    await press("home")
+    assert table.cursor_row == 0
+    await press("end")
+    assert table.cursor_row == last
+
+
+def keys_in_help(app: PortalApp) -> dict[str, set[str]]:
+    """Each action's keys as help (F1) lists them."""
+    return {row.description: set(row.keys.split()) for row in help_rows(app, app.screen)}
+
+
+async def test_events_list_moves_with_list_keys_and_finds_with_slash(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    start_logged_in(MAKER, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = app.screen.query_one("#events-list", DataTable)
+        await walk_table(pilot, app, table)
+        help_keys = keys_in_help(app)
+        assert help_keys["Down"] == {"↓", "j"}
+        assert help_keys["First"] == {"g", "home"}
+        assert help_keys["Last"] == {"G", "end"}
+        assert help_keys["Find"] == {"/"}
+
+        # `/` opens the find under the list; typing goes to the first row holding it.
+        await pilot.press("g", "slash")
+        bar = app.screen.query_one(FindBar)
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"buy-in")
+        titles = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+        found = table.cursor_row
+        assert "Buy-in" in titles[found]
+        assert "row" in str(bar.query_one(".find-count", Static).content)
+        # esc goes back where the find started and closes it; the list has the keys again.
+        await pilot.press("escape")
+        assert table.cursor_row == 0
+        assert not app.screen.query(FindBar)
+        assert app.focused is table
+        # enter closes it where it found; a word in no row says so and moves nothing.
+        await pilot.press("slash", *"buy-in", "enter")
+        assert table.cursor_row == found
+        assert app.focused is table
+        await pilot.press("slash", *"zzzz")
+        assert "no row holds" in str(app.screen.query_one(".find-count", Static).content)
+        assert table.cursor_row == found
+        await pilot.press("enter")
+
+
+async def test_documents_and_catalogue_lists_take_the_same_keys(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    start_logged_in(MAKER, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        table = app.screen.query_one("#documents-list", DataTable)
+        await walk_table(pilot, app, table)
+        # `/` here is the library's own search (the list's find steps aside).
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#documents-search", Input)
+        assert not app.screen.query(FindBar)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        app.open_catalogue()
+        await settle(pilot)
+        table = app.screen.query_one("#catalogue-list", DataTable)
+        await walk_table(pilot, app, table)
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#catalogue-search", Input)
+
+
+async def test_accounts_list_and_rights_checklist_take_the_same_keys(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    start_logged_in(ADMIN, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#accounts-table", DataTable)
+        await walk_table(pilot, app, table)
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#accounts-filter", Input)
+        await pilot.press("escape")
+
+        await pilot.press("g", "e")
+        await settle(pilot)
+        checklist = app.screen.query_one("#edit-rights")
+        checklist.focus()
+        await pilot.press("G")
+        last = checklist.highlighted  # type: ignore[attr-defined]
+        assert last == checklist.option_count - 1  # type: ignore[attr-defined]
+        await pilot.press("g")
+        assert checklist.highlighted == 0  # type: ignore[attr-defined]
+        await pilot.press("j")
+        assert checklist.highlighted == 1  # type: ignore[attr-defined]
+        await pilot.press("slash", *"check signat", "enter")
+        index = checklist.highlighted  # type: ignore[attr-defined]
+        prompt = str(checklist.get_option_at_index(index).prompt)  # type: ignore[attr-defined]
+        assert "Check Change of authorised signatories" in prompt
+        # Rights in words: the right's code (EU_...) is shown nowhere.
+        prompts = [str(option.prompt) for option in checklist.options]  # type: ignore[attr-defined]
+        assert not [text for text in prompts if "EU_" in text or "CC_" in text]
