@@ -67,6 +67,10 @@ def app_as(
 def header(app: PortalApp) -> str:
     screen = app.screen
     assert isinstance(screen, DashboardScreen)
+    return header_of(screen)
+
+
+def header_of(screen: DashboardScreen) -> str:
     return str(screen.query_one("#dash-header", Static).content)
 
 
@@ -157,9 +161,23 @@ async def test_the_catalogue_shows_only_what_the_membership_makes(
         assert "BI01" in codes and not {"CT027", "TH01"} & set(codes)
 
 
-async def test_a_form_with_unsent_input_keeps_it_in_a_draft_of_its_membership(
-    app_as: Callable[..., PortalApp], state_dir: Path, live_portal: BackgroundServer
+async def type_a_form(pilot: Pilot[Any], code: str, name: str, text: str) -> FormScreen:
+    app = pilot.app
+    app.push_screen(FormScreen.new(code))
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, FormScreen)
+    await type_in(pilot, name, text)
+    await settle(pilot)
+    return form
+
+
+async def test_unsent_drafts_of_two_memberships_each_stay_with_theirs(
+    app_as: Callable[..., PortalApp], state_dir: Path
 ) -> None:
+    """A form of each membership with unsent input, each closed by a switch: both drafts
+    are kept, each names its membership, and each catalogue offers only its own and counts
+    the other's."""
     app = app_as()
     async with app.run_test(size=(80, 24)) as pilot:
         await landed(pilot)
@@ -167,24 +185,65 @@ async def test_a_form_with_unsent_input_keeps_it_in_a_draft_of_its_membership(
         await settle(pilot)
         catalogue = app.screen
         assert isinstance(catalogue, CatalogueScreen)
-        app.push_screen(FormScreen.new("TH01"))
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, FormScreen)
-        await type_in(pilot, "reason", "Index rebalancing day 7")
-        await settle(pilot)
+        shown: CatalogueScreen = catalogue  # `app.screen is catalogue` below widens it
+        await type_a_form(pilot, "TH01", "reason", "Index rebalancing day 7")
         await switch_to(pilot, "C01234")
         assert app.screen is catalogue  # the form was closed, the catalogue stays
         store = DraftStore(drafts_root(state_dir))
-        (kept,) = store.unsent(app.portal_key, LEAD)
-        assert kept.participant_id == "B01234" and kept.eservice == "TH01"
-        assert "Index rebalancing day 7" in str(kept.values)
+        (exchange,) = store.unsent(app.portal_key, LEAD)
+        assert exchange.participant_id == "B01234" and exchange.eservice == "TH01"
+        assert "Index rebalancing day 7" in str(exchange.values)
         # Not offered for C01234 (it would be sent for the wrong membership); said instead.
         assert not any(code == "TH01" for code in catalogue_codes(app))
-        assert "1 for B01234" in str(catalogue.query_one("#notice").render())
+        assert not shown.drafts
+        assert "1 for B01234" in str(shown.query_one("#notice").render())
+
+        await type_a_form(pilot, "BI01", "reason_detail", "Shares held at the custodian")
         await switch_to(pilot, "B01234")
-        assert isinstance(catalogue, CatalogueScreen)
-        assert catalogue.drafts and catalogue.drafts[0].key == kept.key
+        assert app.screen is catalogue
+        drafts = {d.participant_id: d for d in store.unsent(app.portal_key, LEAD)}
+        assert set(drafts) == {"B01234", "C01234"}
+        clearing = drafts["C01234"]
+        assert clearing.eservice == "BI01"
+        assert "Shares held at the custodian" in str(clearing.values)
+        assert [d.key for d in shown.drafts] == [exchange.key]
+        assert "1 for C01234" in str(shown.query_one("#notice").render())
+
+        await switch_to(pilot, "C01234")
+        assert [d.key for d in shown.drafts] == [clearing.key]
+        assert "1 for B01234" in str(shown.query_one("#notice").render())
+
+
+async def test_a_request_of_the_other_membership_opens_there_saying_so(
+    app_as: Callable[..., PortalApp], toasts: list[str]
+) -> None:
+    """A reference of C01234 opened while acting for B01234 (say, from a notice or a
+    colleague's message): the portal does not know it here; the screen finds where it
+    belongs, says so and switches there."""
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await landed(pilot)
+        await pilot.press("6")  # All
+        await switch_to(pilot, "C01234")
+        await until(pilot, lambda: bool(screen.table.refs), "C01234's requests")
+        ref = screen.table.refs[0]
+        await switch_to(pilot, "B01234")
+        app.push_screen(RequestScreen(ref))
+        await until(pilot, lambda: app.participant_id == "C01234", "the switch")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, RequestScreen)
+                and app.screen.request is not None
+                and app.screen.request.ref == ref
+            ),
+            "the request in its membership",
+        )
+        assert any(
+            t.startswith(f"{ref} belongs to C01234 Harbour Securities Limited (clearing")
+            for t in toasts
+        )
+        assert "C01234" in header_of(screen)
 
 
 async def test_notices_of_the_other_membership_arrive_naming_it(

@@ -71,6 +71,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.commands import PaletteCommand
+from cc_tui.tui.membership import membership_of, membership_title, other_memberships
 from cc_tui.tui.review import (
     audit_entry_text,
     changes_since_return,
@@ -80,7 +81,7 @@ from cc_tui.tui.review import (
     when,
 )
 from cc_tui.tui.safe_text import flatten, safe_content
-from cc_tui.tui.screens.base import FAILED, PortalScreen
+from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
@@ -372,6 +373,30 @@ class RequestScreen(PortalScreen):
     def _load_refused(self, error: PortalError) -> None:
         self.query_one("#request-summary", Static).update("")
         self.notice(error.message)
+        app = self.portal_app
+        if error.status == 404 and other_memberships(app.user, app.participant_id):
+            self.look_elsewhere()
+
+    @work(exclusive=True, group="request-elsewhere", exit_on_error=False)
+    async def look_elsewhere(self) -> None:
+        """Unknown in the acting membership: a request of another of the user's (a notice
+        or a reference from elsewhere named it) is opened there, saying so."""
+        app = self.portal_app
+        others = other_memberships(app.user, app.participant_id)
+        found = await self.call_portal(
+            lambda portal: portal.find_request(self.ref, others), refused=say_nothing
+        )
+        if found is FAILED or found is None:
+            return
+        membership = membership_of(app.user, found[0])
+        if membership is None:
+            return
+        self.app.notify(
+            f"{self.ref} belongs to {membership_title(membership)}, not "
+            f"{app.participant_id}: switching to it.",
+            title="Membership",
+        )
+        app.switch_membership(found[0], then_open=self.ref)
 
     @work(exclusive=True, group="request-verify", exit_on_error=False)
     async def check_chain(self) -> None:
