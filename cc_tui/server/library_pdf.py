@@ -9,7 +9,9 @@ Design decisions:
   is `updated_at`), so two servers rendering the same document agree on size and hash.
 - A paper form is drawn as one: boxes to fill in, and a signature block that says an
   original signature is required and where to deliver the form.
-- Text goes through `pdf.pdf_text`, so nothing in a title can make rendering fail.
+- Text goes through `Face.text` (pdf_font.py), so nothing in a title can make rendering
+  fail; a document whose text Helvetica cannot show (Chinese) is set in the embedded
+  Chinese font instead.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from functools import lru_cache
 from typing import Any
 
 from cc_tui.server.clock import HKT
-from cc_tui.server.pdf import FONT, pdf_text
+from cc_tui.server.pdf_font import Face
+from cc_tui.server.pdf_font import render as render_pdf
 
 MARGIN = 18.0
 WIDTH = 210.0 - 2 * MARGIN
@@ -72,15 +75,22 @@ class LibraryDocument:
 def render(document: LibraryDocument) -> bytes:
     """The document as PDF bytes (deterministic, so the last few are kept in memory: a
     server, or a test run, with several portals renders each document once)."""
+    text = document.text
+    printed = [document.title, document.category, document.description, text.to_json()]
+    return render_pdf(lambda face: _render(face, document), printed)
+
+
+def _render(face: Face, document: LibraryDocument) -> bytes:
     from fpdf import FPDF
 
+    pdf_text = face.text
     updated = document.updated_at.astimezone(HKT)
     title = pdf_text(document.title)
     reference = pdf_text(document.text.reference)
 
     class _Pdf(FPDF):
         def header(self) -> None:
-            self.set_font(FONT, "", 8)
+            face.set_font(self, "", 8)
             self.set_text_color(110)
             self.cell(0, 5, "Client Connect document library (mock portal)", align="L")
             self.cell(0, 5, reference, align="R", new_x="LMARGIN", new_y="NEXT")
@@ -89,13 +99,14 @@ def render(document: LibraryDocument) -> bytes:
 
         def footer(self) -> None:
             self.set_y(-14)
-            self.set_font(FONT, "", 8)
+            face.set_font(self, "", 8)
             self.set_text_color(110)
             self.cell(0, 5, f"{title} - updated {updated:%d %B %Y}", align="L")
             self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
             self.set_text_color(0)
 
     pdf = _Pdf(format="A4", unit="mm")
+    face.prepare(pdf)
     pdf.set_creation_date(updated)
     pdf.set_title(title)
     pdf.set_author("Client Connect (mock portal)")
@@ -104,9 +115,9 @@ def render(document: LibraryDocument) -> bytes:
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
 
-    pdf.set_font(FONT, "B", 18)
+    face.set_font(pdf, "B", 18)
     pdf.multi_cell(WIDTH, 8, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
+    face.set_font(pdf, "", 10)
     pdf.set_text_color(90)
     pdf.multi_cell(
         WIDTH,
@@ -117,31 +128,31 @@ def render(document: LibraryDocument) -> bytes:
     )
     pdf.set_text_color(0)
     pdf.ln(3)
-    pdf.set_font(FONT, "I", 10)
+    face.set_font(pdf, "I", 10)
     pdf.multi_cell(WIDTH, 5, pdf_text(document.description), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     if document.original_signature:
-        _notice(pdf, document.text.delivery)
+        _notice(pdf, face, document.text.delivery)
 
     for heading, body in document.text.sections:
-        pdf.set_font(FONT, "B", 12)
+        face.set_font(pdf, "B", 12)
         pdf.multi_cell(WIDTH, 6, pdf_text(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
-        pdf.set_font(FONT, "", 10)
+        face.set_font(pdf, "", 10)
         for paragraph in body.split("\n\n"):
             pdf.multi_cell(WIDTH, 5, pdf_text(paragraph), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         pdf.ln(2)
 
     if document.text.fields:
-        _form(pdf, document.text.fields, document.original_signature)
+        _form(pdf, face, document.text.fields, document.original_signature)
 
     output: bytes = bytes(pdf.output())
     return output
 
 
-def _notice(pdf: Any, delivery: str) -> None:
+def _notice(pdf: Any, face: Face, delivery: str) -> None:
     text = (
         "This form needs an original signature. Print it, complete it, sign it by hand (every "
         "applicant, or the firm's authorised signatories) and deliver the original on paper"
@@ -149,31 +160,31 @@ def _notice(pdf: Any, delivery: str) -> None:
         + ". Scanned, faxed or e-mailed copies are not accepted."
     )
     pdf.set_fill_color(240)
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(WIDTH, 5.5, pdf_text(text), border=1, fill=True, padding=2)
+    face.set_font(pdf, "B", 10)
+    pdf.multi_cell(WIDTH, 5.5, face.text(text), border=1, fill=True, padding=2)
     pdf.ln(4)
 
 
-def _form(pdf: Any, fields: tuple[str, ...], signature: bool) -> None:
-    pdf.set_font(FONT, "B", 12)
+def _form(pdf: Any, face: Face, fields: tuple[str, ...], signature: bool) -> None:
+    face.set_font(pdf, "B", 12)
     pdf.cell(WIDTH, 7, "To be completed by the applicant", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     label_width = 62.0
     for label in fields:
         if pdf.will_page_break(10):
             pdf.add_page()
-        pdf.set_font(FONT, "", 10)
+        face.set_font(pdf, "", 10)
         y = pdf.get_y()
-        pdf.cell(label_width, 9, pdf_text(label))
+        pdf.cell(label_width, 9, face.text(label))
         pdf.rect(MARGIN + label_width, y + 1, WIDTH - label_width, 7)
         pdf.ln(10)
     if signature:
         if pdf.will_page_break(45):
             pdf.add_page()
         pdf.ln(6)
-        pdf.set_font(FONT, "B", 11)
+        face.set_font(pdf, "B", 11)
         pdf.cell(WIDTH, 7, "Authorised signatures", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
+        face.set_font(pdf, "", 9)
         half = (WIDTH - 10) / 2
         y = pdf.get_y() + 2
         for column in range(2):
@@ -183,7 +194,7 @@ def _form(pdf: Any, fields: tuple[str, ...], signature: bool) -> None:
             pdf.text(x + 2, y + 32, "Name:")
             pdf.text(x + 2, y + 37, "Date:")
         pdf.set_y(y + 40)
-        pdf.set_font(FONT, "I", 9)
+        face.set_font(pdf, "I", 9)
         pdf.multi_cell(
             WIDTH,
             4.5,

@@ -5,11 +5,13 @@ Design decisions:
   fpdf2's `cell`/`multi_cell` and `table` do far more work per call (markdown, shaping,
   borders); measured for 500 audit entries on the 2-core machine class: `table()` 1.3 s,
   `cell()`/`multi_cell()` 0.37 s, `text()` about 13 ms. The goal is <= 300 ms.
-- Core Helvetica in the Windows-1252 encoding, nothing embedded: the file is small and
-  needs no font installed on the host. Text such a font cannot show (Chinese names,
-  emoji) is replaced: first by its compatibility form (full-width letters, ligatures),
-  else by "?"; control characters become spaces. What a user typed can never make the
-  PDF fail to build.
+- Core Helvetica in the Windows-1252 encoding, nothing embedded, unless the text needs
+  more: then the whole PDF is set again in an embedded Chinese font (pdf_font.py, which
+  names it and its licence), so a Chinese name or comment prints and extracts as typed.
+  Text no font at hand can show (emoji, or Chinese on a host without the font) is
+  replaced: first by its compatibility form (full-width letters, ligatures), else by
+  "?"; control characters become spaces. What a user typed can never make the PDF fail
+  to build.
 - fpdf2 is imported on first use, not with this module (it costs about 0.2 s).
 - Deterministic: the same request, entries and `generated_at` give the same bytes (the
   document's creation date is `generated_at`).
@@ -18,7 +20,6 @@ Design decisions:
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -28,13 +29,12 @@ from typing import TYPE_CHECKING, Any, Final
 from cc_tui.api.requests import AuditEntry, EServiceDefinition, FieldDefinition, Request
 from cc_tui.domain.workflow import Action, Status
 from cc_tui.server.clock import HKT
+from cc_tui.server.pdf_font import Face, render
 from cc_tui.server.store.audit_chain import ChainCheck
 
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-ENCODING: Final = "cp1252"
-FONT: Final = "helvetica"
 
 PAGE_MARGIN: Final = 15.0  # mm, all sides
 FOOTER_HEIGHT: Final = 10.0
@@ -58,43 +58,10 @@ SUMMARY_LABEL_WIDTH: Final = 35.0
 FIELD_LABEL_WIDTH: Final = 60.0
 NESTED_INDENT: Final = 5.0
 
-_CONTROL_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
 
 def pdf_text(value: str) -> str:
-    """`value` made safe for a core font: every character encodable in Windows-1252.
-
-    Newlines survive; other control and format characters become spaces (tabs) or
-    disappear; an unencodable character becomes its compatibility form if that
-    encodes, else "?".
-    """
-    value = unicodedata.normalize("NFC", value)
-    try:
-        value.encode(ENCODING)
-        if value.isprintable() or all(c.isprintable() or c == "\n" for c in value):
-            return value
-    except UnicodeEncodeError:
-        pass
-    out: list[str] = []
-    for char in value:
-        if char == "\n":
-            out.append(char)
-            continue
-        if unicodedata.category(char) in _CONTROL_CATEGORIES:
-            out.append(" " if char in "\t\r\v\f\u2028\u2029" else "")
-            continue
-        try:
-            char.encode(ENCODING)
-        except UnicodeEncodeError:
-            compatible = unicodedata.normalize("NFKC", char)
-            try:
-                compatible.encode(ENCODING)
-            except UnicodeEncodeError:
-                compatible = "?"
-            out.append(compatible)
-        else:
-            out.append(char)
-    return "".join(out)
+    """`value` made safe for core Helvetica (Windows-1252): see `pdf_font.Face.text`."""
+    return Face().text(value)
 
 
 def hkt(moment: datetime | None) -> str:
@@ -148,7 +115,7 @@ def _is_table(value: Any) -> bool:
 
 
 @cache
-def _document_class() -> Callable[[str], FPDF]:
+def _document_class() -> Callable[[str, Face], FPDF]:
     """The document class, made on first use: importing fpdf2 takes about 0.2 s, which
     a server that never renders a PDF should not pay at start-up."""
     from fpdf import FPDF
@@ -156,9 +123,10 @@ def _document_class() -> Callable[[str], FPDF]:
     class _AuditPdf(FPDF):
         """An A4 document with our footer on every page."""
 
-        def __init__(self, footer_text: str) -> None:
+        def __init__(self, footer_text: str, face: Face) -> None:
             super().__init__(orientation="P", unit="mm", format="A4")
-            self.core_fonts_encoding = ENCODING
+            self._face = face
+            face.prepare(self)
             self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
             self.set_auto_page_break(False)
             self._footer_text = footer_text
@@ -169,7 +137,7 @@ def _document_class() -> Callable[[str], FPDF]:
             self.set_draw_color(160, 160, 160)
             self.set_line_width(0.2)
             self.line(self.l_margin, y, self.w - self.r_margin, y)
-            self.set_font(FONT, "", 7)
+            self._face.set_font(self, "", 7)
             self.set_text_color(90, 90, 90)
             self.set_xy(self.l_margin, y + 1)
             self.cell(0, 4, self._footer_text, align="L")
@@ -183,8 +151,9 @@ def _document_class() -> Callable[[str], FPDF]:
 class _Layout:
     """A cursor over pages: wraps text, keeps rows together, breaks pages."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, face: Face) -> None:
         self.pdf = pdf
+        self.face = face
         self.left = pdf.l_margin
         self.width = pdf.w - pdf.l_margin - pdf.r_margin
         self.top = pdf.t_margin
@@ -198,7 +167,7 @@ class _Layout:
 
     def set_font(self, style: str, size: float) -> None:
         if (style, size) != self.font:
-            self.pdf.set_font(FONT, style, size)
+            self.face.set_font(self.pdf, style, size)
             self.font = (style, size)
 
     def measure(self, text: str) -> float:
@@ -271,7 +240,7 @@ class _Layout:
         self.gap(2)
         self.set_font("B", size)
         self.y += size * 0.45
-        self.pdf.text(self.left, self.y, pdf_text(text))
+        self.pdf.text(self.left, self.y, self.face.text(text))
         self.y += 1.6
         self.rule(120)
         self.y += 1.0
@@ -279,7 +248,7 @@ class _Layout:
     def paragraph(self, text: str, style: str = "", size: float = BODY_SIZE) -> None:
         self.set_font(style, size)
         line_height = size * 0.49
-        for line in self.wrap(pdf_text(text), self.width):
+        for line in self.wrap(self.face.text(text), self.width):
             self.ensure(line_height)
             self.y += line_height
             self.pdf.text(self.left, self.y - line_height * 0.25, line)
@@ -299,7 +268,7 @@ class _Layout:
         wrapped: list[tuple[float, str, list[str]]] = []
         for x, width, text, style in cells:
             self.set_font(style, size)
-            wrapped.append((x, style, self.wrap(pdf_text(text), width - 2 * PAD)))
+            wrapped.append((x, style, self.wrap(self.face.text(text), width - 2 * PAD)))
         height = max(len(lines) for _, _, lines in wrapped) * line_height
         self.ensure(min(height + (line_height if after else 0), self.bottom - self.top))
         self._draw(wrapped, size, line_height)
@@ -307,7 +276,7 @@ class _Layout:
             follow: list[tuple[float, str, list[str]]] = []
             for x, width, text, style in after:
                 self.set_font(style, size)
-                follow.append((x, style, self.wrap(pdf_text(text), width - 2 * PAD)))
+                follow.append((x, style, self.wrap(self.face.text(text), width - 2 * PAD)))
             self._draw(follow, size, line_height)
 
     def _draw(
@@ -534,20 +503,47 @@ def audit_pdf(
     hash chain's head and whether it verifies.
 
     `eservice`, when given, supplies the fields' labels, order and table columns;
-    without it the field names are put into words.
+    without it the field names are put into words. Set in Helvetica, or in the embedded
+    Chinese font when the text needs it (pdf_font.render).
     """
-    ref = pdf_text(request.ref)
+    return render(
+        lambda face: _audit_pdf(face, request, entries, generated_at, eservice, chain),
+        _printed(request, entries, eservice),
+    )
+
+
+def _printed(
+    request: Request, entries: Sequence[AuditEntry], eservice: EServiceDefinition | None
+) -> list[str]:
+    """All the PDF may print from data, as text (more is harmless: it only decides the
+    font and which glyphs to embed)."""
+    texts = [request.model_dump_json(), *(entry.model_dump_json() for entry in entries)]
+    if eservice is not None:
+        texts.append(eservice.model_dump_json())
+    return texts
+
+
+def _audit_pdf(
+    face: Face,
+    request: Request,
+    entries: Sequence[AuditEntry],
+    generated_at: datetime,
+    eservice: EServiceDefinition | None,
+    chain: ChainCheck | None,
+) -> bytes:
+    ref = face.text(request.ref)
     pdf = _document_class()(
-        f"Audit trail {ref} - generated {hkt(generated_at)} HKT by the Client Connect mock portal"
+        f"Audit trail {ref} - generated {hkt(generated_at)} HKT by the Client Connect mock portal",
+        face,
     )
     pdf.set_title(f"Audit trail {ref}")
-    pdf.set_subject(pdf_text(f"{request.eservice} {request.eservice_name}"))
+    pdf.set_subject(face.text(f"{request.eservice} {request.eservice_name}"))
     pdf.set_creator("cc-tui mock portal")
     pdf.set_producer("cc-tui mock portal (fpdf2)")
     moment = generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=HKT)
     pdf.set_creation_date(moment)
 
-    out = _Layout(pdf)
+    out = _Layout(pdf, face)
     out.set_font("", BODY_SIZE)
     out.new_page()
 

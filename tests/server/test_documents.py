@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from httpx import ASGITransport
 
 from cc_tui.client.errors import PortalError
 from cc_tui.client.portal import PortalClient, _download_name
+from cc_tui.server.clock import HKT
+from cc_tui.server.library_pdf import LibraryDocument, LibraryText, render
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.documents import match_expression
 from tests.server.request_helpers import MAKER, OFFICER, headers_for
+from tests.server.test_pdf import needs_font
 
 
 async def search(api: httpx.AsyncClient, headers: dict[str, str], q: str) -> list[dict[str, Any]]:
@@ -137,3 +141,31 @@ def test_a_download_name_is_never_a_path() -> None:
     )
     assert _download_name(None, "DOC-1") == "DOC-1.pdf"
     assert _download_name('attachment; filename=".."', "DOC-1") == "DOC-1.pdf"
+
+
+@needs_font
+def test_a_library_pdf_in_chinese_prints_and_extracts_as_written() -> None:
+    document = LibraryDocument(
+        title="中央結算系統一般規則",
+        category="規則",
+        description="香港中央結算有限公司",
+        updated_at=datetime(2026, 11, 2, tzinfo=HKT),
+        original_signature=True,
+        text=LibraryText(
+            sections=(
+                ("第一章 釋義", "本規則內，除文意另有所指外：「參與者」指中央結算系統參與者。"),
+            ),
+            fields=("參與者名稱", "Participant ID"),
+        ),
+    )
+    reader = pypdf.PdfReader(io.BytesIO(render(document)))
+    text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    for written in (
+        "中央結算系統一般規則",
+        "第一章釋義",
+        "「參與者」指中央結算系統參與者。",
+        "參與者名稱",
+    ):
+        assert written in text
+    assert "ParticipantID" in text
+    assert "?" not in text

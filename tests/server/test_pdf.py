@@ -17,8 +17,10 @@ from cc_tui.api.requests import (
     Request,
 )
 from cc_tui.domain.workflow import Action, Status
+from cc_tui.server import pdf_font
 from cc_tui.server.clock import HKT
 from cc_tui.server.pdf import audit_pdf, hkt, pdf_text
+from cc_tui.server.pdf_font import FONT_ENV, unicode_font
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=HKT)
 GENERATED = datetime(2026, 12, 1, 9, 30, tzinfo=HKT)
@@ -224,6 +226,20 @@ def test_five_hundred_entries_span_pages_and_all_are_there() -> None:
     assert text.count("Time (HKT) User Role Action From To") >= pages - 1
 
 
+def checker_entry(user_id: str, action: Action, comment: str) -> AuditEntry:
+    """A checker's rejection or return of a pending request, with its comment."""
+    to = Status.REJECTED if action is Action.REJECT else Status.RETURNED
+    return AuditEntry(
+        at=START,
+        user_id=user_id,
+        role="checker",
+        action=action,
+        from_status=Status.PENDING_CHECKER,
+        to_status=to,
+        comment=comment,
+    )
+
+
 @pytest.mark.parametrize(
     "comment",
     [
@@ -235,16 +251,13 @@ def test_five_hundred_entries_span_pages_and_all_are_there() -> None:
         "Ｆｕｌｌ－ｗｉｄｔｈ letters and ﬁ ligatures",
     ],
 )
-def test_text_a_core_font_cannot_show_never_crashes_it(comment: str) -> None:
-    entry = AuditEntry(
-        at=START,
-        user_id="陳大文@harbour.example",
-        role="checker",
-        action=Action.REJECT,
-        from_status=Status.PENDING_CHECKER,
-        to_status=Status.REJECTED,
-        comment=comment,
-    )
+def test_text_a_core_font_cannot_show_never_crashes_it(
+    comment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a host without the Chinese font (none named, none found): Helvetica alone."""
+    monkeypatch.delenv(FONT_ENV, raising=False)
+    monkeypatch.setattr(pdf_font, "CANDIDATES", ())
+    entry = checker_entry("陳大文@harbour.example", Action.REJECT, comment)
     request = make_request(title="主題 🚀", fields={"名稱": "香港 🏙", "note": comment})
     pages, text = pdf_words(audit_pdf(request, [entry], GENERATED))
     assert pages >= 1
@@ -254,6 +267,66 @@ def test_text_a_core_font_cannot_show_never_crashes_it(comment: str) -> None:
     squeezed = text.replace(" ", "")
     assert "Comment:" in text
     assert pdf_text(comment).replace(" ", "").replace("\n", "") in squeezed
+
+
+needs_font = pytest.mark.skipif(
+    unicode_font() is None,
+    reason="no Chinese font for PDFs on this host: apt-get install fonts-arphic-uming "
+    "(.ci/run does), or set CC_TUI_PDF_FONT",
+)
+
+CHINESE = "陳大文"
+CHINESE_COMMENT = "請附上董事會決議，生效日期改為二〇二六年十二月一日。㗎啱嘢"
+
+
+def font_names(data: bytes) -> set[str]:
+    """The base font names the PDF's pages use (a subset's name has a tag: ABCDEF+)."""
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        fonts: Any = page["/Resources"].get_object()["/Font"].get_object()  # type: ignore[index]
+        names.update(str(font.get_object()["/BaseFont"]) for font in fonts.values())
+    return names
+
+
+@needs_font
+def test_chinese_names_and_comments_print_and_extract_as_typed() -> None:
+    entry = checker_entry("checker@harbour.example", Action.RETURN, CHINESE_COMMENT)
+    signatories = [{"name": CHINESE, "title": "董事"}, {"name": "Ann Lee", "title": "Director"}]
+    request = make_request(title="更改授權簽署人", fields={"signatories": signatories})
+    data = audit_pdf(request, [entry], GENERATED)
+    _, text = pdf_words(data)
+    squeezed = text.replace(" ", "")
+    for typed in (CHINESE, CHINESE_COMMENT, "更改授權簽署人", "董事", "AnnLee", "Director"):
+        assert typed in squeezed
+    assert "?" not in text
+    assert "ECS00012345" in text and "Return Pending checker Returned" in text
+    (embedded,) = font_names(data)  # one font for the whole document, embedded
+    assert "+" in embedded and not embedded.startswith("/Helvetica")
+
+
+@needs_font
+def test_emoji_the_font_lacks_still_print_as_a_mark() -> None:
+    request = make_request(title=f"{CHINESE} 🚀")
+    _, text = pdf_words(audit_pdf(request, [], GENERATED))
+    assert f"{CHINESE} ?" in text
+
+
+def test_without_the_font_the_log_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(FONT_ENV, "/nonexistent/font.ttf")
+    pdf_font._warn_once.cache_clear()
+    with caplog.at_level("WARNING", logger="cc_tui.server.pdf"):
+        _, text = pdf_words(audit_pdf(make_request(title=CHINESE), [], GENERATED))
+        audit_pdf(make_request(title=CHINESE), [], GENERATED)
+    assert "???" in text
+    (said,) = [r.getMessage() for r in caplog.records if "fonts-arphic-uming" in r.getMessage()]
+    assert said.startswith(f"{FONT_ENV}=/nonexistent/font.ttf is not a font file")
+
+
+def test_a_pdf_in_english_embeds_no_font() -> None:
+    data = audit_pdf(make_request(), story(), GENERATED)
+    assert all(name.startswith("/Helvetica") for name in font_names(data))
 
 
 def test_core_font_text_keeps_what_it_can() -> None:
