@@ -17,11 +17,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_tui.api import API_PREFIX
 from cc_tui.server.app import create_app
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.runner import BackgroundServer, start_background_server
 from cc_tui.server.settings import ServerSettings
+from tests.server.requests_read_helpers import in_process
 
 DEMO_PASSWORD = "Demo-pass-2024"
 
@@ -48,10 +48,7 @@ def app(server_settings: ServerSettings) -> FastAPI:
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=f"http://portal.test{API_PREFIX}"
-    ) as client:
+    async with in_process(app) as client:
         yield client
 
 

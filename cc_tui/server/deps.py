@@ -31,6 +31,15 @@ async def get_principal(
     authorization: Annotated[str | None, Header()] = None,
     x_participant_id: Annotated[str | None, Header()] = None,
 ) -> Principal:
+    return principal_of(context, authorization, x_participant_id)
+
+
+def principal_of(
+    context: ServerContext, authorization: str | None, x_participant_id: str | None
+) -> Principal:
+    """Who is asking, from the two headers (`get_principal`, and fast_route.py's lane,
+    which reads the headers itself): 401 without a live session of an active user, 403
+    for a membership not held."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise ApiError(401, ProblemCode.NOT_LOGGED_IN, "You are not logged in.", "Log in first.")
     token = authorization[7:].strip()

@@ -132,12 +132,16 @@ def _path_pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
-def _content_length(scope: Scope) -> str | None:
+def _body_headers(scope: Scope) -> tuple[str | None, bool]:
+    """The request's Content-Length (as sent), and whether it has Transfer-Encoding."""
+    length: str | None = None
+    encoded = False
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
-            text: str = value.decode("latin-1")
-            return text
-    return None
+            length = value.decode("latin-1")
+        elif name == b"transfer-encoding":
+            encoded = True
+    return length, encoded
 
 
 class RequestLimits:
@@ -161,9 +165,14 @@ class RequestLimits:
             await self._stream(scope, receive, send)
             return
         limit = self.limits.max_body_bytes
-        declared = _content_length(scope)
+        declared, encoded = _body_headers(scope)
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(too_large(limit), scope, receive, send)
+            return
+        if not encoded and (declared is None or declared == "0"):
+            # No body (HTTP/1.1 sends one only with a length or a transfer coding): nothing
+            # to count, time or check, and no wait (most requests are GETs like this).
+            await self.app(scope, receive, send)
             return
         body = await self._read_body(scope, receive, send)
         if body is None:
@@ -219,7 +228,7 @@ class RequestLimits:
 
         async def drained() -> bool:
             """Read and drop the rest of the body; whether it ended within the bound."""
-            declared = _content_length(scope)
+            declared, _ = _body_headers(scope)
             bound = self.limits.max_drain_bytes
             if declared is not None and (not declared.isdigit() or int(declared) > bound):
                 return False

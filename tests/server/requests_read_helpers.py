@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from cc_tui.api import API_PREFIX
 from cc_tui.domain.forms import CATALOGUE
 from cc_tui.domain.query import Query, QueryField
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import FINAL_STATUSES, Status
+from cc_tui.server.app import create_app
+from cc_tui.server.clock import FakeClock
 from cc_tui.server.context import ServerContext
+from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.sessions import create_session
 from cc_tui.server.store.times import to_micros
 
@@ -33,6 +39,33 @@ SEED_COUNT = 2000
 
 _TOKEN = re.compile(r"[^\W_]+")
 _REF_WORD = re.compile(r"ECS(\d{1,8})", re.ASCII | re.IGNORECASE)
+
+
+def seeded_portal(
+    tmp_path_factory: pytest.TempPathFactory, name: str, seed_random: int, count: int = SEED_COUNT
+) -> FastAPI:
+    """A portal (the app, in process) on its own store of `count` seeded requests, with
+    cheap argon2 and a FakeClock; close it with `context_of(app).db.close()`."""
+    return create_app(
+        ServerSettings(
+            data_dir=tmp_path_factory.mktemp(name) / "portal",
+            clock=FakeClock(),
+            argon2_time_cost=1,
+            argon2_memory_cost=8192,
+            seed_requests=count,
+            seed_random=seed_random,
+        )
+    )
+
+
+@asynccontextmanager
+async def in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on the app, no socket, at the API's base."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=f"http://portal.test{API_PREFIX}"
+    ) as client:
+        yield client
 
 
 def context_of(app: FastAPI) -> ServerContext:

@@ -9,11 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_tui.api import API_PREFIX
 from cc_tui.domain.forms import CATALOGUE
-from cc_tui.server.app import create_app
-from cc_tui.server.clock import FakeClock
-from cc_tui.server.settings import ServerSettings
 from tests.server.requests_read_helpers import (
     ADMIN,
     CHECKER,
@@ -21,34 +17,23 @@ from tests.server.requests_read_helpers import (
     LEAD,
     MAKER,
     OFFICER,
-    SEED_COUNT,
     context_of,
     headers_for,
+    in_process,
+    seeded_portal,
 )
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    app = create_app(
-        ServerSettings(
-            data_dir=tmp_path_factory.mktemp("detail") / "portal",
-            clock=FakeClock(),
-            argon2_time_cost=1,
-            argon2_memory_cost=8192,
-            seed_requests=SEED_COUNT,
-            seed_random=21,
-        )
-    )
+    app = seeded_portal(tmp_path_factory, "detail", seed_random=21)
     yield app
     app.state.context.db.close()
 
 
 @pytest.fixture
 async def api(portal: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=portal)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=f"http://portal.test{API_PREFIX}"
-    ) as client:
+    async with in_process(portal) as client:
         yield client
 
 

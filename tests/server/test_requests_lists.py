@@ -15,13 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_tui.api import API_PREFIX
 from cc_tui.domain.query import parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Status
-from cc_tui.server.app import create_app
-from cc_tui.server.clock import FakeClock
-from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import request_criteria, request_planner
 from tests.server.requests_read_helpers import (
     ADMIN,
@@ -30,13 +26,14 @@ from tests.server.requests_read_helpers import (
     LEAD,
     MAKER,
     OFFICER,
-    SEED_COUNT,
     Record,
     all_refs,
     expected,
     headers_for,
+    in_process,
     reader,
     records,
+    seeded_portal,
 )
 
 USERS = (MAKER, CHECKER, LEAD, ADMIN, KOWLOON, OFFICER)
@@ -44,15 +41,7 @@ USERS = (MAKER, CHECKER, LEAD, ADMIN, KOWLOON, OFFICER)
 
 @pytest.fixture(scope="module")
 def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    settings = ServerSettings(
-        data_dir=tmp_path_factory.mktemp("lists") / "portal",
-        clock=FakeClock(),
-        argon2_time_cost=1,
-        argon2_memory_cost=8192,
-        seed_requests=SEED_COUNT,
-        seed_random=11,
-    )
-    app = create_app(settings)
+    app = seeded_portal(tmp_path_factory, "lists", seed_random=11)
     yield app
     app.state.context.db.close()
 
@@ -64,10 +53,7 @@ def everything(seeded_app: FastAPI) -> list[Record]:
 
 @pytest.fixture
 async def api(seeded_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=seeded_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=f"http://portal.test{API_PREFIX}"
-    ) as client:
+    async with in_process(seeded_app) as client:
         yield client
 
 

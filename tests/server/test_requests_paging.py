@@ -16,7 +16,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_tui.api import API_PREFIX
 from cc_tui.domain.sections import Sort
 from cc_tui.server.app import create_app
 from cc_tui.server.clock import FakeClock
@@ -29,6 +28,7 @@ from tests.server.requests_read_helpers import (
     all_refs,
     context_of,
     headers_for,
+    in_process,
 )
 
 
@@ -41,10 +41,7 @@ def portal(server_settings: ServerSettings) -> FastAPI:
 
 @pytest.fixture
 async def api(portal: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=portal)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=f"http://portal.test{API_PREFIX}"
-    ) as client:
+    async with in_process(portal) as client:
         yield client
 
 

@@ -39,13 +39,15 @@ from cc_tui.server.accounts import (
 from cc_tui.server.context import ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
+from cc_tui.server.fast_route import FastRoute, fast_lane, no_parameters
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.security import hash_password_async, verify_password_async
 from cc_tui.server.security_mail import SecurityEvent
 from cc_tui.server.store import devices, sessions, users
 from cc_tui.server.store.users import UserRow
 
-router = APIRouter(prefix="/me", tags=["me"])
+# GET /me takes fast_route.py's lane (every TUI start and refresh asks).
+router = APIRouter(prefix="/me", tags=["me"], route_class=FastRoute)
 
 
 def _current_user(context: Context, principal: CurrentPrincipal) -> UserRow:
@@ -78,6 +80,7 @@ async def _check_current_password(context: ServerContext, user: UserRow, passwor
 
 
 @router.get("", responses=problem_responses(401, 403))
+@fast_lane(no_parameters)
 async def get_me(context: Context, principal: CurrentPrincipal) -> User:
     user = _current_user(context, principal)
     return user_view(context.db.connect(), user, principal.participant_id)

@@ -10,13 +10,19 @@ the store (`store/request_query.py` for lists, `store/requests.py` for one reque
 - `limit` is 1 to 200 (422 beyond); a cursor that is not this list's is 400 `bad_cursor`.
 - Another firm's request is 404 `not_found`, exactly like a reference that does not
   exist.
+
+The four reads a dashboard refresh makes (the lists, the counts, a request) take
+fast_route.py's lane: a plain request is answered without FastAPI's per-parameter
+validation (`_list_arguments` reads the list's parameters; anything unusual goes to
+FastAPI, which validates and answers as declared below). A list page is sent as the
+JSON bytes of its summaries, kept per row (`request_query.page_json`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.api.requests import AuditEntry, AuditVerification, RequestPage, SectionCounts
@@ -26,15 +32,21 @@ from cc_tui.domain.query import QueryError, QueryField, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
+from cc_tui.server.fast_route import FastRoute, fast_lane, no_parameters
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.service_hours import ServiceHours
 from cc_tui.server.store import request_query
 from cc_tui.server.store.audit_chain import verify_chain
 from cc_tui.server.store.requests import get_visible_request, list_audit, request_model
 
-router = APIRouter(prefix="/requests", tags=["requests"])
+router = APIRouter(prefix="/requests", tags=["requests"], route_class=FastRoute)
 
-Values = Annotated[list[str] | None, Query(max_length=100)]
+MAX_Q: Final = 500
+MAX_VALUES: Final = 100  # status, eservice and maker parameters, each
+MAX_DATES: Final = 20  # from and to, each
+MAX_CURSOR: Final = 2000
+Values = Annotated[list[str] | None, Query(max_length=MAX_VALUES)]
+Dates = Annotated[list[str] | None, Query(max_length=MAX_DATES)]
 
 
 def _bad_query(error: QueryError, where: str, text: str) -> ApiError:
@@ -83,21 +95,68 @@ def filter_query(
     return FilterQuery(query.terms, tuple(filters))
 
 
-@router.get("", responses=problem_responses(400, 401, 403, 422))
+_SECTIONS: Final = {section.value: section for section in Section}
+_SORTS: Final = {sort.value: sort for sort in Sort}
+_SCALARS: Final = ("section", "q", "sort", "cursor", "limit")
+_LISTS: Final = (("status", MAX_VALUES), ("eservice", MAX_VALUES), ("maker", MAX_VALUES))
+
+
+def _list_arguments(request: Request) -> dict[str, Any] | None:
+    """`list_requests`' parameters as FastAPI would pass them, or None when any is not
+    plainly valid (FastAPI then validates them all and answers as declared)."""
+    params = request.query_params
+    for name in _SCALARS:
+        if len(params.getlist(name)) > 1:
+            return None
+    section = _SECTIONS.get(params.get("section", Section.ALL.value))
+    sort = _SORTS.get(params.get("sort", Sort.UPDATED_DESC.value))
+    q = params.get("q", "")
+    cursor = params.get("cursor")
+    limit_text = params.get("limit")
+    limit = request_query.DEFAULT_LIMIT
+    if limit_text is not None:
+        if not (limit_text.isascii() and limit_text.isdigit() and limit_text[0] != "0"):
+            return None
+        limit = int(limit_text)
+    if (
+        section is None
+        or sort is None
+        or len(q) > MAX_Q
+        or (cursor is not None and len(cursor) > MAX_CURSOR)
+        or not 1 <= limit <= request_query.MAX_LIMIT
+    ):
+        return None
+    arguments: dict[str, Any] = {
+        "section": section,
+        "q": q,
+        "sort": sort,
+        "cursor": cursor,
+        "limit": limit,
+    }
+    for name, most in (*_LISTS, ("from", MAX_DATES), ("to", MAX_DATES)):
+        values = params.getlist(name)
+        if len(values) > most:
+            return None
+        arguments["from_" if name == "from" else name] = values or None
+    return arguments
+
+
+@router.get("", response_model=RequestPage, responses=problem_responses(400, 401, 403, 422))
+@fast_lane(_list_arguments)
 async def list_requests(
     context: Context,
     principal: CurrentPrincipal,
     section: Section = Section.ALL,
-    q: Annotated[str, Query(max_length=500)] = "",
+    q: Annotated[str, Query(max_length=MAX_Q)] = "",
     status: Values = None,
     eservice: Values = None,
     maker: Values = None,
-    from_: Annotated[list[str] | None, Query(alias="from", max_length=20)] = None,
-    to: Annotated[list[str] | None, Query(max_length=20)] = None,
+    from_: Annotated[list[str] | None, Query(alias="from", max_length=MAX_DATES)] = None,
+    to: Dates = None,
     sort: Sort = Sort.UPDATED_DESC,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=request_query.MAX_LIMIT)] = request_query.DEFAULT_LIMIT,
-) -> RequestPage:
+) -> Response:
     """One page of a section, filtered and sorted; `next_cursor` continues it."""
     query = filter_query(
         q,
@@ -109,18 +168,25 @@ async def list_requests(
             QueryField.TO: to,
         },
     )
-    return request_query.list_requests(
+    page = request_query.find_page(
         context.db.connect(), viewer_of(principal), section, query, sort, cursor or None, limit
     )
+    return Response(request_query.page_json(page), media_type="application/json")
 
 
 @router.get("/sections", responses=problem_responses(401, 403))
+@fast_lane(no_parameters)
 async def section_counts(context: Context, principal: CurrentPrincipal) -> SectionCounts:
     """How many requests each section holds for this user, for the tabs."""
     return request_query.section_counts(context.db.connect(), viewer_of(principal))
 
 
+def _ref_argument(request: Request) -> dict[str, Any]:
+    return {"ref": request.path_params["ref"]}
+
+
 @router.get("/{ref}", responses=problem_responses(401, 403, 404))
+@fast_lane(_ref_argument)
 async def get_request(ref: str, context: Context, principal: CurrentPrincipal) -> RequestModel:
     """A request: fields, attachments, comments, audit and what this user may do now."""
     conn = context.db.connect()

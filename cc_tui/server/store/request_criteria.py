@@ -308,10 +308,11 @@ def apply_query(
     )
 
     # maker:value matches a maker whose user ID is the value or starts with it.
-    known_makers = {cell.maker for cell in cells}
-
     def makers_like(values: Sequence[str]) -> frozenset[str]:
+        if not values:
+            return frozenset()
         lowered = [v.lower() for v in values]
+        known_makers = {cell.maker for cell in cells}
         return frozenset(m for m in known_makers if any(m.startswith(v) for v in lowered))
 
     makers_in = criteria.makers_in

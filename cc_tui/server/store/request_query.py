@@ -62,8 +62,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any, Final
 
 from cc_tui.api.requests import RequestPage, RequestSummary, SectionCounts
 from cc_tui.domain.query import Query
@@ -97,33 +98,21 @@ DEFAULT_LIMIT = 50
 SUMMARY_CACHE = 20_000  # request summaries kept (a few MB)
 
 
-def _summary(row: sqlite3.Row) -> RequestSummary:
-    return _summary_of(
-        row["id"],
-        row["eservice"],
-        row["eservice_name"],
-        row["participant_id"],
-        row["status"],
-        row["maker"],
-        row["updated_at"],
-        row["title"],
-    )
-
-
 # A summary is a pure function of its row's values (a changed request has a new
 # updated_at), so the ones of recent pages are kept: building 50 was a quarter of a
 # page's CPU. Built without validation: the values are the store's own, of the model's
 # types, and the JSON is the same.
+# Its arguments are a list row's columns, in request_sql.LIST_COLUMNS' order.
 @lru_cache(maxsize=SUMMARY_CACHE)
 def _summary_of(
     id_: int,
+    participant_id: str,
     eservice: str,
     eservice_name: str,
-    participant_id: str,
     status: str,
     maker: str,
-    updated_at: int,
     title: str,
+    updated_at: int,
 ) -> RequestSummary:
     return RequestSummary.model_construct(
         ref=f"ECS{int(id_):08d}",
@@ -135,6 +124,14 @@ def _summary_of(
         updated_at=from_micros(updated_at),
         title=title,
     )
+
+
+# The same summaries as the JSON a page sends (`list_requests_json`), kept alike: a
+# page's answer is then its summaries' bytes joined, not 50 models serialised.
+@lru_cache(maxsize=SUMMARY_CACHE)
+def _summary_json(*values: Any) -> bytes:
+    summary = _summary_of(*values)
+    return summary.__pydantic_serializer__.to_json(summary, by_alias=True)
 
 
 def _groups(criteria: Criteria, cells: Sequence[Cell], sort: Sort) -> list[str]:
@@ -200,6 +197,16 @@ def _key_of(sort: Sort, row: sqlite3.Row) -> list[int | str]:
     return [int(row["updated_at"]), int(row["id"])]
 
 
+@dataclass(frozen=True)
+class Page:
+    """A list page's rows (request_sql.LIST_COLUMNS) and what goes with them."""
+
+    rows: list[sqlite3.Row]
+    next_cursor: str | None
+    total: int
+    estimated: bool
+
+
 def list_requests(
     conn: sqlite3.Connection,
     viewer: Viewer,
@@ -209,6 +216,46 @@ def list_requests(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> RequestPage:
+    """One page of a dashboard list (`find_page`) as the API's model."""
+    return page_model(find_page(conn, viewer, section, query, sort, cursor, limit))
+
+
+def page_model(page: Page) -> RequestPage:
+    return RequestPage(
+        items=[_summary_of(*row) for row in page.rows],
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_is_estimate=page.estimated,
+    )
+
+
+_ITEMS_OPEN: Final = b'{"items":['
+
+
+def page_json(page: Page) -> bytes:
+    """The page as the JSON the API sends: the very bytes pydantic makes of
+    `page_model(page)`, joined from the kept JSON of each summary."""
+    rest = RequestPage.model_construct(
+        items=[],
+        next_cursor=page.next_cursor,
+        total=page.total,
+        total_is_estimate=page.estimated,
+    )
+    envelope = rest.__pydantic_serializer__.to_json(rest, by_alias=True)
+    assert envelope.startswith(_ITEMS_OPEN + b"]")
+    items = b",".join([_summary_json(*row) for row in page.rows])
+    return _ITEMS_OPEN + items + envelope[len(_ITEMS_OPEN) :]
+
+
+def find_page(
+    conn: sqlite3.Connection,
+    viewer: Viewer,
+    section: Section,
+    query: Query,
+    sort: Sort = Sort.UPDATED_DESC,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
     """One page of a dashboard list. Raises 400 `bad_cursor` for a cursor that is not
     this list's. `limit` must be 1..MAX_LIMIT (the router answers 422 beyond)."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -233,12 +280,7 @@ def list_requests(
         next_cursor = encode_cursor(secret, binding, _key_of(sort, rows[-1]))
     if estimated and cursor is None:
         total = max(total, len(rows) + (1 if next_cursor else 0))
-    return RequestPage(
-        items=[_summary(row) for row in rows],
-        next_cursor=next_cursor,
-        total=total,
-        total_is_estimate=estimated,
-    )
+    return Page(rows, next_cursor, total, estimated)
 
 
 def section_counts(conn: sqlite3.Connection, viewer: Viewer) -> SectionCounts:

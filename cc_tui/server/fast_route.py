@@ -1,0 +1,119 @@
+"""A lane past FastAPI's per-request parameter and dependency work, for the few GET
+routes every dashboard refresh calls (`/me`, the section counts, the lists, a request).
+
+FastAPI solves each dependency and validates each declared parameter through pydantic
+on every request: some 30 microseconds a parameter here, so that a page of a list spent
+more on its 12 parameters than on SQLite (bench/throughput.py). A `FastRoute` whose
+endpoint is marked with `@fast_lane(parse)` answers a request itself when it can:
+
+- `parse(request)` reads the endpoint's own parameters (query and path) and returns
+  them as keyword arguments, or None for anything that is not plainly valid: a value
+  out of range or too long, a repeated parameter, an unknown section. None hands the
+  request to FastAPI's own handler, which answers it as it always has: the same
+  validation, the same 422s word for word, the same defaults. So the lane only ever
+  answers what FastAPI would have answered the same way (tests/server/test_fast_route.py
+  asks both for a corpus of queries and compares the answers byte for byte).
+- who is asking comes from `deps.principal_of` with the two headers, as
+  `deps.get_principal` does (401 and 403 leave as they always do);
+- the endpoint is called with those; a `Response` it returns is sent as it is, and
+  anything else as FastAPI would send it (its response field's JSON, by alias).
+
+The endpoint's signature stays what FastAPI documents and validates with, so the
+OpenAPI document does not change. The lane is used only for endpoints whose only
+dependencies are `context` (get_context) and `principal` (get_principal), with no
+body, and never while the app has dependency overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, Final, TypeVar
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+from cc_tui.server.context import ServerContext
+from cc_tui.server.deps import get_context, get_principal, principal_of
+
+Parse = Callable[[Request], dict[str, Any] | None]
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_PARSE_ATTRIBUTE: Final = "__cc_tui_fast_lane__"
+# Tests turn the lane off to compare its answers with FastAPI's own.
+enabled = True
+
+
+def fast_lane(parse: Parse) -> Callable[[_F], _F]:
+    """Mark an endpoint of a `FastRoute` router: `parse` reads its parameters."""
+
+    def mark(endpoint: _F) -> _F:
+        setattr(endpoint, _PARSE_ATTRIBUTE, parse)
+        return endpoint
+
+    return mark
+
+
+def no_parameters(_: Request) -> dict[str, Any]:
+    """`parse` for an endpoint that takes nothing but the context and the principal."""
+    return {}
+
+
+class FastRoute(APIRoute):
+    """An APIRoute that answers plain requests to a `@fast_lane` endpoint itself."""
+
+    def get_route_handler(self) -> Handler:
+        slow = super().get_route_handler()
+        parse: Parse | None = getattr(self.endpoint, _PARSE_ATTRIBUTE, None)
+        if parse is None:
+            return slow
+        _check_shape(self)
+        endpoint = self.endpoint
+        field = self.response_field
+        status = self.status_code or 200
+
+        async def handler(request: Request) -> Response:
+            if not enabled or request.app.dependency_overrides:
+                return await slow(request)
+            arguments = parse(request)
+            if arguments is None:
+                return await slow(request)
+            context: ServerContext = request.app.state.context
+            headers = request.headers
+            principal = principal_of(
+                context, headers.get("authorization"), headers.get("x-participant-id")
+            )
+            result = await endpoint(context=context, principal=principal, **arguments)
+            if isinstance(result, Response):
+                return result
+            assert field is not None  # _check_shape
+            return Response(
+                field.serialize_json(result), status_code=status, media_type="application/json"
+            )
+
+        return handler
+
+
+def _check_shape(route: APIRoute) -> None:
+    """The lane supplies `context` and `principal` and nothing else FastAPI would."""
+    dependant = route.dependant
+    supplied = {(d.name, d.call) for d in dependant.dependencies}
+    expected = {("context", get_context), ("principal", get_principal)}
+    problems = []
+    if supplied != expected:
+        problems.append("its dependencies must be exactly `context` and `principal`")
+    if dependant.body_params or route.body_field is not None:
+        problems.append("it must take no body")
+    if route.response_field is None and route.response_model is None:
+        problems.append("it must declare its response model")
+    if (
+        route.response_model_include is not None
+        or route.response_model_exclude is not None
+        or not route.response_model_by_alias
+        or route.response_model_exclude_unset
+        or route.response_model_exclude_defaults
+        or route.response_model_exclude_none
+    ):
+        problems.append("its response model must be sent whole, by alias")
+    if problems:
+        raise TypeError(f"{route.path}: the fast lane cannot serve it: {'; '.join(problems)}.")
