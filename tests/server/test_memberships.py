@@ -5,7 +5,10 @@ lead@harbour.example holds B01234 (maker and checker) and C01234 (maker only, of
 clearing forms); admin@harbour.example is CCDA of both. Each request endpoint is tried
 on a request of each membership while acting for each, and with a membership the user
 does not hold (another firm's, a forged one, one taken away since login): those are 403
-`forbidden` with a detail, and nothing is read or changed.
+`forbidden` with a detail, and nothing is read or changed. Every action is tried on a
+request awaiting check in each membership (lead@ approves in B01234, not in C01234), and
+the lists, counts and new requests under a membership not held. The app's route table
+says which request endpoints there are: one without a row here fails.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 
+from cc_tui.api import API_PREFIX
+from cc_tui.domain.workflow import USER_ACTIONS
 from cc_tui.server.store import users
 from tests.server.attachment_corpus import minimal_pdf
 from tests.server.request_helpers import (
@@ -97,6 +103,7 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("submit", "POST", "/requests/{ref}/actions/submit", {}),
     ("discard", "POST", "/requests/{ref}/actions/discard", {}),
     ("audit", "GET", "/requests/{ref}/audit", None),
+    ("audit_verify", "GET", "/requests/{ref}/audit/verify", None),
     ("audit_pdf", "GET", "/requests/{ref}/audit.pdf", None),
     ("upload", "POST", "/requests/{ref}/attachments", None),
     ("download", "GET", "/requests/{ref}/attachments/{att}", None),
@@ -339,3 +346,135 @@ async def test_me_names_the_roles_of_each_membership(harbour: Harbour) -> None:
     assert roles[EXCHANGE] == ("exchange_participant", ["maker", "checker"])
     assert roles[CLEARING] == ("clearing_participant", ["maker"])
     assert me["roles"] == ["maker"]
+
+
+# The actions (POST /requests/{ref}/actions/{action}) on a request awaiting check in each
+# membership, made by someone else: lead@ checks in B01234 but only makes in C01234.
+# What lead@ gets for its own membership's request; the other's is 404, a foreign one 403.
+ACTION_ANSWERS: dict[str, dict[str, int]] = {
+    "submit": {EXCHANGE: 409, CLEARING: 409},  # not a draft any more
+    "approve": {EXCHANGE: 200, CLEARING: 403},  # a checker in B01234 only
+    "return": {EXCHANGE: 200, CLEARING: 403},
+    "reject": {EXCHANGE: 200, CLEARING: 403},
+    "withdraw": {EXCHANGE: 403, CLEARING: 403},  # the maker's, not lead@'s
+    "discard": {EXCHANGE: 409, CLEARING: 409},
+    "complete": {EXCHANGE: 409, CLEARING: 409},  # not at the exchange's stage yet
+}
+# Lists, counts and a new request: the membership is all they have to go on.
+MEMBERSHIP_WIDE: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/requests?section=all", None),
+    ("GET", "/requests/sections", None),
+    ("POST", "/requests", {"eservice": "BI01", "fields": {}}),
+]
+FOREIGN = ["B05678", "X99999", "../B01234", "b0123" + "4" * 300]
+FOREIGN_IDS = ["another-firm", "forged", "malformed", "long"]
+
+
+def test_every_request_route_is_tried_under_both_memberships(app: FastAPI) -> None:
+    """A request endpoint added later without a row here fails this test."""
+    covered = {(method, path.split("?")[0]) for method, path, _ in MEMBERSHIP_WIDE}
+    covered |= {
+        (method, path.replace("{att}", "{attachment_id}")) for _, method, path, _ in ENDPOINTS
+    }
+    covered.add(("POST", "/requests/{ref}/actions/{action}"))
+    routes = {
+        (method, str(context.path_format).removeprefix(API_PREFIX))
+        for context in iter_route_contexts(app.routes)
+        for method in context.methods or ()
+        if method != "HEAD" and str(context.path_format).startswith(f"{API_PREFIX}/requests")
+    }
+    assert routes - covered == set(), "request routes without a membership row"
+    assert set(ACTION_ANSWERS) == {action.value for action in USER_ACTIONS}
+
+
+class Pending:
+    """A request awaiting check in each membership: maker@'s in B01234, iris@'s (maker
+    and checker of C01234, made here) in C01234."""
+
+    def __init__(self, harbour: Harbour) -> None:
+        self.harbour = harbour
+        self.requests: dict[str, dict[str, Any]] = {}
+
+    async def make(self) -> None:
+        app, api = self.harbour.app, self.harbour.api
+        context = context_of(app)
+        with context.db.transaction() as conn:
+            users.create_user(conn, IRIS, "Iris Tam", context.now())
+            users.add_membership(conn, IRIS, CLEARING)
+            users.grant_rights(
+                conn, IRIS, CLEARING, ["EU_BuyInExemption", "EU_BuyInExemptionApproval"]
+            )
+        for pid, who in ((EXCHANGE, MAKER), (CLEARING, IRIS)):
+            made = await create(
+                api, headers_for(app, who), FORM[pid], good_values(app, FORM[pid], pid)
+            )
+            submitted = await act(api, headers_for(app, who), made, "submit")
+            assert submitted.json()["status"] == "pending_checker", submitted.text
+            self.requests[pid] = submitted.json()
+
+
+@pytest.fixture
+async def pending(harbour: Harbour) -> Pending:
+    made = Pending(harbour)
+    await made.make()
+    return made
+
+
+@pytest.mark.parametrize("action", sorted(ACTION_ANSWERS))
+@pytest.mark.parametrize("acting", [EXCHANGE, CLEARING])
+async def test_each_action_acts_for_the_membership_in_the_header(
+    harbour: Harbour, pending: Pending, action: str, acting: str
+) -> None:
+    other = CLEARING if acting == EXCHANGE else EXCHANGE
+    comment = "Please check the quantity." if action in ("return", "reject") else None
+    before = harbour.stored()
+    unknown = await act(harbour.api, harbour.lead(acting), pending.requests[other], action, comment)
+    assert unknown.status_code == 404, (action, unknown.text)
+    assert unknown.json()["code"] == "not_found"
+    assert harbour.stored() == before
+    answer = await act(harbour.api, harbour.lead(acting), pending.requests[acting], action, comment)
+    assert answer.status_code == ACTION_ANSWERS[action][acting], (action, answer.text)
+    if answer.is_success:
+        assert answer.json()["participant_id"] == acting
+    else:
+        assert harbour.stored() == before
+
+
+@pytest.mark.parametrize("action", sorted(ACTION_ANSWERS))
+@pytest.mark.parametrize("header", FOREIGN, ids=FOREIGN_IDS)
+async def test_an_action_under_a_membership_not_held_is_403_and_changes_nothing(
+    harbour: Harbour, pending: Pending, action: str, header: str
+) -> None:
+    comment = "Please check the quantity." if action in ("return", "reject") else None
+    for of in (EXCHANGE, CLEARING):
+        before = harbour.stored()
+        response = await act(
+            harbour.api,
+            harbour.lead(None) | {"X-Participant-ID": header},
+            pending.requests[of],
+            action,
+            comment,
+        )
+        assert response.status_code == 403, (action, response.text)
+        assert response.json()["code"] == "forbidden"
+        assert pending.requests[of]["ref"] not in response.text
+        assert harbour.stored() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), MEMBERSHIP_WIDE, ids=["list", "counts", "create"]
+)
+@pytest.mark.parametrize("header", FOREIGN, ids=FOREIGN_IDS)
+async def test_lists_counts_and_new_requests_under_a_membership_not_held_are_403(
+    harbour: Harbour, method: str, path: str, body: dict[str, Any] | None, header: str
+) -> None:
+    before = harbour.stored()
+    response = await harbour.api.request(
+        method, path, json=body, headers=harbour.lead(None) | {"X-Participant-ID": header}
+    )
+    assert response.status_code == 403, response.text
+    problem = response.json()
+    assert problem["code"] == "forbidden" and problem["detail"]
+    assert "B01234" in problem["fix"] and "C01234" in problem["fix"]
+    assert not any(harbour.drafts[pid]["ref"] in response.text for pid in FORM)
+    assert harbour.stored() == before
