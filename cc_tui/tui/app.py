@@ -637,13 +637,25 @@ class PortalApp(App[int]):
     async def _switch(self, participant_id: str, then_open: str | None) -> None:
         assert self.user is not None
         user_id = self._session_user_id or self.user.user_id
-        self.participant_id = participant_id
+        before, self.participant_id = self.participant_id, participant_id
         portal = await self.client()
         portal.participant_id = participant_id
         stack = self.screen_stack
         bound = next(
             (i for i, s in enumerate(stack) if getattr(s, "MEMBERSHIP_BOUND", False)), None
         )
+        kept = [
+            words
+            for screen in (stack[bound:] if bound is not None else [])
+            if callable(keep := getattr(screen, "kept_on_switch", None)) and (words := keep())
+        ]
+        if kept and before is not None:
+            self.notify(
+                f"Unsent input kept in a draft of {before}: {', '.join(kept)}. Switch back "
+                "(F7) to carry on with it.",
+                title="Unsent drafts",
+                timeout=10,
+            )
         with self.batch_update():
             if bound is not None:
                 while len(self.screen_stack) > bound:

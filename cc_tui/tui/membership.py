@@ -70,10 +70,12 @@ def membership_title(membership: Membership) -> str:
 
 
 def membership_line(membership: Membership) -> str:
-    """One line of the switch list: ID, firm, kind and roles in words."""
+    """An entry of the switch list: ID and firm, then (indented under the firm, so a
+    long name never pushes the roles out of sight) kind and roles in words."""
     name = shown(flatten(membership.name))
     return (
-        f"{membership.participant_id}  {name} · {kind_words(membership.kind)} · "
+        f"{membership.participant_id}  {name}\n"
+        f"{' ' * (len(membership.participant_id) + 2)}{kind_words(membership.kind)} · "
         f"{roles_words(membership.roles)}"
     )
 

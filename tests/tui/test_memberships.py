@@ -173,7 +173,7 @@ async def type_a_form(pilot: Pilot[Any], code: str, name: str, text: str) -> For
 
 
 async def test_unsent_drafts_of_two_memberships_each_stay_with_theirs(
-    app_as: Callable[..., PortalApp], state_dir: Path
+    app_as: Callable[..., PortalApp], state_dir: Path, toasts: list[str]
 ) -> None:
     """A form of each membership with unsent input, each closed by a switch: both drafts
     are kept, each names its membership, and each catalogue offers only its own and counts
@@ -189,6 +189,10 @@ async def test_unsent_drafts_of_two_memberships_each_stay_with_theirs(
         await type_a_form(pilot, "TH01", "reason", "Index rebalancing day 7")
         await switch_to(pilot, "C01234")
         assert app.screen is catalogue  # the form was closed, the catalogue stays
+        assert (
+            "Unsent input kept in a draft of B01234: the new TH01 form. Switch back (F7) to "
+            "carry on with it."
+        ) in toasts
         store = DraftStore(drafts_root(state_dir))
         (exchange,) = store.unsent(app.portal_key, LEAD)
         assert exchange.participant_id == "B01234" and exchange.eservice == "TH01"

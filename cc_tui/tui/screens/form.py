@@ -474,6 +474,13 @@ class FormScreen(PortalScreen):
         self._write_draft()
         self._show_state()
 
+    def kept_on_switch(self) -> str | None:
+        """What a membership switch that closes this form keeps in its draft, in words
+        (None: nothing typed); the draft names its membership (tui/membership.py)."""
+        if self.draft is None or not self._unsent:
+            return None
+        return self.draft.ref or f"the new {self.draft.eservice} form"
+
     def _write_draft(self, durable: bool = False) -> None:
         """Keep what is typed: within half a second, off the event loop (drafts.py's
         DraftWriter); `durable` writes and syncs it now, before a moment that matters."""

@@ -4,10 +4,10 @@ marked and highlighted. Enter switches, Escape keeps the acting one.
 
     ╭ Switch membership ─────────────────────────────────────────────╮
     │ Act for which membership? Lydia Lam (lead@harbour.example)     │
-    │ ▸ B01234  Harbour Securities Limited · exchange participant ·  │
-    │     maker and checker                                          │
-    │   C01234  Harbour Securities Limited · clearing participant ·  │
-    │     maker                                                      │
+    │ ▸ B01234  Harbour Securities Limited                           │
+    │           exchange participant · maker and checker             │
+    │   C01234  Harbour Securities Limited                           │
+    │           clearing participant · maker                         │
     │ enter switches · esc keeps B01234                              │
     ╰────────────────────────────────────────────────────────────────╯
 
@@ -23,6 +23,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -56,8 +57,11 @@ class MembershipScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = [
             Option(
-                safe_content(
-                    ("▸ " if m.participant_id == self.acting else "  ") + membership_line(m)
+                Content("\n").join(
+                    safe_content(("▸ " if m.participant_id == self.acting else "  ") + line)
+                    if n == 0
+                    else safe_content(f"  {line}")
+                    for n, line in enumerate(membership_line(m).splitlines())
                 ),
                 id=m.participant_id,
             )
