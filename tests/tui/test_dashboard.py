@@ -456,3 +456,23 @@ async def submit_as(
 
 def screen_words(app: PortalApp) -> str:
     return "\n".join(str(widget.content) for widget in app.screen.query(Static))
+
+
+async def test_a_burst_of_new_tasks_collapses_into_one_counting_toast(
+    dashboard_app: Callable[..., PortalApp],
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    toasts: list[str],
+) -> None:
+    app = dashboard_app(LEAD)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_dashboard(pilot)
+        screen.task_toasts.seconds = 2.0  # a toast's life (8 s), shortened for the test
+        await until(pilot, lambda: "● live" in screen.status_text, "the stream is live")
+        refs = [await submit_as(live_portal, server_settings) for _ in range(3)]
+        first = f"New task: {refs[0]} awaiting your check (B01234)"
+        await until(pilot, lambda: first in toasts, "the first toast")
+        # The two that came while it showed wait for it to go, then share one toast.
+        gathered = f"2 new tasks: {refs[1]}, {refs[2]}"
+        await until(pilot, lambda: gathered in toasts, "the gathered toast")
+        assert [toast for toast in toasts if "task" in toast] == [first, gathered]

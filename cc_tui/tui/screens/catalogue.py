@@ -66,6 +66,18 @@ def may_make(app: AppShell) -> bool:
     return Role.MAKER.value in roles
 
 
+def column_widths(width: int) -> tuple[int, int]:
+    """The eService and Category columns' widths: as designed from 80 columns; narrower,
+    the category gives way first (to 8), then the name, so no column is pushed off the
+    right edge."""
+    if width >= 80:
+        return NAME_WIDTH, CATEGORY_WIDTH
+    # Code (5), Hours, cell padding of 4 columns and the table's margins and scrollbar.
+    spare = width - 5 - len(BUSINESS_DAYS) - 8 - 4
+    category = max(8, min(CATEGORY_WIDTH, spare - NAME_WIDTH))
+    return max(10, spare - category), category
+
+
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -101,6 +113,7 @@ class CatalogueScreen(PortalScreen):
         self.drafts: list[Draft] = []
         self.elsewhere: list[Draft] = []
         self._rows: dict[str, EServiceSummary | Draft] = {}
+        self._widths = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
@@ -110,12 +123,7 @@ class CatalogueScreen(PortalScreen):
             placeholder="Search by words or code, e.g. buy-in, limit, CT027",
             id="catalogue-search",
         )
-        table: DataTable[str | Content] = ListTable(id="catalogue-list", screen_keys=("find",))
-        table.add_column("Code", key="code", width=5)
-        table.add_column("eService", key="name", width=NAME_WIDTH)
-        table.add_column("Category", key="category", width=CATEGORY_WIDTH)
-        table.add_column("Hours", key="hours", width=len(BUSINESS_DAYS))
-        yield table
+        yield ListTable(id="catalogue-list", screen_keys=("find",))
         yield Static(id="catalogue-description")
         yield Notice(id="notice")
         yield Footer()
@@ -198,10 +206,23 @@ class CatalogueScreen(PortalScreen):
     def query_text(self) -> str:
         return self.query_one("#catalogue-search", Input).value
 
+    def on_resize(self) -> None:
+        if self.is_mounted and column_widths(self.size.width) != self._widths:
+            self._show()
+
     def _show(self) -> None:
         table: DataTable[str | Content] = self.query_one("#catalogue-list", DataTable)
         words = self.query_text.strip().casefold()
         drafts = [d for d in self.drafts if self._draft_matches(d, words)]
+        widths = column_widths(self.size.width)
+        name_width, category_width = widths
+        if widths != self._widths or not table.columns:
+            self._widths = widths
+            table.clear(columns=True)
+            table.add_column("Code", key="code", width=5)
+            table.add_column("eService", key="name", width=name_width)
+            table.add_column("Category", key="category", width=category_width)
+            table.add_column("Hours", key="hours", width=len(BUSINESS_DAYS))
         table.clear()
         self._rows.clear()
         for draft in drafts:
@@ -210,8 +231,8 @@ class CatalogueScreen(PortalScreen):
             label = f"✎ unsent: {draft.title or draft.eservice}"
             table.add_row(
                 safe_content(flatten(draft.eservice)),
-                safe_content(_cut(flatten(label), NAME_WIDTH)),
-                safe_content(_cut(flatten(self._category(draft.eservice)), CATEGORY_WIDTH)),
+                safe_content(_cut(flatten(label), name_width)),
+                safe_content(_cut(flatten(self._category(draft.eservice)), category_width)),
                 "",
                 key=key,
             )
@@ -220,8 +241,8 @@ class CatalogueScreen(PortalScreen):
             self._rows[key] = eservice
             table.add_row(
                 safe_content(flatten(eservice.code)),
-                safe_content(_cut(flatten(eservice.name), NAME_WIDTH)),
-                safe_content(_cut(flatten(eservice.category), CATEGORY_WIDTH)),
+                safe_content(_cut(flatten(eservice.name), name_width)),
+                safe_content(_cut(flatten(eservice.category), category_width)),
                 BUSINESS_DAYS if eservice.business_day_only else "",
                 key=key,
             )

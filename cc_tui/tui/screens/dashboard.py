@@ -57,6 +57,7 @@ from cc_tui.tui.membership import kind_words, membership_of, notice_membership
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.catalogue import may_make
+from cc_tui.tui.toasts import TaskToasts
 from cc_tui.tui.widgets.filter_bar import FilterBar
 from cc_tui.tui.widgets.notice import ServerBanner
 from cc_tui.tui.widgets.preview import RequestPreview
@@ -245,6 +246,10 @@ class DashboardScreen(PortalScreen):
         self._more_generation = 0
         self._previews: OrderedDict[str, Request] = OrderedDict()
         self.last_notice: Notification | None = None
+        # Bursts of notices collapse into one toast ("3 new tasks"), never a stack.
+        self.task_toasts = TaskToasts(
+            self, lambda message: self.app.notify(message, title="Portal", timeout=8)
+        )
 
     # Layout
 
@@ -793,7 +798,7 @@ class DashboardScreen(PortalScreen):
         app = self.portal_app
         self.last_notice = notice
         membership = notice_membership(app.user, app.participant_id, notice.participant_id)
-        self.app.notify(notice_message(notice, membership), title="Portal", timeout=8)
+        self.task_toasts.add(notice_message(notice, membership), notice.ref)
         self.refresh_counts()
         section = NOTICE_SECTIONS.get(notice.kind)
         if self.section in (section, Section.ALL):

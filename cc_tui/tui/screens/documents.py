@@ -164,25 +164,29 @@ class DocumentsScreen(RefreshingScreen):
         table: DataTable[str | Content] = self.query_one("#documents-list", DataTable)
         keep = cursor_row_key(table)
         self._width = self.size.width
-        title_width = max(
-            MIN_TITLE_WIDTH,
-            self._width - CATEGORY_WIDTH - len(SIGN) - SIZE_WIDTH - UPDATED_WIDTH - CHROME,
-        )
+        title_width = self._width - CATEGORY_WIDTH - len(SIGN) - SIZE_WIDTH - UPDATED_WIDTH - CHROME
+        # A narrow terminal (60 columns) drops the Updated column rather than cut every
+        # row: the detail under the list says when the highlighted document was updated.
+        dated = title_width >= MIN_TITLE_WIDTH
+        if not dated:
+            title_width = max(MIN_TITLE_WIDTH // 2, title_width + UPDATED_WIDTH + 2)
         table.clear(columns=True)
         table.add_column("Title", key="title", width=title_width)
         table.add_column("Category", key="category", width=CATEGORY_WIDTH)
         table.add_column("", key="sign", width=len(SIGN))
         table.add_column("Size", key="size", width=SIZE_WIDTH)
-        table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
+        if dated:
+            table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
         for document in self.documents:
-            table.add_row(
+            cells: list[str | Content] = [
                 safe_content(cut(flatten(document.title), title_width)),
                 safe_content(cut(flatten(short_category(document)), CATEGORY_WIDTH)),
                 SIGN if document.original_signature else "",
                 size_in_words(document.size),
-                f"{to_hkt(document.updated_at):%d %b %Y}",
-                key=document.id,
-            )
+            ]
+            if dated:
+                cells.append(f"{to_hkt(document.updated_at):%d %b %Y}")
+            table.add_row(*cells, key=document.id)
         keep_cursor_on(table, keep)
         notice = self.query_one(Notice)
         if self.loaded and not self.documents:

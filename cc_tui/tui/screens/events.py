@@ -40,7 +40,8 @@ SEATS_WIDTH = 12
 MINE_WIDTH = 10
 # Cell padding (1 each side, 4 columns), the table's margins and a scrollbar.
 CHROME = 8 + 2 + 2
-MIN_TITLE_WIDTH = 20
+# 60 columns: 11 + 14 + 12 + 10 + 12 of chrome (the narrowest terminal cc-tui fits).
+MIN_TITLE_WIDTH = 14
 
 
 def when_lines(event: Event) -> str:

@@ -531,6 +531,11 @@ class TaskTable(ScrollView, can_focus=True):
         marked = style + _MARK
         segments = [Segment(text, marked if mark else style) for text, mark in self._line(row)]
         used = sum(segment.cell_length for segment in segments)
+        if used > width:
+            # Narrower than the columns (60 columns): the line ends with an ellipsis at
+            # the edge, so a cut cell never looks whole.
+            cut = Strip(segments, used).crop(0, max(0, width - 1))
+            return Strip([*cut, Segment("…", style)], width)
         if used != width:  # the layout is for a width the table has not been resized to yet
             return Strip(segments, used).adjust_cell_length(width, style)
         return Strip(segments, width)

@@ -26,6 +26,18 @@ if TYPE_CHECKING:
     from cc_tui.client.portal import PortalClient
 
 
+COLUMNS = (
+    ("User ID", "user_id"),
+    ("Name", "name"),
+    ("Status", "status"),
+    ("Locked", "locked"),
+    ("OTP", "otp"),
+    ("Device", "device"),
+)
+NARROW_DROPS = frozenset({"name", "otp"})
+NARROW_BELOW = 78
+
+
 def _binding(key: str, action: str, description: str, tooltip: str) -> Binding:
     return Binding(key, action, description, id=f"accounts.{action}", tooltip=tooltip)
 
@@ -68,6 +80,7 @@ class AccountsScreen(RefreshingScreen):
         self.users: list[AdminUser] = []
         self.catalogue: dict[str, Right] = {}
         self.loaded = False
+        self._narrow = False
 
     # Layout
 
@@ -89,26 +102,37 @@ class AccountsScreen(RefreshingScreen):
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
-        table = self.query_one("#accounts-table", DataTable)
-        if self.exchange_view:
-            table.add_column("Firm", key="firm", width=6)
-        # 80 columns: the widths and each column's two cells of padding fill 78.
-        widths = (21, 12, 9, 6, 6, 11) if not self.exchange_view else (15, 10, 9, 6, 6, 11)
-        for (label, key), width in zip(
-            (
-                ("User ID", "user_id"),
-                ("Name", "name"),
-                ("Status", "status"),
-                ("Locked", "locked"),
-                ("OTP", "otp"),
-                ("Device", "device"),
-            ),
-            widths,
-            strict=True,
-        ):
-            table.add_column(label, key=key, width=width)
+        self._add_columns()
         self._show_title()
         self.load()
+
+    @property
+    def narrow(self) -> bool:
+        """Under 78 columns the Name and OTP columns give way (the line under the table
+        names the highlighted user and says both), so none is pushed off the edge."""
+        return self.size.width < NARROW_BELOW
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#accounts-table", DataTable)
+        table.clear(columns=True)
+        self._narrow = self.narrow
+        # 80 columns: the widths and each column's two cells of padding fill 78.
+        widths = (21, 12, 9, 6, 6, 11) if not self.exchange_view else (15, 10, 9, 6, 6, 11)
+        for (label, key), width in zip(COLUMNS, widths, strict=True):
+            if key == "user_id" and self.exchange_view:
+                table.add_column("Firm", key="firm", width=6)
+            if key in self.shown_columns:
+                table.add_column(label, key=key, width=width)
+
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        keys = (("firm",) if self.exchange_view else ()) + tuple(key for _, key in COLUMNS)
+        return tuple(key for key in keys if not (self._narrow and key in NARROW_DROPS))
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.narrow != self._narrow:
+            self._add_columns()
+            self.show_users()
 
     def _show_title(self) -> None:
         app = self.portal_app
@@ -141,9 +165,13 @@ class AccountsScreen(RefreshingScreen):
         keep = keep or (self.selected.user_id if self.selected else None)
         table.clear()
         for user in self.visible_users():
-            cells = account_cells(user, with_firm=self.exchange_view)
+            keys = (("firm",) if self.exchange_view else ()) + tuple(key for _, key in COLUMNS)
+            cells = dict(zip(keys, account_cells(user, with_firm=self.exchange_view), strict=True))
             # A DataTable reads a str cell as markup: portal text goes in as Content.
-            table.add_row(*(safe_content(flatten(cell)) for cell in cells), key=user.user_id)
+            table.add_row(
+                *(safe_content(flatten(cells[key])) for key in self.shown_columns),
+                key=user.user_id,
+            )
         if keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep))
@@ -163,7 +191,10 @@ class AccountsScreen(RefreshingScreen):
             )
         else:
             detail.update(
-                safe_content("\n".join(detail_lines(user, self.catalogue)), multiline=True)
+                safe_content(
+                    "\n".join(detail_lines(user, self.catalogue, narrow=self._narrow)),
+                    multiline=True,
+                )
             )
         self.refresh_bindings()
 

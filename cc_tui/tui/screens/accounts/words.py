@@ -115,10 +115,15 @@ def rights_lines(codes: Iterable[str], catalogue: Mapping[str, Right]) -> list[s
     return lines
 
 
-def detail_lines(user: AdminUser, catalogue: dict[str, Right]) -> list[str]:
+def detail_lines(
+    user: AdminUser, catalogue: Mapping[str, Right], *, narrow: bool = False
+) -> list[str]:
+    """The highlighted user under the table; `narrow`: the OTP channel too (a narrow
+    table has no OTP column)."""
     roles = ", ".join(role.replace("_", " ") for role in user.roles) or "no role"
     firm = f" · {user.participant_id}" if user.participant_id else ""
-    lines = [f"{who(user)} · {roles}{firm}"]
+    otp = f" · OTP by {'app' if user.otp_channel == 'app' else 'e-mail'}" if narrow else ""
+    lines = [f"{who(user)} · {roles}{firm}{otp}"]
     lines.extend(rights_lines(user.rights, catalogue) or ["No rights yet: e grants them."])
     if not user.password_set and user.status == "active":
         lines.append("Has not set a password yet: m e-mails a new set-up token.")
