@@ -51,6 +51,17 @@ class EServiceDefinition(BaseModel):
     has_exchange_stage: bool
 
 
+class UnavailableAction(BaseModel):
+    """An action this user could take on the request, but not at this moment."""
+
+    action: Action
+    code: str
+    detail: str
+    available_from: datetime | None = Field(
+        default=None, description="When the portal takes it again, if known."
+    )
+
+
 class RequestSummary(BaseModel):
     ref: str
     eservice: str
@@ -60,6 +71,12 @@ class RequestSummary(BaseModel):
     maker: str
     updated_at: datetime
     title: str
+    unavailable_actions: list[UnavailableAction] = Field(
+        default_factory=list,
+        description="Actions this user could take but not at this moment (maintenance, a "
+        "business-day-only eService on another day), with the reason: the dashboard marks "
+        "these rows and bulk approval leaves them out.",
+    )
 
 
 class RequestPage(BaseModel):
@@ -131,24 +148,12 @@ class AuditVerification(BaseModel):
     head: str | None = Field(default=None, description="The hash of the latest entry.")
 
 
-class UnavailableAction(BaseModel):
-    """An action this user could take on the request, but not at this moment."""
-
-    action: Action
-    code: str
-    detail: str
-    available_from: datetime | None = Field(
-        default=None, description="When the portal takes it again, if known."
-    )
-
-
 class Request(RequestSummary):
     version: int
     fields: dict[str, Any]
     attachments: list[Attachment]
     comments: list[Comment]
     allowed_actions: list[Action]
-    unavailable_actions: list[UnavailableAction] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)
     created_at: datetime | None = None
 

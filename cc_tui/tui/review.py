@@ -27,6 +27,15 @@ if TYPE_CHECKING:
 EMPTY = "—"
 
 
+def copied_words(ref: str) -> str:
+    """What `y` says (request screen, dashboard): the terminal was asked to copy; only
+    it knows whether it did."""
+    return (
+        f"Sent {ref} to your terminal to copy (OSC 52). If pasting gives nothing, your "
+        "terminal does not allow it: select the reference with the mouse instead."
+    )
+
+
 def when(moment: datetime) -> str:
     """A moment as "Mon 23 Nov 10:05" (Hong Kong time)."""
     here = to_hkt(moment)

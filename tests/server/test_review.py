@@ -287,3 +287,45 @@ async def test_the_maker_is_told_they_made_it_before_any_day_or_hour_rule(
     # A stale version is still the first thing said.
     stale = dict(request, version=request["version"] - 1)
     assert (await act(api, lead, stale, "approve")).json()["code"] == "version_conflict"
+
+
+async def test_listed_requests_carry_their_unavailable_actions(
+    app: FastAPI, api: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    maker = headers_for(app, MAKER)
+    waiting = await create(api, maker, "BI04", good_values(app, "BI04"))
+    waiting = (await act(api, maker, waiting, "submit")).json()
+    open_one = await create(api, maker, "CT027", good_values(app, "CT027"))
+    open_one = (await act(api, maker, open_one, "submit")).json()
+
+    async def listed(who: str, section: str) -> dict[str, list[tuple[str, str]]]:
+        response = await api.get(
+            "/requests", params={"section": section}, headers=headers_for(app, who)
+        )
+        assert response.status_code == 200, response.text
+        return {
+            item["ref"]: [(u["action"], u["code"]) for u in item["unavailable_actions"]]
+            for item in response.json()["items"]
+        }
+
+    clock.set(SUNDAY_1000)
+    items = await listed(CHECKER, "awaiting_my_check")
+    assert items[waiting["ref"]] == [
+        ("approve", "business_day_only"),
+        ("return", "business_day_only"),
+        ("reject", "business_day_only"),
+    ]
+    assert items[open_one["ref"]] == []
+    # The same row for its maker: only what the maker could do (never approve).
+    assert (await listed(MAKER, "submitted_by_me"))[waiting["ref"]] == [
+        ("withdraw", "business_day_only")
+    ]
+    # On Monday the portal takes them again, and the list says so (the summaries the
+    # store keeps between pages were never changed by Sunday's answer).
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=HKT))
+    assert (await listed(CHECKER, "awaiting_my_check"))[waiting["ref"]] == []
+    # During maintenance every row's actions wait.
+    clock.set(SATURDAY_0900)
+    items = await listed(CHECKER, "awaiting_my_check")
+    assert {code for actions in items.values() for _, code in actions} == {"maintenance"}
+    assert all(items.values())

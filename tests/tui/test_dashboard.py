@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from cc_tui.api.requests import RequestPage
@@ -27,7 +26,6 @@ from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.sessions import create_session
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
-from cc_tui.tui.screens.bulk import BulkApproveScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
 from cc_tui.tui.screens.jump import JumpScreen
 from tests.server.request_helpers import good_values
@@ -332,57 +330,6 @@ async def test_go_to_a_reference_opens_it_and_an_unknown_one_says_so(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
-
-
-async def test_marked_requests_are_approved_with_a_line_each(
-    dashboard_app: Callable[..., PortalApp],
-    live_portal: BackgroundServer,
-    server_settings: ServerSettings,
-) -> None:
-    for user_id in (LEAD, LEAD, MAKER, MAKER):
-        await submit_as(live_portal, server_settings, user_id)
-    app = dashboard_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_dashboard(pilot)
-        await pilot.press("6")
-        await settle(pilot)
-        # Two that lead made (a maker never checks its own), two that others made.
-        own = (await listing(app, "all", f"status:pending_checker maker:{LEAD}")).items[:2]
-        others = (await listing(app, "all", f"status:pending_checker !maker:{LEAD}")).items[:2]
-        assert len(own) == 2 and len(others) == 2
-        await set_filter(pilot, f"status:pending_checker maker:{LEAD}", paste=True)
-        await pilot.press("enter")
-        await pilot.press("space", "space")
-        await set_filter(pilot, f"status:pending_checker !maker:{LEAD}", paste=True)
-        await pilot.press("enter")
-        await pilot.press("space", "space")
-        assert screen.marks == {item.ref for item in [*own, *others]}
-        assert "4 marked" in screen.status_text
-        await pilot.press("A")
-        bulk: Screen[Any] = app.screen
-        assert isinstance(bulk, BulkApproveScreen)
-        assert str(bulk.query_one("#bulk-question", Static).content) == "Approve 4 requests? y/N"
-        await pilot.press("enter")  # enter alone does not confirm
-        assert app.screen is screen and len(screen.marks) == 4
-        await pilot.press("A")
-        bulk = app.screen
-        assert isinstance(bulk, BulkApproveScreen)
-        await pilot.press("y")
-        await settle(pilot)
-        for item in others:
-            assert bulk.line(item.ref) == f"✔ {item.ref} approved"
-        for item in own:
-            assert bulk.line(item.ref).startswith(f"✘ {item.ref} maker_cannot_check: ")
-        assert "Done: 2 approved, 2 not approved." in str(
-            bulk.query_one("#bulk-summary", Static).content
-        )
-        await pilot.press("escape")
-        await settle(pilot)
-        assert app.screen is screen
-        assert screen.marks == {item.ref for item in own}
-        portal = await app.client()
-        for item in others:
-            assert (await portal.get_request(item.ref)).status.value != "pending_checker"
 
 
 async def test_a_new_task_from_another_session_toasts_and_bumps_the_count(

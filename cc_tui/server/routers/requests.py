@@ -157,7 +157,8 @@ async def list_requests(
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=request_query.MAX_LIMIT)] = request_query.DEFAULT_LIMIT,
 ) -> Response:
-    """One page of a section, filtered and sorted; `next_cursor` continues it."""
+    """One page of a section, filtered and sorted; `next_cursor` continues it. Each item
+    carries the actions this user could take on it but not now (`unavailable_actions`)."""
     query = filter_query(
         q,
         {
@@ -168,10 +169,12 @@ async def list_requests(
             QueryField.TO: to,
         },
     )
+    viewer = viewer_of(principal)
     page = request_query.find_page(
-        context.db.connect(), viewer_of(principal), section, query, sort, cursor or None, limit
+        context.db.connect(), viewer, section, query, sort, cursor or None, limit
     )
-    return Response(request_query.page_json(page), media_type="application/json")
+    waiting = request_query.waiting_actions(page, viewer, ServiceHours.of(context))
+    return Response(request_query.page_json(page, waiting), media_type="application/json")
 
 
 @router.get("/sections", responses=problem_responses(401, 403))

@@ -61,15 +61,16 @@ How a list is answered (the plans are in docs/request-query-plans.md):
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Final
 
-from cc_tui.api.requests import RequestPage, RequestSummary, SectionCounts
+from cc_tui.api.requests import RequestPage, RequestSummary, SectionCounts, UnavailableAction
 from cc_tui.domain.query import Query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Status
+from cc_tui.server.service_hours import ServiceHours
 from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.request_criteria import (
     STATUS_RANK,
@@ -90,7 +91,7 @@ from cc_tui.server.store.request_cursors import (
 )
 from cc_tui.server.store.request_planner import Planner
 from cc_tui.server.store.request_sql import Order
-from cc_tui.server.store.requests import Viewer
+from cc_tui.server.store.requests import Viewer, unavailable_now
 from cc_tui.server.store.times import from_micros
 
 MAX_LIMIT = 200
@@ -130,7 +131,10 @@ def _summary_of(
 # page's answer is then its summaries' bytes joined, not 50 models serialised.
 @lru_cache(maxsize=SUMMARY_CACHE)
 def _summary_json(*values: Any) -> bytes:
-    summary = _summary_of(*values)
+    return _json(_summary_of(*values))
+
+
+def _json(summary: RequestSummary) -> bytes:
     return summary.__pydantic_serializer__.to_json(summary, by_alias=True)
 
 
@@ -220,9 +224,28 @@ def list_requests(
     return page_model(find_page(conn, viewer, section, query, sort, cursor, limit))
 
 
-def page_model(page: Page) -> RequestPage:
+Waiting = Mapping[int, list[UnavailableAction]]
+
+
+def _summary_with(row: sqlite3.Row, unavailable: list[UnavailableAction]) -> RequestSummary:
+    """A row's summary with its `unavailable_actions`: a copy, never the kept one."""
+    return _summary_of(*row).model_copy(update={"unavailable_actions": unavailable})
+
+
+def waiting_actions(page: Page, viewer: Viewer, hours: ServiceHours) -> Waiting:
+    """The `unavailable_actions` of the page's rows that have some, by position."""
+    return unavailable_now(
+        [(row["eservice"], row["maker"], row["status"]) for row in page.rows], viewer, hours
+    )
+
+
+def page_model(page: Page, waiting: Waiting | None = None) -> RequestPage:
+    waiting = waiting or {}
     return RequestPage(
-        items=[_summary_of(*row) for row in page.rows],
+        items=[
+            _summary_with(row, waiting[n]) if n in waiting else _summary_of(*row)
+            for n, row in enumerate(page.rows)
+        ],
         next_cursor=page.next_cursor,
         total=page.total,
         total_is_estimate=page.estimated,
@@ -232,9 +255,11 @@ def page_model(page: Page) -> RequestPage:
 _ITEMS_OPEN: Final = b'{"items":['
 
 
-def page_json(page: Page) -> bytes:
+def page_json(page: Page, waiting: Waiting | None = None) -> bytes:
     """The page as the JSON the API sends: the very bytes pydantic makes of
-    `page_model(page)`, joined from the kept JSON of each summary."""
+    `page_model(page, waiting)`, joined from the kept JSON of each summary (a row
+    with actions waiting is serialised on its own, from a copy)."""
+    waiting = waiting or {}
     rest = RequestPage.model_construct(
         items=[],
         next_cursor=page.next_cursor,
@@ -243,7 +268,12 @@ def page_json(page: Page) -> bytes:
     )
     envelope = rest.__pydantic_serializer__.to_json(rest, by_alias=True)
     assert envelope.startswith(_ITEMS_OPEN + b"]")
-    items = b",".join([_summary_json(*row) for row in page.rows])
+    items = b",".join(
+        [
+            _json(_summary_with(row, waiting[n])) if n in waiting else _summary_json(*row)
+            for n, row in enumerate(page.rows)
+        ]
+    )
     return _ITEMS_OPEN + items + envelope[len(_ITEMS_OPEN) :]
 
 

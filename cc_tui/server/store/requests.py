@@ -48,7 +48,7 @@ from cc_tui.domain.forms import CATALOGUE, EService
 from cc_tui.domain.naming import REF_EXAMPLE, normalise_ref, parse_ref
 from cc_tui.domain.workflow import Action, Actor, Party, Status, allowed_actions
 from cc_tui.server.errors import ApiError
-from cc_tui.server.service_hours import ServiceHours
+from cc_tui.server.service_hours import Closure, ServiceHours
 from cc_tui.server.store import audit_chain
 from cc_tui.server.store.times import from_micros, to_micros
 
@@ -543,6 +543,42 @@ def list_attachments(conn: sqlite3.Connection, request_id: int) -> list[Attachme
     ]
 
 
+def _not_now(allowed: Sequence[Action], closed: Closure | None) -> list[UnavailableAction]:
+    """`allowed` as actions the portal takes only later, when it is `closed` now."""
+    if closed is None:
+        return []
+    return [
+        UnavailableAction(
+            action=action, code=closed.code, detail=closed.message, available_from=closed.until
+        )
+        for action in allowed
+    ]
+
+
+def unavailable_now(
+    listed: Sequence[tuple[str, str, str]], viewer: Viewer, hours: ServiceHours
+) -> dict[int, list[UnavailableAction]]:
+    """The `unavailable_actions` of listed requests, given as (eService, maker, status),
+    by their position; only those that have some (the dashboard marks those rows; bulk
+    approval leaves them out). The rule is `request_model`'s."""
+    maintenance = hours.maintenance()
+    closures: dict[str, Closure | None] = {}
+    waiting: dict[int, list[UnavailableAction]] = {}
+    for position, (code, maker, status) in enumerate(listed):
+        if code not in closures:
+            eservice = CATALOGUE.get(code)
+            closures[code] = maintenance or (
+                None if eservice is None else hours.business_day(eservice)
+            )
+        closed = closures[code]
+        if closed is not None:
+            allowed = allowed_actions(viewer.party(code), maker, Status(status))
+            unavailable = _not_now(allowed, closed)
+            if unavailable:
+                waiting[position] = unavailable
+    return waiting
+
+
 def request_model(
     conn: sqlite3.Connection, row: RequestRow, viewer: Viewer, hours: ServiceHours | None = None
 ) -> Request:
@@ -559,18 +595,12 @@ def request_model(
         if e.comment and e.action not in (Action.UPLOAD, Action.DELETE_ATTACHMENT)
     ]
     allowed = allowed_actions(viewer.party(row.eservice), row.maker, row.status)
-    unavailable: list[UnavailableAction] = []
     closed = None if hours is None or not allowed else hours.closure(CATALOGUE.get(row.eservice))
-    if closed is not None:
-        unavailable = [
-            UnavailableAction(
-                action=action, code=closed.code, detail=closed.message, available_from=closed.until
-            )
-            for action in allowed
-        ]
+    unavailable = _not_now(allowed, closed)
+    if unavailable:
         allowed = []
     return Request(
-        **row.summary().model_dump(),
+        **row.summary().model_dump(exclude={"unavailable_actions"}),
         version=row.version,
         fields=row.fields,
         attachments=list_attachments(conn, row.id),

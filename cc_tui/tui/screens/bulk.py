@@ -5,9 +5,10 @@
 - Each approval fetches the request first, to send the `version` it saw (a summary has
   none), then `POST .../actions/approve`; at most `CONCURRENCY` are under way at once,
   all in one worker, so fifty never hold up the screen.
-- Each request gets its line: `✔ approved`, or `✘` with the portal's code and sentence
-  (`maker_cannot_check: ...`): one refusal does not stop the others. esc while they run
-  stops sending more; those under way finish and say how they ended.
+- Each request gets its line: `✔ approved`, or `✘` with the portal's sentence ("You
+  made this request, so you cannot check it."), never a raw code: one refusal does not
+  stop the others. esc while they run stops sending more; those under way finish and say
+  how they ended.
 - The screen closes with the references approved, so the dashboard can unmark them and
   refresh its list and counts.
 """
@@ -181,7 +182,7 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
         self._set(ref, "✘", words, "unreachable")
 
     def _refused(self, ref: str, error: PortalError) -> None:
-        self._set(ref, "✘", f"{error.code}: {error.message}", error.code)
+        self._set(ref, "✘", error.message, error.code)
 
     def _expired(self, ref: str, expired: list[SessionExpired], error: SessionExpired) -> None:
         expired.append(error)

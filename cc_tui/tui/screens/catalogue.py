@@ -53,17 +53,27 @@ CATEGORY_WIDTH = 16
 BUSINESS_DAYS = "business days"
 
 
-def may_make(app: AppShell) -> bool:
-    """Whether the logged-in user may make requests for the acting membership (the
-    portal decides per eService; this only spares a catalogue with nothing in it)."""
+def acting_roles(app: AppShell) -> list[str]:
+    """The logged-in user's roles in the acting membership (none when logged out)."""
     user = app.user
     if user is None:
-        return False
-    roles = next(
+        return []
+    return next(
         (m.roles for m in user.memberships if m.participant_id == app.participant_id),
         user.roles,
     )
-    return Role.MAKER.value in roles
+
+
+def may_make(app: AppShell) -> bool:
+    """Whether the logged-in user may make requests for the acting membership (the
+    portal decides per eService; this only spares a catalogue with nothing in it)."""
+    return Role.MAKER.value in acting_roles(app)
+
+
+def may_check(app: AppShell) -> bool:
+    """Whether the logged-in user checks requests for the acting membership (bulk
+    approval is offered only then; the portal decides per eService and request)."""
+    return Role.CHECKER.value in acting_roles(app)
 
 
 def column_widths(width: int) -> tuple[int, int]:

@@ -52,11 +52,13 @@ from textual.widgets import Footer, Static
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.query import QueryError, parse_query
 from cc_tui.domain.sections import Section, Sort
+from cc_tui.domain.workflow import Action
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.membership import kind_words, membership_of, notice_membership
+from cc_tui.tui.review import copied_words, reason_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
-from cc_tui.tui.screens.catalogue import may_make
+from cc_tui.tui.screens.catalogue import may_check, may_make
 from cc_tui.tui.toasts import TaskToasts
 from cc_tui.tui.widgets.filter_bar import FilterBar
 from cc_tui.tui.widgets.notice import ServerBanner
@@ -65,7 +67,7 @@ from cc_tui.tui.widgets.section_tabs import SECTIONS, SectionTabs
 from cc_tui.tui.widgets.task_table import PAGE_SIZE, RequestWindow, TaskTable
 
 if TYPE_CHECKING:
-    from cc_tui.api.requests import Notification, Request, RequestPage
+    from cc_tui.api.requests import Notification, Request, RequestPage, UnavailableAction
     from cc_tui.client.notices import StreamState
     from cc_tui.client.portal import PortalClient
 
@@ -95,6 +97,17 @@ def notice_message(notice: Notification, membership: str = "") -> str:
     if notice.kind == "returned_to_me":
         return f"New task: {notice.ref} was returned to you{membership}"
     return f"{notice.ref} is now {notice.status.label.lower()}{membership}"
+
+
+def left_out_words(waiting: dict[str, UnavailableAction]) -> str:
+    """One line: the marked requests bulk approval leaves out, and why (the first
+    one's reason; they share it, since the day or the window is the same for all)."""
+    count = len(waiting)
+    refs = sorted(waiting)
+    named = ", ".join(refs[:4]) + (f" and {count - 4} more" if count > 4 else "")
+    noun = "request" if count == 1 else "requests"
+    reason = reason_words(waiting[refs[0]])
+    return f"Left out {count} marked {noun} the portal takes only later ({reason}): {named}."
 
 
 @dataclass
@@ -164,11 +177,27 @@ class DashboardScreen(PortalScreen):
             tooltip="Mark or unmark the highlighted request for bulk approval.",
         ),
         Binding(
+            "asterisk",
+            "mark_all",
+            "Mark all",
+            id="dashboard.mark_all",
+            tooltip="Mark every request listed, to approve them all with A.",
+            show=False,
+        ),
+        Binding(
             "A",
             "approve_marked",
             "Approve",
             id="dashboard.approve_marked",
             tooltip="Approve every marked request, after one y/N.",
+        ),
+        Binding(
+            "y",
+            "copy_ref",
+            "Copy ref",
+            id="dashboard.copy",
+            tooltip="Send the highlighted reference to your terminal to copy (OSC 52).",
+            show=False,
         ),
         Binding(
             "r",
@@ -658,6 +687,7 @@ class DashboardScreen(PortalScreen):
             return
         self.section = section
         self.tabs.section = section
+        self.refresh_bindings()  # bulk approval is offered in one section
         self.filter_bar.set_text(self.view.text)
         self.filter_bar.clear_error()
         self._generation += 1
@@ -680,6 +710,28 @@ class DashboardScreen(PortalScreen):
         self.table.action_last()
 
     # Marks and bulk approval
+
+    @property
+    def may_bulk_approve(self) -> bool:
+        """Bulk approval where it can act: a checker of the acting membership, in the
+        section of the requests awaiting its check."""
+        return self.section is Section.AWAITING_MY_CHECK and may_check(self.portal_app)
+
+    def action_mark_all(self) -> None:
+        table = self.table
+        for ref in table.refs:
+            if ref not in self.marks:
+                self.marks.add(ref)
+                table.show_mark(ref, True)
+        self._show_status()
+
+    def action_copy_ref(self) -> None:
+        ref = self.table.current_ref
+        if ref is None:
+            self.notify("No request is highlighted.", title="Copy", severity="warning")
+            return
+        self.app.copy_to_clipboard(ref)
+        self.notify(copied_words(ref), title="Copy")
 
     def action_mark(self) -> None:
         table = self.table
@@ -712,9 +764,28 @@ class DashboardScreen(PortalScreen):
             return
         shown = [ref for ref in self.table.refs if ref in self.marks]
         others = sorted(self.marks - set(shown))
+        waiting = self._waiting(self.marks)
+        chosen = [ref for ref in shown + others if ref not in waiting]
+        if waiting:
+            self.notify(
+                left_out_words(waiting), title="Approve marked", severity="warning", timeout=10
+            )
+        if not chosen:
+            return
         from cc_tui.tui.screens.bulk import BulkApproveScreen
 
-        self.app.push_screen(BulkApproveScreen(shown + others), self._bulk_done)
+        self.app.push_screen(BulkApproveScreen(chosen), self._bulk_done)
+
+    def _waiting(self, refs: set[str]) -> dict[str, UnavailableAction]:
+        """Of `refs`, the listed ones whose approval the portal takes only later (a day
+        or hour rule), each with its reason: left out up front, not refused after y."""
+        waiting: dict[str, UnavailableAction] = {}
+        for row in self.window.rows:
+            if row.ref in refs:
+                for item in row.unavailable_actions:
+                    if item.action is Action.APPROVE:
+                        waiting[row.ref] = item
+        return waiting
 
     def _bulk_done(self, approved: frozenset[str] | None) -> None:
         for ref in approved or ():
@@ -757,6 +828,10 @@ class DashboardScreen(PortalScreen):
             return True
         if action == "new_request":
             return may_make(self.portal_app)
+        if action in ("mark", "mark_all", "approve_marked"):
+            return self.may_bulk_approve
+        if action == "clear_marks":
+            return bool(self.marks) or self.may_bulk_approve
         return super().check_action(action, parameters)
 
     def action_retry(self) -> None:
@@ -842,14 +917,30 @@ class DashboardScreen(PortalScreen):
                 "Cycle the sort", "Sort the list by the next order.", self.action_cycle_sort
             ),
             PaletteCommand(
-                "Approve marked requests",
-                "Approve every marked request.",
-                self.action_approve_marked,
-            ),
-            PaletteCommand(
                 "Refresh the list", "Fetch the list and counts again.", self.action_retry
             ),
         ]
+        ref = self.table.current_ref
+        if ref is not None:
+            commands.append(
+                PaletteCommand(
+                    "Copy the reference",
+                    f"Send {ref} to your terminal to copy (OSC 52).",
+                    self.action_copy_ref,
+                )
+            )
+        if self.may_bulk_approve:
+            commands += [
+                PaletteCommand(
+                    "Mark all shown", "Mark every request listed.", self.action_mark_all
+                ),
+                PaletteCommand(
+                    "Approve marked requests",
+                    "Approve every marked request (those the portal takes only later are "
+                    "left out).",
+                    self.action_approve_marked,
+                ),
+            ]
         for section in SECTIONS:
             commands.append(
                 PaletteCommand(

@@ -75,6 +75,7 @@ from cc_tui.tui.membership import membership_of, membership_title, other_members
 from cc_tui.tui.review import (
     audit_entry_text,
     changes_since_return,
+    copied_words,
     field_views,
     reason_words,
     since_return_text,
@@ -119,14 +120,6 @@ COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
 # The tabs, in the order of their number keys.
 TABS = ("tab-fields", "tab-attachments", "tab-comments", "tab-audit")
 TAB_WORDS = ("Fields", "Documents", "Comments", "Audit trail")
-
-
-def copied_words(ref: str) -> str:
-    """What `y` says: the terminal was asked to copy; only it knows whether it did."""
-    return (
-        f"Sent {ref} to your terminal to copy (OSC 52). If pasting gives nothing, your "
-        "terminal does not allow it: select the reference with the mouse instead."
-    )
 
 
 def _binding(action: Action, description: str, tooltip: str) -> Binding:

@@ -8,7 +8,8 @@ scrolling back up fetches the dropped page again and drops the bottom one. Memor
 bounded by the window, never by the size of the portal (ARCHITECTURE.md).
 
 `TaskTable` is a lean Line-API widget with the portal's columns: the mark and reference,
-eService, status as symbol and word (colour never alone), maker, updated (Hong Kong
+eService, status as symbol and word (colour never alone; ◷ instead of the symbol where
+this user's actions wait for a business day or the end of maintenance), maker, updated (Hong Kong
 time) and title. Column widths come from the table's width so that nothing needs a
 horizontal scroll: the title takes what is left and ends in an ellipsis; under 100
 columns the maker is its user name and the time is the date alone. Text is drawn as
@@ -39,6 +40,7 @@ from cc_tui.tui.widgets.list_keys import LIST_BINDINGS, open_find
 PAGE_SIZE = 50
 MAX_PAGES = 4
 MARK = "●"
+WAITING = "◷"
 _MARK = Style.parse(MARK_STYLE)
 WIDE_TABLE = 100
 
@@ -208,7 +210,7 @@ def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> l
     cells: tuple[tuple[list[Piece], int], ...] = (
         ([(f"{MARK if marked else ' '} ", False), *pieces(flatten(summary.ref))], layout.ref),
         (_cell(summary.eservice), layout.eservice),
-        ([(f" {summary.status.symbol} {summary.status.label}", False)], layout.status),
+        ([(f" {status_symbol(summary)} {summary.status.label}", False)], layout.status),
         (_cell(maker), layout.maker),
         (
             [
@@ -222,6 +224,13 @@ def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> l
         (_cell(summary.title), layout.title),
     )
     return [part for parts, width in cells for part in fit_pieces(parts, width)]
+
+
+def status_symbol(summary: RequestSummary) -> str:
+    """The status's symbol, or ◷ where this user's actions on the request wait (the
+    maintenance window, a business-day-only eService on another day): the preview and
+    the request screen say until when, and bulk approval leaves the row out."""
+    return WAITING if summary.unavailable_actions else summary.status.symbol
 
 
 def _cell(value: str) -> list[Piece]:
