@@ -7,7 +7,8 @@
 - Fields: `status` (the wire word `pending_checker` or the words "pending checker", any
   case), `eservice` (a code, normalised to upper case), `maker`, `ref` (a whole reference
   or the start of one, upper case), `from` and `to` (YYYY-MM-DD, whole days in Hong Kong
-  time, both inclusive).
+  time, both inclusive), `firm` (a participant ID, `B01234`, upper case: the membership a
+  request belongs to; it narrows within what the reader sees, never beyond).
 - How clauses combine (the store implements this): every term must match; a negated term
   must match nowhere; positive filters on one field are alternatives (`status:draft
   status:returned` is either), filters on different fields must all hold, and each
@@ -28,7 +29,13 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from cc_tui.domain.calendar import HKT
-from cc_tui.domain.naming import REF_DIGITS, REF_EXAMPLE, REF_PREFIX
+from cc_tui.domain.naming import (
+    PARTICIPANT_ID_EXAMPLE,
+    REF_DIGITS,
+    REF_EXAMPLE,
+    REF_PREFIX,
+    is_participant_id,
+)
 from cc_tui.domain.workflow import Status
 
 MAX_QUERY_LENGTH = 500
@@ -42,6 +49,7 @@ class QueryField(StrEnum):
     REF = "ref"
     FROM = "from"
     TO = "to"
+    FIRM = "firm"
 
 
 _FIELD_NAMES = ", ".join(field.value for field in QueryField)
@@ -68,6 +76,7 @@ _EXAMPLES = {
     QueryField.REF: f"ref:{REF_EXAMPLE}",
     QueryField.FROM: "from:2026-01-31",
     QueryField.TO: "to:2026-12-31",
+    QueryField.FIRM: f"firm:{PARTICIPANT_ID_EXAMPLE}",
 }
 
 
@@ -201,6 +210,14 @@ def _normalise_value(field: QueryField, raw: str) -> str:
             f"{value!r} is not a reference number or the start of one.",
             f"A reference is {REF_PREFIX} and {REF_DIGITS} digits: type it whole or its start, "
             f"e.g. ref:{REF_EXAMPLE[:7]}.",
+        )
+    if field is QueryField.FIRM:
+        firm = value.upper()
+        if is_participant_id(firm):
+            return firm
+        raise _ValueProblem(
+            f"{value!r} is not a participant ID.",
+            f"Type one upper-case letter then five digits, e.g. firm:{PARTICIPANT_ID_EXAMPLE}.",
         )
     if field in (QueryField.FROM, QueryField.TO):
         try:

@@ -222,11 +222,24 @@ def test_a_term_must_be_writable(text: str) -> None:
         (QueryField.REF, "X1"),
         (QueryField.FROM, "2026-1-1"),
         (QueryField.MAKER, ""),
+        (QueryField.FIRM, "b01234"),
+        (QueryField.FIRM, "B1234"),
     ],
 )
 def test_a_filter_value_must_be_canonical(field: QueryField, value: str) -> None:
     with pytest.raises(ValueError):
         FieldFilter(field, value)
+
+
+def test_firm_takes_a_participant_id_in_any_case() -> None:
+    query = parse_query("firm:b05678 !firm:C01234 dividend")
+    assert query.values(QueryField.FIRM) == ["B05678"]
+    assert query.values(QueryField.FIRM, negated=True) == ["C01234"]
+    with pytest.raises(QueryError) as caught:
+        parse_query("status:draft firm:HKEX")
+    assert caught.value.column == 19
+    assert "'HKEX' is not a participant ID" in caught.value.message
+    assert "firm:B01234" in caught.value.fix
 
 
 def test_a_date_filter_cannot_be_negated_when_built_either() -> None:
@@ -279,6 +292,12 @@ _value_filters = st.one_of(
         st.booleans(),
     ),
     st.builds(FieldFilter, st.just(QueryField.MAKER), _canonical_text.filter(bool), st.booleans()),
+    st.builds(
+        FieldFilter,
+        st.just(QueryField.FIRM),
+        st.from_regex(r"[A-Z][0-9]{5}", fullmatch=True),
+        st.booleans(),
+    ),
 )
 
 

@@ -221,6 +221,7 @@ def matches(query: Query, record: Record) -> bool:
         QueryField.ESERVICE: record.eservice,
         QueryField.MAKER: record.maker,
         QueryField.REF: record.ref,
+        QueryField.FIRM: record.participant_id,
     }
     for field, value in values.items():
         wanted = query.values(field)

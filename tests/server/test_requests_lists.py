@@ -140,6 +140,11 @@ FILTERS = (
     "ecs00000123",
     "-",
     "maker:lead status:returned !eservice:DA3 from:2026-11-01",
+    "firm:B01234",
+    "firm:b05678",
+    "!firm:B01234",
+    "firm:B05678 firm:C01234 status:completed",
+    "firm:C01234 dividend",
 )
 
 
@@ -244,6 +249,28 @@ async def test_small_pages_carry_the_total(api: httpx.AsyncClient, seeded_app: F
             "title",
         }
         assert item["updated_at"].endswith("+08:00")
+
+
+async def test_firm_narrows_within_what_the_reader_sees_and_never_beyond(
+    api: httpx.AsyncClient, seeded_app: FastAPI, everything: list[Record]
+) -> None:
+    officer = headers_for(seeded_app, OFFICER)
+    for firm in ("B01234", "B05678", "C01234"):
+        refs = await all_refs(api, officer, q=f"firm:{firm}", limit=200)
+        assert refs, firm
+        assert {r.participant_id for r in everything if r.ref in set(refs)} == {firm}
+        assert refs == await all_refs(api, officer, firm=firm, limit=200)
+    # Another firm's user: firm:B01234 reaches nothing of Harbour's, and says so as 0.
+    kowloon = headers_for(seeded_app, KOWLOON)
+    response = await api.get("/requests", params={"q": "firm:B01234"}, headers=kowloon)
+    assert response.status_code == 200
+    assert (response.json()["items"], response.json()["total"]) == ([], 0)
+    # Harbour acting for B01234 does not see its C01234 membership's requests by naming it.
+    lead = headers_for(seeded_app, LEAD)
+    assert await all_refs(api, lead, q="firm:C01234") == []
+    response = await api.get("/requests", params={"q": "firm:B1234"}, headers=lead)
+    assert response.status_code == 400
+    assert "firm:B01234" in response.json()["fix"]
 
 
 async def test_the_officer_sees_only_what_reached_the_exchange(

@@ -6,6 +6,7 @@ copies the highlighted reference."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,15 +15,27 @@ from typing import Any
 import pytest
 from textual.screen import Screen
 
+from cc_tui.domain.sections import Section
+from cc_tui.domain.workflow import Action, Status
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
+from cc_tui.server.store.requests import change_status, get_request_row
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.review import copied_words
 from cc_tui.tui.screens.bulk import BulkApproveScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
-from cc_tui.tui.widgets.task_table import WAITING
-from tests.tui.maker_checker import LEAD, MAKER, PortalApi, app_for, settle, stored_status
+from cc_tui.tui.widgets.task_table import FIRM_WIDTH, WAITING, header_text, layout_for
+from tests.tui.maker_checker import (
+    KOWLOON,
+    LEAD,
+    MAKER,
+    OFFICER,
+    PortalApi,
+    app_for,
+    settle,
+    stored_status,
+)
 
 SUNDAY_1000 = datetime(2026, 11, 29, 10, 0, tzinfo=HKT)
 
@@ -55,6 +68,29 @@ def toasts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(PortalApp, "notify", notify)
     yield seen
+
+
+def with_exchange(settings: ServerSettings, ref: str) -> None:
+    """Move a pending request on to the exchange in the store, through the store's own
+    change path (the demo's one Kowloon user made it, so may not check it)."""
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        with conn:
+            row = get_request_row(conn, ref)
+            assert row is not None
+            change_status(
+                conn,
+                row,
+                expected_version=row.version,
+                action=Action.APPROVE,
+                role="checker",
+                user_id="maker@kowloon.example",  # the demo's only Kowloon user
+                to_status=Status.WITH_EXCHANGE,
+                now=settings.clock.now(),
+            )
+    finally:
+        conn.close()
 
 
 def dashboard_of(app: PortalApp) -> DashboardScreen:
@@ -173,3 +209,52 @@ async def test_y_copies_the_highlighted_reference(
         assert ref is not None
         assert app.clipboard == ref
         assert toasts[-1] == copied_words(ref)
+
+
+def test_a_list_that_spans_firms_names_each_rows_firm() -> None:
+    for width in (80, 120):
+        layout = layout_for(width, firms=True)
+        header = header_text(layout)
+        assert header.split()[:3] == ["Reference", "Firm", "eService"]
+        assert len(header) == width
+        assert layout.title == layout_for(width).title - FIRM_WIDTH
+
+
+async def test_the_exchange_officer_lands_on_its_queue_with_a_firm_column(
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    maker_api: PortalApi,
+) -> None:
+    checker = PortalApi(live_portal.url, server_settings, LEAD)
+    for _ in range(2):
+        checker.act(maker_api.act(maker_api.create(), "submit"), "approve")
+    kowloon = PortalApi(live_portal.url, server_settings, KOWLOON)
+    kowloon_ref = kowloon.act(
+        kowloon.create(fields=kowloon.good_values(participant_id="B05678")), "submit"
+    )["ref"]
+    kowloon.close()
+    checker.close()
+    with_exchange(server_settings, kowloon_ref)
+    app = app_for(OFFICER, live_portal.url, server_settings, state_dir, app_class=QueueApp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = dashboard_of(app)
+        assert screen.section is Section.AWAITING_MY_CHECK
+        assert len(screen.table.refs) == 3
+        assert "Firm" in header_text(screen.table.column_layout)
+        assert " B05678 " in screen.table.line_of(kowloon_ref)
+        harbour = [ref for ref in screen.table.refs if ref != kowloon_ref]
+        assert all(" B01234 " in screen.table.line_of(ref) for ref in harbour)
+        assert not screen.may_bulk_approve  # the officer completes; it does not approve
+        await pilot.press("slash")
+        screen.filter_bar.input.insert_text_at_cursor("firm:b05678")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.table.refs == [kowloon_ref]
+    # A firm's own user has no Firm column: its lists hold one firm.
+    app = app_for(LEAD, live_portal.url, server_settings, state_dir, app_class=QueueApp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = dashboard_of(app).table
+        assert "Firm" not in header_text(table.column_layout)

@@ -333,14 +333,37 @@ async def test_a_returned_request_opens_for_change_with_the_comment_on_top(
         assert on_top.startswith("↩ Returned by lead@harbour.example (checker)")
         assert on_top.endswith("New limit too high; use 6,000,000.")
         await type_in(pilot, "new_limit", "6,000,000")
+        # Submitting again from the form asks first for the optional reply.
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, CommentScreen)
+        assert str(app.screen.query_one("#comment-title", Static).content) == (
+            f"Submit {ref} again"
+        )
+        app.screen.query_one(TextArea).insert("Lowered to 6M as asked.")
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert prompt(app) == f"Submit {ref} for checking? y/N"
+        assert str(app.screen.query_one("#confirm-detail", Static).content).startswith(
+            "Your reply: Lowered to 6M as asked."
+        )
+        await pilot.press("n")  # not yet: the reply is kept and offered again
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert stored_status(server_settings, ref) == "returned"
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == "Lowered to 6M as asked."
+        await pilot.press("ctrl+g")
+        await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is detail
         assert stored_status(server_settings, ref) == "pending_checker"
         assert offered(detail) == {"withdraw"}
+    audit = maker_api.http.get(f"/requests/{ref}/audit").json()
+    assert (audit[-1]["action"], audit[-1]["comment"]) == ("submit", "Lowered to 6M as asked.")
 
 
 async def test_a_change_made_elsewhere_offers_a_reload_and_keeps_the_typed_values(

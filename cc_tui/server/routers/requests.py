@@ -4,7 +4,7 @@ Thin: parse and check the parameters, build the reader (`Viewer`) from the sessi
 the store (`store/request_query.py` for lists, `store/requests.py` for one request).
 
 - `q` takes the filter grammar, parsed by `cc_tui.domain.query`; the `status`,
-  `eservice`, `maker`, `from` and `to` parameters are the same filters written
+  `eservice`, `maker`, `firm`, `from` and `to` parameters are the same filters written
   separately (each may repeat) and are parsed by the same grammar. A filter that cannot
   be read is 400 `bad_query`, saying what is wrong, at which column, and how to fix it.
 - `limit` is 1 to 200 (422 beyond); a cursor that is not this list's is 400 `bad_cursor`.
@@ -42,7 +42,7 @@ from cc_tui.server.store.requests import get_visible_request, list_audit, reques
 router = APIRouter(prefix="/requests", tags=["requests"], route_class=FastRoute)
 
 MAX_Q: Final = 500
-MAX_VALUES: Final = 100  # status, eservice and maker parameters, each
+MAX_VALUES: Final = 100  # status, eservice, maker and firm parameters, each
 MAX_DATES: Final = 20  # from and to, each
 MAX_CURSOR: Final = 2000
 Values = Annotated[list[str] | None, Query(max_length=MAX_VALUES)]
@@ -98,7 +98,12 @@ def filter_query(
 _SECTIONS: Final = {section.value: section for section in Section}
 _SORTS: Final = {sort.value: sort for sort in Sort}
 _SCALARS: Final = ("section", "q", "sort", "cursor", "limit")
-_LISTS: Final = (("status", MAX_VALUES), ("eservice", MAX_VALUES), ("maker", MAX_VALUES))
+_LISTS: Final = (
+    ("status", MAX_VALUES),
+    ("eservice", MAX_VALUES),
+    ("maker", MAX_VALUES),
+    ("firm", MAX_VALUES),
+)
 
 
 def _list_arguments(request: Request) -> dict[str, Any] | None:
@@ -151,6 +156,7 @@ async def list_requests(
     status: Values = None,
     eservice: Values = None,
     maker: Values = None,
+    firm: Values = None,
     from_: Annotated[list[str] | None, Query(alias="from", max_length=MAX_DATES)] = None,
     to: Dates = None,
     sort: Sort = Sort.UPDATED_DESC,
@@ -165,6 +171,7 @@ async def list_requests(
             QueryField.STATUS: status,
             QueryField.ESERVICE: eservice,
             QueryField.MAKER: maker,
+            QueryField.FIRM: firm,
             QueryField.FROM: from_,
             QueryField.TO: to,
         },

@@ -328,6 +328,13 @@ def apply_query(
         IdRange.of_prefix(ref[3:]) for ref in query.values(QueryField.REF, negated=True)
     )
 
+    # firm:B01234 narrows the memberships read, within the scope (never beyond it).
+    participants = criteria.participants
+    if query.values(QueryField.FIRM):
+        participants = tuple(p for p in participants if p in query.values(QueryField.FIRM))
+    unwanted_firms = query.values(QueryField.FIRM, negated=True)
+    participants = tuple(p for p in participants if p not in unwanted_firms)
+
     start, end = query.updated_range()
     updated_from = criteria.updated_from if start is None else to_micros(start)
     updated_to = criteria.updated_to if end is None else to_micros(end)
@@ -353,6 +360,7 @@ def apply_query(
 
     return replace(
         criteria,
+        participants=participants,
         statuses=statuses,
         eservices_in=eservices_in,
         eservices_out=eservices_out,

@@ -70,6 +70,12 @@ def may_make(app: AppShell) -> bool:
     return Role.MAKER.value in acting_roles(app)
 
 
+def reads_across_firms(app: AppShell) -> bool:
+    """Whether the user's lists span firms (an exchange officer's): they name each
+    request's firm, and `firm:` narrows them."""
+    return Role.EXCHANGE_OFFICER.value in acting_roles(app)
+
+
 def may_check(app: AppShell) -> bool:
     """Whether the logged-in user checks requests for the acting membership (bulk
     approval is offered only then; the portal decides per eService and request)."""

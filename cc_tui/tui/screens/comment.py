@@ -85,3 +85,15 @@ class CommentScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def reply_editor(ref: str, text: str = "") -> CommentScreen:
+    """The maker's optional reply when submitting a returned request again (the comment
+    of the submit action): from the request screen's `s` and the form's ctrl+g."""
+    return CommentScreen(
+        f"Submit {ref} again",
+        "Optional: a reply the checker reads first, with what you changed "
+        "(leave it empty to send none).",
+        text,
+        required=False,
+    )

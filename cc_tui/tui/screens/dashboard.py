@@ -51,6 +51,7 @@ from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.query import QueryError, parse_query
+from cc_tui.domain.rights import Role
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Action
 from cc_tui.tui.commands import PaletteCommand
@@ -58,7 +59,7 @@ from cc_tui.tui.membership import kind_words, membership_of, notice_membership
 from cc_tui.tui.review import copied_words, reason_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
-from cc_tui.tui.screens.catalogue import may_check, may_make
+from cc_tui.tui.screens.catalogue import may_check, may_make, reads_across_firms
 from cc_tui.tui.toasts import TaskToasts
 from cc_tui.tui.widgets.filter_bar import FilterBar
 from cc_tui.tui.widgets.notice import ServerBanner
@@ -87,6 +88,7 @@ NOTICE_SECTIONS = {
     "returned_to_me": Section.RETURNED_TO_ME,
 }
 LoadMode = Literal["reset", "refresh"]
+FIRMS_PLACEHOLDER = "words, firm:B01234 status:… eservice:CT027 maker:… ref:… !word"
 
 
 def notice_message(notice: Notification, membership: str = "") -> str:
@@ -145,7 +147,8 @@ class DashboardScreen(PortalScreen):
             "filter",
             "Filter",
             id="dashboard.filter",
-            tooltip="Type a filter: words, status:returned, eservice:CT027, !word.",
+            tooltip="Type a filter: words, status:returned, eservice:CT027, maker:amy, "
+            "firm:B01234, ref:ECS0001, from:/to:YYYY-MM-DD, !word.",
         ),
         Binding(
             "colon",
@@ -327,6 +330,9 @@ class DashboardScreen(PortalScreen):
         if self._initial_section is None:
             self.section = self._landing_section()
         self.tabs.section = self.section
+        if reads_across_firms(app):
+            self.table.show_firms(True)
+            self.filter_bar.input.placeholder = FIRMS_PLACEHOLDER
         self.query_one("#dash-header", Static).update(safe_content(flatten(self._header())))
         self.preview.show_empty()
         self._show_status()
@@ -339,14 +345,15 @@ class DashboardScreen(PortalScreen):
         self.refresh_counts()
 
     def _landing_section(self) -> Section:
-        """Checkers start on their checks, makers on what came back to them."""
+        """Checkers start on their checks (an exchange officer on the requests with the
+        exchange), makers on what came back to them."""
         user = self.portal_app.user
         roles: set[str] = set(user.roles) if user else set()
         if user is not None:
             for membership in user.memberships:
                 if membership.participant_id == self.portal_app.participant_id:
                     roles |= set(membership.roles)
-        if any("check" in role for role in roles):
+        if Role.EXCHANGE_OFFICER.value in roles or any("check" in role for role in roles):
             return Section.AWAITING_MY_CHECK
         if any("mak" in role for role in roles):
             return Section.RETURNED_TO_ME

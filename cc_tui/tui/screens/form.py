@@ -23,6 +23,8 @@ Design decisions:
   typed values aside into a file it names, never deleting them.
 - `ctrl+g` submits (ctrl+s and ctrl+enter are swallowed by terminals): the whole form is
   checked locally first; then saved, confirmed with y/N naming the reference, and sent.
+  A Returned request first asks for the maker's optional reply to the checker (the
+  submit's comment), as the request screen's `s` does.
   Every error the portal returns is shown against its field; typed values stay.
 - `ctrl+t` attaches a supporting document to a request that has a reference (the upload
   screen; the request screen's `u`, which a text field would take as a letter): unsent
@@ -62,6 +64,7 @@ from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, DraftWriter, drafts_root
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
+from cc_tui.tui.screens.comment import reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.form_field import (
@@ -175,6 +178,9 @@ class FormScreen(PortalScreen):
         self._unsent = False
         self._saving = asyncio.Lock()
         self._submit_key: str | None = None
+        # The reply to the checker typed when submitting a returned request, kept until
+        # it is sent (a cancelled or failed submit offers it again).
+        self._reply = ""
         self._leave_anyway = False
         self._draft_problem_shown = False
         self._writer: DraftWriter | None = None
@@ -691,13 +697,32 @@ class FormScreen(PortalScreen):
         request = await self._save()
         if request is None:
             return
+        ref = request.ref
+        if request.status is Status.RETURNED:
+            self.app.push_screen(
+                reply_editor(ref, self._reply), lambda reply: self._replied(ref, reply)
+            )
+            return
+        self._reply = ""
+        self._confirm_submit(ref)
+
+    def _replied(self, ref: str, reply: str | None) -> None:
+        if reply is None:
+            self.notice("Not submitted. The request is saved on the portal.", "info")
+            return
+        self._reply = reply
+        self._confirm_submit(ref)
+
+    def _confirm_submit(self, ref: str) -> None:
+        detail = (
+            "A checker of your firm then approves, returns or rejects it; you can "
+            "withdraw it until then."
+        )
+        if self._reply:
+            shown = self._reply if len(self._reply) <= 120 else self._reply[:119] + "…"
+            detail = f"Your reply: {shown}\n{detail}"
         self.app.push_screen(
-            ConfirmScreen(
-                f"Submit {request.ref} for checking?",
-                "A checker of your firm then approves, returns or rejects it; you can "
-                "withdraw it until then.",
-            ),
-            self._submit_answered,
+            ConfirmScreen(f"Submit {ref} for checking?", detail), self._submit_answered
         )
 
     def _submit_answered(self, yes: bool | None) -> None:
@@ -714,7 +739,11 @@ class FormScreen(PortalScreen):
         ref = draft.ref
         submitted = await self.call_portal(
             lambda portal: portal.act(
-                ref, Action.SUBMIT, request.version, idempotency_key=self._submit_key
+                ref,
+                Action.SUBMIT,
+                request.version,
+                self._reply or None,
+                idempotency_key=self._submit_key,
             ),
             retry=self.send_submit,
         )
@@ -723,6 +752,7 @@ class FormScreen(PortalScreen):
         with self.writer.exclusive():
             self.store.remove(draft)
         self._unsent = False
+        self._reply = ""
         self.app.notify(
             f"Submitted {submitted.ref}: {submitted.status.label.lower()}.", title="Submitted"
         )

@@ -83,7 +83,7 @@ from cc_tui.tui.review import (
 )
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
-from cc_tui.tui.screens.comment import CommentScreen
+from cc_tui.tui.screens.comment import CommentScreen, reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.attachment_list import AttachmentList
@@ -615,13 +615,7 @@ class RequestScreen(PortalScreen):
             return
         if action is Action.SUBMIT and self.request.status is Status.RETURNED:
             self.app.push_screen(
-                CommentScreen(
-                    f"Submit {self.ref} again",
-                    "Optional: a reply the checker reads first, with what you changed "
-                    "(leave it empty to send none).",
-                    required=False,
-                ),
-                lambda comment: self._commented(action, comment),
+                reply_editor(self.ref), lambda comment: self._commented(action, comment)
             )
             return
         self._confirm(action, None)

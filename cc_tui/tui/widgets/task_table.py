@@ -8,9 +8,10 @@ scrolling back up fetches the dropped page again and drops the bottom one. Memor
 bounded by the window, never by the size of the portal (ARCHITECTURE.md).
 
 `TaskTable` is a lean Line-API widget with the portal's columns: the mark and reference,
-eService, status as symbol and word (colour never alone; ◷ instead of the symbol where
-this user's actions wait for a business day or the end of maintenance), maker, updated (Hong Kong
-time) and title. Column widths come from the table's width so that nothing needs a
+the firm (participant ID) where the list spans firms (an exchange officer's), eService,
+status as symbol and word (colour never alone; ◷ instead of the symbol where this
+user's actions wait for a business day or the end of maintenance), maker, updated (Hong
+Kong time) and title. Column widths come from the table's width so that nothing needs a
 horizontal scroll: the title takes what is left and ends in an ellipsis; under 100
 columns the maker is its user name and the time is the date alone. Text is drawn as
 plain strings, never markup, so a title with brackets shows as typed.
@@ -174,22 +175,26 @@ class ColumnLayout:
     updated: int
     title: int
     wide: bool
+    firm: int = 0  # 0: no Firm column (the list holds one firm's requests)
 
 
-COLUMN_KEYS = ("ref", "eservice", "status", "maker", "updated", "title")
-HEADERS = ("  Reference", "eService", "Status", "Maker", "Updated", "Title")
+COLUMN_KEYS = ("ref", "firm", "eservice", "status", "maker", "updated", "title")
+HEADERS = ("  Reference", "Firm", "eService", "Status", "Maker", "Updated", "Title")
 MIN_TITLE = 12
+FIRM_WIDTH = 1 + 6  # a participant ID: B01234
 
 
-def layout_for(width: int) -> ColumnLayout:
-    """Columns that fit `width` cells: the title takes what the others leave."""
+def layout_for(width: int, *, firms: bool = False) -> ColumnLayout:
+    """Columns that fit `width` cells: the title takes what the others leave. `firms`:
+    the list spans firms (an exchange officer's), so each row names its firm."""
     wide = width >= WIDE_TABLE
     ref = len(MARK) + 1 + 11
+    firm = FIRM_WIDTH if firms else 0
     eservice, status = 1 + 8, 1 + 17
     maker = 1 + (22 if wide else 8)
     updated = 1 + (16 if wide else 10)
-    title = max(MIN_TITLE, width - (ref + eservice + status + maker + updated))
-    return ColumnLayout(ref, eservice, status, maker, updated, title, wide)
+    title = max(MIN_TITLE, width - (ref + firm + eservice + status + maker + updated))
+    return ColumnLayout(ref, eservice, status, maker, updated, title, wide, firm)
 
 
 def fit(text: str, width: int) -> str:
@@ -209,6 +214,7 @@ def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> l
     maker = summary.maker if layout.wide else summary.maker.partition("@")[0]
     cells: tuple[tuple[list[Piece], int], ...] = (
         ([(f"{MARK if marked else ' '} ", False), *pieces(flatten(summary.ref))], layout.ref),
+        (_cell(summary.participant_id), layout.firm),
         (_cell(summary.eservice), layout.eservice),
         ([(f" {status_symbol(summary)} {summary.status.label}", False)], layout.status),
         (_cell(maker), layout.maker),
@@ -223,7 +229,7 @@ def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> l
         ),
         (_cell(summary.title), layout.title),
     )
-    return [part for parts, width in cells for part in fit_pieces(parts, width)]
+    return [part for parts, width in cells if width for part in fit_pieces(parts, width)]
 
 
 def status_symbol(summary: RequestSummary) -> str:
@@ -243,10 +249,18 @@ def row_text(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> str
 
 
 def header_text(layout: ColumnLayout) -> str:
-    widths = (layout.ref, layout.eservice, layout.status, layout.maker, layout.updated)
+    widths = (
+        layout.ref,
+        layout.firm,
+        layout.eservice,
+        layout.status,
+        layout.maker,
+        layout.updated,
+        layout.title,
+    )
     return "".join(
         fit(header if key == "ref" else " " + header, width)
-        for key, header, width in zip(COLUMN_KEYS, HEADERS, (*widths, layout.title), strict=True)
+        for key, header, width in zip(COLUMN_KEYS, HEADERS, widths, strict=True)
     )
 
 
@@ -355,6 +369,7 @@ class TaskTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id)
         self.screen_keys = frozenset(screen_keys)
+        self.spans_firms = False
         self.column_layout = layout_for(80)
         self.empty = empty
         self.cursor_row = 0
@@ -501,11 +516,21 @@ class TaskTable(ScrollView, can_focus=True):
 
     # Drawing
 
-    def on_resize(self) -> None:
-        layout = layout_for(self.scrollable_content_region.width)
+    def show_firms(self, shown: bool) -> None:
+        """Name each row's firm (a list that spans firms) or not."""
+        if shown != self.spans_firms:
+            self.spans_firms = shown
+            self._relayout()
+            self.refresh()
+
+    def _relayout(self) -> None:
+        layout = layout_for(self.scrollable_content_region.width, firms=self.spans_firms)
         if layout != self.column_layout:
             self.column_layout = layout
             self._lines.clear()
+
+    def on_resize(self) -> None:
+        self._relayout()
         self._resize_virtual()
         self.move_cursor(self.cursor_row, force=False)
 
