@@ -98,9 +98,16 @@ async def test_a_400_character_remark_is_read_to_its_last_word(
     async with app.run_test(size=size) as pilot:
         screen = await open_request(pilot, ref)
         rows = list(screen.query(FieldRow))
+        # The list hands the focus to its first field once mounted (call_later): wait
+        # for that, or on a busy machine it lands after the remark's and scrolls away.
+        for _ in range(200):
+            if app.focused is rows[0]:
+                break
+            await pilot.pause()
         remarks = next(row for row in rows if row.view.name == "remarks")
         remarks.focus()
         await settle(pilot)
+        await pilot.wait_for_scheduled_animations()
         assert app.focused is remarks
         words = " ".join(drawn(pilot)).split()
         for word in REMARK.split():
