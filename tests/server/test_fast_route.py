@@ -68,6 +68,7 @@ PLAIN_LISTS: list[Params] = [
     [("q", "dividend"), ("limit", "200")],
     [("status", "approved"), ("status", "completed"), ("eservice", "CT027")],
     [("maker", "amy"), ("from", "2020-01-01"), ("to", "2030-12-31")],
+    [("firm", "B01234"), ("firm", "c01234"), ("q", "firm:B05678 dividend")],
     [("sort", "ref"), ("limit", "1"), ("unknown", "ignored"), ("from_", "ignored too")],
     [("q", "x" * 500)],
     [("status", "approved")] * 100,
