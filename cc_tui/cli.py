@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
         help="the address browsers use to reach it, e.g. behind a TLS proxy (default: "
         "http://HOST:PORT; needed with --host 0.0.0.0)",
     )
+    browser.add_argument(
+        "--max-tabs",
+        type=_tab_count,
+        default=20,
+        metavar="N",
+        help="serve at most N browser tabs at once (each runs its own cc-tui process)",
+    )
     web_target = browser.add_mutually_exclusive_group()
     web_target.add_argument(
         "--demo",
@@ -207,6 +214,10 @@ def _hours(text: str) -> int:
 
 def _worker_count(text: str) -> int:
     return _whole(text, 1, 64, "a worker count (one per core)")
+
+
+def _tab_count(text: str) -> int:
+    return _whole(text, 1, 1000, "a number of tabs")
 
 
 def _public_url(text: str) -> str:
@@ -393,7 +404,7 @@ def _run_web(args: argparse.Namespace) -> int:
             return 2
         command += ["--server", server_url]
     try:
-        BrowserServer(shlex.join(command), host, port, public_url).serve()
+        BrowserServer(shlex.join(command), host, port, public_url, args.max_tabs).serve()
     except OSError as error:
         print(f"cc-tui web: stopped: {error.strerror or error}", file=sys.stderr)
         return 1

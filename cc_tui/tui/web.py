@@ -17,6 +17,9 @@ What this module adds to textual-serve, which trusts whoever reaches its port:
   WebSocket hijacking). Browsers always send Origin; a non-browser client without one is
   let in, as it could connect anyway.
 - Pages may not be framed (clickjacking) nor sniffed; no Referer leaves them.
+- At most `max_tabs` tabs at once (each is a cc-tui process), and a terminal size within
+  `MAX_SIZE` (given at connection and on resize): a client cannot make the serving
+  machine start processes or draw screens without end.
 - Downloads carry their file name as RFC 6266 says (quoted, and UTF-8 in `filename*`),
   where textual-serve writes it bare: a name with a space, `;` or Chinese characters
   reaches the browser whole.
@@ -30,13 +33,15 @@ import ipaddress
 import re
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 LOOPBACK_NAMES: Final = ("localhost", "127.0.0.1", "[::1]")
+MAX_SIZE: Final = (1000, 500)  # columns, rows: more than a 4K screen shows at 8 px
 _EXTERNAL_FONT: Final = re.compile(r"<link[^>]*https://fonts\.googleapis\.com/[^>]*>")
 _HEADERS: Final = {
     "X-Frame-Options": "DENY",
@@ -82,6 +87,15 @@ def port_in_use(host: str, port: int) -> OSError | None:
     return None
 
 
+def _within(value: Any, most: int) -> int:
+    """`value` as a whole number from 1 to `most` (anything else a browser sends: 1)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 1
+    return min(max(number, 1), most)
+
+
 def content_disposition(file_name: str, open_method: str) -> str:
     """RFC 6266: an ASCII fallback, and the name whole in `filename*` (RFC 8187)."""
     fallback = "".join(
@@ -94,8 +108,12 @@ def content_disposition(file_name: str, open_method: str) -> str:
 class BrowserServer(Server):
     """textual-serve with the guards above; `public_url` is where browsers reach it."""
 
-    def __init__(self, command: str, host: str, port: int, public_url: str) -> None:
+    def __init__(
+        self, command: str, host: str, port: int, public_url: str, max_tabs: int = 20
+    ) -> None:
         super().__init__(command, host=host, port=port, title="cc-tui", public_url=public_url)
+        self.max_tabs = max_tabs
+        self._tabs = 0
         public = urlsplit(public_url)
         self.allowed_hosts = {public.netloc.lower()}
         self.allowed_origins = {f"{public.scheme}://{public.netloc}".lower()}
@@ -131,6 +149,40 @@ class BrowserServer(Server):
     async def _add_headers(self, request: web.Request, response: web.StreamResponse) -> None:
         for name, value in _HEADERS.items():
             response.headers.setdefault(name, value)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse[Literal[True]]:
+        try:
+            columns = int(request.query.get("width", "80"))
+            rows = int(request.query.get("height", "24"))
+        except ValueError:
+            columns = rows = 0
+        if not (1 <= columns <= MAX_SIZE[0] and 1 <= rows <= MAX_SIZE[1]):
+            raise web.HTTPBadRequest(
+                text=f"The terminal must be 1 to {MAX_SIZE[0]} columns by 1 to {MAX_SIZE[1]} "
+                "rows.\n",
+            )
+        if self._tabs >= self.max_tabs:
+            raise web.HTTPServiceUnavailable(
+                text=f"cc-tui is open in {self.max_tabs} tabs already, its most: close one, "
+                "or ask whoever runs `cc-tui web` for a higher --max-tabs.\n",
+            )
+        self._tabs += 1
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self._tabs -= 1
+
+    async def _process_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """textual-serve's, with every resize kept within MAX_SIZE."""
+        resize = app_service.set_terminal_size
+
+        async def bounded(width: Any, height: Any) -> None:
+            await resize(_within(width, MAX_SIZE[0]), _within(height, MAX_SIZE[1]))
+
+        app_service.set_terminal_size = bounded  # type: ignore[method-assign]
+        await super()._process_messages(websocket, app_service)
 
     async def handle_index(self, request: web.Request) -> Any:
         response = await super().handle_index(request)

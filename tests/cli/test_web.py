@@ -3,6 +3,8 @@ textual-serve (tui/web.py), tried from outside as a hostile page or proxy would.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -18,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from cc_tui.client.transfer import download_name
 from cc_tui.server.runner import free_port
-from cc_tui.tui.web import BrowserServer, content_disposition, is_loopback
+from cc_tui.tui.web import BrowserServer, _within, content_disposition, is_loopback
 from tests.cli.test_cli import cc_tui
 
 Client = TestClient[web.Request, web.Application]
@@ -101,13 +103,20 @@ def test_loopback_is_told_from_other_addresses() -> None:
     assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.4", "::", "example.com"]))
 
 
-@pytest.fixture
-async def served() -> AsyncIterator[tuple[Client, int]]:
+@contextlib.asynccontextmanager
+async def serving(max_tabs: int = 20) -> AsyncIterator[tuple[Client, int]]:
+    """A BrowserServer on loopback whose tabs run `true` (a process that ends at once)."""
     port = free_port()
-    server = BrowserServer("true", "127.0.0.1", port, f"http://127.0.0.1:{port}")
+    server = BrowserServer("true", "127.0.0.1", port, f"http://127.0.0.1:{port}", max_tabs)
     app = await server._make_app()
     async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
         yield client, port
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[tuple[Client, int]]:
+    async with serving() as both:
+        yield both
 
 
 async def test_the_page_is_served_with_no_third_party_and_no_framing(
@@ -169,3 +178,31 @@ def test_a_download_carries_its_whole_name(name: str) -> None:
     assert unquote(encoded.removeprefix("filename*=UTF-8''"), errors="strict") == name
     assert fallback.startswith('filename="') and fallback.endswith('"')
     assert download_name(fallback, "x") == fallback[10:-1]  # nothing unsafe in it
+
+
+async def test_an_absurd_terminal_size_is_refused(served: tuple[Client, int]) -> None:
+    """A screen of 100,000 columns would have the serving machine draw without end."""
+    client, _ = served
+    for query in ("width=100000&height=24", "width=80&height=0", "width=eighty&height=24"):
+        with pytest.raises(Exception, match="400"):
+            await client.ws_connect(f"/ws?{query}")
+    assert (_within(10**9, 1000), _within("x", 500), _within(None, 500)) == (1000, 1, 1)
+    assert _within(-5, 1000) == 1 and _within(120.7, 1000) == 120
+
+
+async def test_tabs_beyond_the_most_wait_for_one_to_close() -> None:
+    async with serving(max_tabs=1) as (client, _):
+        first = await client.ws_connect("/ws?width=80&height=24")
+        with pytest.raises(Exception, match="503"):
+            await client.ws_connect("/ws?width=80&height=24")
+        await first.close()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                again = await client.ws_connect("/ws?width=80&height=24")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.05)  # the server ends the closed tab's process
+        await again.close()
