@@ -725,6 +725,10 @@ class PortalApp(App[int]):
                 )
             )
         commands.extend(palette_commands(self))
+        for below in self.screen_stack:  # the dashboard's last notice, over any screen
+            notices = getattr(below, "notice_commands", None)
+            if below is not screen and callable(notices):
+                commands.extend(notices())
         own = getattr(screen, "palette_commands", None)
         if callable(own):
             commands.extend(own())

@@ -270,8 +270,19 @@ async def test_notices_of_the_other_membership_arrive_naming_it(
         await until(pilot, lambda: any(made["ref"] in t for t in toasts), "the notice")
         (toast,) = [t for t in toasts if made["ref"] in t]
         assert "awaiting your check" in toast and "for B01234" in toast
-        # Opening it from the notice switches to its membership.
-        screen.open_notice(screen.last_notice)  # type: ignore[arg-type]
+        # Opening it from the notice switches to its membership; the palette offers it
+        # over any screen, here a C01234 request's.
+        await pilot.press("6")  # All
+        await until(pilot, lambda: bool(screen.table.refs), "C01234's requests")
+        screen.open_request(screen.table.refs[0])
+        await until(pilot, lambda: isinstance(app.screen, RequestScreen), "a C01234 request")
+        (command,) = [
+            c
+            for c in app.palette_commands(app.screen)
+            if c.name == f"Open the last notice's request ({made['ref']})"
+        ]
+        command.run()
+        await until(pilot, lambda: app.participant_id == "B01234", "the switch")
         await until(pilot, lambda: isinstance(app.screen, RequestScreen), "the request")
         await settle(pilot)
         assert app.participant_id == "B01234"

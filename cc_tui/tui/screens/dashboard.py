@@ -903,18 +903,21 @@ class DashboardScreen(PortalScreen):
             return
         self.open_request(notice.ref)
 
+    def notice_commands(self) -> list[PaletteCommand]:
+        """The last notice's request: offered by the palette on every screen (the app
+        asks the dashboard below), since the notice may arrive over any of them."""
+        if self.last_notice is None:
+            return []
+        return [
+            PaletteCommand(
+                f"Open the last notice's request ({self.last_notice.ref})",
+                "Open the request of the latest notice, in its membership.",
+                partial(self.open_notice, self.last_notice),
+            )
+        ]
+
     def palette_commands(self) -> list[PaletteCommand]:
-        commands = (
-            []
-            if self.last_notice is None
-            else [
-                PaletteCommand(
-                    f"Open the last notice's request ({self.last_notice.ref})",
-                    "Open the request of the latest notice, in its membership.",
-                    partial(self.open_notice, self.last_notice),
-                )
-            ]
-        )
+        commands = self.notice_commands()
         commands += [
             PaletteCommand("Go to a request", "Open a request by its reference.", self.action_jump),
             PaletteCommand(
