@@ -143,9 +143,16 @@ class AuditVerification(BaseModel):
     intact: bool
     entries: int
     broken_at: int | None = Field(
-        default=None, description="The position (1 = oldest) of the first altered entry."
+        default=None,
+        description="The position (1 = oldest) of the first altered entry; entries + 1 "
+        "when the latest entries were removed.",
     )
     head: str | None = Field(default=None, description="The hash of the latest entry.")
+    recorded_entries: int | None = Field(
+        default=None,
+        description="How many entries the request records having: more than `entries` "
+        "when the latest were removed.",
+    )
 
 
 class Request(RequestSummary):

@@ -435,6 +435,13 @@ def _write_chain(out: _Layout, chain: ChainCheck) -> None:
             "and the one before it). Chain head, to compare with a later copy:",
         )
         out.paragraph(chain.head or "-", "B")
+    elif chain.recorded is not None and chain.entries < chain.recorded:
+        out.paragraph(
+            f"The hash chain does NOT verify: the request records {chain.recorded} "
+            f"entries and {chain.entries} remain; the latest were removed after they were "
+            "written.",
+            "B",
+        )
     else:
         out.paragraph(
             f"The hash chain does NOT verify: entry {chain.broken_at} of {chain.entries} was "

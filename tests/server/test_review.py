@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.db import Database
-from cc_tui.server.store.audit_chain import seal_unsealed, verify_chain
+from cc_tui.server.store.audit_chain import SEALED_COLUMNS, seal, seal_unsealed, verify_chain
 from tests.server.request_helpers import (
     CHECKER,
     KOWLOON,
@@ -144,6 +144,7 @@ async def test_the_chain_verifies_and_names_the_first_altered_entry(
         "entries": 5,
         "broken_at": None,
         "head": entries[-1]["hash"],
+        "recorded_entries": 5,
     }
     conn = context_of(app).db.connect()
     request_id = int(ref[3:])
@@ -157,6 +158,7 @@ async def test_the_chain_verifies_and_names_the_first_altered_entry(
         "entries": 5,
         "broken_at": 3,
         "head": None,
+        "recorded_entries": 5,
     }
 
 
@@ -169,6 +171,66 @@ async def test_a_removed_entry_breaks_the_chain(app: FastAPI, api: httpx.AsyncCl
     )
     body = await verify(api, checker, request["ref"])
     assert (body["intact"], body["entries"], body["broken_at"]) == (False, 4, 3)
+
+
+async def test_removing_the_latest_entries_is_detected(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    request, _, checker = await returned_and_resubmitted(app, api)
+    ref = request["ref"]
+    request_id = int(ref[3:])
+    conn = context_of(app).db.connect()
+    # Someone with the database file deletes the maker's resubmission: the last entry.
+    # Every entry left still names the one before it.
+    conn.execute(
+        "DELETE FROM request_audit WHERE id = (SELECT max(id) FROM request_audit"
+        " WHERE request_id = ?)",
+        (request_id,),
+    )
+    assert await verify(api, checker, ref) == {
+        "intact": False,
+        "entries": 4,
+        "broken_at": 5,
+        "head": None,
+        "recorded_entries": 5,
+    }
+    # And the two latest.
+    conn.execute(
+        "DELETE FROM request_audit WHERE id = (SELECT max(id) FROM request_audit"
+        " WHERE request_id = ?)",
+        (request_id,),
+    )
+    body = await verify(api, checker, ref)
+    assert (body["intact"], body["entries"], body["broken_at"]) == (False, 3, 4)
+    response = await api.get(f"/requests/{ref}/audit.pdf", headers=checker)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "records 5 entries and 3 remain" in " ".join(text.split())
+
+
+async def test_the_last_entry_replaced_by_a_well_chained_forgery_is_detected(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    """Who rewrites the last entry and reseals it (hash and link correct) is still caught
+    by the head the request row recorded, unless they rewrite that row too."""
+    request, _, checker = await returned_and_resubmitted(app, api)
+    ref = request["ref"]
+    conn = context_of(app).db.connect()
+    last = conn.execute(
+        "SELECT id, prev_hash FROM request_audit WHERE request_id = ? ORDER BY id DESC LIMIT 1",
+        (int(ref[3:]),),
+    ).fetchone()
+    columns = ", ".join(SEALED_COLUMNS)
+    values = conn.execute(
+        f"SELECT {columns} FROM request_audit WHERE id = ?", (last[0],)
+    ).fetchone()
+    forged = list(values)
+    forged[SEALED_COLUMNS.index("comment")] = "All checked, approve at once."
+    conn.execute(
+        "UPDATE request_audit SET comment = ?, hash = ? WHERE id = ?",
+        (forged[SEALED_COLUMNS.index("comment")], seal(last[1], forged), last[0]),
+    )
+    body = await verify(api, checker, ref)
+    assert (body["intact"], body["entries"], body["broken_at"]) == (False, 5, 5)
 
 
 async def test_verify_on_another_firms_request_is_not_found(

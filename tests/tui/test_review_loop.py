@@ -315,3 +315,34 @@ async def test_the_audit_tab_names_the_first_altered_entry(
         # The trail itself wraps at 80 columns: nothing clipped.
         text = "\n".join(drawn(pilot))
         assert "Comment: Fine." in text
+
+
+async def test_the_audit_tab_says_when_the_latest_entry_was_removed(
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    maker_api: PortalApi,
+) -> None:
+    request = maker_api.act(maker_api.create(), "submit")
+    checker = PortalApi(live_portal.url, server_settings, LEAD)
+    checker.act(request, "return", "Raise the limit to 6M.")
+    checker.close()
+    # Someone with the database deletes the return: the trail's last entry. What is left
+    # still links up; only the request's own record of its trail shows the gap.
+    conn = sqlite3.connect(server_settings.db_path, isolation_level=None)
+    conn.execute(
+        "DELETE FROM request_audit WHERE id = (SELECT max(id) FROM request_audit"
+        " WHERE request_id = ?)",
+        (int(request["ref"][3:]),),
+    )
+    conn.close()
+    app = app_for(LEAD, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_request(pilot, request["ref"])
+        await pilot.press("4")
+        await settle(pilot)
+        chain = text_of(screen, "#audit-chain")
+        assert chain.startswith(
+            "✘ ALTERED: 1 entry missing at the end: the request records 3, the trail holds 2"
+        ), chain
+        assert "altered" in str(screen.query_one(TabbedContent).get_tab("tab-audit").label)

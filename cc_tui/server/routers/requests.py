@@ -218,10 +218,16 @@ async def verify_audit(
 ) -> AuditVerification:
     """Whether the request's audit trail still verifies: each entry's SHA-256 over its
     content and the entry before it. `broken_at` is the first entry (1 = oldest) that
-    was altered, or after which one was removed or slipped in; `head` the latest hash."""
+    was altered, or after which one was removed or slipped in (entries + 1 when the latest
+    were removed: `recorded_entries` says how many the request records); `head` the
+    latest hash."""
     conn = context.db.connect()
     row = get_visible_request(conn, viewer_of(principal), ref)
     check = verify_chain(conn, row.id)
     return AuditVerification(
-        intact=check.intact, entries=check.entries, broken_at=check.broken_at, head=check.head
+        intact=check.intact,
+        entries=check.entries,
+        broken_at=check.broken_at,
+        head=check.head,
+        recorded_entries=check.recorded,
     )

@@ -10,6 +10,9 @@ Design decisions:
 - Plain SHA-256 as the issue asks, not an HMAC: the chain proves that nothing changed
   since a head was seen (the audit PDF prints the head, to be kept outside the portal);
   whoever can rewrite the whole chain can also rewrite the head inside the database.
+- The links alone cannot show that the latest entries were removed: the request row
+  keeps its trail's length and head (migration 0013, a trigger on every entry written),
+  and the walk must end there.
 - Pure functions over rows and one connection: used by `store.requests` (append,
   verify), the bulk seeder (seals rows as it makes them) and the migration that added
   the columns (seals the entries written before it).
@@ -75,15 +78,25 @@ class ChainCheck:
 
     intact: bool
     entries: int
-    # The position (1 = oldest) of the first entry that does not verify, if any.
+    # The position (1 = oldest) of the first entry that does not verify, if any; past
+    # the last entry (entries + 1) when the latest ones were removed.
     broken_at: int | None
     head: str | None
+    # How many entries the request row says its trail has (None: no request row).
+    recorded: int | None = None
 
 
 def verify_chain(conn: sqlite3.Connection, request_id: int) -> ChainCheck:
     """Recompute every seal of the request's trail in order. An entry breaks the chain
     when its own content no longer gives its hash, or when the hash it names as its
-    predecessor is not the one before it (an entry removed or inserted)."""
+    predecessor is not the one before it (an entry removed or inserted). Then the trail
+    must end where the request row says it does (`audit_entries`, `audit_head`, kept by
+    a trigger as each entry is written): fewer entries means the latest were removed,
+    which the links alone cannot show."""
+    recorded_row = conn.execute(
+        "SELECT audit_entries, audit_head FROM requests WHERE id = ?", (request_id,)
+    ).fetchone()
+    recorded = None if recorded_row is None else int(recorded_row[0])
     prev = ""
     count = 0
     for count, row in enumerate(
@@ -102,9 +115,15 @@ def verify_chain(conn: sqlite3.Connection, request_id: int) -> ChainCheck:
                     "SELECT count(*) FROM request_audit WHERE request_id = ?", (request_id,)
                 ).fetchone()[0]
             )
-            return ChainCheck(False, total, count, None)
+            return ChainCheck(False, total, count, None, recorded)
         prev = str(stored)
-    return ChainCheck(True, count, None, prev or None)
+    if recorded_row is not None and (count, prev) != (recorded, str(recorded_row[1])):
+        assert recorded is not None
+        # Entries missing at the end: the first missing one; otherwise the last entry
+        # is not the one the request row names.
+        broken_at = min(count, recorded) + 1 if count != recorded else max(count, 1)
+        return ChainCheck(False, count, broken_at, None, recorded)
+    return ChainCheck(True, count, None, prev or None, recorded)
 
 
 def seal_unsealed(conn: sqlite3.Connection) -> int:

@@ -543,6 +543,15 @@ class RequestScreen(PortalScreen):
 
     def _altered_words(self, chain: AuditVerification) -> str:
         position = chain.broken_at or 0
+        recorded = chain.recorded_entries
+        if recorded is not None and chain.entries < recorded:
+            missing = recorded - chain.entries
+            return (
+                f"{missing} entr{'y' if missing == 1 else 'ies'} missing at the end: the "
+                f"request records {recorded}, the trail holds {chain.entries}; the latest "
+                "were removed from the portal's database. Do not rely on this trail; "
+                "report it to the exchange."
+            )
         named = f"entry {position}"
         if 1 <= position <= len(self.audit):
             entry = self.audit[position - 1]
