@@ -42,3 +42,31 @@ def test_membership_kinds_are_shown_in_words() -> None:
     text = "\n".join(user_lines(user, "B01234"))
     assert "(exchange participant)" in text
     assert "exchange_participant" not in text
+    assert "Roles: maker and checker" in text
+
+
+def test_roles_are_shown_in_words_per_membership() -> None:
+    user = User(
+        user_id="admin@harbour.example",
+        name="Alan Ho",
+        roles=["ccda"],
+        memberships=[
+            Membership(
+                participant_id="B01234", name="Harbour", kind="exchange_participant", roles=["ccda"]
+            ),
+            Membership(
+                participant_id="C01234",
+                name="Harbour",
+                kind="clearing_participant",
+                roles=["maker", "checker", "ccda"],
+            ),
+        ],
+        otp_channel="email",
+    )
+    lines = user_lines(user, "C01234")
+    assert "Roles: delegated administrator (CCDA)" in lines
+    assert (
+        " ▸ C01234  Harbour (clearing participant) · maker, checker and delegated "
+        "administrator (CCDA)"
+    ) in lines
+    assert "   B01234  Harbour (exchange participant) · delegated administrator (CCDA)" in lines

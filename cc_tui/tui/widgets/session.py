@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
+from cc_tui.tui.membership import kind_words, roles_words
 from cc_tui.tui.safe_text import safe_content
 
 if TYPE_CHECKING:
@@ -63,17 +64,19 @@ def service_lines(status: ServiceStatus) -> list[str]:
 
 
 def user_lines(user: User, acting_for: str | None = None) -> list[str]:
+    """Name, roles (of the acting membership) and every membership with its kind and
+    roles, in words ("maker and checker", "delegated administrator (CCDA)")."""
     lines = [f"{user.name} ({user.user_id})"]
     if user.roles:
-        lines.append("Roles: " + ", ".join(role.replace("_", " ") for role in user.roles))
+        lines.append(f"Roles: {roles_words(user.roles)}")
     if user.memberships:
         lines.append("Memberships:")
         for membership in user.memberships:
             marker = "▸" if membership.participant_id == acting_for else " "
-            roles = f" · {', '.join(membership.roles)}" if membership.roles else ""
+            roles = f" · {roles_words(membership.roles)}" if membership.roles else ""
             lines.append(
                 f" {marker} {membership.participant_id}  {membership.name}"
-                f" ({membership.kind.replace('_', ' ')}){roles}"
+                f" ({kind_words(membership.kind)}){roles}"
             )
     channel = "authenticator app" if user.otp_channel == "app" else "e-mail"
     lines.append(f"One-time passwords by {channel}.")
