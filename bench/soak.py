@@ -29,6 +29,7 @@ import contextlib
 import os
 import random
 import signal
+import ssl
 import statistics
 import subprocess
 import sys
@@ -52,6 +53,13 @@ from cc_tui.server.store.sessions import create_session
 DEMO_PASSWORD = "Demo-pass-2024"
 # As PortalClient: idle connections are dropped before the portal's 5 s keep-alive ends.
 LIMITS = httpx.Limits(keepalive_expiry=4.0)
+# One TLS context for every simulated user's clients. httpx makes one per client
+# otherwise (loading the CA store: some 40 ms of CPU each), and 600 of them stalled this
+# one process's event loop for seconds at a time: the users' requests then went out
+# late, their kept-alive connections were closed by the portal meanwhile (its keep-alive
+# and header timeouts), and what looked like portal errors and seconds of latency were
+# the simulator's. Each user still has its own clients and connections, as each TUI does.
+TLS = ssl.create_default_context()
 SERVER = """
 import sys
 from pathlib import Path
@@ -150,7 +158,7 @@ async def user(
 ) -> None:
     rng = random.Random(index)
     await asyncio.sleep(rng.uniform(0, 20))  # people arrive over the first twenty seconds
-    async with httpx.AsyncClient(base_url=base, timeout=30) as anonymous:
+    async with httpx.AsyncClient(base_url=base, timeout=30, verify=TLS) as anonymous:
         await call(
             anonymous,
             tally,
@@ -161,8 +169,10 @@ async def user(
         )
     headers = {"Authorization": f"Bearer {token}"}
     async with (
-        httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=LIMITS) as client,
-        httpx.AsyncClient(base_url=base, headers=headers, timeout=None) as streamer,
+        httpx.AsyncClient(
+            base_url=base, headers=headers, timeout=30, limits=LIMITS, verify=TLS
+        ) as client,
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=None, verify=TLS) as streamer,
     ):
         watcher = asyncio.create_task(stream(streamer, tally, stop))
         await call(client, tally, "GET /me", "GET", "/me")

@@ -1,11 +1,15 @@
 """Password hashing (argon2id) and small secret helpers.
 
 - Argon2 costs tens of milliseconds by design, so the async endpoints call
-  `hash_password_async` / `verify_password_async`, which run it in a worker thread and
-  keep the event loop free; the seed (no loop) calls the plain functions. At most
-  `HASHING_THREADS` hashes run at once (per event loop): argon2 releases the GIL, so
-  forty logins at once were forty threads taking the cores from the event loop (every
-  other request waited seconds) and 19 MiB of memory each; now logins queue instead.
+  `hash_password_async` / `verify_password_async`, which run it on the hashing pool and
+  keep the event loop free; the seed (no loop) calls the plain functions. The pool has
+  `HASHING_THREADS` threads: argon2 releases the GIL, so forty logins at once were forty
+  threads taking the cores from the event loop (every other request waited seconds) and
+  19 MiB of memory each; now logins queue instead. The queue is the pool's own: a
+  thread takes the next hash as soon as it is done with one. (It was an anyio limiter,
+  which hands each waiting hash over on the event loop: with the loop busy serving 200
+  users, each hand-over waited its turn there, the hashing thread sat idle two thirds
+  of the time, and half the logins of bench/soak.py took over 30 seconds.)
 - An unknown user, a user with no password yet and a wrong password must cost the same,
   or the response time would tell which user IDs exist: `verify_or_dummy` verifies
   against a dummy hash made with the same parameters when there is no real hash.
@@ -20,11 +24,9 @@ import hashlib
 import hmac
 import os
 import secrets
-import weakref
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
-import anyio
-import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -33,18 +35,7 @@ from cc_tui.server.settings import ServerSettings
 TOKEN_BYTES = 32  # 256 bits from `secrets`, for tickets and reset tokens
 # Half the cores hash passwords at most; the rest serve everything else.
 HASHING_THREADS = max(1, (os.cpu_count() or 2) // 2)
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _hashing_limiter() -> anyio.CapacityLimiter:
-    """This event loop's limiter (a limiter belongs to the loop it was made on)."""
-    loop = asyncio.get_running_loop()
-    limiter = _limiters.get(loop)
-    if limiter is None:
-        limiter = _limiters[loop] = anyio.CapacityLimiter(HASHING_THREADS)
-    return limiter
+_hashing_pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
 
 
 @lru_cache(maxsize=8)
@@ -90,16 +81,16 @@ def needs_rehash(settings: ServerSettings, stored_hash: str) -> bool:
 
 
 async def hash_password_async(settings: ServerSettings, password: str) -> str:
-    return await anyio.to_thread.run_sync(
-        hash_password, settings, password, limiter=_hashing_limiter()
-    )
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hashing_pool, hash_password, settings, password)
 
 
 async def verify_password_async(
     settings: ServerSettings, stored_hash: str | None, password: str
 ) -> bool:
-    return await anyio.to_thread.run_sync(
-        verify_or_dummy, settings, stored_hash, password, limiter=_hashing_limiter()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _hashing_pool, verify_or_dummy, settings, stored_hash, password
     )
 
 
