@@ -99,6 +99,14 @@ def notice_membership(user: User | None, acting: str | None, participant_id: str
     return f" (for {participant_id}: switch with F7 to work on it)"
 
 
+def notice_ref(user: User | None, ref: str, participant_id: str | None) -> str:
+    """A notice's reference as a gathered toast names it ("3 new tasks: ..."): with its
+    membership for a user with several, so that a burst still says whose each one is."""
+    if user is None or participant_id is None or len(user.memberships) < 2:
+        return ref
+    return f"{ref} ({participant_id})"
+
+
 def other_memberships(user: User | None, acting: str | None) -> Sequence[str]:
     if user is None:
         return ()

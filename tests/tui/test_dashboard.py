@@ -419,7 +419,8 @@ async def test_a_burst_of_new_tasks_collapses_into_one_counting_toast(
         refs = [await submit_as(live_portal, server_settings) for _ in range(3)]
         first = f"New task: {refs[0]} awaiting your check (B01234)"
         await until(pilot, lambda: first in toasts, "the first toast")
-        # The two that came while it showed wait for it to go, then share one toast.
-        gathered = f"2 new tasks: {refs[1]}, {refs[2]}"
+        # The two that came while it showed wait for it to go, then share one toast; lead@
+        # acts for two memberships, so each names its own.
+        gathered = f"2 new tasks: {refs[1]} (B01234), {refs[2]} (B01234)"
         await until(pilot, lambda: gathered in toasts, "the gathered toast")
         assert [toast for toast in toasts if "task" in toast] == [first, gathered]

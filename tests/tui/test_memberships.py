@@ -12,6 +12,7 @@ a form's unsent input stays in a draft of its own membership.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -345,3 +346,44 @@ async def test_one_membership_offers_no_switch(app_as: Callable[..., PortalApp])
         assert isinstance(app.screen, DashboardScreen)
         names = [c.name for c in app.palette_commands(cast("Screen[object]", app.screen))]
         assert "Switch membership" not in names
+
+
+async def test_a_burst_of_notices_of_both_memberships_names_each_ones(
+    app_as: Callable[..., PortalApp],
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    toasts: list[str],
+) -> None:
+    """Notices that arrive together share one toast ("2 new tasks: ..."): each reference
+    in it still names its membership, whichever acts."""
+    app = app_as()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await landed(pilot)
+        screen.task_toasts.seconds = 2.0  # a toast's life (8 s), shortened for the test
+        await switch_to(pilot, "C01234")
+        await until(pilot, lambda: "● live" in screen.status_text, "the stream is live")
+        lead = PortalApi(live_portal.url, server_settings, LEAD)
+        lead.http.headers["X-Participant-ID"] = "C01234"
+        maker = PortalApi(live_portal.url, server_settings, MAKER)
+        iris = PortalApi(live_portal.url, server_settings, "iris.tam@harbour.example")
+        try:
+            mine = lead.act(lead.create("BI01", lead.good_values("BI01", "C01234")), "submit")
+            exchange = [maker.act(maker.create("CT027"), "submit") for _ in range(2)]
+            returned = iris.act(mine, "return", "The quantity is off by one lot.")
+        finally:
+            for api in (lead, maker, iris):
+                api.close()
+        expected = {exchange[0]["ref"]: "B01234", exchange[1]["ref"]: "B01234"}
+        expected[returned["ref"]] = "C01234"
+        await until(
+            pilot,
+            lambda: all(any(ref in t for t in toasts) for ref in expected),
+            "every notice on screen",
+        )
+        for ref, membership in expected.items():
+            (toast,) = [t for t in toasts if ref in t]
+            said = re.search(
+                rf"{ref}( awaiting your check| was returned to you)? \((for )?(\w+)", toast
+            )
+            assert said is not None and said.group(3) == membership, toast
+        assert any("new tasks:" in t for t in toasts)  # some came together

@@ -55,7 +55,7 @@ from cc_tui.domain.rights import Role
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Action
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.membership import kind_words, membership_of, notice_membership
+from cc_tui.tui.membership import kind_words, membership_of, notice_membership, notice_ref
 from cc_tui.tui.review import copied_words, reason_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
@@ -880,7 +880,10 @@ class DashboardScreen(PortalScreen):
         app = self.portal_app
         self.last_notice = notice
         membership = notice_membership(app.user, app.participant_id, notice.participant_id)
-        self.task_toasts.add(notice_message(notice, membership), notice.ref)
+        self.task_toasts.add(
+            notice_message(notice, membership),
+            notice_ref(app.user, notice.ref, notice.participant_id),
+        )
         self.refresh_counts()
         section = NOTICE_SECTIONS.get(notice.kind)
         if self.section in (section, Section.ALL):
