@@ -2,8 +2,9 @@
 
     maker@harbour.example status:"pending checker" eservice:ct027 !word "two words"
 
-- A plain word, or a phrase in double quotes, matches anywhere (reference, title, eService
-  name, maker). `field:value` narrows on one field; `!` in front negates either.
+- A plain word, or a phrase in double quotes, matches anywhere (reference, title,
+  eService name, maker, and the request's comments: a return's or reject's, the maker's
+  reply). `field:value` narrows on one field; `!` in front negates either.
 - Fields: `status` (the wire word `pending_checker` or the words "pending checker", any
   case), `eservice` (a code, normalised to upper case), `maker`, `ref` (a whole reference
   or the start of one, upper case), `from` and `to` (YYYY-MM-DD, whole days in Hong Kong

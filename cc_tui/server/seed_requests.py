@@ -760,7 +760,8 @@ def _bulk(
         conn,
         [title for pool in variants.values() for _, title in pool]
         + [eservice.name for eservice in CATALOGUE.values()]
-        + [maker for makers in people.makers.values() for maker in makers],
+        + [maker for makers in people.makers.values() for maker in makers]
+        + [*_RETURN_COMMENTS, *_REJECT_COMMENTS],
     )
     conn.execute("PRAGMA threads=2")
     for sql in saved:
@@ -811,8 +812,9 @@ def _rebuild_search(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO request_fts (request_fts, rank) VALUES ('automerge', 0)")
     conn.execute("INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 67108864)")
     conn.execute(
-        "INSERT INTO request_fts (rowid, title, eservice_name, maker)"
-        " SELECT search_key, title, eservice_name, maker FROM requests ORDER BY search_key"
+        "INSERT INTO request_fts (rowid, title, eservice_name, maker, comments)"
+        " SELECT search_key, title, eservice_name, maker, comments FROM requests"
+        " ORDER BY search_key"
     )
     conn.execute("INSERT INTO request_fts (request_fts) VALUES ('optimize')")
     conn.execute("INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 1048576)")

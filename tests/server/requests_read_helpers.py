@@ -96,10 +96,19 @@ class Record:
     title: str
     updated_at: int
     reached_exchange: bool
+    comments: tuple[str, ...] = ()
 
 
 def records(app: FastAPI) -> list[Record]:
     conn = context_of(app).db.connect()
+    # Comments from the audit trail itself (not the row's copy the search reads): a
+    # return's or reject's, the maker's reply; upload and delete entries name files.
+    comments: dict[int, list[str]] = {}
+    for request_id, comment in conn.execute(
+        "SELECT request_id, comment FROM request_audit WHERE comment <> ''"
+        " AND action NOT IN ('upload', 'delete_attachment') ORDER BY id"
+    ):
+        comments.setdefault(request_id, []).append(comment)
     return [
         Record(
             id=r["id"],
@@ -112,6 +121,7 @@ def records(app: FastAPI) -> list[Record]:
             title=r["title"],
             updated_at=r["updated_at"],
             reached_exchange=bool(r["reached_exchange"]),
+            comments=tuple(comments.get(r["id"], ())),
         )
         for r in conn.execute(
             "SELECT id, ref, participant_id, eservice, eservice_name, status, maker, title,"
@@ -202,7 +212,7 @@ def _term_matches(text: str, record: Record, prefix: bool) -> bool:
     use_prefix = prefix and len(words[-1]) >= 3
     return any(
         _phrase_in(words, column, use_prefix)
-        for column in (record.title, record.eservice_name, record.maker)
+        for column in (record.title, record.eservice_name, record.maker, *record.comments)
     )
 
 

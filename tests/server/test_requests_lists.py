@@ -145,6 +145,11 @@ FILTERS = (
     "!firm:B01234",
     "firm:B05678 firm:C01234 status:completed",
     "firm:C01234 dividend",
+    "counterparty",
+    '"board resolution"',
+    "duplic",
+    "!duplicate status:rejected",
+    "area code status:returned",
 )
 
 

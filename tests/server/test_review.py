@@ -13,9 +13,12 @@ import pytest
 from fastapi import FastAPI
 from pypdf import PdfReader
 
+from cc_tui.domain.workflow import Action
+from cc_tui.server import db as db_module
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.db import Database
 from cc_tui.server.store.audit_chain import SEALED_COLUMNS, seal, seal_unsealed, verify_chain
+from cc_tui.server.store.requests import append_audit
 from tests.server.request_helpers import (
     CHECKER,
     KOWLOON,
@@ -391,3 +394,98 @@ async def test_listed_requests_carry_their_unavailable_actions(
     items = await listed(CHECKER, "awaiting_my_check")
     assert {code for actions in items.values() for _, code in actions} == {"maintenance"}
     assert all(items.values())
+
+
+# comments are searchable ----------------------------------------------------------
+
+
+async def test_plain_words_find_a_request_by_its_comments(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    maker, checker = headers_for(app, MAKER), headers_for(app, CHECKER)
+    request = await create(api, maker, "CT027", good_values(app, "CT027"))
+    request = (await act(api, maker, request, "submit")).json()
+    other = await create(api, maker, "CT027", good_values(app, "CT027"))
+    request = (
+        await act(api, checker, request, "return", "Attach the Zephyrine annex, please.")
+    ).json()
+    await act(api, maker, request, "submit", "Annex attached as Quokkas.pdf")
+
+    async def found(q: str, who: dict[str, str] = checker) -> list[str]:
+        response = await api.get("/requests", params={"q": q}, headers=who)
+        assert response.status_code == 200, response.text
+        return [item["ref"] for item in response.json()["items"]]
+
+    ref = request["ref"]
+    assert await found("zephyrine") == [ref]  # the checker's return
+    assert await found("quokkas") == [ref]  # the maker's reply
+    assert await found("zephyr") == [ref]  # the last word as a prefix
+    assert await found('"zephyrine annex"') == [ref]
+    assert ref not in await found("!zephyrine")
+    assert other["ref"] in await found("!zephyrine")
+    # Another firm's user never finds it by its comments.
+    assert await found("zephyrine", headers_for(app, KOWLOON)) == []
+    # A file's name in an upload entry is no one's comment.
+    response = await api.post(
+        f"/requests/{other['ref']}/attachments",
+        files={
+            "file": (
+                f"Supporting Document_{other['ref']}_B01234.pdf",
+                PDF_BYTES,
+                "application/pdf",
+            )
+        },
+        headers=maker,
+    )
+    assert response.status_code in (200, 201), response.text
+    assert await found("supporting", maker) == []
+
+
+def test_a_store_from_before_keeps_its_comments_searchable_and_its_trail_verified(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migrations 0013 and 0014 on a store written before them: each request's trail
+    length and head, and its comments, are taken from the audit trail once."""
+    path = tmp_path / "portal.db"
+    every = db_module._migrations()
+    monkeypatch.setattr(db_module, "_migrations", lambda: [m for m in every if m[0] <= 12])
+    old = Database(path)
+    conn = old.connect()
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute(
+        "INSERT INTO requests (id, participant_id, scope_no, eservice, eservice_name, status,"
+        " maker, title, fields, version, created_at, updated_at, status_changed_at)"
+        " VALUES (7, 'B01234', 1, 'CT027', 'Order Consideration Limit setting', 'returned',"
+        " 'maker@harbour.example', 'OCL B01234', '{}', 3, 1, 3, 3)"
+    )
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=HKT)
+    for action, role, comment in (
+        (Action.SUBMIT, "maker", None),
+        (Action.RETURN, "checker", "Quetzalcoatl figures missing."),
+        (Action.UPLOAD, "maker", "Supporting Document_ECS00000007_B01234.pdf"),
+    ):
+        append_audit(
+            conn,
+            7,
+            at=at,
+            user_id="x@harbour.example",
+            role=role,
+            action=action,
+            from_status=None,
+            to_status=None,
+            comment=comment,
+        )
+    old.close()
+    monkeypatch.setattr(db_module, "_migrations", lambda: every)
+    new = Database(path)
+    conn = new.connect()
+    assert verify_chain(conn, 7).intact and verify_chain(conn, 7).recorded == 3
+    assert conn.execute("SELECT comments FROM requests WHERE id = 7").fetchone()[0] == (
+        "Quetzalcoatl figures missing."
+    )
+    found = conn.execute(
+        "SELECT rowid FROM request_fts WHERE request_fts MATCH 'quetzalcoatl'"
+    ).fetchall()
+    assert len(found) == 1
+    assert conn.execute("SELECT 1 FROM request_terms WHERE term = 'quetzalcoatl'").fetchone()
+    new.close()

@@ -35,7 +35,8 @@ How a list is answered (the plans are in docs/request-query-plans.md):
   The guarantee: a row that is not changed while someone pages is seen exactly once.
   A row changed meanwhile moves to the top of the newest-first order (it may then be
   missed by this paging, or seen again when it moves past the cursor the other way).
-- **Words.** Plain words match the title, eService name and maker through FTS5
+- **Words.** Plain words match the title, eService name, maker and comments (kept on
+  the request row by a trigger as each is written: migration 0014) through FTS5
   (`MATCH`, each word quoted as an FTS string; negated words by `NOT`/`NOT EXISTS`).
   The last word also matches as a prefix when it has 3 characters or more: the prefix
   becomes the whole words it starts (`request_terms`), because FTS5's own `word*`

@@ -376,6 +376,10 @@ def append_audit(
         _changes_json(changes),
         file,
     )
+    if comment and action not in (Action.UPLOAD, Action.DELETE_ATTACHMENT):
+        # Its words for prefix searches: the comment is searched with the title
+        # (migration 0014 keeps it on the request row for the FTS index).
+        add_search_terms(conn, (comment,))
     prev = audit_chain.last_hash(conn, request_id)
     cursor = conn.execute(
         "INSERT INTO request_audit (request_id, at, user_id, role, action, from_status,"

@@ -148,7 +148,8 @@ class DashboardScreen(PortalScreen):
             "Filter",
             id="dashboard.filter",
             tooltip="Type a filter: words, status:returned, eservice:CT027, maker:amy, "
-            "firm:B01234, ref:ECS0001, from:/to:YYYY-MM-DD, !word.",
+            "firm:B01234, ref:ECS0001, from:/to:YYYY-MM-DD, !word (words match titles, makers "
+            "and comments).",
         ),
         Binding(
             "colon",
