@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench snapshots openapi clean
+.PHONY: demo test lint typecheck pytest bench snapshots openapi messages clean
 
 $(BIN)/python:
 	@echo "cc-tui: creating $(VENV) with $(PYTHON) (first run only)"
@@ -55,6 +55,16 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/audit_pdf.py
 	$(BIN)/python bench/approve.py
 	$(BIN)/python bench/throughput.py
+
+# After marking or changing messages: extract them (babel.cfg) and merge them into both
+# catalogues; then translate the new zh_Hant entries (tests/domain/test_i18n.py says which).
+LOCALE := cc_tui/locale
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+		-k N_ -o $(LOCALE)/cc_tui.pot .
+	$(BIN)/pybabel update -D cc_tui -i $(LOCALE)/cc_tui.pot -d $(LOCALE) -l en --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -D cc_tui -i $(LOCALE)/cc_tui.pot -d $(LOCALE) -l zh_Hant --no-fuzzy-matching --ignore-obsolete
+	rm $(LOCALE)/cc_tui.pot
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

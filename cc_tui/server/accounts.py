@@ -9,6 +9,7 @@ import sqlite3
 from cc_tui.api.auth import DeviceRegistration, Membership, User
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp
+from cc_tui.domain.i18n import _
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.domain.rights import roles_for
 from cc_tui.server.errors import ApiError
@@ -51,8 +52,8 @@ def invalid_credentials() -> ApiError:
     return ApiError(
         401,
         ProblemCode.INVALID_CREDENTIALS,
-        "The user ID or password is not correct.",
-        "Check both and try again; after 5 failed attempts in a row the account is locked.",
+        _("The user ID or password is not correct."),
+        _("Check both and try again; after 5 failed attempts in a row the account is locked."),
     )
 
 
@@ -77,8 +78,8 @@ def suspended_error() -> ApiError:
     return ApiError(
         403,
         ProblemCode.FORBIDDEN,
-        "Your account is suspended.",
-        "Ask your firm's delegated administrator (CCDA) to reactivate it.",
+        _("Your account is suspended."),
+        _("Ask your firm's delegated administrator (CCDA) to reactivate it."),
     )
 
 
@@ -90,7 +91,7 @@ def new_password_error(password: str, user_id: str) -> ApiError | None:
     return ApiError(
         422,
         ProblemCode.VALIDATION_FAILED,
-        "The new password does not meet the password rule.",
+        _("The new password does not meet the password rule."),
         PASSWORD_RULE,
         [FieldError(field="new_password", message=p, fix=PASSWORD_RULE) for p in problems],
     )

@@ -20,6 +20,7 @@ from cc_tui.server.db import Database
 from cc_tui.server.errors import install_handlers
 from cc_tui.server.files import MULTIPART_OVERHEAD_BYTES
 from cc_tui.server.jobs import housekeeping_loop
+from cc_tui.server.language import AcceptLanguage
 from cc_tui.server.limits import Limits, RequestLimits, streaming_matcher
 from cc_tui.server.mail import make_mailer
 from cc_tui.server.no_store import NoStore
@@ -123,6 +124,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         ),
         streamed=streaming_matcher(app.openapi),
     )
+    # Before routing: the words of every answer, refusals included, follow Accept-Language.
+    app.add_middleware(AcceptLanguage)
     # Outermost: every answer, the limits' refusals included, says no-store.
     app.add_middleware(NoStore)
     return app

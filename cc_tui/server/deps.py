@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
@@ -41,7 +42,9 @@ def principal_of(
     which reads the headers itself): 401 without a live session of an active user, 403
     for a membership not held."""
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(401, ProblemCode.NOT_LOGGED_IN, "You are not logged in.", "Log in first.")
+        raise ApiError(
+            401, ProblemCode.NOT_LOGGED_IN, _("You are not logged in."), _("Log in first.")
+        )
     token = authorization[7:].strip()
     conn = context.db.connect()
     now = context.now()
@@ -50,7 +53,7 @@ def principal_of(
         raise ApiError(
             401,
             ProblemCode.SESSION_EXPIRED,
-            "Your session has ended (logged out, idle for 30 minutes, or 12 hours old).",
+            _("Your session has ended (logged out, idle for 30 minutes, or 12 hours old)."),
             _LOGIN_FIX,
         )
     user = users.get_user(conn, session.user_id)
@@ -58,8 +61,8 @@ def principal_of(
         raise ApiError(
             401,
             ProblemCode.SESSION_EXPIRED,
-            "Your account is suspended or locked, so your session has ended.",
-            "Ask your firm's delegated administrator (CCDA) to reactivate or unlock it.",
+            _("Your account is suspended or locked, so your session has ended."),
+            _("Ask your firm's delegated administrator (CCDA) to reactivate or unlock it."),
         )
     memberships = tuple(m.participant_id for m in users.memberships(conn, user.user_id))
     acting: str | None = memberships[0] if memberships else None
@@ -107,8 +110,10 @@ def acting_membership(header: str, memberships: tuple[str, ...]) -> str:
         raise ApiError(
             403,
             ProblemCode.FORBIDDEN,
-            "The X-Participant-ID header is not a participant ID (a letter and five digits, "
-            "as B01234).",
+            _(
+                "The X-Participant-ID header is not a participant ID (a letter and five digits, "
+                "as B01234)."
+            ),
             f"Send one of your memberships ({held}), or leave the header out to act for "
             "your first.",
         )

@@ -17,8 +17,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem, ProblemCode
+from cc_tui.domain.i18n import N_, _, current_language, ngettext, speaking
 from cc_tui.domain.text import shown
 from cc_tui.domain.workflow import WorkflowError
+from cc_tui.server.language import language_of_scope
 
 log = logging.getLogger("cc_tui.server")
 
@@ -29,19 +31,19 @@ MAX_LISTED_ERRORS = 20
 MAX_FIELD_NAME = 120
 
 _TITLES = {
-    400: "Bad request",
-    401: "Not logged in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    408: "Request timeout",
-    409: "Conflict",
-    413: "Too large",
-    422: "Invalid input",
-    423: "Locked",
-    429: "Too many requests",
-    500: "Server error",
-    503: "Unavailable",
+    400: N_("Bad request"),
+    401: N_("Not logged in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    408: N_("Request timeout"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    422: N_("Invalid input"),
+    423: N_("Locked"),
+    429: N_("Too many requests"),
+    500: N_("Server error"),
+    503: N_("Unavailable"),
 }
 
 
@@ -73,13 +75,16 @@ class ApiError(Exception):
         detail = self.detail
         if count is not None:
             errors = (errors or [])[:MAX_LISTED_ERRORS]
-            detail = (
-                f"{detail} {count:,} errors were found; the first {MAX_LISTED_ERRORS} are listed."
+            found = ngettext(
+                "{count:,} error was found; the first {listed} are listed.",
+                "{count:,} errors were found; the first {listed} are listed.",
+                count,
             )
+            detail = f"{detail} {found.format(count=count, listed=MAX_LISTED_ERRORS)}"
         if errors is not None:
             errors = [_shown(error) for error in errors]
         return Problem(
-            title=_TITLES.get(self.status, "Error"),
+            title=_(_TITLES.get(self.status, N_("Error"))),
             status=self.status,
             detail=shown(detail, multiline=True),
             code=self.code,
@@ -117,7 +122,8 @@ def problem_response(error: ApiError) -> JSONResponse:
         error.problem().model_dump(exclude_none=True),
         status_code=error.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=error.headers,
+        # The problem's words are in the language Accept-Language asked for (i18n.py).
+        headers={**error.headers, "Content-Language": current_language()},
     )
 
 
@@ -129,23 +135,23 @@ def _field_name(loc: Sequence[Any]) -> str:
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return problem_response(exc)
 
     @app.exception_handler(WorkflowError)
-    async def _workflow_error(_: Request, exc: WorkflowError) -> JSONResponse:
+    async def _workflow_error(request: Request, exc: WorkflowError) -> JSONResponse:
         return problem_response(from_workflow(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
         if any(p.get("type") == "json_invalid" for p in problems):
             return problem_response(
                 ApiError(
                     400,
                     ProblemCode.MALFORMED,
-                    "The request body is not valid JSON.",
-                    "Send a JSON object as the API documents it.",
+                    _("The request body is not valid JSON."),
+                    _("Send a JSON object as the API documents it."),
                 )
             )
         errors = [
@@ -156,27 +162,29 @@ def install_handlers(app: FastAPI) -> None:
             ApiError(
                 422,
                 ProblemCode.VALIDATION_FAILED,
-                "Some of what was sent is missing or not valid.",
-                "Correct the fields listed and send again.",
+                _("Some of what was sent is missing or not valid."),
+                _("Correct the fields listed and send again."),
                 errors,
                 error_count=len(problems),
             )
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = ProblemCode.NOT_FOUND if exc.status_code == 404 else ProblemCode.MALFORMED
         detail = "There is no such resource." if exc.status_code == 404 else str(exc.detail)
         return problem_response(ApiError(exc.status_code, code, detail))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
-        return problem_response(
-            ApiError(
-                500,
-                "server_error",
-                "The portal hit an unexpected error; nothing was changed by it.",
-                "Try again; if it happens again, tell the portal's support desk.",
+        # This handler runs outside the language middleware: ask the header again.
+        with speaking(language_of_scope(request.scope)):
+            return problem_response(
+                ApiError(
+                    500,
+                    "server_error",
+                    _("The portal hit an unexpected error; nothing was changed by it."),
+                    _("Try again; if it happens again, tell the portal's support desk."),
+                )
             )
-        )

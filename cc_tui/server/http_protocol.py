@@ -33,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.server.errors import ApiError, problem_response
 
 RETRY_AFTER_SECONDS: Final = 2
@@ -46,7 +47,7 @@ def busy(limit: int) -> ApiError:
         ProblemCode.BUSY,
         f"The portal is serving as many connections as it takes ({limit}); "
         "this request was not handled.",
-        "Try again in a few seconds (Retry-After says when); nothing was changed.",
+        _("Try again in a few seconds (Retry-After says when); nothing was changed."),
         headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Connection": "close"},
     )
 

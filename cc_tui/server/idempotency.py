@@ -22,6 +22,7 @@ from datetime import datetime
 from fastapi import Request, Response
 
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store.idempotency import (
     KeyedCall,
@@ -41,8 +42,8 @@ def check_key(key: str | None) -> str | None:
         raise ApiError(
             400,
             ProblemCode.MALFORMED,
-            "The Idempotency-Key header is not a valid key.",
-            "Send 1 to 255 visible ASCII characters, such as a random UUID.",
+            _("The Idempotency-Key header is not a valid key."),
+            _("Send 1 to 255 visible ASCII characters, such as a random UUID."),
         )
     return key
 

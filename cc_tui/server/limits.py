@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.domain.files import size_in_words
+from cc_tui.domain.i18n import _
 from cc_tui.server.errors import ApiError, problem_response
 
 MULTIPART: Final = "multipart/form-data"
@@ -60,8 +61,10 @@ def too_large(limit: int) -> ApiError:
         ProblemCode.TOO_LARGE,
         f"The request body is larger than {size_in_words(limit)}, the portal's limit; "
         "none of it was read or stored.",
-        "Send less at once: a request's fields and comments fit well within the limit; "
-        "attach documents through the upload endpoint instead.",
+        _(
+            "Send less at once: a request's fields and comments fit well within the limit; "
+            "attach documents through the upload endpoint instead."
+        ),
         headers={"Connection": "close"},
     )
 
@@ -71,7 +74,7 @@ def too_deep(limit: int) -> ApiError:
         400,
         ProblemCode.MALFORMED,
         f"The JSON body is nested deeper than {limit} levels.",
-        "Send the object the API documents; no request of the portal nests that deep.",
+        _("Send the object the API documents; no request of the portal nests that deep."),
     )
 
 
@@ -81,7 +84,7 @@ def timed_out(seconds: float) -> ApiError:
         ProblemCode.TIMED_OUT,
         f"No part of the request body arrived for {seconds:g} seconds, so the portal "
         "stopped waiting; nothing was changed.",
-        "Check your connection and send the request again.",
+        _("Check your connection and send the request again."),
         headers={"Connection": "close"},
     )
 

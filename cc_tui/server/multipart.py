@@ -35,6 +35,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from cc_tui.api.problem import FieldError, ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.server.errors import ApiError
 
 FILE_FIELD: Final = "file"
@@ -53,7 +54,7 @@ def malformed(detail: str) -> ApiError:
         400,
         ProblemCode.MALFORMED,
         detail,
-        "Nothing was stored. Attach the file again; if it keeps failing, check your connection.",
+        _("Nothing was stored. Attach the file again; if it keeps failing, check your connection."),
     )
 
 
@@ -63,7 +64,7 @@ def _no_file(detail: str) -> ApiError:
         ProblemCode.VALIDATION_FAILED,
         detail,
         _SEND_AS,
-        [FieldError(field=FILE_FIELD, message="No file was sent in this field.")],
+        [FieldError(field=FILE_FIELD, message=_("No file was sent in this field."))],
     )
 
 

@@ -41,6 +41,7 @@ from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import account_rules
 from cc_tui.domain.account_rules import AccountAction, Actor, Refusal
 from cc_tui.domain.forms import FieldType, FormField, validate_field
+from cc_tui.domain.i18n import _
 from cc_tui.domain.naming import is_participant_id
 from cc_tui.domain.password import FORGOT_TITLE, TOKEN_HOW_TO
 from cc_tui.domain.rights import DELEGATED_ADMIN, RIGHTS, roles_for, unknown_rights
@@ -126,7 +127,7 @@ def administrator(principal: Principal) -> Administrator:
         403,
         ProblemCode.FORBIDDEN,
         f"Only a delegated administrator (CCDA) manages accounts, and you are not one{acting}.",
-        "Ask your firm's CCDA to create users, change rights, unlock or reset devices.",
+        _("Ask your firm's CCDA to create users, change rights, unlock or reset devices."),
     )
 
 
@@ -135,8 +136,10 @@ def _not_found(user_id: str) -> ApiError:
         404,
         ProblemCode.NOT_FOUND,
         f"There is no user {user_id} among the accounts you administer.",
-        "Check the user ID (the person's e-mail address); your list shows every account "
-        "you administer.",
+        _(
+            "Check the user ID (the person's e-mail address); your list shows every account "
+            "you administer."
+        ),
     )
 
 
@@ -168,7 +171,7 @@ def _subject(target: AccountRow) -> account_rules.Account:
 def _forbidden(refused: Refusal, codes: Iterable[str] = ()) -> ApiError:
     errors = [FieldError(field="rights", message=f"Not yours to change: {c}.") for c in codes]
     if not errors and refused.field is not None:
-        errors = [FieldError(field=refused.field, message="Not yours to change.")]
+        errors = [FieldError(field=refused.field, message=_("Not yours to change."))]
     return ApiError(403, ProblemCode.FORBIDDEN, refused.detail, refused.fix, errors or None)
 
 
@@ -338,7 +341,7 @@ def _new_user_membership(
                 ProblemCode.VALIDATION_FAILED,
                 f"You act for {admin.participant_id}, so you create users for it, not for {named}.",
                 f"Switch to {named} first if you administer it too, or leave the membership out.",
-                [FieldError(field="participant_id", message="Not your acting membership.")],
+                [FieldError(field="participant_id", message=_("Not your acting membership."))],
             )
         return admin.participant_id
     named = (body.participant_id or "").strip().upper()
@@ -346,18 +349,20 @@ def _new_user_membership(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "The exchange creates a firm's delegated administrators, so name the firm's "
-            "membership.",
-            "Give participant_id, as B01234.",
-            [FieldError(field="participant_id", message="Required from the exchange.")],
+            _(
+                "The exchange creates a firm's delegated administrators, so name the firm's "
+                "membership."
+            ),
+            _("Give participant_id, as B01234."),
+            [FieldError(field="participant_id", message=_("Required from the exchange."))],
         )
     if not is_participant_id(named) or not accounts.membership_exists(conn, named):
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
             f"There is no membership {named}.",
-            "Give the participant ID of an existing membership, as B01234.",
-            [FieldError(field="participant_id", message="Unknown membership.")],
+            _("Give the participant ID of an existing membership, as B01234."),
+            [FieldError(field="participant_id", message=_("Unknown membership."))],
         )
     return named
 
@@ -376,7 +381,7 @@ def _check_rights(
             422,
             ProblemCode.VALIDATION_FAILED,
             f"Not rights of the portal: {_right_names(unknown)}.",
-            "Choose rights from the catalogue (GET /admin/rights, the Accounts screen's list).",
+            _("Choose rights from the catalogue (GET /admin/rights, the Accounts screen's list)."),
             [FieldError(field="rights", message=f"Unknown right {code}.") for code in unknown],
         )
     refused = account_rules.rights_refusal(admin.actor, held, wanted)
@@ -416,19 +421,21 @@ async def create_user(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "The name is empty.",
-            "Type the person's name as colleagues know it.",
-            [FieldError(field="name", message="This field is empty.")],
+            _("The name is empty."),
+            _("Type the person's name as colleagues know it."),
+            [FieldError(field="name", message=_("This field is empty."))],
         )
     rights = _check_rights(admin, body.rights, frozenset())
     if admin.is_exchange and DELEGATED_ADMIN not in rights:
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "The exchange creates a firm's delegated administrators: the new user needs the "
-            "CCDA right.",
-            "Include CC_DelegatedAdmin in rights; the firm's CCDA creates its business users.",
-            [FieldError(field="rights", message="Include CC_DelegatedAdmin.")],
+            _(
+                "The exchange creates a firm's delegated administrators: the new user needs the "
+                "CCDA right."
+            ),
+            _("Include CC_DelegatedAdmin in rights; the firm's CCDA creates its business users."),
+            [FieldError(field="rights", message=_("Include CC_DelegatedAdmin."))],
         )
     now = context.now()
     setup_token: list[str] = []
@@ -442,7 +449,7 @@ async def create_user(
                 f"The user ID {user_id} is already taken on the portal.",
                 "Check the address. If the person already has a Client Connect account "
                 f"for another firm, ask {_EXCHANGE} to add your membership to it.",
-                [FieldError(field="user_id", message="Already taken.")],
+                [FieldError(field="user_id", message=_("Already taken."))],
             )
         users.add_membership(conn, user_id, participant_id)
         users.grant_rights(conn, user_id, participant_id, sorted(rights))
@@ -503,7 +510,7 @@ async def resend_setup_mail(
                 409,
                 ProblemCode.INVALID_TRANSITION,
                 f"{target.user.name} has already set a password, so there is nothing to set up.",
-                "If they forgot it, they use Forgot password at the login.",
+                _("If they forgot it, they use Forgot password at the login."),
             )
         token = login.create_password_reset(conn, target.user.user_id, now, SETUP_TTL)
         sent.append((target.user.user_id, target.user.name, token))
@@ -534,8 +541,8 @@ async def patch_user(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "The change names nothing to change.",
-            "Send status (active or suspended), rights (the whole new list), or both.",
+            _("The change names nothing to change."),
+            _("Send status (active or suspended), rights (the whole new list), or both."),
         )
     now = context.now()
     with context.db.transaction() as conn:

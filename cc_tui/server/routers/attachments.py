@@ -40,6 +40,7 @@ from cc_tui.domain.files import (
     CONTENT_TYPES,
     MAX_FILE_BYTES,
 )
+from cc_tui.domain.i18n import _
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
@@ -225,7 +226,7 @@ async def download_attachment(
             404,
             ProblemCode.NOT_FOUND,
             f"The portal no longer has the bytes of {found.name}.",
-            "Ask the request's maker to attach the document again.",
+            _("Ask the request's maker to attach the document again."),
         ) from None
     return FileResponse(
         path,

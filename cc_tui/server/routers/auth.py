@@ -57,6 +57,7 @@ from cc_tui.api.auth import (
 )
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp, password
+from cc_tui.domain.i18n import _
 from cc_tui.server import auth_mail, security_mail
 from cc_tui.server.accounts import (
     invalid_credentials,
@@ -89,7 +90,7 @@ def _ticket_expired(context: ServerContext) -> ApiError:
         ProblemCode.TICKET_EXPIRED,
         f"Your login took longer than {minutes} minutes, or was already completed, "
         "so this step is no longer open.",
-        "Start again with your user ID and password.",
+        _("Start again with your user ID and password."),
     )
 
 
@@ -97,9 +98,11 @@ def _register_now() -> ApiError:
     return ApiError(
         403,
         ProblemCode.FORBIDDEN,
-        "Your firm requires you to register your device now.",
-        "Choose Register device, scan the QR code with your authenticator app, then enter "
-        "the 6-digit code it shows.",
+        _("Your firm requires you to register your device now."),
+        _(
+            "Choose Register device, scan the QR code with your authenticator app, then enter "
+            "the 6-digit code it shows."
+        ),
     )
 
 
@@ -107,8 +110,8 @@ def _code_error(code: str) -> ApiError:
     return ApiError(
         422,
         ProblemCode.VALIDATION_FAILED,
-        "A one-time password is 6 digits.",
-        "Type the 6 digits from the e-mail or your authenticator app.",
+        _("A one-time password is 6 digits."),
+        _("Type the 6 digits from the e-mail or your authenticator app."),
         [FieldError(field="code", message=f"{code.strip()[:12]!r} is not 6 digits.")],
     )
 
@@ -117,7 +120,7 @@ def _token_not_password() -> ApiError:
     return ApiError(
         401,
         ProblemCode.TOKEN_NOT_PASSWORD,
-        "That is a set-up or reset token, not a password; it was not counted as a failed login.",
+        _("That is a set-up or reset token, not a password; it was not counted as a failed login."),
         password.TOKEN_HOW_TO,
     )
 
@@ -126,9 +129,11 @@ def _mail_failed() -> ApiError:
     return ApiError(
         503,
         ProblemCode.MAIL_FAILED,
-        "The portal could not send your one-time password by e-mail just now.",
-        "Try again in a minute. If it keeps failing, the portal's mail relay is down: tell "
-        "its operator (the portal's log names the relay and its error).",
+        _("The portal could not send your one-time password by e-mail just now."),
+        _(
+            "Try again in a minute. If it keeps failing, the portal's mail relay is down: tell "
+            "its operator (the portal's log names the relay and its error)."
+        ),
         headers={"Retry-After": "60"},
     )
 
@@ -304,9 +309,11 @@ async def post_otp_email(body: TicketRequest, context: Context) -> Response:
         raise ApiError(
             403,
             ProblemCode.FORBIDDEN,
-            "This login's code comes from your authenticator app, not by e-mail.",
-            "Enter the 6-digit code your app shows; if you lost the device, ask your "
-            "firm's delegated administrator (CCDA) to reset it.",
+            _("This login's code comes from your authenticator app, not by e-mail."),
+            _(
+                "Enter the 6-digit code your app shows; if you lost the device, ask your "
+                "firm's delegated administrator (CCDA) to reset it."
+            ),
         )
     wait = _retry_after(context, ticket)
     if wait > 0:
@@ -327,11 +334,15 @@ def _register_from_profile() -> ApiError:
     return ApiError(
         403,
         ProblemCode.FORBIDDEN,
-        "This login offers no device registration: an authenticator is registered or "
-        "replaced only by someone who can already log in with the second factor.",
-        "Log in with your one-time password, then register or replace your authenticator "
-        "app from your Profile (F2); if you lost your device, ask your firm's delegated "
-        "administrator (CCDA) to reset it.",
+        _(
+            "This login offers no device registration: an authenticator is registered or "
+            "replaced only by someone who can already log in with the second factor."
+        ),
+        _(
+            "Log in with your one-time password, then register or replace your authenticator "
+            "app from your Profile (F2); if you lost your device, ask your firm's delegated "
+            "administrator (CCDA) to reset it."
+        ),
     )
 
 
@@ -365,8 +376,8 @@ async def post_device_skip(body: TicketRequest, context: Context) -> Response:
         raise ApiError(
             403,
             ProblemCode.FORBIDDEN,
-            "This login has no device registration to skip.",
-            "Enter your one-time password.",
+            _("This login has no device registration to skip."),
+            _("Enter your one-time password."),
         )
     channel: OtpChannel = "app" if user.device_registered else "email"
     with context.db.transaction() as conn:
@@ -405,8 +416,8 @@ async def post_otp(body: OtpRequest, context: Context) -> Session:
             raise ApiError(
                 403,
                 ProblemCode.FORBIDDEN,
-                "You have no authenticator app registered yet.",
-                "Choose Register device, or skip this step to get a code by e-mail.",
+                _("You have no authenticator app registered yet."),
+                _("Choose Register device, or skip this step to get a code by e-mail."),
             )
         else:
             check = otp.verify_totp(user.totp_secret, code, now, user.totp_last_step)
@@ -438,8 +449,8 @@ async def post_otp(body: OtpRequest, context: Context) -> Session:
             failure = ApiError(
                 401,
                 ProblemCode.OTP_REUSED,
-                "That code has already been used; each code works once.",
-                "Wait for your app to show a new code (at most 30 seconds), then enter it.",
+                _("That code has already been used; each code works once."),
+                _("Wait for your app to show a new code (at most 30 seconds), then enter it."),
             )
         else:
             failure = _otp_invalid(ticket)
@@ -459,7 +470,7 @@ def _otp_invalid(ticket: Ticket) -> ApiError:
     return ApiError(
         401,
         ProblemCode.OTP_INVALID,
-        "That one-time password is not correct, or has expired.",
+        _("That one-time password is not correct, or has expired."),
         fix + " After 5 failed attempts in a row the account is locked.",
     )
 
@@ -512,9 +523,9 @@ def _reset_expired() -> ApiError:
     return ApiError(
         422,
         ProblemCode.VALIDATION_FAILED,
-        "This reset token has expired or was already used.",
-        "Ask for a new one with Forgot password; a token works once, within 30 minutes.",
-        [FieldError(field="token", message="Expired, used or unknown.")],
+        _("This reset token has expired or was already used."),
+        _("Ask for a new one with Forgot password; a token works once, within 30 minutes."),
+        [FieldError(field="token", message=_("Expired, used or unknown."))],
     )
 
 

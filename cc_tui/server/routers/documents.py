@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse
 
 from cc_tui.api.admin import Document
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.server.context import ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
@@ -62,7 +63,7 @@ async def download_document(
             404,
             ProblemCode.NOT_FOUND,
             f"There is no document {document_id} in the library.",
-            "Search the library again and pick a document from the list.",
+            _("Search the library again and pick a document from the list."),
         )
 
     def ensure() -> pathlib.Path | None:

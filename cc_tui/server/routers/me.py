@@ -29,6 +29,7 @@ from cc_tui.api.auth import (
 )
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp
+from cc_tui.domain.i18n import _
 from cc_tui.server import security_mail
 from cc_tui.server.accounts import (
     locked_error,
@@ -54,7 +55,10 @@ def _current_user(context: Context, principal: CurrentPrincipal) -> UserRow:
     user = users.get_user(context.db.connect(), principal.user_id)
     if user is None:
         raise ApiError(
-            401, ProblemCode.SESSION_EXPIRED, "Your account no longer exists.", "Log in again."
+            401,
+            ProblemCode.SESSION_EXPIRED,
+            _("Your account no longer exists."),
+            _("Log in again."),
         )
     return user
 
@@ -73,9 +77,9 @@ async def _check_current_password(context: ServerContext, user: UserRow, passwor
     raise ApiError(
         422,
         ProblemCode.VALIDATION_FAILED,
-        "The current password is not correct.",
-        "Type your current password again; after 5 failed attempts the account is locked.",
-        [FieldError(field="current_password", message="This is not your current password.")],
+        _("The current password is not correct."),
+        _("Type your current password again; after 5 failed attempts the account is locked."),
+        [FieldError(field="current_password", message=_("This is not your current password."))],
     )
 
 
@@ -104,9 +108,9 @@ async def change_password(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "The new password is the same as the current one.",
-            "Choose a password you have not used here.",
-            [FieldError(field="new_password", message="It must differ from the current one.")],
+            _("The new password is the same as the current one."),
+            _("Choose a password you have not used here."),
+            [FieldError(field="new_password", message=_("It must differ from the current one."))],
         )
     new_hash = await hash_password_async(context.settings, body.new_password)
     now = context.now()
@@ -127,9 +131,11 @@ async def set_otp_channel(
         raise ApiError(
             409,
             ProblemCode.DEVICE_NOT_REGISTERED,
-            "You have no authenticator app registered, so codes cannot come from one yet.",
-            "Register an authenticator app first, from your Profile (Register app): "
-            "scan the QR code and type the code it shows; the app then becomes your channel.",
+            _("You have no authenticator app registered, so codes cannot come from one yet."),
+            _(
+                "Register an authenticator app first, from your Profile (Register app): "
+                "scan the QR code and type the code it shows; the app then becomes your channel."
+            ),
         )
     with context.db.transaction() as conn:
         users.set_otp_channel(conn, user.user_id, body.channel)
@@ -173,8 +179,10 @@ def _no_enrolment(context: ServerContext) -> ApiError:
         ProblemCode.INVALID_TRANSITION,
         "No authenticator registration of this session is waiting for a code: none was "
         f"started, it was confirmed already, or it is over {minutes} minutes old.",
-        "Start again from your Profile (Register app) and enter your password; the new "
-        "QR code replaces the old one in your app.",
+        _(
+            "Start again from your Profile (Register app) and enter your password; the new "
+            "QR code replaces the old one in your app."
+        ),
     )
 
 
@@ -195,8 +203,8 @@ async def confirm_device(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "A one-time password is 6 digits.",
-            "Type the 6 digits your authenticator app shows for the new entry.",
+            _("A one-time password is 6 digits."),
+            _("Type the 6 digits your authenticator app shows for the new entry."),
             [FieldError(field="code", message=f"{body.code.strip()[:12]!r} is not 6 digits.")],
         )
     now = context.now()
@@ -220,8 +228,10 @@ def _wrong_new_code() -> ApiError:
     return ApiError(
         422,
         ProblemCode.VALIDATION_FAILED,
-        "That code is not one the new authenticator shows now.",
-        "Type the code of the entry you just added (codes from an older registration do "
-        "not count); if it changed meanwhile, type the new one.",
-        [FieldError(field="code", message="Not a current code of the new authenticator.")],
+        _("That code is not one the new authenticator shows now."),
+        _(
+            "Type the code of the entry you just added (codes from an older registration do "
+            "not count); if it changed meanwhile, type the new one."
+        ),
+        [FieldError(field="code", message=_("Not a current code of the new authenticator."))],
     )

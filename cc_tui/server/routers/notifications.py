@@ -29,6 +29,7 @@ from fastapi.responses import StreamingResponse
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.api.requests import Notification
+from cc_tui.domain.i18n import _
 from cc_tui.server.clock import HKT
 from cc_tui.server.db import Database
 from cc_tui.server.deps import Context, CurrentPrincipal, session_still_live
@@ -63,7 +64,7 @@ def _since(value: str | None) -> tuple[int, datetime | None]:
             400,
             ProblemCode.MALFORMED,
             f"since={value[:40]!r} is neither a notice id nor a time.",
-            "Send the id of the last notice you have (since=42) or an ISO 8601 time.",
+            _("Send the id of the last notice you have (since=42) or an ISO 8601 time."),
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=HKT)
@@ -77,8 +78,8 @@ def _last_event_id(value: str | None) -> int | None:
         raise ApiError(
             400,
             ProblemCode.MALFORMED,
-            "The Last-Event-ID header is not a notice id.",
-            "Reconnect without it, or with the id of the last event received.",
+            _("The Last-Event-ID header is not a notice id."),
+            _("Reconnect without it, or with the id of the last event received."),
         )
     return int(value.strip())
 

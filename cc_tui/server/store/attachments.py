@@ -28,6 +28,7 @@ from datetime import datetime
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.api.requests import Attachment
+from cc_tui.domain.i18n import _
 from cc_tui.domain.naming import check_supporting_document_name
 from cc_tui.domain.workflow import EDITABLE_STATUSES, Action
 from cc_tui.server.errors import ApiError
@@ -162,8 +163,10 @@ def refuse_unless_attachable(row: RequestRow, user_id: str) -> None:
             ProblemCode.FORBIDDEN,
             f"Only the maker of {row.ref} ({row.maker}) can attach or remove its supporting "
             "documents.",
-            "Ask its maker to do it; as a checker you can return the request with a comment "
-            "saying which document is needed.",
+            _(
+                "Ask its maker to do it; as a checker you can return the request with a comment "
+                "saying which document is needed."
+            ),
         )
     if row.status not in EDITABLE_STATUSES:
         raise ApiError(
@@ -171,8 +174,10 @@ def refuse_unless_attachable(row: RequestRow, user_id: str) -> None:
             ProblemCode.INVALID_TRANSITION,
             "You can attach files only while the request is a draft or returned; "
             f"{row.ref} is {row.status.label.lower()}.",
-            "Reload the request to see its current status; to add a document to a request "
-            "that is pending checker, withdraw it first.",
+            _(
+                "Reload the request to see its current status; to add a document to a request "
+                "that is pending checker, withdraw it first."
+            ),
         )
 
 

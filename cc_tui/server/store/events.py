@@ -25,6 +25,7 @@ from datetime import datetime
 
 from cc_tui.api.admin import EnrolmentStatus, Event
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store.times import from_micros, to_micros
 
@@ -158,14 +159,14 @@ def _open_event(conn: sqlite3.Connection, event_id: str, user_id: str, now: date
             404,
             ProblemCode.NOT_FOUND,
             f"There is no event {event_id}.",
-            "Refresh the list of events and pick one from it.",
+            _("Refresh the list of events and pick one from it."),
         )
     if event.starts_at <= now:
         raise ApiError(
             409,
             ProblemCode.ENROLMENT_CLOSED,
             f"{event.title} has already started, so enrolment is closed.",
-            "Pick an upcoming event; the list shows only those still open.",
+            _("Pick an upcoming event; the list shows only those still open."),
         )
     return event
 

@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cc_tui.domain.i18n import _
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store.times import to_micros
 
@@ -76,8 +77,10 @@ def find_answer(conn: sqlite3.Connection, call: KeyedCall, now: datetime) -> Sto
             IDEMPOTENCY_KEY_REUSED,
             f"This Idempotency-Key was already used for another request ({row['method']} "
             f"{row['path']}); nothing was changed.",
-            "Send a new, unique Idempotency-Key with each new request; reuse a key only to "
-            "retry exactly the same request.",
+            _(
+                "Send a new, unique Idempotency-Key with each new request; reuse a key only to "
+                "retry exactly the same request."
+            ),
         )
     return StoredAnswer(status=int(row["status"]), body=str(row["body"]))
 

@@ -46,6 +46,7 @@ from cc_tui.domain.forms import (
     unsafe_issue,
     validate_form,
 )
+from cc_tui.domain.i18n import _
 from cc_tui.domain.workflow import (
     ABORT_AFTER_DAYS,
     EDITABLE_STATUSES,
@@ -198,8 +199,8 @@ def refuse_unencodable(values: Mapping[str, object]) -> None:
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "Some of the form's values cannot be stored at all; nothing was saved.",
-            "Correct the fields listed and send again.",
+            _("Some of the form's values cannot be stored at all; nothing was saved."),
+            _("Correct the fields listed and send again."),
             field_errors(issues),
         )
 
@@ -210,8 +211,8 @@ def _refuse_unstorable(eservice: EService, values: Mapping[str, object]) -> None
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            "Some of the form's values cannot be saved as they are; nothing was saved.",
-            "Correct the fields listed and save again.",
+            _("Some of the form's values cannot be saved as they are; nothing was saved."),
+            _("Correct the fields listed and save again."),
             field_errors(issues),
         )
 
@@ -252,7 +253,7 @@ def refuse_unless_maker(row: RequestRow, user_id: str) -> None:
             403,
             ProblemCode.FORBIDDEN,
             f"Only the maker of {row.ref} ({row.maker}) can change it.",
-            "Ask its maker to make the change, or return it with a comment.",
+            _("Ask its maker to make the change, or return it with a comment."),
         )
 
 
@@ -264,7 +265,7 @@ def refuse_unless_editable(row: RequestRow) -> None:
             ProblemCode.INVALID_TRANSITION,
             f"{row.ref} is {row.status.label.lower()}; only a draft or a returned request "
             "can be changed.",
-            "Reload the request to see its current status and what you can do now.",
+            _("Reload the request to see its current status and what you can do now."),
         )
 
 
@@ -348,7 +349,7 @@ def refuse_invalid(issues: Sequence[FieldIssue], ref: str) -> None:
             ProblemCode.VALIDATION_FAILED,
             f"{ref} cannot be submitted: {count} field{'s' if count != 1 else ''} "
             f"need{'s' if count == 1 else ''} attention. Your values are kept as they are.",
-            "Correct the fields listed, save, and submit again.",
+            _("Correct the fields listed, save, and submit again."),
             field_errors(issues),
         )
 
@@ -440,7 +441,7 @@ def abort_untouched(conn: sqlite3.Connection, now: datetime, limit: int = 200) -
             )
     candidates = sorted(candidates)[:limit]
     aborted: list[RequestRow] = []
-    for _, request_id in candidates:
+    for _when, request_id in candidates:
         row = get_request_by_id(conn, request_id)
         if row is None or row.status not in EDITABLE_STATUSES:
             continue
