@@ -8,8 +8,10 @@ from cc_tui.api.auth import Membership, User
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.screens.catalogue import CatalogueScreen
+from cc_tui.tui.screens.events import EventsScreen
+from cc_tui.tui.widgets.notice import Notice
 from cc_tui.tui.widgets.session import user_lines
-from tests.tui.maker_checker import app_for, notice_text, settle
+from tests.tui.maker_checker import MAKER, app_for, notice_text, settle
 
 PURE_CHECKER = "checker@harbour.example"
 
@@ -70,3 +72,27 @@ def test_roles_are_shown_in_words_per_membership() -> None:
         "administrator (CCDA)"
     ) in lines
     assert "   B01234  Harbour (exchange participant) · delegated administrator (CCDA)" in lines
+
+
+async def test_a_problem_line_clears_when_what_it_was_about_is_fetched_again(
+    live_portal: BackgroundServer, server_settings: ServerSettings, state_dir: Path
+) -> None:
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        screen.change("EV-gone", "withdraw")  # an event the portal does not know
+        await settle(pilot)
+        notice = screen.query_one(Notice)
+        assert notice.text.startswith("✗ ")
+        await pilot.press("r")  # the events are fetched again: the problem is gone
+        await settle(pilot)
+        assert notice.text == ""
+        # A success line is not a problem: it stays over a refresh.
+        notice.show("You are enrolled.", "success")
+        await pilot.press("r")
+        await settle(pilot)
+        assert notice.text == "✓ You are enrolled."

@@ -229,4 +229,7 @@ class RefreshingScreen(PortalScreen):
         if self._retry is not None:
             super().action_retry()
         else:
+            # A problem said about what is shown no longer stands once it is fetched
+            # again (a new refusal, if any, says itself).
+            self.query_one(Notice).clear_problem()
             self.reload()

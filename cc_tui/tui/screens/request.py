@@ -732,6 +732,7 @@ class RequestScreen(PortalScreen):
             self.app.push_screen(UploadScreen(self.request))
 
     def action_reload(self) -> None:
+        self.query_one(Notice).clear_problem()  # it was about the request read again
         self.load()
 
     def action_back(self) -> None:

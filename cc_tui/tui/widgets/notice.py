@@ -38,6 +38,12 @@ class Notice(Static):
         self.update("")
         self.display = False
 
+    def clear_problem(self) -> None:
+        """Clear the notice if it says a problem (✗): what it described is being
+        fetched again, so it no longer stands; a ✓ or a hint stays."""
+        if self.has_class("-error"):
+            self.clear()
+
     @property
     def text(self) -> str:
         """What the notice says now (empty when hidden)."""
