@@ -13,6 +13,7 @@ for a bad path; it says what is wrong in `problems`, in sentences a user can act
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,3 +113,16 @@ def inspect_file(path: Path) -> LocalFile:
             "saved as PDF or Excel."
         )
     return LocalFile(path, size, kind, tuple(problems))
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 in hex, as the portal records it (blocking; at most 10 MiB,
+    run it in a thread). An unreadable file has no digest: ""."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            for block in iter(lambda: file.read(1 << 16), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()

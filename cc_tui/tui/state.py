@@ -1,6 +1,7 @@
 """What the client remembers between runs that is not a secret: the last user ID per
-portal, the membership each user last acted for there, and which portal (its
-`portal_id`) answered at which URL, in `<data dir>/state.json`.
+portal, the membership each user last acted for there, which portal (its `portal_id`)
+answered at which URL, and the folder each user last attached a file from, in
+`<data dir>/state.json`.
 
 A portal is known by the `portal_id` it reports in /service/status, not by its URL (the
 demo portal takes a new port at each start): the URL -> portal_id map only lets the
@@ -79,6 +80,17 @@ def remember_membership(
     """Save the acting membership for this user's next login; a read-only disk is not
     worth an error."""
     _remember(state_dir, "last_membership", _membership_key(portal, user_id), participant_id)
+
+
+def last_upload_folder(state_dir: Path | None, user_id: str) -> str:
+    """The folder this user last chose a supporting document in ("" when none)."""
+    return _lookup(state_dir, "last_upload_folder", user_id.strip().casefold())
+
+
+def remember_upload_folder(state_dir: Path | None, user_id: str, folder: str) -> None:
+    """Save the folder for the upload browser's next start; a read-only disk is not
+    worth an error."""
+    _remember(state_dir, "last_upload_folder", user_id.strip().casefold(), folder)
 
 
 def _remember(state_dir: Path | None, table: str, key: str, value: str) -> None:

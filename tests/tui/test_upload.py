@@ -549,3 +549,73 @@ async def test_a_name_taken_meanwhile_is_offered_again_with_the_next_suffix(
         await settle(pilot)
     assert [a.name for a in results if a is not None] == [next_name]
     assert sorted(a.name for a in portal.attachments(request.ref)) == [name, next_name]
+
+
+# The folder last used, and the same bytes twice (issue 13 point 8)
+
+
+async def test_the_browser_reopens_in_the_folder_last_used(
+    portal: Portal, make_upload_app: Callable[[str], UploadApp], docs: Path
+) -> None:
+    request = portal.draft()
+    deep = docs / "2026" / "limits"
+    deep.mkdir(parents=True)
+    (deep / good_name(request.ref)).write_bytes(minimal_pdf())
+    app = make_upload_app(MAKER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # First time: a typed path chooses the file (its folder is the one used).
+        first = UploadScreen(request, start=docs)
+        await app.push_screen(first)
+        await wait_for_tree(pilot)
+        await pilot.click("#upload-path")
+        await pilot.press(*str(deep / good_name(request.ref)), "enter")
+        await settle(pilot)
+        assert first.query_one(UploadOffer).has_focus
+        await pilot.press("escape")  # not this one...
+        await settle(pilot)
+        await pilot.press("escape")  # ...and back, nothing attached
+        await settle(pilot)
+        assert not first.is_attached
+        # Next time (as `u` opens it, no folder given): the browser starts there.
+        again = UploadScreen(request)
+        await app.push_screen(again)
+        await wait_for_tree(pilot)
+        assert Path(again.query_one(DirectoryTree).path) == deep.absolute()
+
+
+async def test_the_same_bytes_already_attached_are_asked_about_first(
+    portal: Portal, make_upload_app: Callable[[str], UploadApp], docs: Path
+) -> None:
+    request = portal.draft()
+    name = good_name(request.ref)
+    (docs / name).write_bytes(minimal_pdf())
+    copy = name.replace(".pdf", "_01.pdf")
+    (docs / copy).write_bytes(minimal_pdf())
+    app = make_upload_app(MAKER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        results: list[Attachment | None] = []
+        await app.push_screen(UploadScreen(request, start=docs), results.append)
+        await wait_for_tree(pilot)
+        await highlight(pilot, name)
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        (attached,) = results
+        assert attached is not None
+        request = portal.request(request.ref)
+
+        screen: Any = UploadScreen(request, start=docs)
+        await app.push_screen(screen)
+        await wait_for_tree(pilot)
+        await highlight(pilot, copy)
+        await pilot.press("enter")
+        await settle(pilot)
+        offer = screen.query_one(UploadOffer)
+        assert str(offer.content) == (
+            f"These bytes are already attached to {request.ref} as {name}. "
+            f"Upload them again as {copy}? y/N"
+        )
+        await pilot.press("n")  # no: nothing is sent
+        await settle(pilot)
+    assert [a.name for a in portal.attachments(request.ref)] == [name]

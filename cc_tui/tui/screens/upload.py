@@ -53,9 +53,10 @@ from cc_tui.domain.naming import (
     next_free_name,
 )
 from cc_tui.domain.workflow import may_modify
-from cc_tui.tui.local_file import LocalFile, inspect_file, path_from_text
+from cc_tui.tui.local_file import LocalFile, inspect_file, path_from_text, sha256_of
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalCalls
+from cc_tui.tui.state import last_upload_folder, remember_upload_folder
 from cc_tui.tui.widgets.list_keys import ListTree
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -227,7 +228,8 @@ class UploadScreen(PortalCalls[Attachment | None]):
     def __init__(self, request: Request, *, start: Path | None = None) -> None:
         super().__init__(id="upload")
         self.request = request
-        self.start = start if start is not None else Path.home()
+        # None: the folder this user last chose a file in (else the home folder).
+        self.start: Path | None = start
         self.title = f"Attach to {request.ref}"
         self.plan: UploadPlan | None = None
         self.chosen: UploadPlan | None = None
@@ -238,6 +240,8 @@ class UploadScreen(PortalCalls[Attachment | None]):
         return [attachment.name for attachment in self.request.attachments]
 
     def compose(self) -> ComposeResult:
+        if self.start is None:
+            self.start = self._remembered_folder() or Path.home()
         yield ServerBanner(id="banner")
         yield Static(id="upload-title")
         yield DocumentTree(self.start, id="upload-tree")
@@ -272,6 +276,19 @@ class UploadScreen(PortalCalls[Attachment | None]):
                 "the limit. Delete one you no longer need first."
             )
         self.query_one(DocumentTree).focus()
+
+    def _remembered_folder(self) -> Path | None:
+        """The folder this user last chose a file in, if it is still a folder."""
+        app = self.portal_app
+        if app.user is None:
+            return None
+        folder = last_upload_folder(app.state_dir, app.user.user_id)
+        return Path(folder) if folder and _is_dir(Path(folder)) else None
+
+    def _remember_folder(self, folder: Path) -> None:
+        app = self.portal_app
+        if app.user is not None:
+            remember_upload_folder(app.state_dir, app.user.user_id, str(folder.absolute()))
 
     def _show_title(self) -> None:
         request = self.request
@@ -316,9 +333,19 @@ class UploadScreen(PortalCalls[Attachment | None]):
             return
         file = await asyncio.to_thread(inspect_file, path)
         plan = plan_upload(file, self.request.ref, self.request.participant_id, self.taken)
-        self.show_plan(plan, offer=choose)
+        same: Attachment | None = None
+        if choose:
+            self._remember_folder(path.parent)
+            if file.uploadable and self.request.attachments:
+                digest = await asyncio.to_thread(sha256_of, path)
+                same = next((a for a in self.request.attachments if a.sha256 == digest), None)
+        self.show_plan(plan, offer=choose, same_bytes_as=same)
 
-    def show_plan(self, plan: UploadPlan, *, offer: bool) -> None:
+    def show_plan(
+        self, plan: UploadPlan, *, offer: bool, same_bytes_as: Attachment | None = None
+    ) -> None:
+        """Show the check of `plan`'s file; `offer`: ask y/N to upload it, saying so
+        first when `same_bytes_as` (an attachment with the same SHA-256) is there."""
         self.plan = plan
         self.query_one(Notice).clear()
         file = plan.file
@@ -355,7 +382,12 @@ class UploadScreen(PortalCalls[Attachment | None]):
                     f"(no suffix, then _01 to _0{MAX_SUFFIX}); delete an attachment first."
                 )
             return
-        if plan.target == plan.name:
+        if same_bytes_as is not None:
+            question = (
+                f"These bytes are already attached to {self.request.ref} as "
+                f"{same_bytes_as.name}. Upload them again as {plan.target}? y/N"
+            )
+        elif plan.target == plan.name:
             question = f"Upload {plan.target} ({file.description})? y/N"
         else:
             question = f"Upload it as {plan.target}? y/N"
