@@ -334,12 +334,12 @@ class UploadScreen(PortalCalls[Attachment | None]):
         file = await asyncio.to_thread(inspect_file, path)
         plan = plan_upload(file, self.request.ref, self.request.participant_id, self.taken)
         same: Attachment | None = None
+        if choose and file.uploadable and self.request.attachments:
+            digest = await asyncio.to_thread(sha256_of, path)
+            same = next((a for a in self.request.attachments if a.sha256 == digest), None)
+        self.show_plan(plan, offer=choose, same_bytes_as=same)
         if choose:
             self._remember_folder(path.parent)
-            if file.uploadable and self.request.attachments:
-                digest = await asyncio.to_thread(sha256_of, path)
-                same = next((a for a in self.request.attachments if a.sha256 == digest), None)
-        self.show_plan(plan, offer=choose, same_bytes_as=same)
 
     def show_plan(
         self, plan: UploadPlan, *, offer: bool, same_bytes_as: Attachment | None = None
