@@ -26,9 +26,10 @@ Design decisions:
   tables; `enter` on a field opens its value in a reader. A request back with its
   checker after a return starts with what changed since the return and the maker's
   reply (`review.changes_since_return`, from the audit's `changes`).
-- The audit tab wraps each entry (who, what, status, comment or file, each field
-  changed) and says whether the trail's hash chain verifies, naming the first altered
-  entry if not (`GET /requests/{ref}/audit/verify`).
+- Comments and the audit tab are `widgets/request_history.py`. The audit tab wraps each
+  entry (who, what, status, comment or file, each field changed) and says whether the
+  trail's hash chain verifies, naming the first altered entry if not
+  (`GET /requests/{ref}/audit/verify`).
 - The review loop: opened from a dashboard section, the screen knows the refs listed
   after it; after an action, `n` opens the next one (a checker clears a queue with
   `a`, `y`, `n`: three keys a request). `1`-`4` and `[`/`]` switch tabs.
@@ -40,7 +41,8 @@ Design decisions:
   banner's retry: retry is enabled only while the banner shows, and return only while it
   does not, so the one key never means two things at once.
 - Every action confirms with y/N naming the reference ("Approve ECS00012345? y/N");
-  return and reject first ask for the comment the maker will read. Each action carries
+  return and reject first ask for the comment the maker will read (the questions are
+  `screens/act.py`'s, for every screen that acts). Each action carries
   one Idempotency-Key from the moment it is confirmed, so `r` after a dropped answer
   never acts twice. A 409 (someone acted first) says so and offers to reload; 403
   `maker_cannot_check` shows the portal's own sentence.
@@ -63,17 +65,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from cc_tui.client.errors import PortalError
-from cc_tui.domain.workflow import Action, Status, may_modify
+from cc_tui.domain.workflow import Action, may_modify
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.membership import membership_of, membership_title, other_memberships
 from cc_tui.tui.review import (
-    audit_entry_text,
     changes_since_return,
     copied_words,
     field_views,
@@ -82,14 +82,15 @@ from cc_tui.tui.review import (
     when,
 )
 from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.screens.act import ask_to_act
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
-from cc_tui.tui.screens.comment import CommentScreen, reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.attachment_list import AttachmentList
 from cc_tui.tui.widgets.form_field import problem_text
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 from cc_tui.tui.widgets.request_fields import FieldList, FieldRow
+from cc_tui.tui.widgets.request_history import AuditTrail, CommentList, sent_back_words
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import AuditEntry, AuditVerification, Request
@@ -107,16 +108,6 @@ ACTION_KEYS: dict[Action, str] = {
     Action.DISCARD: "d",
     Action.COMPLETE: "c",
 }
-CONFIRM_DETAIL: dict[Action, str] = {
-    Action.SUBMIT: "A checker of the firm then approves, returns or rejects it.",
-    Action.APPROVE: "It then goes on to its next stage; this cannot be undone.",
-    Action.RETURN: "The maker gets it back to change, with your comment.",
-    Action.REJECT: "Rejected is final: the request ends here, with your comment.",
-    Action.WITHDRAW: "Withdrawn is final: to try again, make a new request.",
-    Action.DISCARD: "Discarded is final: the draft is kept only in the audit trail.",
-    Action.COMPLETE: "The request is then finished, as processed by the exchange.",
-}
-COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
 # The tabs, in the order of their number keys.
 TABS = ("tab-fields", "tab-attachments", "tab-comments", "tab-audit")
 TAB_WORDS = ("Fields", "Documents", "Comments", "Audit trail")
@@ -239,7 +230,6 @@ class RequestScreen(PortalScreen):
         self.queue = list(queue or [])
         self.request: Request | None = None
         self.audit: list[AuditEntry] = []
-        self.chain: AuditVerification | None = None
         self.title = ref
         self._pending: tuple[Action, str | None, str] | None = None
         self._stale = False
@@ -257,11 +247,10 @@ class RequestScreen(PortalScreen):
                 yield FieldList(id="fields-list")
             with TabPane("2 Documents", id="tab-attachments"):
                 yield AttachmentList(id="attachments")
-            with TabPane("3 Comments", id="tab-comments"), VerticalScroll(id="comments-scroll"):
-                yield Static(id="comments-text")
-            with TabPane("4 Audit trail", id="tab-audit"), VerticalScroll(id="audit-scroll"):
-                yield Static(id="audit-chain")
-                yield Static(id="audit-text")
+            with TabPane("3 Comments", id="tab-comments"):
+                yield CommentList(id="comments-scroll")
+            with TabPane("4 Audit trail", id="tab-audit"):
+                yield AuditTrail(id="audit-scroll")
         yield Notice(id="notice")
         yield Footer()
 
@@ -437,20 +426,10 @@ class RequestScreen(PortalScreen):
 
     def _show_comment(self, request: Request) -> None:
         box = self.query_one("#request-comment", Static)
-        latest = request.comments[-1] if request.comments else None
-        show = latest is not None and request.status in (Status.RETURNED, Status.REJECTED)
-        if latest is not None and show:
-            done = {Action.RETURN: "Returned", Action.REJECT: "Rejected"}.get(
-                latest.action, latest.action.label
-            )
-            box.update(
-                safe_content(
-                    f"{done} by {flatten(latest.user_id)} ({flatten(latest.role)}), "
-                    f"{when(latest.at)}: {latest.text}",
-                    multiline=True,
-                )
-            )
-        box.display = show
+        words = sent_back_words(request)
+        if words is not None:
+            box.update(words)
+        box.display = words is not None
 
     def _show_actions(self) -> None:
         """ "You can:" with the keys as bound now, and what is greyed and why."""
@@ -501,73 +480,23 @@ class RequestScreen(PortalScreen):
         self.load()
 
     def _show_comments(self, request: Request) -> None:
-        text = self.query_one("#comments-text", Static)
-        if not request.comments:
-            text.update(Content("No comments."))
-            return
-        blocks = [
-            f"{when(comment.at)} · {flatten(comment.user_id)} ({flatten(comment.role)}) · "
-            f"{comment.action.label}\n  {comment.text}"
-            for comment in request.comments
-        ]
-        text.update(safe_content("\n\n".join(blocks), multiline=True))
+        self.query_one(CommentList).show(request)
 
     def _show_audit(self, request: Request, audit: list[AuditEntry]) -> None:
-        blocks = [
-            audit_entry_text(request.eservice, entry, number)
-            for number, entry in enumerate(audit, start=1)
-        ]
-        self.query_one("#audit-text", Static).update(
-            safe_content(
-                "\n".join(blocks) if blocks else "No actions recorded yet.", multiline=True
-            )
-        )
+        self.query_one(AuditTrail).show(request, audit)
+
+    @property
+    def chain(self) -> AuditVerification | None:
+        """The audit trail's chain check, once answered."""
+        return self.query_one(AuditTrail).chain
 
     def _show_chain(self, chain: AuditVerification | None, problem: str | None = None) -> None:
-        self.chain = chain
-        line = self.query_one("#audit-chain", Static)
-        line.set_class(chain is not None and not chain.intact, "-altered")
-        if chain is None:
-            line.update(safe_content(f"? Integrity not checked: {problem or 'no answer'}"))
-        elif chain.intact:
-            head = (chain.head or "")[:16]
-            line.update(
-                Content(
-                    f"✔ Verified: the {chain.entries} entries are as written "
-                    f"(hash chain head {head}…)."
-                )
-            )
-        else:
-            line.update(safe_content(f"✘ ALTERED: {self._altered_words(chain)}"))
+        self.query_one(AuditTrail).show_chain(chain, problem)
         self._label_audit_tab()
 
-    def _altered_words(self, chain: AuditVerification) -> str:
-        position = chain.broken_at or 0
-        recorded = chain.recorded_entries
-        if recorded is not None and chain.entries < recorded:
-            missing = recorded - chain.entries
-            return (
-                f"{missing} entr{'y' if missing == 1 else 'ies'} missing at the end: the "
-                f"request records {recorded}, the trail holds {chain.entries}; the latest "
-                "were removed from the portal's database. Do not rely on this trail; "
-                "report it to the exchange."
-            )
-        named = f"entry {position}"
-        if 1 <= position <= len(self.audit):
-            entry = self.audit[position - 1]
-            named += f" ({when(entry.at)} {entry.action.label} by {flatten(entry.user_id)})"
-        return (
-            f"{named} does not match what was written: it was changed, or an entry before "
-            "it was removed or inserted, in the portal's database. Do not rely on this "
-            "trail; report it to the exchange."
-        )
-
     def _label_audit_tab(self) -> None:
-        mark = ""
-        if self.chain is not None:
-            mark = " ✔" if self.chain.intact else " ✘ altered"
-        tab = self.query_one(TabbedContent).get_tab("tab-audit")
-        tab.label = Content(f"4 Audit trail ({len(self.audit)}){mark}")
+        label = self.query_one(AuditTrail).label
+        self.query_one(TabbedContent).get_tab("tab-audit").label = label
 
     def notice(self, text: str, kind: NoticeKind = "error") -> None:
         self.query_one(Notice).show(text, kind)
@@ -612,43 +541,15 @@ class RequestScreen(PortalScreen):
         action = Action(name)
         if action not in self.allowed or self.request is None:
             return
-        if action in COMMENT_ACTIONS:
-            who = "the maker" if self.request.status is Status.PENDING_CHECKER else "the firm"
-            self.app.push_screen(
-                CommentScreen(
-                    f"{action.label} {self.ref}",
-                    f"Your comment goes to {who} with the request. Say what to change or why.",
-                ),
-                lambda comment: self._commented(action, comment),
-            )
-            return
-        if action is Action.SUBMIT and self.request.status is Status.RETURNED:
-            self.app.push_screen(
-                reply_editor(self.ref), lambda comment: self._commented(action, comment)
-            )
-            return
-        self._confirm(action, None)
-
-    def _commented(self, action: Action, comment: str | None) -> None:
-        if comment is None:
-            self.notice(f"Nothing was done: {self.ref} is unchanged.", "info")
-            return
-        self._confirm(action, comment or None)
-
-    def _confirm(self, action: Action, comment: str | None) -> None:
-        detail = CONFIRM_DETAIL[action]
-        if comment:
-            shown = comment if len(comment) <= 120 else comment[:119] + "…"
-            detail = f"Comment: {shown}\n{detail}"
-        self.app.push_screen(
-            ConfirmScreen(f"{action.label} {self.ref}?", detail),
-            lambda yes: self._confirmed(action, comment, bool(yes)),
+        ask_to_act(
+            self.app,
+            action,
+            self.request,
+            decided=partial(self._confirmed, action),
+            cancelled=lambda: self.notice(f"Nothing was done: {self.ref} is unchanged.", "info"),
         )
 
-    def _confirmed(self, action: Action, comment: str | None, yes: bool) -> None:
-        if not yes:
-            self.notice(f"Nothing was done: {self.ref} is unchanged.", "info")
-            return
+    def _confirmed(self, action: Action, comment: str | None) -> None:
         # One key from the moment of confirming: a retry after a dropped answer is the
         # same action to the portal, never a second one.
         self._pending = (action, comment, str(uuid.uuid4()))

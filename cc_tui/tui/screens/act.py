@@ -1,0 +1,77 @@
+"""The questions asked before acting on a request, in one place for every screen that
+acts: the comment the maker or firm will read (return, reject), an optional reply to
+the checker (submitting a returned request again), then y/N naming the reference and
+what the action leads to ("Approve ECS00012345? y/N").
+
+`ask_to_act` only asks: the caller sends the action (with one Idempotency-Key from the
+moment of the y) in `decided`, and says that nothing was done in `cancelled`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from cc_tui.domain.workflow import Action, Status
+from cc_tui.tui.screens.comment import CommentScreen, reply_editor
+from cc_tui.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from cc_tui.api.requests import Request
+
+CONFIRM_DETAIL: dict[Action, str] = {
+    Action.SUBMIT: "A checker of the firm then approves, returns or rejects it.",
+    Action.APPROVE: "It then goes on to its next stage; this cannot be undone.",
+    Action.RETURN: "The maker gets it back to change, with your comment.",
+    Action.REJECT: "Rejected is final: the request ends here, with your comment.",
+    Action.WITHDRAW: "Withdrawn is final: to try again, make a new request.",
+    Action.DISCARD: "Discarded is final: the draft is kept only in the audit trail.",
+    Action.COMPLETE: "The request is then finished, as processed by the exchange.",
+}
+COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
+SHOWN_COMMENT = 120  # characters of the comment repeated in the y/N question
+
+
+def ask_to_act(
+    app: App[Any],
+    action: Action,
+    request: Request,
+    decided: Callable[[str | None], None],
+    cancelled: Callable[[], None],
+) -> None:
+    """Ask what `action` on `request` needs; `decided(comment)` after y (the comment,
+    or None when there is none), `cancelled()` after Esc or N at any step."""
+    ref = request.ref
+
+    def commented(comment: str | None) -> None:
+        if comment is None:
+            cancelled()
+        else:
+            confirm(comment or None)
+
+    def confirm(comment: str | None) -> None:
+        detail = CONFIRM_DETAIL[action]
+        if comment:
+            long = len(comment) > SHOWN_COMMENT
+            shown = comment[: SHOWN_COMMENT - 1] + "…" if long else comment
+            detail = f"Comment: {shown}\n{detail}"
+        app.push_screen(
+            ConfirmScreen(f"{action.label} {ref}?", detail),
+            lambda yes: decided(comment) if yes else cancelled(),
+        )
+
+    if action in COMMENT_ACTIONS:
+        who = "the maker" if request.status is Status.PENDING_CHECKER else "the firm"
+        app.push_screen(
+            CommentScreen(
+                f"{action.label} {ref}",
+                f"Your comment goes to {who} with the request. Say what to change or why.",
+            ),
+            commented,
+        )
+    elif action is Action.SUBMIT and request.status is Status.RETURNED:
+        app.push_screen(reply_editor(ref), commented)
+    else:
+        confirm(None)
