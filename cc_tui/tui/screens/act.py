@@ -3,23 +3,26 @@ acts: the comment the maker or firm will read (return, reject), an optional repl
 the checker (submitting a returned request again), then y/N naming the reference and
 what the action leads to ("Approve ECS00012345? y/N").
 
-`ask_to_act` only asks: the caller sends the action (with one Idempotency-Key from the
-moment of the y) in `decided`, and says that nothing was done in `cancelled`.
+`you_can_words` and `not_now_words` say what a user can do on a request now, and what
+not now and why. `ask_to_act` only asks: the caller sends the action (with one
+Idempotency-Key from the moment of the y) in `decided`, and says that nothing was done
+in `cancelled`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cc_tui.domain.workflow import Action, Status
+from cc_tui.tui.review import reason_words
 from cc_tui.tui.screens.comment import CommentScreen, reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from cc_tui.api.requests import Request
+    from cc_tui.api.requests import Request, UnavailableAction
 
 CONFIRM_DETAIL: dict[Action, str] = {
     Action.SUBMIT: "A checker of the firm then approves, returns or rejects it.",
@@ -32,6 +35,24 @@ CONFIRM_DETAIL: dict[Action, str] = {
 }
 COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
 SHOWN_COMMENT = 120  # characters of the comment repeated in the y/N question
+
+
+def you_can_words(offered: Sequence[str]) -> str:
+    """The line of what this user can do now (`a Approve`, ...), or that there is none."""
+    if not offered:
+        return "Nothing for you to do on this request now."
+    return "You can: " + " · ".join(offered)
+
+
+def not_now_words(items: Sequence[UnavailableAction], named: Sequence[str]) -> str:
+    """What this user could do but not now, grouped by the reason (`named`: each item's
+    words with its key)."""
+    by_reason: dict[str, list[str]] = {}
+    for item, name in zip(items, named, strict=True):
+        by_reason.setdefault(reason_words(item), []).append(name)
+    return "Not now: " + "; ".join(
+        f"{' · '.join(names)}: {why}" for why, names in by_reason.items()
+    )
 
 
 def ask_to_act(

@@ -77,12 +77,11 @@ from cc_tui.tui.review import (
     changes_since_return,
     copied_words,
     field_views,
-    reason_words,
     since_return_text,
     when,
 )
 from cc_tui.tui.safe_text import flatten, safe_content
-from cc_tui.tui.screens.act import ask_to_act
+from cc_tui.tui.screens.act import ask_to_act, not_now_words, you_can_words
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
@@ -433,39 +432,29 @@ class RequestScreen(PortalScreen):
 
     def _show_actions(self) -> None:
         """ "You can:" with the keys as bound now, and what is greyed and why."""
-        offered: list[str] = []
-        for action in ACTION_KEYS:
-            if action in self.allowed:
-                key = self.key_of(f"request.{action.value}")
-                offered.append(f"{key} {action.label}" if key else action.label)
+        offered = [(f"request.{a.value}", a.label) for a in ACTION_KEYS if a in self.allowed]
         for binding_id, words, show in (
             ("request.edit", "Edit", self.editable),
             ("request.upload", "Attach file", self.may_attach),
             ("request.next", "Next request", self.next_ref is not None),
         ):
             if show:
-                key = self.key_of(binding_id)
-                offered.append(f"{key} {words}" if key else words)
-        line = self.query_one("#request-actions", Static)
-        if offered:
-            line.update(Content("You can: " + " · ".join(offered)))
-        else:
-            line.update(Content("Nothing for you to do on this request now."))
+                offered.append((binding_id, words))
+        self.query_one("#request-actions", Static).update(
+            Content(you_can_words([self._keyed(*item) for item in offered]))
+        )
         greyed = self.query_one("#request-unavailable", Static)
-        request = self.request
-        items = request.unavailable_actions if request is not None else []
-        if not items:
-            greyed.display = False
-            return
-        by_reason: dict[str, list[str]] = {}
-        for item in items:
-            key = self.key_of(f"request.{item.action.value}")
-            name = f"{key} {item.action.label}" if key else item.action.label
-            by_reason.setdefault(reason_words(item), []).append(name)
-        parts = [f"{' · '.join(names)}: {reason}" for reason, names in by_reason.items()]
-        greyed.update(Content("Not now: " + "; ".join(parts)))
-        greyed.tooltip = items[0].detail
-        greyed.display = True
+        items = self.request.unavailable_actions if self.request is not None else []
+        greyed.display = bool(items)
+        if items:
+            named = [self._keyed(f"request.{i.action.value}", i.action.label) for i in items]
+            greyed.update(Content(not_now_words(items, named)))
+            greyed.tooltip = items[0].detail
+
+    def _keyed(self, binding_id: str, words: str) -> str:
+        """`a Approve`: the words after the key bound to them now, if any."""
+        key = self.key_of(binding_id)
+        return f"{key} {words}" if key else words
 
     def _show_fields(self, request: Request, audit: list[AuditEntry], *, focus: bool) -> None:
         since = changes_since_return(request, audit)
