@@ -357,3 +357,26 @@ async def test_unsent_changes_to_a_saved_request_come_back_when_it_is_opened_aga
         assert "unsent changes kept on this computer" in str(
             form_of(second).query_one("#form-state", Static).content
         )
+
+
+async def test_a_cleared_auto_filled_field_stays_cleared(
+    live_portal: BackgroundServer, server_settings: ServerSettings, state_dir: Path
+) -> None:
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, "CT027")
+        assert field(app, "contact_phone").auto and field(app, "contact_phone").value
+        await type_in(pilot, "contact_phone", "")
+        await leave_field(pilot)
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        (stored,) = stored_requests(server_settings)
+        kept = json.loads(stored["fields"])
+        assert kept.get("contact_phone") in (None, ""), "the portal did not fill it again"
+        assert kept["contact_name"], "the auto-filled fields left alone are kept"
+        # Opened again, the field is still empty.
+        await pilot.press("escape")
+        await settle(pilot)
+        app.push_screen(FormScreen.edit(form.ref or ""))
+        await settle(pilot)
+        assert field(app, "contact_phone").value in (None, "")

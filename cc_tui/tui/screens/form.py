@@ -595,7 +595,10 @@ class FormScreen(PortalScreen):
 
         async def send(portal: PortalClient) -> Request:
             if draft.ref is None:
-                sent = {k: v for k, v in wire.items() if v not in (None, [])}
+                # An empty field is left out, but an auto-filled one the maker cleared
+                # is sent empty: the portal auto-fills what is missing on creation, and
+                # a cleared field must stay cleared.
+                sent = {k: v for k, v in wire.items() if v not in (None, []) or k in self._autofill}
                 request = await portal.create_request(
                     eservice.code, sent, idempotency_key=draft.create_key
                 )

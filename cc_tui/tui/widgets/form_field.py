@@ -327,8 +327,13 @@ class FormFieldRow(Vertical):
             if self.form_field.type is FieldType.TABLE
             else ""
         )
+        tag = Static("auto", classes="auto-tag")
+        tag.tooltip = (
+            "Filled in from your firm's profile when the request was started. The portal "
+            "fills fields in only then: a field you clear stays empty."
+        )
         yield Horizontal(
-            Static("auto", classes="auto-tag"),
+            tag,
             Static(Content(with_help), classes="field-help"),
             classes="help-line",
         )
