@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cc_tui.api.safe import Line
+from cc_tui.domain.i18n import Language
 
 OtpChannel = Literal["email", "app"]
 DeviceRegistrationNeed = Literal["none", "offered", "required"]
@@ -101,6 +102,9 @@ class User(BaseModel):
     memberships: list[Membership]
     otp_channel: OtpChannel
     device_registered: bool = False
+    language: Language = Field(
+        default="en", description="The user's language (Profile): en or zh-Hant."
+    )
 
 
 class Session(BaseModel):
@@ -121,6 +125,14 @@ class ResetPasswordRequest(BaseModel):
 class ChangePasswordRequest(BaseModel):
     current_password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
     new_password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class LanguageRequest(BaseModel):
+    language: Line = Field(
+        min_length=1,
+        max_length=35,
+        description="en or zh-Hant (zh-HK, zh-TW and zh-MO are taken as zh-Hant).",
+    )
 
 
 class OtpChannelRequest(BaseModel):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from cc_tui.domain.i18n import N_
+
 PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 
@@ -50,12 +52,13 @@ TOKEN_PREFIX = "cct-"
 _TOKEN_SHAPE = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_-]{43}")
 
 # Where a token goes, in the words of the login screen and of the mails that carry one.
-FORGOT_TITLE = "Forgot password or first login"
+FORGOT_TITLE = N_("Forgot password or first login")
 TOKEN_SCREEN_TITLE = "Set your password with a token"
-TOKEN_HOW_TO = (
-    f'On the login screen choose "{FORGOT_TITLE}" (ctrl+f), then "I have a token", and '
-    "paste the token there with your new password, twice."
+TOKEN_HOW_TO = N_(
+    'On the login screen choose "Forgot password or first login" (ctrl+f), then "I have '
+    'a token", and paste the token there with your new password, twice.'
 )
+assert FORGOT_TITLE in TOKEN_HOW_TO
 
 
 def new_token() -> str:

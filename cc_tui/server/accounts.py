@@ -44,6 +44,7 @@ def user_view(conn: sqlite3.Connection, user: UserRow, acting: str | None = None
         memberships=memberships,
         otp_channel=user.otp_channel,
         device_registered=user.device_registered,
+        language=user.language,
     )
 
 

@@ -3,7 +3,8 @@
 Sending happens after the transaction that stored the code has committed, in a worker
 thread (SMTP may take seconds; the event loop must not wait on it). An OTP mail carries
 its code on a line of its own, `Your one-time password is NNNNNN` (API.md), which is
-what `cc-tui mailbox` readers and tests look for.
+what `cc-tui mailbox` readers and tests look for; a mail in Chinese carries it under its
+Chinese line.
 """
 
 from __future__ import annotations
@@ -15,41 +16,66 @@ from datetime import datetime, timedelta
 import anyio.to_thread
 
 from cc_tui.domain.calendar import format_moment
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.password import TOKEN_HOW_TO
 from cc_tui.server.mail import Mailer
 
 log = logging.getLogger("cc_tui.server.mail")
 
-OTP_SUBJECT = "Your Client Connect one-time password"
-RESET_SUBJECT = "Reset your Client Connect password"
+OTP_SUBJECT = N_("Your Client Connect one-time password")
+RESET_SUBJECT = N_("Reset your Client Connect password")
+# The lines tools read (API.md): in English in every mail, under the user's language's own.
 OTP_LINE = "Your one-time password is {code}"
 RESET_LINE = "Your password reset token is {token}"
 
 
+def _line(translated: str, contract: str) -> str:
+    """The user's language's line, then the contract's English one when they differ."""
+    return translated if translated == contract else f"{translated}\n{contract}"
+
+
 def otp_body(name: str, code: str, started_at: datetime, ends_at: datetime) -> str:
-    """The code lasts as long as its login: `ends_at` is the ticket's expiry."""
+    """The code lasts as long as its login: `ends_at` is the ticket's expiry. In the
+    current language (the caller speaks the user's, i18n.speaking)."""
     minutes = max(1, round((ends_at - started_at).total_seconds() / 60))
     return (
-        f"Dear {name},\n\n"
-        f"{OTP_LINE.format(code=code)}\n\n"
-        f"It is valid once, until {format_moment(ends_at)}: the login started at "
-        f"{format_moment(started_at)} lasts {minutes} minutes. Never tell it to anyone, "
-        "not even the exchange.\n\n"
-        "If you did not try to log in, change your password and tell your firm's "
-        "delegated administrator (CCDA).\n\n"
-        "The portal recommends an authenticator app over e-mail codes: switch in your "
-        "profile.\n"
+        _("Dear {name},").format(name=name)
+        + "\n\n"
+        + _line(_("Your one-time password is {code}").format(code=code), OTP_LINE.format(code=code))
+        + "\n\n"
+        + _(
+            "It is valid once, until {ends}: the login started at {started} lasts "
+            "{minutes} minutes. Never tell it to anyone, not even the exchange."
+        ).format(ends=format_moment(ends_at), started=format_moment(started_at), minutes=minutes)
+        + "\n\n"
+        + _(
+            "If you did not try to log in, change your password and tell your firm's "
+            "delegated administrator (CCDA)."
+        )
+        + "\n\n"
+        + _("The portal recommends an authenticator app over e-mail codes: switch in your profile.")
+        + "\n"
     )
 
 
 def reset_body(name: str, token: str, ttl: timedelta) -> str:
     minutes = int(ttl.total_seconds() // 60)
     return (
-        f"Dear {name},\n\n"
-        "Someone, we hope you, asked to reset your Client Connect password.\n\n"
-        f"{RESET_LINE.format(token=token)}\n\n"
-        f"It works once, within {minutes} minutes. {TOKEN_HOW_TO}\n\n"
-        "If you did not ask, ignore this mail: your password has not changed.\n"
+        _("Dear {name},").format(name=name)
+        + "\n\n"
+        + _("Someone, we hope you, asked to reset your Client Connect password.")
+        + "\n\n"
+        + _line(
+            _("Your password reset token is {token}").format(token=token),
+            RESET_LINE.format(token=token),
+        )
+        + "\n\n"
+        + _("It works once, within {minutes} minutes.").format(minutes=minutes)
+        + " "
+        + _(TOKEN_HOW_TO)
+        + "\n\n"
+        + _("If you did not ask, ignore this mail: your password has not changed.")
+        + "\n"
     )
 
 

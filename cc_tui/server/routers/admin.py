@@ -41,7 +41,7 @@ from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import account_rules
 from cc_tui.domain.account_rules import AccountAction, Actor, Refusal
 from cc_tui.domain.forms import FieldType, FormField, validate_field
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.naming import is_participant_id
 from cc_tui.domain.password import FORGOT_TITLE, TOKEN_HOW_TO
 from cc_tui.domain.rights import DELEGATED_ADMIN, RIGHTS, roles_for, unknown_rights
@@ -64,7 +64,7 @@ router = APIRouter(prefix="/admin", tags=["accounts"])
 # A set-up token lives longer than a reset token (ours): the new user may not read the
 # mail within the half hour; an expired one is replaced by Forgot password.
 SETUP_TTL = timedelta(days=3)
-SETUP_SUBJECT = "Set up your Client Connect account"
+SETUP_SUBJECT = N_("Set up your Client Connect account")
 SETUP_LINE = "Your account set-up token is {token}"
 USER_EXISTS = "user_exists"
 
@@ -78,17 +78,34 @@ ActorRole = Literal["ccda", "exchange_officer"]
 
 
 def setup_body(name: str, user_id: str, firm: str, token: str, ttl: timedelta) -> str:
+    """In the current language: the administrator's who creates the account (their
+    request's Accept-Language); the new user chooses their own in the Profile."""
     days = max(1, int(ttl.total_seconds() // 86400))
+    line = SETUP_LINE.format(token=token)
+    translated = _("Your account set-up token is {token}").format(token=token)
     return (
-        f"Dear {name},\n\n"
-        f"A Client Connect account has been set up for you at {firm}. Your user ID is "
-        f"{user_id}.\n\n"
-        f"{SETUP_LINE.format(token=token)}\n\n"
-        f"It works once, within {days} days. {TOKEN_HOW_TO} Then log in with your user "
-        "ID and that password; one-time passwords come by e-mail until you register an "
-        "authenticator app.\n\n"
-        f'If the token has expired, choose "{FORGOT_TITLE}" with your user ID and '
-        '"Mail me a token" for a new one.\n'
+        _("Dear {name},").format(name=name)
+        + "\n\n"
+        + _(
+            "A Client Connect account has been set up for you at {firm}. Your user ID is {user_id}."
+        ).format(firm=firm, user_id=user_id)
+        + "\n\n"
+        + (line if translated == line else f"{translated}\n{line}")
+        + "\n\n"
+        + _("It works once, within {days} days.").format(days=days)
+        + " "
+        + _(TOKEN_HOW_TO)
+        + " "
+        + _(
+            "Then log in with your user ID and that password; one-time passwords come by "
+            "e-mail until you register an authenticator app."
+        )
+        + "\n\n"
+        + _(
+            'If the token has expired, choose "{forgot}" with your user ID and '
+            '"Mail me a token" for a new one.'
+        ).format(forgot=_(FORGOT_TITLE))
+        + "\n"
     )
 
 
@@ -480,7 +497,7 @@ async def _send_setup(context: ServerContext, user_id: str, name: str, token: st
     membership = users.memberships(conn, user_id)
     firm = membership[0].name if membership else "the exchange"
     body = setup_body(name, user_id, firm, token, SETUP_TTL)
-    if not await auth_mail.send(context.mailer, user_id, SETUP_SUBJECT, body):
+    if not await auth_mail.send(context.mailer, user_id, _(SETUP_SUBJECT), body):
         log.warning("the set-up mail to %s was not sent; it can be sent again", user_id)
 
 

@@ -57,7 +57,7 @@ from cc_tui.api.auth import (
 )
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp, password
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import _, speaking
 from cc_tui.server import auth_mail, security_mail
 from cc_tui.server.accounts import (
     invalid_credentials,
@@ -121,7 +121,7 @@ def _token_not_password() -> ApiError:
         401,
         ProblemCode.TOKEN_NOT_PASSWORD,
         _("That is a set-up or reset token, not a password; it was not counted as a failed login."),
-        password.TOKEN_HOW_TO,
+        _(password.TOKEN_HOW_TO),
     )
 
 
@@ -174,8 +174,10 @@ async def _send_email_code(context: ServerContext, ticket: Ticket, user: UserRow
     # The code ends with its login: one lifetime, `settings.ticket_ttl`, for both.
     with context.db.transaction() as conn:
         login.store_email_code(conn, ticket.ticket_hash, code, now, ticket.expires_at - now)
-    body = auth_mail.otp_body(user.name, code, ticket.created_at, ticket.expires_at)
-    sent = await auth_mail.send(context.mailer, user.user_id, auth_mail.OTP_SUBJECT, body)
+    with speaking(user.language):
+        body = auth_mail.otp_body(user.name, code, ticket.created_at, ticket.expires_at)
+        subject = _(auth_mail.OTP_SUBJECT)
+    sent = await auth_mail.send(context.mailer, user.user_id, subject, body)
     if not sent:
         with context.db.transaction() as conn:
             login.forget_email_send(conn, ticket.ticket_hash)
@@ -515,8 +517,10 @@ async def _send_reset(context: ServerContext, user_id: str) -> None:
         if last is not None and now - last < settings.email_code_interval:
             return
         token = login.create_password_reset(conn, user.user_id, now, settings.password_reset_ttl)
-    body_text = auth_mail.reset_body(user.name, token, settings.password_reset_ttl)
-    await auth_mail.send(context.mailer, user.user_id, auth_mail.RESET_SUBJECT, body_text)
+    with speaking(user.language):
+        body_text = auth_mail.reset_body(user.name, token, settings.password_reset_ttl)
+        subject = _(auth_mail.RESET_SUBJECT)
+    await auth_mail.send(context.mailer, user.user_id, subject, body_text)
 
 
 def _reset_expired() -> ApiError:

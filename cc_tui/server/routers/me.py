@@ -4,6 +4,8 @@
   session must not become a way to guess the password); it answers 422 naming the field,
   not 401, because the session itself is fine.
 - A password change ends every other session of the user, keeps this one.
+- PUT /me/language {language} stores the user's language (en or zh-Hant; zh-HK, zh-TW
+  and zh-MO are taken as zh-Hant); anything else is 422 saying which two there are.
 - PUT /me/otp-channel to "app" needs a registered authenticator (409
   `device_not_registered` otherwise, saying to register one from the Profile).
 - An authenticator is registered or replaced from the Profile with a session AND the
@@ -24,12 +26,13 @@ from cc_tui.api.auth import (
     DeviceConfirmRequest,
     DeviceEnrolRequest,
     DeviceRegistration,
+    LanguageRequest,
     OtpChannelRequest,
     User,
 )
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import _, language_of
 from cc_tui.server import security_mail
 from cc_tui.server.accounts import (
     locked_error,
@@ -120,6 +123,27 @@ async def change_password(
         sessions.revoke_other_sessions(conn, user.user_id, principal.token_hash, now)
     security_mail.mail_later(context, user.user_id, SecurityEvent.PASSWORD_CHANGED, now)
     return Response(status_code=204)
+
+
+@router.put("/language", responses=problem_responses(401, 422))
+async def set_language(
+    body: LanguageRequest, context: Context, principal: CurrentPrincipal
+) -> User:
+    """The user's language: the TUI's after login (unless --lang) and their mails'."""
+    user = _current_user(context, principal)
+    language = language_of(body.language)
+    if language is None:
+        raise ApiError(
+            422,
+            ProblemCode.VALIDATION_FAILED,
+            _("The portal speaks English and Traditional Chinese only."),
+            _("Choose en (English) or zh-Hant (繁體中文)."),
+            [FieldError(field="language", message=_("Not a language of the portal."))],
+        )
+    with context.db.transaction() as conn:
+        users.set_language(conn, user.user_id, language)
+    updated = _current_user(context, principal)
+    return user_view(context.db.connect(), updated, principal.participant_id)
 
 
 @router.put("/otp-channel", responses=problem_responses(401, 409, 422))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from cc_tui.domain.i18n import Language, parse_language
 from cc_tui.server.store.memo import remembered
 
 OtpChannel = Literal["email", "app"]
@@ -32,6 +33,7 @@ class UserRow:
     totp_secret: str | None
     totp_last_step: int | None
     device_registration: DeviceNeed
+    language: Language = "en"
 
     @property
     def active(self) -> bool:
@@ -51,7 +53,7 @@ class MembershipRow:
 
 _USER_COLUMNS = (
     "user_id, name, password_hash, status, is_exchange_officer, failed_attempts, locked,"
-    " otp_channel, totp_secret, totp_last_step, device_registration"
+    " otp_channel, totp_secret, totp_last_step, device_registration, language"
 )
 
 
@@ -68,6 +70,7 @@ def _user(row: sqlite3.Row) -> UserRow:
         totp_secret=row["totp_secret"],
         totp_last_step=row["totp_last_step"],
         device_registration=row["device_registration"],
+        language=parse_language(row["language"]),
     )
 
 
@@ -246,6 +249,18 @@ def reset_device(conn: sqlite3.Connection, user_id: str) -> None:
         " WHERE user_id = ?",
         (normalise_user_id(user_id),),
     )
+
+
+def set_language(conn: sqlite3.Connection, user_id: str, language: Language) -> None:
+    conn.execute(
+        "UPDATE users SET language = ? WHERE user_id = ?", (language, normalise_user_id(user_id))
+    )
+
+
+def language_of_user(conn: sqlite3.Connection, user_id: str) -> Language:
+    """The language the user chose (English for one not found): their mails go in it."""
+    user = get_user(conn, user_id)
+    return "en" if user is None else user.language
 
 
 def set_otp_channel(conn: sqlite3.Connection, user_id: str, channel: OtpChannel) -> None:
