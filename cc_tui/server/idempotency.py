@@ -5,6 +5,11 @@ returns the first result and changes nothing).
 - A key is 1 to 255 visible ASCII characters; anything else is 400 `malformed`.
 - A replay is the stored status and body with `Idempotent-Replayed: true`, so a client
   (and a log) can tell a retry's answer from a fresh one.
+- `run_once` is the one runner of a keyed change: the first answer's lookup, then the
+  change and the key's answer in one transaction, a race lost to another process
+  answered with that process's answer. Every router that changes state through a
+  callback uses it (request actions, accounts); the upload, which awaits the file's
+  bytes between the lookup and its transaction, uses the same `IdempotentCall` steps.
 - `IdempotentCall` names one call: the user, the key, and the operation (method, path
   and the router's fingerprint of what makes a retry the same one), as the store's
   `KeyedCall`. It works on the connection it is given: a router looks up the first
@@ -16,8 +21,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from fastapi import Request, Response
 
@@ -32,6 +39,10 @@ from cc_tui.server.store.idempotency import (
     request_fingerprint,
 )
 
+if TYPE_CHECKING:
+    from cc_tui.server.db import Database
+
+T = TypeVar("T")
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
@@ -88,3 +99,54 @@ class IdempotentCall:
         A live answer kept first by another process raises sqlite3.IntegrityError."""
         if self.keyed is not None:
             remember_answer(conn, self.keyed, answer, now)
+
+
+@dataclass(frozen=True)
+class Ran(Generic[T]):
+    """A keyed change that ran now: the answer kept under its key, and what else the
+    change gave back for the router to finish with (a model, mail to send)."""
+
+    answer: StoredAnswer
+    result: T
+
+    def response(self, headers: dict[str, str] | None = None) -> Response:
+        """The answer as kept, so the first answer and its replays are the same bytes."""
+        return Response(
+            self.answer.body,
+            status_code=self.answer.status,
+            media_type="application/json",
+            headers=headers,
+        )
+
+
+def run_once(
+    db: Database,
+    now: datetime,
+    call: IdempotentCall,
+    change: Callable[[sqlite3.Connection], tuple[StoredAnswer, T]],
+    *,
+    before: Callable[[], None] | None = None,
+) -> Response | Ran[T]:
+    """Run `change` once per key: the replay of the first answer when there is one;
+    else `before()` (a check that may refuse, such as the maintenance window), then
+    `change` and the key's answer in one transaction, so the key commits with the
+    change or not at all.
+
+    Nothing here awaits between the key's lookup and the commit, so on one event loop no
+    other request interleaves; across processes the key's primary key decides, and the
+    loser answers with the winner's answer."""
+    first = call.first_answer(db.connect(), now)
+    if first is not None:
+        return first
+    if before is not None:
+        before()
+    try:
+        with db.transaction() as conn:
+            answer, result = change(conn)
+            call.remember(conn, answer, now)
+    except sqlite3.IntegrityError:
+        first = call.first_answer(db.connect(), now)
+        if first is None:
+            raise
+        return first
+    return Ran(answer, result)

@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Response
-from fastapi.responses import JSONResponse
 
 from cc_tui.api.admin import (
     AccountAuditEntry,
@@ -49,7 +48,7 @@ from cc_tui.server import auth_mail, security_mail
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.errors import ApiError
-from cc_tui.server.idempotency import IdempotentCall, check_key
+from cc_tui.server.idempotency import IdempotentCall, check_key, run_once
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.security_mail import SecurityEvent
 from cc_tui.server.store import admin as accounts
@@ -262,7 +261,7 @@ def _audit(
 # Idempotency ------------------------------------------------------------------------------
 
 
-async def _idempotent(
+async def _run_once(
     request: Request,
     context: ServerContext,
     principal: Principal,
@@ -270,16 +269,18 @@ async def _idempotent(
     body: str,
     change: Callable[[sqlite3.Connection], tuple[int, AdminUser]],
 ) -> tuple[Response, bool]:
-    """Run `change` in one transaction, answering a retry under the same key with the
-    first answer. Returns the answer and whether the change ran now (not a replay)."""
+    """`change` run once per key (`idempotency.run_once`); the answer, and whether the
+    change ran now (not a replay), for the mail that follows only a change made now."""
     call = IdempotentCall.of(request, principal.user_id, check_key(key), body)
-    with context.db.transaction() as conn:
-        first = call.first_answer(conn, context.now())
-        if first is not None:
-            return first, False
+
+    def keyed(conn: sqlite3.Connection) -> tuple[StoredAnswer, None]:
         status, view = change(conn)
-        call.remember(conn, StoredAnswer(status=status, body=view.model_dump_json()), context.now())
-    return JSONResponse(content=view.model_dump(mode="json"), status_code=status), True
+        return StoredAnswer(status=status, body=view.model_dump_json()), None
+
+    ran = run_once(context.db, context.now(), call, keyed)
+    if isinstance(ran, Response):
+        return ran, False
+    return ran.response(), True
 
 
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
@@ -484,7 +485,7 @@ async def create_user(
         )
         return 201, admin_view(found, admin)
 
-    answer, ran = await _idempotent(
+    answer, ran = await _run_once(
         request, context, principal, idempotency_key, body.model_dump_json(), change
     )
     if ran and setup_token:
@@ -541,7 +542,7 @@ async def resend_setup_mail(
         )
         return 200, admin_view(target, admin)
 
-    answer, ran = await _idempotent(request, context, principal, idempotency_key, "", change)
+    answer, ran = await _run_once(request, context, principal, idempotency_key, "", change)
     if ran and sent:
         await _send_setup(context, *sent[0])
     return answer
@@ -653,7 +654,7 @@ async def unlock_user(
             )
         return 200, _reread(conn, target, admin)
 
-    answer, _ = await _idempotent(request, context, principal, idempotency_key, "", change)
+    answer, _ = await _run_once(request, context, principal, idempotency_key, "", change)
     return answer
 
 
@@ -699,5 +700,5 @@ async def reset_device(
         )
         return 200, _reread(conn, target, admin)
 
-    answer, _ = await _idempotent(request, context, principal, idempotency_key, "", change)
+    answer, _ = await _run_once(request, context, principal, idempotency_key, "", change)
     return answer

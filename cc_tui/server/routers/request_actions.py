@@ -48,7 +48,7 @@ from cc_tui.server import pdf
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
-from cc_tui.server.idempotency import IdempotentCall, check_key
+from cc_tui.server.idempotency import IdempotentCall, check_key, run_once
 from cc_tui.server.notice_hub import hub_of
 from cc_tui.server.openapi import problem_responses
 from cc_tui.server.routers.eservices import find_eservice
@@ -76,9 +76,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(description="A unique key per change; a retry with the same key changes nothing."),
 ]
-JSON = "application/json"
 
 Change = Callable[[sqlite3.Connection], tuple[int, RequestModel, list[TaskNotice]]]
+Changed = tuple[RequestModel, list[TaskNotice]]
 
 
 def _today(context: ServerContext) -> date:
@@ -102,38 +102,35 @@ async def _run_change(
     `refuse_maintenance=False` where `change` checks the window itself, after the checks
     a person needs first.
 
-    Nothing here awaits between the key's lookup and the commit, so on one event loop no
-    other request interleaves; across processes the key's primary key decides.
+    The key's lookup, the transaction and a race lost to another process are
+    `idempotency.run_once`'s.
     """
-    now = context.now()
     call = IdempotentCall.of(http_request, principal.user_id, check_key(key), operation)
-    first = call.first_answer(context.db.connect(), now)
-    if first is not None:
-        return first
-    if refuse_maintenance:
-        refuse_during_maintenance(context)
-    try:
-        with context.db.transaction() as conn:
-            status, model, notices = change(conn)
-            answer = StoredAnswer(status, model.model_dump_json())
-            call.remember(conn, answer, now)
-    except sqlite3.IntegrityError:
-        # Another server process answered the same key first: give its answer.
-        first = call.first_answer(context.db.connect(), now)
-        if first is None:
-            raise
-        return first
+
+    def keyed(
+        conn: sqlite3.Connection,
+    ) -> tuple[StoredAnswer, tuple[RequestModel, list[TaskNotice]]]:
+        status, model, notices = change(conn)
+        return StoredAnswer(status, model.model_dump_json()), (model, notices)
+
+    ran = run_once(
+        context.db,
+        context.now(),
+        call,
+        keyed,
+        before=(lambda: refuse_during_maintenance(context)) if refuse_maintenance else None,
+    )
+    if isinstance(ran, Response):
+        return ran
+    model, notices = ran.result
     if notices:
         # Wake the open streams of every server process on this store.
         hub_of(http_request.app).announce()
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type=JSON,
-        headers=headers(model) if headers else None,
+    response = ran.response(headers(model) if headers else None)
+    if notices:
         # A plain function: Starlette runs it in its thread pool after the answer is sent.
-        background=BackgroundTask(mail_task_notices, context.mailer, notices) if notices else None,
-    )
+        response.background = BackgroundTask(mail_task_notices, context.mailer, notices)
+    return response
 
 
 def _eservice_of(row: RequestRow) -> EService:
