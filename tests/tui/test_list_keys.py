@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.help import help_rows
-from cc_tui.tui.widgets.list_keys import FindBar, matching_row
+from cc_tui.tui.widgets.list_keys import FindBar, TextScroll, matching_row
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import settle
 from tests.tui.library_helpers import MAKER, start_logged_in
@@ -167,3 +167,41 @@ async def test_accounts_list_and_rights_checklist_take_the_same_keys(
         # Rights in words: the right's code (EU_...) is shown nowhere.
         prompts = [str(option.prompt) for option in checklist.options]  # type: ignore[attr-defined]
         assert not [text for text in prompts if "EU_" in text or "CC_" in text]
+
+
+async def test_the_membership_picker_and_the_help_page_take_the_same_keys(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    start_logged_in(ADMIN, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")  # admin@ acts for B01234 and C01234
+        await settle(pilot)
+        options = app.screen.query_one("#membership-list", OptionList)
+        await pilot.press("G")
+        assert options.highlighted == options.option_count - 1
+        await pilot.press("g")
+        assert options.highlighted == 0
+        await pilot.press("j")
+        assert options.highlighted == 1
+        await pilot.press("k", "slash", *"C0123", "enter")
+        assert "C01234" in str(options.get_option_at_index(options.highlighted or 0).prompt)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # Help is text: G goes to its end, g back to the top, j a line down.
+        await pilot.press("f1")
+        await settle(pilot)
+        body = app.screen.query_one("#help-body", TextScroll)
+        body.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y > 0
+        await pilot.press("g", "j")
+        await pilot.pause()
+        assert body.scroll_y == 1

@@ -10,10 +10,12 @@ from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from cc_tui.tui.widgets.list_keys import TextScroll
 
 SECTIONS = ("This screen", "The focused field", "Everywhere")
 
@@ -95,6 +97,6 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(Content(f"Keys: {self.title_text}"), id="help-title")
-            with VerticalScroll(id="help-body"):
+            with TextScroll(id="help-body"):
                 yield Static(Content(help_text(self.rows)), id="help-text")
             yield Static(Content("esc, q or ? to close"), id="help-hint")

@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 
 from cc_tui.tui.membership import membership_line
 from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.widgets.list_keys import ListOptions
 
 if TYPE_CHECKING:
     from cc_tui.api.auth import User
@@ -72,7 +73,7 @@ class MembershipScreen(ModalScreen[str | None]):
         with Vertical(id="membership-box") as box:
             box.border_title = "Switch membership"
             yield Static(safe_content(f"Act for which membership? {who}"), id="membership-title")
-            yield OptionList(*options, id="membership-list")
+            yield ListOptions(*options, id="membership-list")
             yield Static(f"enter switches · {keep}", id="membership-keys")
 
     def on_mount(self) -> None:

@@ -28,10 +28,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, DirectoryTree, Input, SelectionList, Static
+from textual.widgets import DataTable, DirectoryTree, Input, OptionList, SelectionList, Static
 
 
 def list_bindings(*, show_find: bool = True) -> list[BindingType]:
@@ -303,3 +303,39 @@ class ListSelection(SelectionList[str]):
 
     def find_focus(self) -> None:
         self.focus()
+
+
+class ListOptions(OptionList):
+    """An OptionList (a picker) with the shared list keys and `/` find."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*LIST_BINDINGS]
+
+    def action_find(self) -> None:
+        open_find(self)
+
+    def find_texts(self) -> list[str]:
+        return [plain(option.prompt) for option in self.options]
+
+    @property
+    def find_cursor(self) -> int:
+        return self.highlighted or 0
+
+    def find_go(self, row: int) -> None:
+        self.highlighted = row
+
+    def find_focus(self) -> None:
+        self.focus()
+
+
+class TextScroll(VerticalScroll):
+    """Text read top to bottom (comments, the audit trail, an account's history, help):
+    the same keys scroll it a line at a time and to either end."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "down,j", "scroll_down", "Down", id="list.down", show=False, tooltip="Scroll down."
+        ),
+        Binding("up,k", "scroll_up", "Up", id="list.up", show=False, tooltip="Scroll up."),
+        Binding("g,home", "scroll_home", "First", id="list.top", show=False, tooltip="The top."),
+        Binding("G,end", "scroll_end", "Last", id="list.bottom", show=False, tooltip="The end."),
+    ]

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from cc_tui.domain.workflow import Action, Status
 from cc_tui.tui.review import audit_entry_text, when
 from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.widgets.list_keys import TextScroll
 
 if TYPE_CHECKING:
     from cc_tui.api.requests import AuditEntry, AuditVerification, Request
@@ -41,7 +41,7 @@ def sent_back_words(request: Request) -> Content | None:
     )
 
 
-class CommentList(VerticalScroll):
+class CommentList(TextScroll):
     """Every comment on the request, oldest first."""
 
     def compose(self) -> ComposeResult:
@@ -60,7 +60,7 @@ class CommentList(VerticalScroll):
         text.update(safe_content("\n\n".join(blocks), multiline=True))
 
 
-class AuditTrail(VerticalScroll):
+class AuditTrail(TextScroll):
     """The audit entries, each wrapped, under a line saying whether the hash chain
     verifies (naming the first altered entry if not)."""
 

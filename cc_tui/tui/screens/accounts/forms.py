@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
@@ -31,7 +31,7 @@ from cc_tui.tui.screens.accounts.words import (
 )
 from cc_tui.tui.screens.base import FAILED, PortalModal, Retry
 from cc_tui.tui.screens.confirm import ConfirmScreen
-from cc_tui.tui.widgets.list_keys import ListSelection
+from cc_tui.tui.widgets.list_keys import ListSelection, TextScroll
 from cc_tui.tui.widgets.notice import Notice
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ class HistoryScreen(ModalScreen[None]):
             yield Static(
                 safe_content(flatten(f"History of {who(self.user)}")), classes="form-title"
             )
-            with VerticalScroll(id="history-lines"):
+            with TextScroll(id="history-lines"):
                 if not self.entries:
                     yield Static("No change has been made to this account here yet.")
                 for entry in self.entries:
