@@ -61,7 +61,7 @@ bench: $(VENV)/.installed-test
 LOCALE := cc_tui/locale
 messages: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
-		-k N_ -o $(LOCALE)/cc_tui.pot .
+		-k N_ -k Binding:3 -o $(LOCALE)/cc_tui.pot .
 	$(BIN)/pybabel update -D cc_tui -i $(LOCALE)/cc_tui.pot -d $(LOCALE) -l en --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel update -D cc_tui -i $(LOCALE)/cc_tui.pot -d $(LOCALE) -l zh_Hant --no-fuzzy-matching --ignore-obsolete
 	rm $(LOCALE)/cc_tui.pot

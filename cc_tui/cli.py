@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the portal to connect to (default: `server` in config.toml, or CC_TUI_SERVER)",
     )
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_DIR_HELP)
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="en or zh-Hant (zh-HK, zh-TW too); default: `language` in config.toml, else the "
+        "portal's stored choice after login, else the locale (LANG); unknown: English",
+    )
     # Given by `cc-tui web` to each tab's cc-tui (tui/web.py); not for people.
     parser.add_argument("--in-browser", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--demo-portal", metavar="ID", help=argparse.SUPPRESS)
@@ -424,13 +430,16 @@ def _run_tui(args: argparse.Namespace) -> int:
         return launch(
             server_url=args.server,
             demo=True,
+            lang=args.lang,
             portal_id=args.demo_portal or None,
             demo_users=tuple(user.user_id for user in DEMO_USERS),
             demo_data_dir=args.data_dir,
             in_browser=args.in_browser,
         )
     if not args.demo:
-        return launch(server_url=args.server, demo=False, in_browser=args.in_browser)
+        return launch(
+            server_url=args.server, demo=False, in_browser=args.in_browser, lang=args.lang
+        )
     # Only the CLI may wire the bundled server into the TUI (ARCHITECTURE.md).
     from cc_tui.server.runner import start_background_server
     from cc_tui.server.seed import DEMO_USERS
@@ -447,6 +456,7 @@ def _run_tui(args: argparse.Namespace) -> int:
         return launch(
             server_url=portal.url,
             demo=True,
+            lang=args.lang,
             portal_id=portal.portal_id,
             demo_users=tuple(user.user_id for user in DEMO_USERS),
             demo_data_dir=args.data_dir,

@@ -142,6 +142,15 @@ class PortalHttp:
             },
         )
 
+    @property
+    def language(self) -> str:
+        return str(self._http.headers["Accept-Language"])
+
+    @language.setter
+    def language(self, language: str) -> None:
+        """The language the portal answers in from the next call on (Accept-Language)."""
+        self._http.headers["Accept-Language"] = language
+
     async def __aenter__(self) -> Self:
         return self
 

@@ -37,6 +37,7 @@ from cc_tui.api.auth import (
     DeviceRegistration,
     ForgotPasswordRequest,
     Health,
+    LanguageRequest,
     LoginRequest,
     LoginResponse,
     OtpChannel,
@@ -73,6 +74,7 @@ from cc_tui.client.transfer import (
     download_name,
 )
 from cc_tui.domain.files import Kind
+from cc_tui.domain.i18n import Language
 
 PDF_ONLY: tuple[Kind, ...] = ("pdf",)
 
@@ -166,6 +168,14 @@ class PortalClient(PortalHttp):
             ChangePasswordRequest, current_password=current_password, new_password=new_password
         )
         await self._request("POST", "/me/password", json=body)
+
+    async def set_language(self, language: Language) -> User:
+        """Store the user's language on the portal (PUT /me/language); the updated user.
+        Answers from now on come in it."""
+        body = checked_body(LanguageRequest, language=language)
+        user: User = self._parse(await self._send("PUT", "/me/language", json=body), User)
+        self.language = language
+        return user
 
     async def set_otp_channel(self, channel: OtpChannel) -> User | None:
         """Switch the OTP channel; the updated user when the portal returns it."""

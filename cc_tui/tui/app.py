@@ -42,6 +42,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.i18n import Language, set_default_language
 from cc_tui.tui.commands import PaletteCommand, PortalCommands
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.navigation import Destination, go, may_go, palette_commands
@@ -180,6 +181,8 @@ class PortalApp(App[int]):
         demo_users: tuple[str, ...] = (),
         demo_data_dir: Path | None = None,
         in_browser: bool = False,
+        language: Language = "en",
+        language_forced: bool = False,
     ) -> None:
         super().__init__()
         # cc-tui web: the machine is shared with whoever opens the page, so the last user
@@ -190,7 +193,11 @@ class PortalApp(App[int]):
         self.demo_users = demo_users
         self.demo_data_dir = demo_data_dir
         self.settings: Settings | None = None
-        self.language = "en"
+        # The language chosen at start (--lang, config.toml, LANG: config.choose_language);
+        # after login the portal's stored one replaces it unless --lang forced it.
+        self.language: Language = language
+        self.language_forced = language_forced
+        set_default_language(language)
         self._remember_theme = remember_theme
         self.server_url = server_url.rstrip("/")
         # The portal's identity (GET /service/status): drafts, the last user ID and the
@@ -228,7 +235,6 @@ class PortalApp(App[int]):
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         self.request_timeout = settings.request_timeout
-        self.language = settings.language
         use_downloads_dir(settings.downloads)
 
     async def check_settings(self) -> None:
@@ -487,6 +493,13 @@ class PortalApp(App[int]):
             await self._start_session(user, user_id, token=None)
             self.notify(f"Welcome back, {user.name}: your session was still open.")
 
+    async def use_language(self, language: Language) -> None:
+        """Speak `language` from now on: screens made from now on, and the portal's
+        answers (Accept-Language). The Profile's switch stores it on the portal first."""
+        self.language = language
+        set_default_language(language)
+        (await self.client()).language = language
+
     def begin_session(self, session: Session, user_id: str) -> None:
         """After the code: keep the token, remember the user ID, go to the main screen."""
         self.run_worker(
@@ -498,6 +511,8 @@ class PortalApp(App[int]):
 
     async def _start_session(self, user: User, user_id: str, token: str | None) -> None:
         self.user = user
+        if not self.language_forced and user.language != self.language:
+            await self.use_language(user.language)
         self._session_user_id = user_id
         from cc_tui.tui.membership import first_membership
         from cc_tui.tui.state import last_membership

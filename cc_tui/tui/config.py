@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, Field
+
+from cc_tui.domain.i18n import DEFAULT_LANGUAGE, Language, parse_language
 
 APP_NAME = "cc-tui"
 
@@ -75,8 +78,10 @@ class Settings(BaseModel):
         default="textual-dark",
         description="The Textual theme to start with (ctrl+p, Change theme, saves it here).",
     )
-    language: Literal["en", "zh-Hant"] = Field(
-        default="en", description="The language the portal answers in (Accept-Language)."
+    language: Literal["en", "zh-Hant"] | None = Field(
+        default=None,
+        description="en or zh-Hant: cc-tui's and the portal's language (--lang wins; "
+        "unset: the portal's stored choice after login, before it LANG).",
     )
     downloads: Path | None = Field(
         default=None, description="The folder o saves files in (default: Downloads/cc-tui)."
@@ -166,3 +171,34 @@ def save_theme(theme: str) -> Path:
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(temporary, path)
     return path
+
+
+def choose_language(
+    flag: str | None, configured: str | None, environ: Mapping[str, str]
+) -> Language:
+    """The language cc-tui starts in: --lang, else config.toml's `language`, else the
+    locale (LC_ALL, LC_MESSAGES, LANG: the first one set, as POSIX reads them), else
+    English. An unknown --lang or locale is English, never an error. After login the
+    portal's stored language wins unless --lang was given (PortalApp)."""
+    if flag is not None:
+        return parse_language(flag)
+    if configured is not None:
+        return parse_language(configured)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return parse_language(value)
+    return DEFAULT_LANGUAGE
+
+
+def configured_language() -> str | None:
+    """config.toml's (or CC_TUI_LANGUAGE's) `language`, read at start without the whole
+    settings check (which reports a bad value later, in words): None when unset."""
+    env = os.environ.get("CC_TUI_LANGUAGE")
+    if env:
+        return env
+    try:
+        value = tomllib.loads(config_file().read_text(encoding="utf-8")).get("language")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return value if isinstance(value, str) else None

@@ -56,6 +56,7 @@ def launch(
     demo_users: tuple[str, ...] = (),
     demo_data_dir: Path | None = None,
     in_browser: bool = False,
+    lang: str | None = None,
 ) -> int:
     """Run the app until it ends; its exit code. `in_browser`: one tab of `cc-tui web`
     (tui/web.py), where the serving machine is not the user's: the session lives in memory
@@ -75,6 +76,12 @@ def launch(
                 file=sys.stderr,
             )
             return 2
+    from cc_tui.domain.i18n import set_default_language
+    from cc_tui.tui.config import choose_language, configured_language
+
+    # Before the app and its screens are made: every word they show is in it.
+    language = choose_language(lang, configured_language(), os.environ)
+    set_default_language(language)
     from cc_tui.tui.app import PortalApp
 
     ready = os.environ.get("CC_TUI_READY_FILE")
@@ -90,6 +97,8 @@ def launch(
         demo_users=demo_users,
         demo_data_dir=demo_data_dir,
         in_browser=in_browser,
+        language=language,
+        language_forced=lang is not None,
         resume=not in_browser,
         token_store=_memory_only() if in_browser else None,
     )

@@ -97,7 +97,7 @@ def test_config_prints_the_file_and_each_setting_with_its_source(tmp_path: Path)
     assert any(
         line.split()[:3] == ["request_timeout", "30.0", "CC_TUI_REQUEST_TIMEOUT"] for line in lines
     )
-    assert any(line.split()[:3] == ["language", "en", "default"] for line in lines)
+    assert any(line.split()[:3] == ["language", "(none)", "default"] for line in lines)
 
 
 def test_config_says_what_is_wrong_with_a_bad_file(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import cc_tui
 from cc_tui.domain.i18n import _, language_of, negotiate, ngettext, parse_language, speaking
 
 PACKAGE = Path(cc_tui.__file__).parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Binding": (3,)}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 

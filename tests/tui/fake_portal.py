@@ -59,6 +59,10 @@ class FakePortal:
     calls: list[str] = field(default_factory=list)
     channel: str = "email"
     device_registration: str = "none"
+    # The user the session and GET /me give (its `language`: issue 15).
+    user: dict[str, Any] = field(default_factory=lambda: dict(USER))
+    # Every request's Accept-Language, in order.
+    languages: list[str] = field(default_factory=list)
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -67,6 +71,7 @@ class FakePortal:
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/api/v1")
         self.calls.append(f"{request.method} {path}")
+        self.languages.append(request.headers.get("Accept-Language", ""))
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         if path in self.routes:
@@ -91,9 +96,13 @@ class FakePortal:
                 "account": "checker@harbour.example",
             }
         elif path == "/auth/otp":
-            answer = {"token": "token-1", "expires_at": "2026-11-23T22:00:00+08:00", "user": USER}
+            answer = {
+                "token": "token-1",
+                "expires_at": "2026-11-23T22:00:00+08:00",
+                "user": self.user,
+            }
         elif path == "/me":
-            answer = USER
+            answer = self.user
         else:
             return problem(404, "not_found", "There is no such resource.", "")
         return httpx.Response(200, json=answer)

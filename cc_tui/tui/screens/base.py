@@ -22,17 +22,20 @@ call differs overrides the hook. Anything unexpected is caught by the app (see
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widget import Widget
 from textual.worker import Worker
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.i18n import DEFAULT_LANGUAGE, Language, _, current_language
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.shell import AppShell, shell_of
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -58,8 +61,30 @@ def say_nothing(_: object) -> None:
     """A hook for a call whose failure another call on the screen reports already."""
 
 
+@functools.cache
+def _translated(binding: Binding, language: Language) -> Binding:
+    """A key's description in the language (the footer, F1's list and the palette read
+    it from here); Babel extracts the description, Binding's third argument (babel.cfg)."""
+    del language  # a key of the cache: _() reads the current one
+    if not binding.description:
+        return binding
+    return dataclasses.replace(binding, description=_(binding.description))
+
+
 class PortalCalls(Screen[ScreenResultType]):
     """The one portal-call helper, shared by full and modal screens."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, each description in the current language (i18n.py)."""
+        language = current_language()
+        active = super().active_bindings
+        if language == DEFAULT_LANGUAGE:
+            return active
+        return {
+            key: found._replace(binding=_translated(found.binding, language))
+            for key, found in active.items()
+        }
 
     # The login steps hold no session yet: a 401 there is a refusal like any other.
     session_bound: ClassVar[bool] = True

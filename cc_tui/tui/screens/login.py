@@ -27,6 +27,7 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import _
 from cc_tui.domain.password import FORGOT_TITLE, looks_like_token
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.flow import LoginFlow
@@ -42,13 +43,13 @@ def demo_users_line(user_ids: tuple[str, ...]) -> str:
     """The demo users' IDs, grouped by domain: what to type on the demo portal."""
     by_domain: dict[str, list[str]] = {}
     for user_id in user_ids:
-        name, _, domain = user_id.partition("@")
+        name, _at, domain = user_id.partition("@")
         by_domain.setdefault(domain, []).append(name)
     groups = [
         f"{names[0]}@{domain}" if len(names) == 1 else f"{'/'.join(names)}@{domain}"
         for domain, names in by_domain.items()
     ]
-    return "Demo users: " + ", ".join(groups)
+    return _("Demo users: {users}").format(users=", ".join(groups))
 
 
 class LoginScreen(PortalScreen):
@@ -88,20 +89,22 @@ class LoginScreen(PortalScreen):
             app = self.portal_app
             # On the demo portal its random URL tells nothing; who to log in as does.
             where = (
-                demo_users_line(app.demo_users) if app.demo_users else f"Log in to {app.server_url}"
+                demo_users_line(app.demo_users)
+                if app.demo_users
+                else _("Log in to {url}").format(url=app.server_url)
             )
             yield Static(Content(where), id="login-server")
-            yield Label("User ID (your e-mail address)", id="user-id-label")
+            yield Label(_("User ID (your e-mail address)"), id="user-id-label")
             yield Input(
                 value=self.initial_user_id,
                 placeholder="name@firm.example",
                 id="user-id",
             )
-            yield Label("Password", id="password-label")
+            yield Label(_("Password"), id="password-label")
             yield Input(password=True, id="password")
             with Horizontal(id="login-buttons"):
-                yield Button("Log in", id="log-in", variant="primary")
-                yield Button(FORGOT_TITLE, id="forgot")
+                yield Button(_("Log in"), id="log-in", variant="primary")
+                yield Button(_(FORGOT_TITLE), id="forgot")
             yield Notice(id="notice")
         yield Static(id="service-line")
         yield Footer()
@@ -148,9 +151,11 @@ class LoginScreen(PortalScreen):
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
-                FORGOT_TITLE,
-                "Get a token by e-mail, or use the one from your set-up mail, and set your "
-                "password.",
+                _(FORGOT_TITLE),
+                _(
+                    "Get a token by e-mail, or use the one from your set-up mail, and set "
+                    "your password."
+                ),
                 self.action_forgot,
             )
         ]
@@ -170,9 +175,11 @@ class LoginScreen(PortalScreen):
             TokenPasswordScreen(
                 self.user_id,
                 token=token,
-                note="That was a set-up or reset token, not a password, so it was not sent "
-                "as one (and counts toward no lockout). It goes here: type your new "
-                "password twice and choose Set password.",
+                note=_(
+                    "That was a set-up or reset token, not a password, so it was not sent "
+                    "as one (and counts toward no lockout). It goes here: type your new "
+                    "password twice and choose Set password."
+                ),
             )
         )
 
@@ -200,20 +207,21 @@ class LoginScreen(PortalScreen):
         user_id, password = self.user_id, password_input.value
         problem = None
         if not user_id:
-            problem, field = "Type your user ID: the e-mail address you log in with.", user_input
+            problem = _("Type your user ID: the e-mail address you log in with.")
+            field = user_input
         elif len(user_id) > USER_ID_MAX:
-            problem = (
-                f"That user ID is {len(user_id)} characters long; a user ID has at most "
-                f"{USER_ID_MAX}. Check it and type it again."
-            )
+            problem = _(
+                "That user ID is {length} characters long; a user ID has at most "
+                "{most}. Check it and type it again."
+            ).format(length=len(user_id), most=USER_ID_MAX)
             field = user_input
         elif not password:
-            problem, field = "Type your password.", password_input
+            problem, field = _("Type your password."), password_input
         elif len(password) > PASSWORD_MAX:
-            problem = (
-                f"That password is {len(password)} characters long; a password has at most "
-                f"{PASSWORD_MAX}. Check it and type it again."
-            )
+            problem = _(
+                "That password is {length} characters long; a password has at most "
+                "{most}. Check it and type it again."
+            ).format(length=len(password), most=PASSWORD_MAX)
             field = password_input
         if problem:
             self.show_message(problem)
@@ -229,7 +237,7 @@ class LoginScreen(PortalScreen):
     async def log_in(self, user_id: str, password: str) -> None:
         button = self.query_one("#log-in", Button)
         button.disabled = True
-        button.label = "Logging in…"
+        button.label = _("Logging in…")
 
         def refused(error: PortalError) -> None:
             if error.code == "token_not_password":
@@ -249,7 +257,7 @@ class LoginScreen(PortalScreen):
             )
         finally:
             button.disabled = False
-            button.label = "Log in"
+            button.label = _("Log in")
         if answer is FAILED:
             return
         self.query_one("#password", Input).value = ""

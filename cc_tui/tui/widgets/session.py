@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
+from cc_tui.domain.i18n import _
 from cc_tui.tui.membership import kind_words, roles_words
 from cc_tui.tui.safe_text import safe_content
 
@@ -32,9 +33,11 @@ def _day(day: date) -> str:
 def service_summary(status: ServiceStatus) -> str:
     """One line for the login screen."""
     if status.maintenance:
-        return f"Portal: maintenance until {_when(status.next_maintenance_end)} HKT"
-    day = "business day" if status.business_day else "not a business day"
-    return f"Portal: open · {day}"
+        return _("Portal: maintenance until {when} HKT").format(
+            when=_when(status.next_maintenance_end)
+        )
+    day = _("business day") if status.business_day else _("not a business day")
+    return _("Portal: open · {day}").format(day=day)
 
 
 def service_lines(status: ServiceStatus) -> list[str]:
