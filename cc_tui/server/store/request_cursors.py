@@ -13,11 +13,13 @@ import hmac
 import json
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.domain.query import Query, format_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.server.errors import ApiError
+from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.request_criteria import STATUS_RANK
 from cc_tui.server.store.requests import Viewer
 
@@ -34,6 +36,11 @@ class BadCursor(ApiError):
 
 
 def cursor_secret(conn: sqlite3.Connection) -> bytes:
+    """The key of the cursors' HMAC (read on every page: kept until the store changes)."""
+    return remembered(conn, ("cursor secret",), lambda: _read_secret(conn))
+
+
+def _read_secret(conn: sqlite3.Connection) -> bytes:
     row = conn.execute("SELECT secret FROM server_keys WHERE name = 'list_cursor'").fetchone()
     return bytes(row[0])
 
@@ -92,8 +99,10 @@ def _key_shape_ok(sort: Sort, key: list[object]) -> bool:
     )
 
 
+@lru_cache(maxsize=1024)
 def cursor_binding(viewer: Viewer, section: Section, query: Query, sort: Sort) -> str:
-    """What a cursor belongs to: a digest of the user, membership, section, query, sort."""
+    """What a cursor belongs to: a digest of the user, membership, section, query, sort
+    (a pure function of them: the recent ones are kept)."""
     text = json.dumps(
         [viewer.user_id, viewer.participant_id, section.value, format_query(query), sort.value]
     )

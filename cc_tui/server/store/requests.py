@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from cc_tui.api.problem import ProblemCode
@@ -50,6 +50,7 @@ from cc_tui.domain.workflow import Action, Actor, Party, Status, allowed_actions
 from cc_tui.server.errors import ApiError
 from cc_tui.server.service_hours import Closure, ServiceHours
 from cc_tui.server.store import audit_chain
+from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.times import from_micros, to_micros
 
 # search_key = scope_no * SCOPE_SPAN + updated_at (microseconds fit in 52 bits until 2112).
@@ -197,6 +198,12 @@ def ref_number(ref: str) -> int | None:
 
 
 def get_request_by_id(conn: sqlite3.Connection, request_id: int) -> RequestRow | None:
+    """The request (kept until the store changes, memo.py: opening one is read a lot;
+    inside a transaction, as every change reads it, it is always read afresh)."""
+    return remembered(conn, ("request", request_id), lambda: _read_request(conn, request_id))
+
+
+def _read_request(conn: sqlite3.Connection, request_id: int) -> RequestRow | None:
     row = conn.execute(
         f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
     ).fetchone()
@@ -493,8 +500,12 @@ def change_status(
 
 
 def list_audit(conn: sqlite3.Connection, request_id: int) -> list[AuditEntry]:
-    """The audit trail, oldest first."""
-    return [
+    """The audit trail, oldest first (kept until the store changes, memo.py)."""
+    return list(remembered(conn, ("audit", request_id), lambda: _read_audit(conn, request_id)))
+
+
+def _read_audit(conn: sqlite3.Connection, request_id: int) -> tuple[AuditEntry, ...]:
+    return tuple(
         AuditEntry(
             at=from_micros(r["at"]),
             user_id=r["user_id"],
@@ -514,7 +525,7 @@ def list_audit(conn: sqlite3.Connection, request_id: int) -> list[AuditEntry]:
             " changes, file, hash, prev_hash FROM request_audit WHERE request_id = ? ORDER BY id",
             (request_id,),
         )
-    ]
+    )
 
 
 def _read_changes(text: str | None) -> list[FieldChange]:
@@ -529,7 +540,14 @@ def _read_changes(text: str | None) -> list[FieldChange]:
 
 
 def list_attachments(conn: sqlite3.Connection, request_id: int) -> list[Attachment]:
-    return [
+    """A request's attachments (kept until the store changes, memo.py)."""
+    return list(
+        remembered(conn, ("attachments", request_id), lambda: _read_attachments(conn, request_id))
+    )
+
+
+def _read_attachments(conn: sqlite3.Connection, request_id: int) -> tuple[Attachment, ...]:
+    return tuple(
         Attachment(
             id=r["id"],
             name=r["name"],
@@ -544,7 +562,7 @@ def list_attachments(conn: sqlite3.Connection, request_id: int) -> list[Attachme
             " FROM attachments WHERE request_id = ? ORDER BY uploaded_at, name",
             (request_id,),
         )
-    ]
+    )
 
 
 def _not_now(allowed: Sequence[Action], closed: Closure | None) -> list[UnavailableAction]:
@@ -559,6 +577,16 @@ def _not_now(allowed: Sequence[Action], closed: Closure | None) -> list[Unavaila
     ]
 
 
+_NOBODY = "\0"  # a maker no user ID can be (user IDs are e-mail addresses)
+
+
+@lru_cache(maxsize=4096)
+def _allowed(party: Party, made_it: bool, status: Status) -> tuple[Action, ...]:
+    """`allowed_actions` of a request `party` made (or not): all the workflow asks of
+    the maker is whether it is the party (kept: a pure function of few values)."""
+    return tuple(allowed_actions(party, party.user_id if made_it else _NOBODY, status))
+
+
 def unavailable_now(
     listed: Sequence[tuple[str, str, str]], viewer: Viewer, hours: ServiceHours
 ) -> dict[int, list[UnavailableAction]]:
@@ -567,6 +595,10 @@ def unavailable_now(
     approval leaves them out). The rule is `request_model`'s."""
     maintenance = hours.maintenance()
     closures: dict[str, Closure | None] = {}
+    # A page's rows share a few (eService, status, whether the reader made it: all the
+    # workflow asks of the maker): each is worked out once (on a closed day every row
+    # has to be, and the workflow's checks were half a page's time).
+    verdicts: dict[tuple[str, bool, str], list[UnavailableAction]] = {}
     waiting: dict[int, list[UnavailableAction]] = {}
     for position, (code, maker, status) in enumerate(listed):
         if code not in closures:
@@ -576,10 +608,13 @@ def unavailable_now(
             )
         closed = closures[code]
         if closed is not None:
-            allowed = allowed_actions(viewer.party(code), maker, Status(status))
-            unavailable = _not_now(allowed, closed)
+            key = (code, maker == viewer.user_id, status)
+            unavailable = verdicts.get(key)
+            if unavailable is None:
+                allowed = _allowed(viewer.party(code), key[1], Status(status))
+                unavailable = verdicts[key] = _not_now(allowed, closed)
             if unavailable:
-                waiting[position] = unavailable
+                waiting[position] = list(unavailable)
     return waiting
 
 
