@@ -40,7 +40,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -51,27 +51,33 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError, SessionExpired
-from cc_tui.domain.calendar import format_day, to_hkt
+from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.forms import (
     EService,
     FieldType,
     UnknownEService,
-    get_eservice,
     request_title,
     validate_form,
 )
-from cc_tui.domain.workflow import Action, Status, may_modify
+from cc_tui.domain.workflow import Action, Status
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, DraftWriter, drafts_root
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.screens.comment import reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.screens.form_open import (
+    Keeper,
+    Opening,
+    open_new,
+    open_request,
+    returned_comment,
+    state_words,
+)
 from cc_tui.tui.screens.upload import UploadScreen, can_attach
 from cc_tui.tui.widgets.form_field import (
     FieldValue,
     FormFieldRow,
     Problem,
-    display_rows,
     display_text,
     field_of,
     problem_text,
@@ -83,32 +89,6 @@ from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
 if TYPE_CHECKING:
     from cc_tui.api.requests import Attachment, Request
     from cc_tui.client.portal import PortalClient
-
-
-def stored_to_typed(eservice: EService, fields: Mapping[str, Any]) -> dict[str, FieldValue]:
-    """A request's stored values as the form's inputs show them."""
-    typed: dict[str, FieldValue] = {}
-    for form_field in eservice.fields:
-        value = fields.get(form_field.name)
-        if form_field.type is FieldType.TABLE:
-            typed[form_field.name] = display_rows(form_field, value)
-        else:
-            typed[form_field.name] = display_text(form_field, value)
-    return typed
-
-
-def returned_comment(request: Request) -> str | None:
-    """The latest return comment of a Returned request, as one line to put on top."""
-    if request.status is not Status.RETURNED:
-        return None
-    for comment in reversed(request.comments):
-        if comment.action is Action.RETURN:
-            when = to_hkt(comment.at)
-            return (
-                f"↩ Returned by {comment.user_id} ({comment.role}) on "
-                f"{format_day(when.date())} {when:%H:%M}: {comment.text}"
-            )
-    return "↩ Returned to you for changes."
 
 
 class FormScreen(PortalScreen):
@@ -293,87 +273,22 @@ class FormScreen(PortalScreen):
                 "update cc-tui to fill it in here."
             )
 
-    async def _load_new(self, portal: PortalClient) -> None:
-        app = self.portal_app
-        assert app.user is not None and self.eservice_code is not None
-        eservice = get_eservice(self.eservice_code)
-        if self.draft is not None:
-            values = dict(self.draft.values)
-            self._autofill = {
-                name: values.get(name, "") for name in self.draft.autofilled if name in values
-            }
-            self._unsent = True
-            restored = "Restored the form you had not sent yet (kept on this computer)."
-        else:
-            filled = await portal.autofill(eservice.code)
-            typed = stored_to_typed(eservice, filled)
-            self._autofill = {name: typed[name] for name in filled if name in typed}
-            values = {name: typed[name] for name in self._autofill}
-            self.draft = Draft(
-                server_url=app.portal_key,
-                user_id=app.user.user_id,
-                eservice=eservice.code,
-                values=values,
-                autofilled=list(self._autofill),
-                title=eservice.name,
-                participant_id=app.participant_id,
-            )
-            restored = ""
-        self.editable = True
-        await self._build(eservice, values)
-        if restored:
-            self.notice(restored, "info")
-
-    async def _load_request(self, portal: PortalClient, ref: str) -> None:
+    @property
+    def keeper(self) -> Keeper:
         app = self.portal_app
         assert app.user is not None
+        return Keeper(app.portal_key, app.user.user_id, app.participant_id)
+
+    async def _load_new(self, portal: PortalClient) -> None:
+        assert self.eservice_code is not None
+        await self._open(await open_new(portal, self.keeper, self.eservice_code, self.draft))
+
+    async def _load_request(self, portal: PortalClient, ref: str) -> None:
+        keeper = self.keeper
         request = await portal.get_request(ref)
-        eservice = get_eservice(request.eservice)
-        self.request = request
-        server_values = stored_to_typed(eservice, request.fields)
-        local = self.draft or self.store.load(app.portal_key, app.user.user_id, ref)
-        self.editable = may_modify(app.user.user_id, request.maker, request.status)
-        message = ""
-        kind: NoticeKind = "info"
-        if local is not None and not self.editable:
-            with self.writer.exclusive():
-                kept = self.store.set_aside(local)
-            local = None
-            message = (
-                f"Your unsent changes to {ref} can no longer be saved ({ref} is "
-                f"{request.status.label.lower()}); they are kept in {kept}."
-            )
-        if local is not None and self.editable:
-            values: dict[str, Any] = dict(local.values)
-            self.draft = local
-            self._unsent = True
-            if local.base_version == request.version:
-                message = "Restored the changes you had not sent yet (kept on this computer)."
-            else:
-                # Changed on the portal since: keep what was typed on screen, say so, and
-                # let the next save meet the 409 that offers the reload.
-                message = (
-                    f"{ref} changed on the portal (version {request.version}) after your "
-                    f"unsent changes here (made on version {local.base_version}). Your "
-                    "changes are shown; ctrl+r loads the portal's version instead."
-                )
-                kind = "error"
-        else:
-            values = dict(server_values)
-            self.draft = Draft(
-                server_url=app.portal_key,
-                user_id=app.user.user_id,
-                eservice=eservice.code,
-                values=values,
-                key=ref,
-                ref=ref,
-                base_version=request.version,
-                title=request.title,
-                participant_id=request.participant_id,
-            )
-            self._unsent = False
-        self._autofill = {}
-        await self._build(eservice, values)
+        local = self.draft or self.store.load(keeper.portal_key, keeper.user_id, ref)
+        opening = open_request(request, keeper, local, self._set_aside)
+        await self._open(opening)
         comment = returned_comment(request)
         box = self.query_one("#form-returned", Static)
         box.update(safe_content(comment or "", multiline=True))
@@ -381,11 +296,25 @@ class FormScreen(PortalScreen):
         if not self.editable:
             self.notice(
                 f"{ref} is {request.status.label.lower()}: only a Draft or a Returned request "
-                f"can be changed, and only by its maker. {message}".strip(),
+                f"can be changed, and only by its maker. {opening.message}".strip(),
                 "info",
             )
-        elif message:
-            self.notice(message, kind)
+
+    def _set_aside(self, draft: Draft) -> Path:
+        with self.writer.exclusive():
+            return self.store.set_aside(draft)
+
+    async def _open(self, opening: Opening) -> None:
+        """Show what the form opens with (`form_open.py`)."""
+        if opening.request is not None:
+            self.request = opening.request
+        self.draft = opening.draft
+        self.editable = opening.editable
+        self._unsent = opening.unsent
+        self._autofill = opening.autofill
+        await self._build(opening.eservice, opening.values)
+        if opening.message and self.editable:
+            self.notice(opening.message, opening.kind)
 
     async def _build(self, eservice: EService, values: Mapping[str, Any]) -> None:
         self.eservice = eservice
@@ -420,26 +349,11 @@ class FormScreen(PortalScreen):
 
     def _show_state(self, text: str | None = None) -> None:
         state = self.query_one("#form-state", Static)
-        if text is not None:
-            self._set_state(state, text)
-            return
-        parts: list[str] = []
-        if self.request is not None and self.draft is not None and self.draft.ref is not None:
-            status = self.request.status
-            parts.append(f"{status.symbol} {status.label} · version {self.request.version}")
-        elif self.draft is not None and self.draft.ref is not None:
-            parts.append(f"✎ Draft · version {self.draft.base_version}")
-        else:
-            parts.append("✎ New: not on the portal yet")
-        if not self.editable:
-            parts.append("read only")
-        elif self.draft is not None and self.draft.ref is None and not self._unsent:
-            parts.append("nothing typed yet")
-        elif self._unsent:
-            parts.append("unsent changes kept on this computer")
-        else:
-            parts.append("saved to the portal")
-        self._set_state(state, " · ".join(parts))
+        if text is None:
+            text = state_words(
+                self.request, self.draft, editable=self.editable, unsent=self._unsent
+            )
+        self._set_state(state, text)
 
     def _set_state(self, state: Static, text: str) -> None:
         # Only when it changes: an update lays the screen out again, too slow per key.
