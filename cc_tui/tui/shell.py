@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cc_tui.api.auth import Session, User
     from cc_tui.client.errors import SessionExpired
     from cc_tui.client.portal import PortalClient
+    from cc_tui.domain.i18n import Language
     from cc_tui.tui.flow import LoginFlow
     from cc_tui.tui.widgets.notice import NoticeKind
 
@@ -44,6 +45,10 @@ class AppShell(Protocol):
     @property
     def demo_data_dir_option(self) -> str:
         """` --data-dir DIR` for commands about the demo portal, when one was given."""
+        ...
+
+    async def use_language(self, language: Language) -> None:
+        """Speak `language` from now on (the Profile's switch, after storing it)."""
         ...
 
     async def client(self) -> PortalClient:

@@ -12,11 +12,16 @@ import pytest
 from textual.widgets import Button, Label, Static
 
 from cc_tui.domain.i18n import current_language, set_default_language
+from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.config import choose_language
 from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.login import LoginScreen
+from cc_tui.tui.screens.profile import ProfileScreen
+from tests.tui.account_helpers import resume_as
+from tests.tui.conftest import AppFactory
 from tests.tui.fake_portal import USER, FakePortal
-from tests.tui.helpers import HomeApp, log_in_with_password, settle
+from tests.tui.helpers import HomeApp, log_in_with_password, notice, settle
 from tests.tui.test_snapshots import SnapCompare, then
 
 MAKER = "maker@harbour.example"
@@ -122,3 +127,36 @@ async def test_after_login_the_portals_language_wins_unless_forced(
 
 def test_login_zh_hant(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(chinese_app(FakePortal(), tmp_path), run_before=then())
+
+
+async def test_the_profile_switches_the_language_and_the_portal_keeps_it(
+    make_app: AppFactory,
+    live_portal: BackgroundServer,
+    server_settings: ServerSettings,
+    state_dir: Path,
+    token_store: TokenStore,
+) -> None:
+    resume_as(MAKER, live_portal, server_settings, state_dir, token_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ProfileScreen)
+        assert str(app.screen.query_one("#switch-language", Button).label) == "繁體中文"
+        await pilot.click("#switch-language")
+        await settle(pilot)
+        assert app.language == "zh-Hant"
+        screen = app.screen
+        assert isinstance(screen, ProfileScreen)
+        assert "繁體中文" in str(screen.query_one("#language-state", Static).content)
+        assert "cc-tui 現以繁體中文顯示" in notice(app)
+        footer = {a.binding.description for a in screen.active_bindings.values()}
+        assert "返回" in footer and "Back" not in footer
+        user = await (await app.client()).me()
+        assert user.language == "zh-Hant"
+        # And back.
+        await pilot.click("#switch-language")
+        await settle(pilot)
+        assert app.language == "en"
+        assert (await (await app.client()).me()).language == "en"

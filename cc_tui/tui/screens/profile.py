@@ -26,6 +26,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import LANGUAGE_NAMES, Language, _, current_language
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import safe_content
@@ -75,6 +76,10 @@ def otp_line(user: User) -> str:
     return "Authenticator app: none registered yet."
 
 
+def _other(language: Language) -> Language:
+    return "en" if language == "zh-Hant" else "zh-Hant"
+
+
 class ProfileScreen(RefreshingScreen):
     """My details, OTP channel and password. Esc goes back."""
 
@@ -103,6 +108,14 @@ class ProfileScreen(RefreshingScreen):
             tooltip="Register or replace your authenticator app (your password, then a QR code).",
         ),
         Binding(
+            "l",
+            "switch_language",
+            "中文/English",
+            id="profile.language",
+            tooltip="Switch cc-tui and the portal's mails between English and 繁體中文; "
+            "the portal keeps the choice for your next login.",
+        ),
+        Binding(
             "o",
             "switch_channel",
             "Switch OTP",
@@ -125,6 +138,10 @@ class ProfileScreen(RefreshingScreen):
                 yield Button("Use e-mail", id="use-email", compact=True)
                 yield Button("Use authenticator app", id="use-app", compact=True)
                 yield Button("Register app", id="register-app", compact=True)
+            yield Static(_("Language"), classes="profile-heading")
+            with Horizontal(id="language-row"):
+                yield Static(self._language_line(), id="language-state")
+                yield Button(self._other_language_label(), id="switch-language", compact=True)
             yield Static("Change password", classes="profile-heading")
             for field, label in (
                 ("current-password", "Current password"),
@@ -138,6 +155,14 @@ class ProfileScreen(RefreshingScreen):
             yield Button("Change password", id="change-password", compact=True)
             yield Notice(id="notice")
         yield Footer()
+
+    def _language_line(self) -> str:
+        return _("cc-tui and your mails: {language}").format(
+            language=LANGUAGE_NAMES[current_language()]
+        )
+
+    def _other_language_label(self) -> str:
+        return LANGUAGE_NAMES[_other(current_language())]
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
@@ -188,6 +213,31 @@ class ProfileScreen(RefreshingScreen):
     def membership_switched(self) -> None:
         """Another membership acts now: ▸ marks it."""
         self.reload()
+
+    @on(Button.Pressed, "#switch-language")
+    def action_switch_language(self) -> None:
+        self.switch_language(_other(current_language()))
+
+    @work(exclusive=True, group="profile-language", exit_on_error=False)
+    async def switch_language(self, language: Language) -> None:
+        """Store the language on the portal (mails, the next login), then speak it: this
+        screen is drawn again in it, every footer at once, other screens as they open."""
+        user = await self.call_portal(
+            lambda portal: portal.set_language(language),
+            retry=lambda: self.switch_language(language),
+        )
+        if user is FAILED:
+            return
+        self.portal_app.user = user
+        await self.portal_app.use_language(language)
+        await self.recompose()
+        self.on_mount()
+        self.query_one(Notice).show(
+            _("cc-tui now speaks {language}; the portal keeps it for your next login.").format(
+                language=LANGUAGE_NAMES[language]
+            ),
+            "success",
+        )
 
     def action_switch_channel(self) -> None:
         user = self.portal_app.user
