@@ -131,3 +131,8 @@ async def portal(settings: ServerSettings) -> AsyncIterator[tuple[FastAPI, httpx
     ) as client:
         yield app, client
     app.state.context.db.close()
+
+
+async def otp_step(api: httpx.AsyncClient, ticket: str, code: str) -> httpx.Response:
+    """The login's second step: the ticket and the code."""
+    return await api.post("/auth/otp", json={"ticket": ticket, "code": code})

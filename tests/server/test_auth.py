@@ -16,16 +16,12 @@ from tests.server.login_helpers import (
     bearer,
     email_login,
     login,
+    otp_step,
     ticket_for,
     user_row,
 )
 
 MAKER = "maker@harbour.example"
-
-
-@pytest.fixture
-def outbox(server_settings: ServerSettings) -> Outbox:
-    return Outbox(server_settings)
 
 
 async def test_email_login_end_to_end(api: httpx.AsyncClient, outbox: Outbox) -> None:
@@ -37,7 +33,7 @@ async def test_email_login_end_to_end(api: httpx.AsyncClient, outbox: Outbox) ->
     assert len(body["ticket"]) >= 22  # >= 128 bits, URL-safe base64
     # The password step already sent the first code.
     code = outbox.new_code(MAKER)
-    session = await api.post("/auth/otp", json={"ticket": body["ticket"], "code": code})
+    session = await otp_step(api, body["ticket"], code)
     assert session.status_code == 200
     data = session.json()
     assert data["user"]["user_id"] == MAKER
@@ -111,15 +107,15 @@ async def test_fifth_wrong_otp_locks(api: httpx.AsyncClient, outbox: Outbox) -> 
     real = outbox.new_code(MAKER)
     wrong = "000000" if real != "000000" else "111111"
     for _ in range(4):
-        response = await api.post("/auth/otp", json={"ticket": ticket, "code": wrong})
+        response = await otp_step(api, ticket, wrong)
         assert response.status_code == 401
         assert response.json()["code"] == "otp_invalid"
-    fifth = await api.post("/auth/otp", json={"ticket": ticket, "code": wrong})
+    fifth = await otp_step(api, ticket, wrong)
     assert fifth.status_code == 423
     # Now the right code on the same ticket, a malformed one, or a new password step:
     # all get the same answer.
     for code in (real, "12ab"):
-        again = await api.post("/auth/otp", json={"ticket": ticket, "code": code})
+        again = await otp_step(api, ticket, code)
         assert again.json() == fifth.json()
     assert (await login(api, MAKER)).json() == fifth.json()
 
@@ -132,8 +128,8 @@ async def test_password_and_otp_failures_count_together(
     ticket = (await ticket_for(api, MAKER))["ticket"]
     real = outbox.new_code(MAKER)
     wrong = "000000" if real != "000000" else "111111"
-    assert (await api.post("/auth/otp", json={"ticket": ticket, "code": wrong})).status_code == 401
-    assert (await api.post("/auth/otp", json={"ticket": ticket, "code": wrong})).status_code == 423
+    assert (await otp_step(api, ticket, wrong)).status_code == 401
+    assert (await otp_step(api, ticket, wrong)).status_code == 423
 
 
 async def test_a_completed_login_resets_the_count_but_a_right_password_alone_does_not(
@@ -149,7 +145,7 @@ async def test_a_completed_login_resets_the_count_but_a_right_password_alone_doe
     ticket = (await ticket_for(api, MAKER))["ticket"]
     real = outbox.new_code(MAKER)
     wrong = "000000" if real != "000000" else "111111"
-    assert (await api.post("/auth/otp", json={"ticket": ticket, "code": wrong})).status_code == 423
+    assert (await otp_step(api, ticket, wrong)).status_code == 423
 
 
 async def test_the_ccda_unlocks_through_the_store(
@@ -169,7 +165,7 @@ async def test_ticket_expires_after_five_minutes(
     ticket = (await ticket_for(api, MAKER))["ticket"]
     code = outbox.new_code(MAKER)
     clock.advance(minutes=5)
-    response = await api.post("/auth/otp", json={"ticket": ticket, "code": code})
+    response = await otp_step(api, ticket, code)
     assert response.status_code == 401
     problem = response.json()
     assert problem["code"] == "ticket_expired"
@@ -179,7 +175,7 @@ async def test_ticket_expires_after_five_minutes(
     ticket = (await ticket_for(api, MAKER))["ticket"]
     code = outbox.new_code(MAKER)
     clock.advance(minutes=4, seconds=59)
-    assert (await api.post("/auth/otp", json={"ticket": ticket, "code": code})).status_code == 200
+    assert (await otp_step(api, ticket, code)).status_code == 200
 
 
 async def test_ticket_is_single_use_and_unknown_tickets_are_expired(
@@ -187,9 +183,9 @@ async def test_ticket_is_single_use_and_unknown_tickets_are_expired(
 ) -> None:
     ticket = (await ticket_for(api, MAKER))["ticket"]
     code = outbox.new_code(MAKER)
-    assert (await api.post("/auth/otp", json={"ticket": ticket, "code": code})).status_code == 200
+    assert (await otp_step(api, ticket, code)).status_code == 200
     for used in (ticket, "not-a-ticket"):
-        again = await api.post("/auth/otp", json={"ticket": used, "code": code})
+        again = await otp_step(api, used, code)
         assert again.status_code == 401
         assert again.json()["code"] == "ticket_expired"
         resend = await api.post("/auth/otp/email", json={"ticket": used})
@@ -249,13 +245,13 @@ async def test_a_code_that_is_not_six_digits_is_422_and_not_a_failure(
 ) -> None:
     ticket = (await ticket_for(api, MAKER))["ticket"]
     code = outbox.new_code(MAKER)
-    response = await api.post("/auth/otp", json={"ticket": ticket, "code": "12ab56"})
+    response = await otp_step(api, ticket, "12ab56")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "code"
     assert user_row(server_settings, MAKER)["failed_attempts"] == 0
     # Blanks inside a code are fine ("123 456").
     spaced = f"{code[:3]} {code[3:]}"
-    assert (await api.post("/auth/otp", json={"ticket": ticket, "code": spaced})).status_code == 200
+    assert (await otp_step(api, ticket, spaced)).status_code == 200
 
 
 async def test_session_expires_after_thirty_idle_minutes(

@@ -18,6 +18,7 @@ from tests.server.login_helpers import (
     OTP_LINE,
     Outbox,
     give_device,
+    otp_step,
     portal,
     ticket_for,
     totp_secret,
@@ -27,15 +28,6 @@ from tests.server.login_helpers import (
 MAKER = "maker@harbour.example"
 CHECKER = "checker@harbour.example"
 LEAD = "lead@harbour.example"
-
-
-@pytest.fixture
-def outbox(server_settings: ServerSettings) -> Outbox:
-    return Outbox(server_settings)
-
-
-async def otp_step(api: httpx.AsyncClient, ticket: str, code: str) -> httpx.Response:
-    return await api.post("/auth/otp", json={"ticket": ticket, "code": code})
 
 
 def other_than(code: str) -> str:

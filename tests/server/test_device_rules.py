@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from cc_tui.domain import otp
@@ -26,6 +25,7 @@ from tests.server.login_helpers import (
     db,
     email_login,
     give_device,
+    otp_step,
     ticket_for,
     totp_secret,
     user_row,
@@ -34,15 +34,6 @@ from tests.server.login_helpers import (
 MAKER = "maker@harbour.example"
 CHECKER = "checker@harbour.example"
 LEAD = "lead@harbour.example"
-
-
-@pytest.fixture
-def outbox(server_settings: ServerSettings) -> Outbox:
-    return Outbox(server_settings)
-
-
-async def otp_step(api: httpx.AsyncClient, ticket: str, code: str) -> httpx.Response:
-    return await api.post("/auth/otp", json={"ticket": ticket, "code": code})
 
 
 async def app_login(api: httpx.AsyncClient, user_id: str, secret: str, clock: FakeClock) -> str:
