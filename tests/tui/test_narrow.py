@@ -4,6 +4,7 @@ line cut at the edge ends with an ellipsis. Against the real portal on a loopbac
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
+from cc_tui.tui.screens.request import RequestScreen
 from cc_tui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import AppFactory
 from tests.tui.library_helpers import MAKER, start_logged_in
@@ -48,7 +50,8 @@ def problems_at_60(app: PortalApp) -> list[str]:
                 found.append(f"{name}: {type(widget).__name__} drawn over the footer at {x}")
                 break
     for table in screen.query(DataTable):
-        if table.display and table.virtual_size.width > table.scrollable_content_region.width:
+        room = table.scrollable_content_region.width
+        if table.display and room and table.virtual_size.width > room:  # 0: a hidden tab
             found.append(
                 f"{name}: #{table.id} needs {table.virtual_size.width} columns, "
                 f"has {table.scrollable_content_region.width}"
@@ -91,6 +94,17 @@ async def test_a_makers_screens_fit_60_by_20(
         problems += await look(pilot, "enter")  # the first form
         await pilot.press("escape")
         await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        # A request (a new draft of this maker's), its fields and its documents.
+        portal = await app.client()
+        draft = await portal.create_request("CT027", {}, idempotency_key=str(uuid.uuid4()))
+        await app.push_screen(RequestScreen(draft.ref))
+        await settle(pilot)
+        problems += problems_at_60(app)
+        problems += await look(pilot, "2")
+        assert type(app.screen).__name__ == "RequestScreen"
+        assert app.screen.query_one("#attachments").has_focus
     assert problems == []
 
 

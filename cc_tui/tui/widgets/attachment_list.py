@@ -28,6 +28,7 @@ from cc_tui.domain.files import size_in_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.cells import cut
 from cc_tui.tui.widgets.list_keys import ListTable, list_bindings
 
 if TYPE_CHECKING:
@@ -85,8 +86,26 @@ class AttachmentList(ListTable):
         self.request: Request | None = None
         self.editable = False
         self._by_key: dict[str, Attachment] = {}
-        for label, width in COLUMNS:
-            self.add_column(label, width=width, key=label.lower())
+        self.name_width = COLUMNS[0][1]
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        self.clear(columns=True)
+        for number, (label, width) in enumerate(COLUMNS):
+            self.add_column(
+                label, width=self.name_width if number == 0 else width, key=label.lower()
+            )
+
+    def on_resize(self) -> None:
+        # Narrower than 80 columns the name gives way (its end becomes "…"), so the
+        # size, type and digest stay in view.
+        others = sum(width + 2 for _, width in COLUMNS[1:]) + 2  # and the name's padding
+        width = max(12, min(COLUMNS[0][1], self.scrollable_content_region.width - others))
+        if width != self.name_width:
+            self.name_width = width
+            self._add_columns()
+            if self.request is not None:
+                self.show(self.request, editable=self.editable)
 
     def show(self, request: Request, *, editable: bool) -> None:
         """Show `request`'s attachments; `editable`: whether Delete is offered."""
@@ -98,7 +117,7 @@ class AttachmentList(ListTable):
             self.add_row(Content("No supporting documents."), "", "", "", key=EMPTY_ROW)
         for attachment in request.attachments:
             self.add_row(
-                safe_content(flatten(attachment.name)),
+                safe_content(cut(flatten(attachment.name), self.name_width)),
                 size_in_words(attachment.size),
                 safe_content(kind_of(attachment)),
                 safe_content(attachment.sha256[:12]),

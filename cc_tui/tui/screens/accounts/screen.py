@@ -18,6 +18,7 @@ from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, Righ
 from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
+from cc_tui.tui.widgets.cells import cut
 from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -81,6 +82,7 @@ class AccountsScreen(RefreshingScreen):
         self.catalogue: dict[str, Right] = {}
         self.loaded = False
         self._narrow = False
+        self._widths: dict[str, int] = {}
 
     # Layout
 
@@ -118,11 +120,12 @@ class AccountsScreen(RefreshingScreen):
         self._narrow = self.narrow
         # 80 columns: the widths and each column's two cells of padding fill 78.
         widths = (21, 12, 9, 6, 6, 11) if not self.exchange_view else (15, 10, 9, 6, 6, 11)
-        for (label, key), width in zip(COLUMNS, widths, strict=True):
+        self._widths = {"firm": 6} | {key: w for (_, key), w in zip(COLUMNS, widths, strict=True)}
+        for label, key in COLUMNS:
             if key == "user_id" and self.exchange_view:
                 table.add_column("Firm", key="firm", width=6)
             if key in self.shown_columns:
-                table.add_column(label, key=key, width=width)
+                table.add_column(label, key=key, width=self._widths[key])
 
     @property
     def shown_columns(self) -> tuple[str, ...]:
@@ -169,7 +172,10 @@ class AccountsScreen(RefreshingScreen):
             cells = dict(zip(keys, account_cells(user, with_firm=self.exchange_view), strict=True))
             # A DataTable reads a str cell as markup: portal text goes in as Content.
             table.add_row(
-                *(safe_content(flatten(cells[key])) for key in self.shown_columns),
+                *(
+                    safe_content(cut(flatten(cells[key]), self._widths[key]))
+                    for key in self.shown_columns
+                ),
                 key=user.user_id,
             )
         if keep is not None:
