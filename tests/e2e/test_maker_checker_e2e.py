@@ -184,6 +184,12 @@ async def test_draft_to_completed_with_a_return_between(
         assert administrators[1]["name"] == "Lee Siu Ming"
         await type_field(m, "effective_date", "2026-12-01")
         await m.press("ctrl+g")
+        # A returned request's maker is asked for an optional reply to the checker.
+        await quiet(m)
+        assert isinstance(maker.screen, CommentScreen)
+        await inside(m, maker.screen.query_one(TextArea).focus)
+        await m.press(*"Effective date moved to 1 December")
+        await m.press("ctrl+g")
         await confirm(m, f"Submit {ref} for checking?")
         assert isinstance(maker.screen, RequestScreen)
         assert stored_status(server_settings, ref) == "pending_checker"
@@ -214,4 +220,6 @@ async def test_draft_to_completed_with_a_return_between(
             "approve",
             "complete",
         ]
+        submits = [entry for entry in detail(maker).audit if entry.action.value == "submit"]
+        assert submits[-1].comment == "Effective date moved to 1 December"
         assert not isinstance(maker.screen, FormScreen)
