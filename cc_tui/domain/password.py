@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 import secrets
 
-from cc_tui.domain.i18n import N_
+from cc_tui.domain.i18n import N_, _
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 
-PASSWORD_RULE = (
-    f"Use at least {PASSWORD_MIN} characters, with both letters and digits, and not your user ID."
+# In English; `_(PASSWORD_RULE)` where it is shown.
+PASSWORD_RULE = N_(
+    "Use at least 12 characters, with both letters and digits, and not your user ID."
 )
+assert str(PASSWORD_MIN) in PASSWORD_RULE
 
 
 def password_problems(password: str, user_id: str = "") -> list[str]:
@@ -26,19 +28,25 @@ def password_problems(password: str, user_id: str = "") -> list[str]:
     problems: list[str] = []
     if len(password) < PASSWORD_MIN:
         problems.append(
-            f"The password has {len(password)} characters; it needs at least {PASSWORD_MIN}."
+            _("The password has {length} characters; it needs at least {least}.").format(
+                length=len(password), least=PASSWORD_MIN
+            )
         )
     if len(password) > PASSWORD_MAX:
-        problems.append(f"The password is longer than {PASSWORD_MAX} characters.")
+        problems.append(
+            _("The password is longer than {most} characters.").format(most=PASSWORD_MAX)
+        )
     if not any(ch.isalpha() for ch in password):
-        problems.append("The password needs at least one letter.")
+        problems.append(_("The password needs at least one letter."))
     if not any(ch.isdigit() for ch in password):
-        problems.append("The password needs at least one digit.")
+        problems.append(_("The password needs at least one digit."))
     if user_id and password.strip().lower() == user_id.strip().lower():
-        problems.append("The password must not be your user ID.")
+        problems.append(_("The password must not be your user ID."))
     if looks_like_token(password):
         problems.append(
-            f"The password must not look like a set-up or reset token ({TOKEN_PREFIX}…)."
+            _("The password must not look like a set-up or reset token ({prefix}…).").format(
+                prefix=TOKEN_PREFIX
+            )
         )
     return problems
 
@@ -53,7 +61,7 @@ _TOKEN_SHAPE = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_-]{43}")
 
 # Where a token goes, in the words of the login screen and of the mails that carry one.
 FORGOT_TITLE = N_("Forgot password or first login")
-TOKEN_SCREEN_TITLE = "Set your password with a token"
+TOKEN_SCREEN_TITLE = N_("Set your password with a token")
 TOKEN_HOW_TO = N_(
     'On the login screen choose "Forgot password or first login" (ctrl+f), then "I have '
     'a token", and paste the token there with your new password, twice.'

@@ -93,8 +93,8 @@ def new_password_error(password: str, user_id: str) -> ApiError | None:
         422,
         ProblemCode.VALIDATION_FAILED,
         _("The new password does not meet the password rule."),
-        PASSWORD_RULE,
-        [FieldError(field="new_password", message=p, fix=PASSWORD_RULE) for p in problems],
+        _(PASSWORD_RULE),
+        [FieldError(field="new_password", message=p, fix=_(PASSWORD_RULE)) for p in problems],
     )
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
 from cc_tui.domain.i18n import current_language, set_default_language
@@ -17,11 +19,13 @@ from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.config import choose_language
 from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.login import LoginScreen
+from cc_tui.tui.screens.otp import OtpScreen
+from cc_tui.tui.screens.password_reset import ForgotPasswordScreen, TokenPasswordScreen
 from cc_tui.tui.screens.profile import ProfileScreen
 from tests.tui.account_helpers import resume_as
 from tests.tui.conftest import AppFactory
 from tests.tui.fake_portal import USER, FakePortal
-from tests.tui.helpers import HomeApp, log_in_with_password, notice, settle
+from tests.tui.helpers import HomeApp, log_in_with_password, notice, settle, type_into
 from tests.tui.test_snapshots import SnapCompare, then
 
 MAKER = "maker@harbour.example"
@@ -160,3 +164,35 @@ async def test_the_profile_switches_the_language_and_the_portal_keeps_it(
         await settle(pilot)
         assert app.language == "en"
         assert (await (await app.client()).me()).language == "en"
+
+
+def screen_texts(screen: Screen[Any]) -> list[str]:
+    texts = [str(w.render()) for w in screen.query(Label)]
+    texts += [str(b.label) for b in screen.query(Button) if b.display]
+    texts += [str(w.render()) for w in screen.query(Static) if w.display]
+    texts += [a.binding.description for a in screen.active_bindings.values() if a.binding.show]
+    return texts
+
+
+async def test_the_password_and_code_screens_speak_chinese_only(tmp_path: Path) -> None:
+    app = chinese_app(FakePortal(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, ForgotPasswordScreen)
+        assert not english_sentences(screen_texts(app.screen))
+        await pilot.click("#have-token")
+        await settle(pilot)
+        assert isinstance(app.screen, TokenPasswordScreen)
+        await type_into(pilot, "#new-password", "short")
+        texts = screen_texts(app.screen)
+        assert any("最少需要 12 個" in text for text in texts)
+        assert not english_sentences(texts), english_sentences(texts)
+        await pilot.press("escape")
+        await settle(pilot)
+        await log_in_with_password(pilot, MAKER, "Demo-pass-2024")
+        assert isinstance(app.screen, OtpScreen)
+        texts = screen_texts(app.screen)
+        assert "輸入一次性密碼" in texts
+        assert not english_sentences(texts), english_sentences(texts)

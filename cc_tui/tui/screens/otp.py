@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
@@ -30,7 +31,7 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 # Codes that end this login: start again from the password.
 RESTART_CODES = frozenset({"ticket_expired", "account_locked"})
-RESEND_LABEL = "Send the code again"
+RESEND_LABEL = N_("Send the code again")
 
 
 def typed_code(screen: PortalScreen) -> str | None:
@@ -87,12 +88,12 @@ class CodeEntry(PortalScreen):
         session = await self.call_portal(
             lambda portal: portal.verify_otp(self.flow.ticket, code),
             retry=lambda: self.verify(code),
-            busy="Checking the code…",
+            busy=_("Checking the code…"),
             refused=refused,
         )
         if session is FAILED:
             return
-        notice.show("Logged in.", "success")
+        notice.show(_("Logged in."), "success")
         self.portal_app.begin_session(session, self.flow.user_id)
 
 
@@ -119,30 +120,30 @@ class OtpScreen(CodeEntry):
         flow = self.flow
         yield ServerBanner(id="banner")
         with Vertical(id="otp-box"):
-            yield Static("Enter your one-time password", id="otp-title")
+            yield Static(_("Enter your one-time password"), id="otp-title")
             if flow.channel == "email":
-                channel = (
-                    f"We e-mailed a {CODE_DIGITS}-digit code to {flow.user_id}. "
-                    f"It is valid for {flow.code_minutes} minutes."
-                )
+                channel = _(
+                    "We e-mailed a {digits}-digit code to {user_id}. "
+                    "It is valid for {minutes} minutes."
+                ).format(digits=CODE_DIGITS, user_id=flow.user_id, minutes=flow.code_minutes)
             else:
-                channel = (
-                    f"Open your authenticator app and type the {CODE_DIGITS}-digit code it "
+                channel = _(
+                    "Open your authenticator app and type the {digits}-digit code it "
                     "shows for Client Connect."
-                )
+                ).format(digits=CODE_DIGITS)
             yield Static(safe_content(channel, multiline=True), id="otp-channel")
-            yield Label("One-time password")
+            yield Label(_("One-time password"))
             yield CodeInput()
             with Horizontal(id="otp-buttons"):
-                yield Button("Log in", id="verify", variant="primary")
+                yield Button(_("Log in"), id="verify", variant="primary")
                 if flow.channel == "email":
-                    yield Button(RESEND_LABEL, id="resend")
+                    yield Button(_(RESEND_LABEL), id="resend")
             yield Notice(id="notice")
             if flow.channel == "email" and self.portal_app.demo:
                 yield Static(
                     Content(
-                        "Demo: read the code in another terminal with\n"
-                        f"cc-tui mailbox --to {flow.user_id} --last"
+                        _("Demo: read the code in another terminal with")
+                        + f"\ncc-tui mailbox --to {flow.user_id} --last"
                         + self.portal_app.demo_data_dir_option
                     ),
                     id="demo-hint",
@@ -169,7 +170,11 @@ class OtpScreen(CodeEntry):
         button = self.query_one("#resend", Button)
         wait = self.flow.resend_wait()
         button.disabled = wait > 0
-        button.label = f"{RESEND_LABEL} (in {wait} s)" if wait else RESEND_LABEL
+        button.label = (
+            _("{label} (in {wait} s)").format(label=_(RESEND_LABEL), wait=wait)
+            if wait
+            else _(RESEND_LABEL)
+        )
         self.refresh_bindings()
 
     @on(Input.Submitted, "#code")
@@ -209,5 +214,8 @@ class OtpScreen(CodeEntry):
             return
         self.flow.mark_email_sent()
         self.show_resend_wait()
-        notice.show(f"A new code is on its way to {self.flow.user_id}.", "success")
+        notice.show(
+            _("A new code is on its way to {user_id}.").format(user_id=self.flow.user_id),
+            "success",
+        )
         self.query_one("#code", Input).focus()

@@ -29,6 +29,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.password import (
     FORGOT_TITLE,
     TOKEN_PREFIX,
@@ -41,7 +42,7 @@ from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 USER_ID_MAX = 254  # api.auth.USER_ID_MAX, without importing pydantic for it
 TOKEN_MAX = 200  # api.auth.ResetPasswordRequest.token
-PASSWORD_SET = "Your password is set. Log in with it now."
+PASSWORD_SET = N_("Your password is set. Log in with it now.")
 
 BACK = Binding(
     "escape",
@@ -54,12 +55,12 @@ BACK = Binding(
 
 def user_id_problem(user_id: str) -> str | None:
     if not user_id:
-        return "Type your user ID: the e-mail address you log in with."
+        return _("Type your user ID: the e-mail address you log in with.")
     if len(user_id) > USER_ID_MAX:
-        return (
-            f"That user ID is {len(user_id)} characters long; a user ID has at most "
-            f"{USER_ID_MAX}. Check it and type it again."
-        )
+        return _(
+            "That user ID is {length} characters long; a user ID has at most "
+            "{most}. Check it and type it again."
+        ).format(length=len(user_id), most=USER_ID_MAX)
     return None
 
 
@@ -79,20 +80,22 @@ class ForgotPasswordScreen(PortalScreen):
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
         with Vertical(id="reset-box"):
-            yield Static(FORGOT_TITLE, classes="reset-title")
+            yield Static(_(FORGOT_TITLE), classes="reset-title")
             yield Static(
-                "Type your user ID and choose Mail me a token: the portal e-mails you a "
-                "token that sets a new password. A new user's set-up mail already holds "
-                "one: choose I have a token.",
+                _(
+                    "Type your user ID and choose Mail me a token: the portal e-mails you a "
+                    "token that sets a new password. A new user's set-up mail already holds "
+                    "one: choose I have a token."
+                ),
                 classes="reset-help",
             )
-            yield Label("User ID (your e-mail address)")
+            yield Label(_("User ID (your e-mail address)"))
             yield Input(
                 value=self.initial_user_id, placeholder="name@firm.example", id="forgot-user-id"
             )
             with Horizontal(classes="reset-buttons"):
-                yield Button("Mail me a token", id="send-token", variant="primary")
-                yield Button("I have a token", id="have-token")
+                yield Button(_("Mail me a token"), id="send-token", variant="primary")
+                yield Button(_("I have a token"), id="have-token")
             yield Notice(id="notice")
         yield Footer()
 
@@ -125,7 +128,7 @@ class ForgotPasswordScreen(PortalScreen):
         mailed = await self.call_portal(
             lambda portal: portal.forgot_password(user_id),
             retry=lambda: self.mail_token(user_id),
-            busy=f"Asking the portal to mail a token to {user_id}…",
+            busy=_("Asking the portal to mail a token to {user_id}…").format(user_id=user_id),
         )
         if mailed is FAILED:
             return
@@ -153,15 +156,15 @@ class TokenPasswordScreen(PortalScreen):
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
         with Vertical(id="reset-box"):
-            yield Static(TOKEN_SCREEN_TITLE, classes="reset-title")
+            yield Static(_(TOKEN_SCREEN_TITLE), classes="reset-title")
             yield Static(
                 safe_content(self._intro(), multiline=True), id="token-intro", classes="reset-help"
             )
             rows = (
-                ("token-user-id", "User ID", self.initial_user_id, "name@firm.example"),
-                ("token", "Token", self.initial_token, f"{TOKEN_PREFIX}…"),
-                ("new-password", "New password", "", ""),
-                ("repeat-password", "New password again", "", ""),
+                ("token-user-id", _("User ID"), self.initial_user_id, "name@firm.example"),
+                ("token", _("Token"), self.initial_token, f"{TOKEN_PREFIX}…"),
+                ("new-password", _("New password"), "", ""),
+                ("repeat-password", _("New password again"), "", ""),
             )
             for field, label, value, placeholder in rows:
                 secret = field.endswith("password")
@@ -176,7 +179,7 @@ class TokenPasswordScreen(PortalScreen):
                     )
             yield Static(id="rule-lines")
             with Horizontal(classes="reset-buttons"):
-                yield Button("Set password", id="set-password", variant="primary")
+                yield Button(_("Set password"), id="set-password", variant="primary")
             yield Notice(id="notice")
         yield Footer()
 
@@ -184,12 +187,14 @@ class TokenPasswordScreen(PortalScreen):
         if self.note:
             return self.note
         if self.mailed:
-            return (
-                f"If {self.initial_user_id} is a user of this portal, a token is on its way "
+            return _(
+                "If {user_id} is a user of this portal, a token is on its way "
                 "there by e-mail. It works once, within 30 minutes. Paste it here with your "
                 "new password, twice."
-            )
-        return "Paste the token from your set-up or reset e-mail, and type your new password twice."
+            ).format(user_id=self.initial_user_id)
+        return _(
+            "Paste the token from your set-up or reset e-mail, and type your new password twice."
+        )
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
@@ -239,20 +244,22 @@ class TokenPasswordScreen(PortalScreen):
         if problem:
             return problem, "token-user-id"
         if not token:
-            return "Paste the token from the e-mail.", "token"
+            return _("Paste the token from the e-mail."), "token"
         if len(token) > TOKEN_MAX:
             return (
-                f"That token is {len(token)} characters long; the portal's tokens start "
-                f"with {TOKEN_PREFIX} and are {len(TOKEN_PREFIX) + 43} long. Paste it again.",
+                _(
+                    "That token is {length} characters long; the portal's tokens start "
+                    "with {prefix} and are {expected} long. Paste it again."
+                ).format(length=len(token), prefix=TOKEN_PREFIX, expected=len(TOKEN_PREFIX) + 43),
                 "token",
             )
         if not new:
-            return "Type your new password.", "new-password"
+            return _("Type your new password."), "new-password"
         problems = password_problems(new, user_id)
         if problems:
             return " ".join(problems), "new-password"
         if repeat != new:
-            return "The repeated password differs; type the new one twice.", "repeat-password"
+            return _("The repeated password differs; type the new one twice."), "repeat-password"
         return None
 
     @on(Button.Pressed, "#set-password")
@@ -282,11 +289,11 @@ class TokenPasswordScreen(PortalScreen):
             done = await self.call_portal(
                 lambda portal: portal.reset_password(token, new),
                 retry=lambda: self.set_password(user_id, token, new),
-                busy="Setting your password…",
+                busy=_("Setting your password…"),
                 refused=refused,
             )
         finally:
             button.disabled = False
         if done is FAILED:
             return
-        self.portal_app.show_login(user_id=user_id, message=PASSWORD_SET, message_kind="success")
+        self.portal_app.show_login(user_id=user_id, message=_(PASSWORD_SET), message_kind="success")

@@ -60,13 +60,15 @@ def password_form_problems(user_id: str, current: str, new: str, repeat: str) ->
 def new_password_lines(user_id: str, new: str, repeat: str) -> list[str]:
     """The live verdict under the new password: the rule, or each reason it fails."""
     if not new:
-        return [PASSWORD_RULE]
+        return [_(PASSWORD_RULE)]
     problems = password_problems(new, user_id)
     if repeat and repeat != new:
-        problems.append("The repeated password differs.")
+        problems.append(_("The repeated password differs."))
     if problems:
         return [f"✗ {problem}" for problem in problems]
-    return ["✓ The new password meets the rule." + ("" if repeat else " Now repeat it.")]
+    if repeat:
+        return ["✓ " + _("The new password meets the rule.")]
+    return ["✓ " + _("The new password meets the rule. Now repeat it.")]
 
 
 def otp_line(user: User) -> str:
