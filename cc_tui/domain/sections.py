@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cc_tui.domain.i18n import N_
+
 
 class Section(StrEnum):
     AWAITING_MY_CHECK = "awaiting_my_check"
@@ -19,12 +21,12 @@ class Section(StrEnum):
 
 
 _LABELS = {
-    Section.AWAITING_MY_CHECK: "Awaiting my check",
-    Section.RETURNED_TO_ME: "Returned to me",
-    Section.MY_DRAFTS: "My drafts",
-    Section.SUBMITTED_BY_ME: "Submitted by me",
-    Section.HISTORY: "History",
-    Section.ALL: "All",
+    Section.AWAITING_MY_CHECK: N_("Awaiting my check"),
+    Section.RETURNED_TO_ME: N_("Returned to me"),
+    Section.MY_DRAFTS: N_("My drafts"),
+    Section.SUBMITTED_BY_ME: N_("Submitted by me"),
+    Section.HISTORY: N_("History"),
+    Section.ALL: N_("All"),
 }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cc_tui.domain.i18n import N_
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -25,8 +27,9 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        """The status in words, as a person reads it ("Pending checker")."""
-        return self.value.replace("_", " ").capitalize()
+        """The status in words, as a person reads it ("Pending checker"); in English
+        (`_(status.label)` where it is shown in the reader's language)."""
+        return _STATUS_WORDS[self]
 
     @property
     def symbol(self) -> str:
@@ -42,6 +45,21 @@ class Status(StrEnum):
         """Only Draft and Returned requests can be modified (by their maker)."""
         return self in EDITABLE_STATUSES
 
+
+# A status in words (marked for translation: the TUI shows `_(status.label)`).
+_STATUS_WORDS = {
+    Status.DRAFT: N_("Draft"),
+    Status.PENDING_CHECKER: N_("Pending checker"),
+    Status.RETURNED: N_("Returned"),
+    Status.WITH_EXCHANGE: N_("With exchange"),
+    Status.APPROVED: N_("Approved"),
+    Status.COMPLETED: N_("Completed"),
+    Status.REJECTED: N_("Rejected"),
+    Status.WITHDRAWN: N_("Withdrawn"),
+    Status.DISCARDED: N_("Discarded"),
+    Status.ABORTED: N_("Aborted"),
+}
+assert all(words == s.value.replace("_", " ").capitalize() for s, words in _STATUS_WORDS.items())
 
 _SYMBOLS = {
     Status.DRAFT: "✎",

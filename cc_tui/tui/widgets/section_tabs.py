@@ -19,16 +19,17 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from cc_tui.api.requests import SectionCounts
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.sections import Section
 
 SECTIONS = tuple(Section)
 SHORT_LABELS = {
-    Section.AWAITING_MY_CHECK: "Check",
-    Section.RETURNED_TO_ME: "Returned",
-    Section.MY_DRAFTS: "Drafts",
-    Section.SUBMITTED_BY_ME: "Submitted",
-    Section.HISTORY: "History",
-    Section.ALL: "All",
+    Section.AWAITING_MY_CHECK: N_("Check"),
+    Section.RETURNED_TO_ME: N_("Returned"),
+    Section.MY_DRAFTS: N_("Drafts"),
+    Section.SUBMITTED_BY_ME: N_("Submitted"),
+    Section.HISTORY: N_("History"),
+    Section.ALL: N_("All"),
 }
 GAP = ""
 
@@ -59,13 +60,13 @@ def tab_labels(counts: SectionCounts | None, width: int) -> list[tuple[Section, 
         return compact_count(value) if compact else f"{value:,}"
 
     wordings = [
-        [(s, f"{n} {s.label} {count_of(s, False)}") for n, s in enumerate(SECTIONS, 1)],
-        [(s, f"{s.label} {count_of(s, False)}") for s in SECTIONS],
-        [(s, f"{SHORT_LABELS[s]} {count_of(s, False)}") for s in SECTIONS],
-        [(s, f"{SHORT_LABELS[s]} {count_of(s, True)}") for s in SECTIONS],
+        [(s, f"{n} {_(s.label)} {count_of(s, False)}") for n, s in enumerate(SECTIONS, 1)],
+        [(s, f"{_(s.label)} {count_of(s, False)}") for s in SECTIONS],
+        [(s, f"{_(SHORT_LABELS[s])} {count_of(s, False)}") for s in SECTIONS],
+        [(s, f"{_(SHORT_LABELS[s])} {count_of(s, True)}") for s in SECTIONS],
     ]
     for labels in wordings:
-        needed = sum(cell_len(text) + 2 for _, text in labels) + len(GAP) * (len(labels) - 1)
+        needed = sum(cell_len(text) + 2 for _section, text in labels) + len(GAP) * (len(labels) - 1)
         if needed <= width:
             return labels
     return wordings[-1]

@@ -35,6 +35,7 @@ from textual.strip import Strip
 
 from cc_tui.api.requests import RequestPage, RequestSummary
 from cc_tui.domain.calendar import to_hkt
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.safe_text import MARK_STYLE, Piece, fit_pieces, flatten, pieces
 from cc_tui.tui.widgets.list_keys import LIST_BINDINGS, open_find
 
@@ -132,8 +133,10 @@ class RequestWindow:
         held = self.row_count
         total = _count(self.total, self.total_is_estimate)
         if self.first_row == 0:
-            return f"Showing {held:,} of {total}"
-        return f"Showing {self.first_row + 1:,}–{self.first_row + held:,} of {total}"
+            return _("Showing {held} of {total}").format(held=f"{held:,}", total=total)
+        return _("Showing {first}–{last} of {total}").format(
+            first=f"{self.first_row + 1:,}", last=f"{self.first_row + held:,}", total=total
+        )
 
     def _add_at_bottom(self, page: RequestPage) -> None:
         number = self.first_page + len(self.pages)
@@ -161,7 +164,7 @@ def _count(total: int, estimate: bool) -> str:
         return f"{total:,}"
     digits = len(str(total))
     rounded = round(total, -max(0, digits - 3))
-    return f"about {rounded:,}"
+    return _("about {count}").format(count=f"{rounded:,}")
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,15 @@ class ColumnLayout:
 
 
 COLUMN_KEYS = ("ref", "firm", "eservice", "status", "maker", "updated", "title")
-HEADERS = ("  Reference", "Firm", "eService", "Status", "Maker", "Updated", "Title")
+HEADERS = (
+    N_("Reference"),
+    N_("Firm"),
+    N_("eService"),
+    N_("Status"),
+    N_("Maker"),
+    N_("Updated"),
+    N_("Title"),
+)
 MIN_TITLE = 12
 FIRM_WIDTH = 1 + 6  # a participant ID: B01234
 
@@ -216,7 +227,7 @@ def row_pieces(summary: RequestSummary, marked: bool, layout: ColumnLayout) -> l
         ([(f"{MARK if marked else ' '} ", False), *pieces(flatten(summary.ref))], layout.ref),
         (_cell(summary.participant_id), layout.firm),
         (_cell(summary.eservice), layout.eservice),
-        ([(f" {status_symbol(summary)} {summary.status.label}", False)], layout.status),
+        ([(f" {status_symbol(summary)} {_(summary.status.label)}", False)], layout.status),
         (_cell(maker), layout.maker),
         (
             [
@@ -259,7 +270,7 @@ def header_text(layout: ColumnLayout) -> str:
         layout.title,
     )
     return "".join(
-        fit(header if key == "ref" else " " + header, width)
+        fit(("  " if key == "ref" else " ") + _(header), width)
         for key, header, width in zip(COLUMN_KEYS, HEADERS, widths, strict=True)
     )
 
