@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import httpx
-
-from cc_tui.api import API_PREFIX
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.runner import free_port, serve_forever
 from cc_tui.server.settings import ServerSettings
+from tests.waiting import wait_for_portal
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=HKT)
 
@@ -45,17 +42,7 @@ def portal_process(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], st
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=url) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if client.get(f"{API_PREFIX}/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, "the portal process ended at start"
-                assert time.monotonic() < deadline, "the portal did not start in 120 s"
-                time.sleep(0.05)
+        wait_for_portal(url, process, timeout=120)
         yield process, url
     finally:
         if process.poll() is None:

@@ -9,8 +9,7 @@ portal must remove the temp file and keep nothing.
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,15 +25,7 @@ from cc_tui.server.store.sessions import create_session
 from tests.server.attachment_corpus import MiB, build_multipart, good_name, minimal_pdf
 from tests.server.request_helpers import MAKER
 from tests.server.test_attachments import storage_listing
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    """Poll `condition` until it holds; fail (saying `what`) if it never does."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.01)
+from tests.waiting import wait_until
 
 
 def temp_files(files_dir: Path) -> list[Path]:

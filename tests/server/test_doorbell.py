@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from cc_tui.server import doorbell
 from cc_tui.server.doorbell import Doorbell, folder_of, ring
+from tests.waiting import await_until
 
 pytestmark = pytest.mark.skipif(not doorbell.SUPPORTED, reason="no Unix datagram sockets")
 
@@ -22,10 +22,7 @@ async def test_a_ring_runs_the_callback_of_every_other_doorbell(tmp_path: Path) 
     assert theirs.open(lambda: rung.append("theirs"))
     try:
         assert ring(store, skip=mine.path) == 1
-        for _ in range(100):
-            if rung:
-                break
-            await asyncio.sleep(0.01)
+        await await_until(lambda: rung, "the other process's doorbell rings", timeout=5)
         assert rung == ["theirs"]
         # Another store's doorbells are not rung.
         assert ring(tmp_path / "other.db") == 0

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from cc_tui.api import API_PREFIX
 from cc_tui.server.runner import BackgroundServer, free_port, start_background_server
 from cc_tui.server.settings import ServerSettings
 from tests.server.raw_http import closed_by_server, connect, head, read_response
+from tests.waiting import wait_for_portal
 
 HEALTH = f"{API_PREFIX}/health"
 LOGIN = f"{API_PREFIX}/auth/login"
@@ -214,17 +214,8 @@ def large_body_peak_mb(data_dir: Path, clients: int = 20) -> tuple[float, float,
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
+        wait_for_portal(url, server, timeout=120)
         with httpx.Client(base_url=url) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if client.get(HEALTH).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None, server.stderr and server.stderr.read()
-                assert time.monotonic() < deadline, "the server did not start in 120 s"
-                time.sleep(0.1)
             before = _peak_rss_mb(server.pid)
             answers: list[int] = []
             threads = [

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -33,6 +32,7 @@ from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.sessions import create_session
 from tests.conftest import DEMO_PASSWORD
 from tests.server.request_helpers import CHECKER, LEAD, MAKER
+from tests.waiting import wait_for_portal
 
 # A portal process: the fixtures' clock and argon2 cost; the hub's fallback poll and the
 # streams' heartbeat (each looks at the store) set to an hour, so that only the doorbell
@@ -91,15 +91,12 @@ def start(data_dir: Path, log: Path, seed: bool) -> tuple[subprocess.Popen[bytes
     with log.open("ab") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}{API_PREFIX}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"a portal process did not start:\n{log.read_text()}")
+    try:
+        wait_for_portal(url, process)
+    except AssertionError:
+        process.kill()
+        raise AssertionError(f"a portal process did not start:\n{log.read_text()}") from None
+    return process, url
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

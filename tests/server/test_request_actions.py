@@ -4,9 +4,7 @@ abort job."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +30,7 @@ from tests.server.request_helpers import (
     good_values,
     headers_for,
 )
+from tests.waiting import await_until
 
 SATURDAY_0900 = datetime(2026, 11, 28, 9, 0, tzinfo=HKT)
 SUNDAY_1000 = datetime(2026, 11, 29, 10, 0, tzinfo=HKT)
@@ -548,13 +547,12 @@ async def test_the_running_server_aborts_on_its_own(
     portal = start_background_server(server_settings)
     try:
         conn = context_of(app).db.connect()
-        deadline = time.monotonic() + 20
-        while True:
+
+        def aborted() -> bool:
             row = get_request_row(conn, draft["ref"])
             assert row is not None
-            if row.status.value == "aborted" or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.02)
+            return row.status.value == "aborted"
+
+        await await_until(aborted, f"{draft['ref']} is aborted")
     finally:
         portal.stop()
-    assert row.status.value == "aborted"

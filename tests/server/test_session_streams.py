@@ -22,6 +22,7 @@ from cc_tui.server.settings import ServerSettings
 from tests.server.login_helpers import DEMO_PASSWORD, RESET_LINE
 from tests.server.requests_read_helpers import CHECKER, headers_for
 from tests.server.test_notifications import EventStream, stream, submit
+from tests.waiting import await_until
 
 SAFETY_S = 10.0
 ADMIN = "admin@harbour.example"
@@ -152,12 +153,11 @@ async def test_a_password_reset_ends_every_stream_of_the_user(
 async def reset_token(settings: ServerSettings, user_id: str) -> str:
     """The token of the reset mail, once it has arrived (it goes after the answer)."""
 
-    async def arrived() -> str:
-        while True:
-            for mail in read_outbox(settings.mail_dir, user_id):
-                match = RESET_LINE.search(str(mail.get_content()))
-                if match:
-                    return match.group(1)
-            await asyncio.sleep(0.02)
+    def arrived() -> str:
+        for mail in read_outbox(settings.mail_dir, user_id):
+            match = RESET_LINE.search(str(mail.get_content()))
+            if match:
+                return match.group(1)
+        return ""
 
-    return await asyncio.wait_for(arrived(), SAFETY_S)
+    return await await_until(arrived, f"the reset mail to {user_id} arrives", SAFETY_S)

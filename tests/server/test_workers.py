@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import time as dt_time
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from cc_tui.api import API_PREFIX
 from cc_tui.cli import main
 from cc_tui.server.runner import free_port, settings_from_text, settings_to_text
 from cc_tui.server.settings import ServerSettings
+from tests.waiting import wait_for_portal
 
 
 def test_a_worker_gets_every_setting_but_the_clock(tmp_path: Path) -> None:
@@ -66,14 +66,7 @@ def test_two_workers_serve_one_store_and_stop_together(tmp_path: Path) -> None:
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}{API_PREFIX}/health"
-        deadline = time.monotonic() + 60
-        answered = False
-        while not answered and time.monotonic() < deadline and server.poll() is None:
-            try:
-                answered = httpx.get(url, timeout=2).status_code == 200
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert answered, "the server did not answer"
+        wait_for_portal(url.removesuffix("/health"), server)
         # uvicorn's supervisor has its two workers (and multiprocessing's tracker).
         workers = [
             pid

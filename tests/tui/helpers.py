@@ -3,11 +3,16 @@ codes the way a user would (the outbox, an authenticator app)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import Worker, WorkerCancelled
 
 from cc_tui.server.mail import read_outbox
 from cc_tui.tui.app import PortalApp
@@ -26,16 +31,50 @@ class HomeApp(PortalApp):
         return HomeScreen()
 
 
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until no worker runs and the screen has caught up (workers start workers)."""
+async def settle(pilot: Pilot[Any], ignore: Iterable[str] = ()) -> None:
+    """The one wait for an idle app: until no worker runs (but those of the `ignore`
+    groups, which live as long as their screen: a notice stream, a tree loader) and the
+    screen has caught up. Workers start workers, so it waits again until it is quiet. A
+    worker cancelled by a newer one (a preview following the cursor) is not a failure;
+    one that failed raises here, with its error."""
     app = pilot.app
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+    skip = set(ignore)
+
+    def busy() -> list[Worker[Any]]:
+        return [w for w in app.workers if w.is_running and w.group not in skip]
+
+    for _ in range(200):
+        running = busy()
+        if not running:
             await pilot.pause()
+            if not busy():
+                return
+            continue
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
+    raise AssertionError(f"workers kept running: {[w.name for w in busy()]}")
+
+
+async def until(
+    pilot: Pilot[Any],
+    condition: Callable[[], bool],
+    what: str,
+    *,
+    ignore: Iterable[str] = (),
+    timeout: float = 20.0,
+) -> None:
+    """The one bounded poll, for what arrives from outside the app (another session's
+    change, a notice): settle, look, and look again a moment later, until `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        await settle(pilot, ignore)
+        if condition():
             return
-    raise AssertionError("workers kept running")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened within {timeout:g} s: {what}")
+        await pilot.pause(0.02)
 
 
 def notice(app: PortalApp) -> str:

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +35,9 @@ from cc_tui.tui.screens.home import HomeScreen
 from cc_tui.tui.state import remember_user_id
 from cc_tui.tui.widgets.form_field import FormFieldRow, TableEditor
 from cc_tui.tui.widgets.notice import Notice
+from tests.tui.helpers import settle
+
+__all__ = ["settle"]  # the one idle wait, as the tests that drive two sessions know it
 
 MAKER = "maker@harbour.example"
 LEAD = "lead@harbour.example"
@@ -74,24 +76,6 @@ def revoke_sessions(settings: ServerSettings, user_id: str) -> None:
         sessions.revoke_user_sessions(conn, user_id, settings.clock.now())
     finally:
         conn.close()
-
-
-async def settle(pilot: Pilot[Any], ignore: Iterable[str] = ()) -> None:
-    """Wait until no worker runs (but those in the `ignore` groups) and the screen has
-    caught up; workers start workers, so wait again until it is quiet."""
-    app = pilot.app
-    skip = set(ignore)
-    for _ in range(100):
-        busy = [w for w in app.workers if w.is_running and w.group not in skip]
-        if not busy:
-            await pilot.pause()
-            if not any(w.is_running and w.group not in skip for w in app.workers):
-                return
-            continue
-        for worker in busy:
-            await worker.wait()
-        await pilot.pause()
-    raise AssertionError("workers kept running")
 
 
 def form_of(app: PortalApp) -> FormScreen:

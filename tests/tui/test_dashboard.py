@@ -7,7 +7,6 @@ the dashboard's workers but the live-notice stream, which runs for the whole ses
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -30,6 +29,8 @@ from cc_tui.tui.screens.dashboard import DashboardScreen
 from cc_tui.tui.screens.jump import JumpScreen
 from tests.server.request_helpers import good_values
 from tests.tui.account_helpers import resume_as
+from tests.tui.helpers import settle as settle_ignoring
+from tests.tui.helpers import until as poll_until
 
 LEAD = "lead@harbour.example"
 MAKER = "maker@harbour.example"
@@ -100,28 +101,12 @@ def toasts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Until no worker runs but the notice stream, and the screen has caught up."""
-    app = pilot.app
-    for _ in range(200):
-        busy = [w for w in app.workers if w.is_running and w.group not in STREAMS]
-        if not busy:
-            await pilot.pause()
-            if not any(w.is_running and w.group not in STREAMS for w in app.workers):
-                return
-            continue
-        for worker in busy:
-            await worker.wait()
-        await pilot.pause()
-    raise AssertionError("workers kept running")
+    await settle_ignoring(pilot, STREAMS)
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
     """Until `condition` holds (something arrives from another session)."""
-    for _ in range(500):
-        if condition():
-            return
-        await settle(pilot)
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
+    await poll_until(pilot, condition, what, ignore=STREAMS)
 
 
 def dashboard(app: PortalApp) -> DashboardScreen:

@@ -32,7 +32,6 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TabbedContent
-from textual.worker import WorkerCancelled
 
 from cc_tui.cli import main
 from cc_tui.domain.forms import FieldType, get_eservice
@@ -51,8 +50,8 @@ from cc_tui.tui.widgets.request_fields import FieldRow
 from cc_tui.tui.widgets.task_table import TaskTable
 from tests.hostile_corpus import CORPUS, Hostile, by_name
 from tests.tui.account_helpers import resume_as
+from tests.tui.helpers import settle
 from tests.tui.maker_checker import LEAD, MAKER, FormsApp, PortalApi
-from tests.tui.maker_checker import settle as settle_once
 from tests.tui.terminal_output import capture, stray_controls
 
 ADMIN = "admin@harbour.example"
@@ -240,18 +239,6 @@ def outside(screen: Widget, inside: tuple[Widget, ...]) -> list[str]:
         for static in screen.query(Static)
         if not any(static is w or w in static.ancestors for w in inside)
     ]
-
-
-async def settle(pilot: Pilot[Any], ignore: Iterable[str] = ()) -> None:
-    """Until the app is quiet; a worker cancelled by a newer one (the preview follows the
-    cursor, and each move cancels the fetch before it) is not a failure."""
-    for _ in range(20):
-        try:
-            await settle_once(pilot, ignore)
-        except WorkerCancelled:
-            continue
-        return
-    raise AssertionError("workers kept being cancelled")
 
 
 async def walk(pilot: Pilot[Any], keys: Iterable[str], ignore: tuple[str, ...] = ()) -> None:

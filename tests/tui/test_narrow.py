@@ -18,8 +18,8 @@ from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.request import RequestScreen
 from cc_tui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import AppFactory
+from tests.tui.helpers import settle as settle_ignoring
 from tests.tui.library_helpers import MAKER, start_logged_in
-from tests.tui.maker_checker import settle as settle_ignoring
 
 SIZE = (60, 20)
 STREAMS = ("dashboard-notices",)

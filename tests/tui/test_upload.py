@@ -8,7 +8,6 @@ opens the upload screen for a Draft, as the request screen does with `u`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +44,7 @@ from tests.server.attachment_corpus import (
     xlsx_bytes,
 )
 from tests.tui.fake_portal import FakePortal
+from tests.tui.helpers import settle as settle_ignoring
 
 MAKER = "maker@harbour.example"
 CHECKER = "checker@harbour.example"
@@ -133,20 +133,8 @@ def make_upload_app(
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until no worker runs but the tree's loader, and the screen has caught up."""
-    app = pilot.app
-    for _ in range(200):
-        busy = [w for w in app.workers if w.is_running and w.group not in FOREVER]
-        if not busy:
-            await pilot.pause()
-            if not any(w.is_running and w.group not in FOREVER for w in app.workers):
-                return
-            continue
-        for worker in busy:
-            with contextlib.suppress(Exception):
-                await worker.wait()
-        await pilot.pause()
-    raise AssertionError("workers kept running")
+    """Until no worker runs but the tree's loader, and the screen has caught up."""
+    await settle_ignoring(pilot, FOREVER)
 
 
 async def open_upload(
