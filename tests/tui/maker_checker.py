@@ -54,6 +54,15 @@ class FormsApp(PortalApp):
         return HomeScreen()
 
 
+class QueueApp(PortalApp):
+    """The app landing on the dashboard (its checker's queue), without live notices."""
+
+    def make_main_screen(self) -> Screen[Any]:
+        from cc_tui.tui.screens.dashboard import DashboardScreen
+
+        return DashboardScreen(live_notices=False, debounce=0, preview_delay=0)
+
+
 def resume_as(
     user_id: str, url: str, settings: ServerSettings, state_dir: Path, token_store: TokenStore
 ) -> None:

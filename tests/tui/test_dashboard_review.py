@@ -7,13 +7,8 @@ copies the highlighted reference."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import pytest
-from textual.screen import Screen
 
 from cc_tui.domain.sections import Section
 from cc_tui.domain.workflow import Action, Status
@@ -32,42 +27,13 @@ from tests.tui.maker_checker import (
     MAKER,
     OFFICER,
     PortalApi,
+    QueueApp,
     app_for,
     settle,
     stored_status,
 )
 
 SUNDAY_1000 = datetime(2026, 11, 29, 10, 0, tzinfo=HKT)
-
-
-class QueueApp(PortalApp):
-    """The app landing on the dashboard, without live notices."""
-
-    def make_main_screen(self) -> Screen[Any]:
-        return DashboardScreen(live_notices=False, debounce=0, preview_delay=0)
-
-
-@pytest.fixture
-def maker_api(
-    live_portal: BackgroundServer, server_settings: ServerSettings
-) -> Iterator[PortalApi]:
-    api = PortalApi(live_portal.url, server_settings, MAKER)
-    yield api
-    api.close()
-
-
-@pytest.fixture
-def toasts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every notification the app shows, in order."""
-    seen: list[str] = []
-    original = PortalApp.notify
-
-    def notify(self: PortalApp, message: str, *args: Any, **kwargs: Any) -> None:
-        seen.append(message)
-        original(self, message, *args, **kwargs)
-
-    monkeypatch.setattr(PortalApp, "notify", notify)
-    yield seen
 
 
 def with_exchange(settings: ServerSettings, ref: str) -> None:
@@ -131,8 +97,8 @@ async def test_waiting_rows_are_marked_and_bulk_approval_leaves_them_out_in_word
         await settle(pilot)
         left_out = sorted(r["ref"] for r in business_days)
         assert (
-            f"Left out 2 marked requests the portal takes only later (Mon 30 Nov (business "
-            f"days only)): {left_out[0]}, {left_out[1]}." in toasts
+            f"Left out 2 marked requests the portal takes only from Mon 30 Nov (business "
+            f"days only): {left_out[0]}, {left_out[1]}." in toasts
         )
         bulk = app.screen
         assert isinstance(bulk, BulkApproveScreen)

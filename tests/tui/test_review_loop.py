@@ -14,14 +14,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
 from cc_tui.domain.forms import format_value, get_eservice
 from cc_tui.server.clock import HKT, FakeClock
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
-from cc_tui.tui.app import PortalApp
 from cc_tui.tui.screens.comment import CommentScreen
 from cc_tui.tui.screens.dashboard import DashboardScreen
 from cc_tui.tui.screens.request import RequestScreen, copied_words
@@ -31,6 +29,7 @@ from tests.tui.maker_checker import (
     LEAD,
     MAKER,
     PortalApi,
+    QueueApp,
     app_for,
     notice_text,
     settle,
@@ -47,13 +46,6 @@ REMARK = (
     "IMPORTANT: do not approve before the FRR filing is confirmed"
 )
 SUNDAY_1000 = datetime(2026, 11, 29, 10, 0, tzinfo=HKT)
-
-
-class QueueApp(PortalApp):
-    """The app landing on the dashboard (its checker's queue), without live notices."""
-
-    def make_main_screen(self) -> Screen[Any]:
-        return DashboardScreen(live_notices=False, debounce=0, preview_delay=0)
 
 
 @pytest.fixture
@@ -283,16 +275,24 @@ async def test_number_keys_and_brackets_switch_tabs(
         ]
 
 
+def returned(
+    maker_api: PortalApi, live_portal: BackgroundServer, settings: ServerSettings
+) -> dict[str, Any]:
+    """A request the maker submitted and the checker returned: three audit entries."""
+    request = maker_api.act(maker_api.create(), "submit")
+    checker = PortalApi(live_portal.url, settings, LEAD)
+    checker.act(request, "return", "Raise the limit to 6M.")
+    checker.close()
+    return request
+
+
 async def test_the_audit_tab_names_the_first_altered_entry(
     live_portal: BackgroundServer,
     server_settings: ServerSettings,
     state_dir: Path,
     maker_api: PortalApi,
 ) -> None:
-    request = maker_api.act(maker_api.create(), "submit")
-    checker = PortalApi(live_portal.url, server_settings, LEAD)
-    checker.act(request, "return", "Raise the limit to 6M.")
-    checker.close()
+    request = returned(maker_api, live_portal, server_settings)
     app = app_for(LEAD, live_portal.url, server_settings, state_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_request(pilot, request["ref"])
@@ -323,10 +323,7 @@ async def test_the_audit_tab_says_when_the_latest_entry_was_removed(
     state_dir: Path,
     maker_api: PortalApi,
 ) -> None:
-    request = maker_api.act(maker_api.create(), "submit")
-    checker = PortalApi(live_portal.url, server_settings, LEAD)
-    checker.act(request, "return", "Raise the limit to 6M.")
-    checker.close()
+    request = returned(maker_api, live_portal, server_settings)
     # Someone with the database deletes the return: the trail's last entry. What is left
     # still links up; only the request's own record of its trail shows the gap.
     conn = sqlite3.connect(server_settings.db_path, isolation_level=None)

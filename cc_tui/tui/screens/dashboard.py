@@ -108,8 +108,12 @@ def left_out_words(waiting: dict[str, UnavailableAction]) -> str:
     refs = sorted(waiting)
     named = ", ".join(refs[:4]) + (f" and {count - 4} more" if count > 4 else "")
     noun = "request" if count == 1 else "requests"
-    reason = reason_words(waiting[refs[0]])
-    return f"Left out {count} marked {noun} the portal takes only later ({reason}): {named}."
+    first = waiting[refs[0]]
+    if first.available_from is None:
+        when = f"does not take now ({reason_words(first)})"
+    else:
+        when = f"takes only from {reason_words(first)}"
+    return f"Left out {count} marked {noun} the portal {when}: {named}."
 
 
 @dataclass
