@@ -283,28 +283,6 @@ class ListTree(DirectoryTree):
         self.focus()
 
 
-class ListSelection(SelectionList[str]):
-    """A SelectionList (a checklist) with the shared list keys and `/` find."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [*LIST_BINDINGS]
-
-    def action_find(self) -> None:
-        open_find(self)
-
-    def find_texts(self) -> list[str]:
-        return [plain(option.prompt) for option in self.options]
-
-    @property
-    def find_cursor(self) -> int:
-        return self.highlighted or 0
-
-    def find_go(self, row: int) -> None:
-        self.highlighted = row
-
-    def find_focus(self) -> None:
-        self.focus()
-
-
 class ListOptions(OptionList):
     """An OptionList (a picker) with the shared list keys and `/` find."""
 
@@ -325,6 +303,10 @@ class ListOptions(OptionList):
 
     def find_focus(self) -> None:
         self.focus()
+
+
+class ListSelection(SelectionList[str], ListOptions):
+    """A SelectionList (a checklist) with the shared list keys and `/` find (ListOptions')."""
 
 
 class TextScroll(VerticalScroll):
