@@ -48,7 +48,8 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from cc_tui.api import API_PREFIX
-from cc_tui.domain.forms import example_values, get_eservice
+from cc_tui.domain.forms import MembershipProfile, example_values, get_eservice
+from cc_tui.server.clock import SystemClock
 from cc_tui.server.runner import free_port
 from cc_tui.server.store.profiles import membership_profile
 from cc_tui.server.store.sessions import create_session
@@ -316,13 +317,19 @@ def sessions(data_dir: Path, size: int) -> tuple[dict[str, str], str]:
         )
         profile = membership_profile(context.db.connect(), "B01234")
         assert profile is not None
-        FORM_VALUES.update(example_values(get_eservice("CT027"), profile, context.now().date()))
+        PROFILE.append(profile)
     finally:
         context.db.close()
     return tokens, f"ECS{ref_id:08d}"
 
 
-FORM_VALUES: dict[str, object] = {}  # a valid CT027 form of B01234, for the notice figure
+PROFILE: list[MembershipProfile] = []  # B01234's, for the notice figure's forms
+
+
+def form_values() -> dict[str, object]:
+    """A valid CT027 form of B01234 as of now (made when the tasks are, since its dates
+    follow the day, and a run may cross midnight in Hong Kong)."""
+    return example_values(get_eservice("CT027"), PROFILE[0], SystemClock().now().date())
 
 
 def notice_latency(data_dir: Path, tokens: dict[str, str], count: int) -> None:
@@ -377,7 +384,7 @@ async def _notice_delays(bases: list[str], tokens: dict[str, str], count: int) -
         await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), 30)
         for _ in range(count):
             made = await first.post(
-                "/requests", json={"eservice": "CT027", "fields": FORM_VALUES}, headers=maker
+                "/requests", json={"eservice": "CT027", "fields": form_values()}, headers=maker
             )
             if made.status_code != 201:
                 print(f"  could not make a request: {made.status_code} {made.text[:200]}")
