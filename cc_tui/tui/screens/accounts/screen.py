@@ -18,7 +18,6 @@ from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, Righ
 from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
-from cc_tui.tui.widgets.cells import cut
 from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -172,10 +171,7 @@ class AccountsScreen(RefreshingScreen):
             cells = dict(zip(keys, account_cells(user, with_firm=self.exchange_view), strict=True))
             # A DataTable reads a str cell as markup: portal text goes in as Content.
             table.add_row(
-                *(
-                    safe_content(cut(flatten(cells[key]), self._widths[key]))
-                    for key in self.shown_columns
-                ),
+                *(safe_content(flatten(cells[key])) for key in self.shown_columns),
                 key=user.user_id,
             )
         if keep is not None:
