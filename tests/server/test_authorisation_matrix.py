@@ -139,6 +139,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/me"): Probe("/api/v1/me", expect=signed_in(200)),
     ("POST", "/api/v1/me/password"): Probe("/api/v1/me/password", lambda r: {}, NEEDS_BODY),
     ("PUT", "/api/v1/me/otp-channel"): Probe("/api/v1/me/otp-channel", lambda r: {}, NEEDS_BODY),
+    ("PUT", "/api/v1/me/language"): Probe("/api/v1/me/language", lambda r: {}, NEEDS_BODY),
     ("POST", "/api/v1/me/device"): Probe("/api/v1/me/device", lambda r: {}, NEEDS_BODY),
     ("POST", "/api/v1/me/device/confirm"): Probe(
         "/api/v1/me/device/confirm", lambda r: {}, NEEDS_BODY
