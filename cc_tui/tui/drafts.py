@@ -347,6 +347,21 @@ class DraftWriter:
         self._changes += 1
         self._save(draft, self._changes, durable)
 
+    def remove(self, draft: Draft) -> None:
+        """Remove `draft`'s file, fenced off from a write under way (`exclusive`)."""
+        with self.exclusive():
+            self.store.remove(draft)
+
+    def assign_ref(self, draft: Draft, ref: str, version: int) -> None:
+        """`DraftStore.assign_ref`, fenced off from a write under way."""
+        with self.exclusive():
+            self.store.assign_ref(draft, ref, version)
+
+    def set_aside(self, draft: Draft) -> Path:
+        """`DraftStore.set_aside`, fenced off from a write under way."""
+        with self.exclusive():
+            return self.store.set_aside(draft)
+
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         """Hold writes off while the draft's file is removed or renamed; a write of an

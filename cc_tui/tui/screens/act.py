@@ -6,7 +6,8 @@ what the action leads to ("Approve ECS00012345? y/N").
 `you_can_words` and `not_now_words` say what a user can do on a request now, and what
 not now and why. `ask_to_act` only asks: the caller sends the action (with one
 Idempotency-Key from the moment of the y) in `decided`, and says that nothing was done
-in `cancelled`.
+in `cancelled`. `ask_to_submit` is the form's own submit (`screens/form.py`): its reply
+to the checker is offered again after a cancelled or failed submit.
 """
 
 from __future__ import annotations
@@ -96,3 +97,43 @@ def ask_to_act(
         app.push_screen(reply_editor(ref), commented)
     else:
         confirm(None)
+
+
+def ask_to_submit(
+    app: App[Any],
+    request: Request,
+    reply: str,
+    decided: Callable[[str], None],
+    cancelled: Callable[[str, str], None],
+) -> None:
+    """Ask before the form submits `request`: a Returned one first asks for the maker's
+    optional reply to the checker (offering `reply`, typed before), then y/N naming the
+    reference. `decided(reply)` after y; `cancelled(words, reply)` after Esc or N, with
+    what to tell the user and the reply to offer next time."""
+    ref = request.ref
+
+    def confirm(reply: str) -> None:
+        detail = (
+            "A checker of your firm then approves, returns or rejects it; you can "
+            "withdraw it until then."
+        )
+        if reply:
+            long = len(reply) > SHOWN_COMMENT
+            shown = reply[: SHOWN_COMMENT - 1] + "…" if long else reply
+            detail = f"Your reply: {shown}\n{detail}"
+        not_sent = "Not submitted. The draft is saved on the portal."
+        app.push_screen(
+            ConfirmScreen(f"Submit {ref} for checking?", detail),
+            lambda yes: decided(reply) if yes else cancelled(not_sent, reply),
+        )
+
+    def replied(text: str | None) -> None:
+        if text is None:
+            cancelled("Not submitted. The request is saved on the portal.", reply)
+        else:
+            confirm(text)
+
+    if request.status is Status.RETURNED:
+        app.push_screen(reply_editor(ref, reply), replied)
+    else:
+        confirm("")

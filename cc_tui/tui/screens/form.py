@@ -22,9 +22,8 @@ Design decisions:
   someone else changed the request: the screen offers to reload, and a reload moves the
   typed values aside into a file it names, never deleting them.
 - `ctrl+g` submits (ctrl+s and ctrl+enter are swallowed by terminals): the whole form is
-  checked locally first; then saved, confirmed with y/N naming the reference, and sent.
-  A Returned request first asks for the maker's optional reply to the checker (the
-  submit's comment), as the request screen's `s` does.
+  checked locally first; then saved, asked (`act.ask_to_submit`: a Returned request's
+  optional reply to the checker, then y/N naming the reference), and sent.
   Every error the portal returns is shown against its field; typed values stay.
 - `ctrl+t` attaches a supporting document to a request that has a reference (the upload
   screen; the request screen's `u`, which a text field would take as a letter): unsent
@@ -40,7 +39,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -52,18 +51,12 @@ from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError, SessionExpired
 from cc_tui.domain.calendar import to_hkt
-from cc_tui.domain.forms import (
-    EService,
-    FieldType,
-    UnknownEService,
-    request_title,
-    validate_form,
-)
-from cc_tui.domain.workflow import Action, Status
+from cc_tui.domain.forms import EService, UnknownEService, request_title, validate_form
+from cc_tui.domain.workflow import Action
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, DraftWriter, drafts_root
 from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.screens.act import ask_to_submit
 from cc_tui.tui.screens.base import FAILED, PortalScreen
-from cc_tui.tui.screens.comment import reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.form_open import (
     Keeper,
@@ -78,10 +71,9 @@ from cc_tui.tui.widgets.form_field import (
     FieldValue,
     FormFieldRow,
     Problem,
-    display_text,
     field_of,
-    problem_text,
-    row_index,
+    field_rows,
+    place_problems,
     wire_value,
 )
 from cc_tui.tui.widgets.notice import Notice, NoticeKind, ServerBanner
@@ -287,22 +279,12 @@ class FormScreen(PortalScreen):
         keeper = self.keeper
         request = await portal.get_request(ref)
         local = self.draft or self.store.load(keeper.portal_key, keeper.user_id, ref)
-        opening = open_request(request, keeper, local, self._set_aside)
+        opening = open_request(request, keeper, local, self.writer.set_aside)
         await self._open(opening)
         comment = returned_comment(request)
         box = self.query_one("#form-returned", Static)
         box.update(safe_content(comment or "", multiline=True))
         box.display = comment is not None
-        if not self.editable:
-            self.notice(
-                f"{ref} is {request.status.label.lower()}: only a Draft or a Returned request "
-                f"can be changed, and only by its maker. {opening.message}".strip(),
-                "info",
-            )
-
-    def _set_aside(self, draft: Draft) -> Path:
-        with self.writer.exclusive():
-            return self.store.set_aside(draft)
 
     async def _open(self, opening: Opening) -> None:
         """Show what the form opens with (`form_open.py`)."""
@@ -313,7 +295,7 @@ class FormScreen(PortalScreen):
         self._unsent = opening.unsent
         self._autofill = opening.autofill
         await self._build(opening.eservice, opening.values)
-        if opening.message and self.editable:
+        if opening.message:
             self.notice(opening.message, opening.kind)
 
     async def _build(self, eservice: EService, values: Mapping[str, Any]) -> None:
@@ -322,21 +304,7 @@ class FormScreen(PortalScreen):
         self.query_one("#form-title", Static).update(safe_content(flatten(self._heading())))
         container = self.query_one("#form-fields", VerticalScroll)
         await container.remove_children()
-        rows = []
-        for form_field in eservice.fields:
-            value = values.get(form_field.name)
-            if form_field.type is FieldType.TABLE:
-                typed: FieldValue = value if isinstance(value, list) else []
-            else:
-                typed = value if isinstance(value, str) else display_text(form_field, value)
-            rows.append(
-                FormFieldRow(
-                    form_field,
-                    typed,
-                    auto=form_field.name in self._autofill,
-                    disabled=not self.editable,
-                )
-            )
+        rows = field_rows(eservice, values, auto=self._autofill, editable=self.editable)
         await container.mount_all(rows)
         self.loaded = True
         self._show_state()
@@ -448,38 +416,17 @@ class FormScreen(PortalScreen):
             for issue in validate_form(self.eservice, self.wire_values(), self.today)
             if field_of(issue.field) == name
         ]
-        if row.form_field.type is FieldType.TABLE:
-            touched = row.touched_cells()
-            whole = not row.has_focus_within
-            kept = []
-            for issue in issues:
-                where = row_index(issue.field)
-                if where is None:
-                    if whole:
-                        kept.append(issue)
-                elif where[1] is None or (where[0], where[1]) in touched:
-                    kept.append(issue)
-            issues = kept
-        row.show_issues(issues)
+        row.show_issues(row.issues_in_view(issues))
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         """Put every problem against its field (clearing the rest); the others in the
         notice. Focus goes to the first field with a problem."""
-        by_field: dict[str, list[Problem]] = {}
-        for problem in problems:
-            by_field.setdefault(field_of(problem.field), []).append(problem)
-        first: FormFieldRow | None = None
-        for row in self.rows:
-            found = by_field.pop(row.form_field.name, [])
-            row.show_issues(found)
-            if found and first is None:
-                first = row
+        first, elsewhere = place_problems(self.rows, problems)
         if first is not None:
             first.focus_input()
             self.query_one("#form-fields", VerticalScroll).scroll_to_widget(first)
-        return_lines = [problem_text(p) for items in by_field.values() for p in items]
-        if return_lines:
-            self.notice(" ".join(return_lines))
+        if elsewhere:
+            self.notice(" ".join(elsewhere))
 
     # Saving
 
@@ -516,8 +463,7 @@ class FormScreen(PortalScreen):
                 request = await portal.create_request(
                     eservice.code, sent, idempotency_key=draft.create_key
                 )
-                with self.writer.exclusive():
-                    self.store.assign_ref(draft, request.ref, request.version)
+                self.writer.assign_ref(draft, request.ref, request.version)
                 self.ref = request.ref
                 return request
             assert draft.base_version is not None
@@ -530,8 +476,7 @@ class FormScreen(PortalScreen):
         draft.base_version = request.version
         draft.ref = request.ref
         if self.collect() == values:
-            with self.writer.exclusive():
-                self.store.remove(draft)
+            self.writer.remove(draft)
             self._unsent = False
         else:
             self._write_draft()
@@ -612,42 +557,17 @@ class FormScreen(PortalScreen):
     @work(exclusive=True, group="form-submit", exit_on_error=False)
     async def prepare_submit(self) -> None:
         request = await self._save()
-        if request is None:
-            return
-        ref = request.ref
-        if request.status is Status.RETURNED:
-            self.app.push_screen(
-                reply_editor(ref, self._reply), lambda reply: self._replied(ref, reply)
-            )
-            return
-        self._reply = ""
-        self._confirm_submit(ref)
+        if request is not None:
+            ask_to_submit(self.app, request, self._reply, self._submitting, self._not_submitted)
 
-    def _replied(self, ref: str, reply: str | None) -> None:
-        if reply is None:
-            self.notice("Not submitted. The request is saved on the portal.", "info")
-            return
+    def _submitting(self, reply: str) -> None:
         self._reply = reply
-        self._confirm_submit(ref)
+        self._submit_key = str(uuid.uuid4())
+        self.send_submit()
 
-    def _confirm_submit(self, ref: str) -> None:
-        detail = (
-            "A checker of your firm then approves, returns or rejects it; you can "
-            "withdraw it until then."
-        )
-        if self._reply:
-            shown = self._reply if len(self._reply) <= 120 else self._reply[:119] + "…"
-            detail = f"Your reply: {shown}\n{detail}"
-        self.app.push_screen(
-            ConfirmScreen(f"Submit {ref} for checking?", detail), self._submit_answered
-        )
-
-    def _submit_answered(self, yes: bool | None) -> None:
-        if yes:
-            self._submit_key = str(uuid.uuid4())
-            self.send_submit()
-        else:
-            self.notice("Not submitted. The draft is saved on the portal.", "info")
+    def _not_submitted(self, words: str, reply: str) -> None:
+        self._reply = reply
+        self.notice(words, "info")
 
     @work(exclusive=True, group="form-submit", exit_on_error=False)
     async def send_submit(self) -> None:
@@ -666,8 +586,7 @@ class FormScreen(PortalScreen):
         )
         if submitted is FAILED:
             return
-        with self.writer.exclusive():
-            self.store.remove(draft)
+        self.writer.remove(draft)
         self._unsent = False
         self._reply = ""
         self.app.notify(
@@ -726,8 +645,7 @@ class FormScreen(PortalScreen):
         draft = self.draft
         kept = None
         if draft is not None and self._unsent and draft.ref is not None:
-            with self.writer.exclusive():
-                kept = self.store.set_aside(draft)
+            kept = self.writer.set_aside(draft)
         self.draft = None
         self._unsent = False
         self._leave_anyway = False

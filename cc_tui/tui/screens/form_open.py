@@ -111,7 +111,8 @@ def open_request(
     set_aside: Callable[[Draft], Path],
 ) -> Opening:
     """The request as the portal has it, or the unsent changes `local` kept for it
-    (`set_aside` moves them into a file of their own when they can no longer be sent)."""
+    (`set_aside` moves them into a file of their own when they can no longer be sent);
+    a request this user may not change opens read only, saying why."""
     ref = request.ref
     eservice = get_eservice(request.eservice)
     editable = may_modify(keeper.user_id, request.maker, request.status)
@@ -138,6 +139,11 @@ def open_request(
             kind = "error"
         values: dict[str, Any] = dict(local.values)
         return Opening(eservice, values, local, editable, True, {}, request, message, kind)
+    if not editable:
+        message = (
+            f"{ref} is {request.status.label.lower()}: only a Draft or a Returned request "
+            f"can be changed, and only by its maker. {message}"
+        ).strip()
     values = dict(stored_to_typed(eservice, request.fields))
     draft = Draft(
         server_url=keeper.portal_key,

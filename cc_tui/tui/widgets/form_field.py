@@ -20,8 +20,8 @@ shown exactly as they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import ClassVar, Protocol
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 from textual import on
 from textual.app import ComposeResult
@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from cc_tui.domain.forms import FieldType, FormField, format_value
+from cc_tui.domain.forms import EService, FieldType, FormField, format_value
 from cc_tui.tui.safe_text import MarkUnsafe, safe_content
 
 TableRows = list[dict[str, str]]
@@ -445,6 +445,23 @@ class FormFieldRow(Vertical):
         editors = self.query(TableEditor)
         return set(editors.first().touched) if editors else set()
 
+    def issues_in_view(self, issues: Sequence[Problem]) -> list[Problem]:
+        """Of `issues` on this row's field, those to show now: a table shows a cell's only
+        once that cell was left, and the whole table's only once the focus left it."""
+        if self.form_field.type is not FieldType.TABLE:
+            return list(issues)
+        touched = self.touched_cells()
+        whole = not self.has_focus_within
+        kept: list[Problem] = []
+        for issue in issues:
+            where = row_index(issue.field)
+            if where is None:
+                if whole:
+                    kept.append(issue)
+            elif where[1] is None or (where[0], where[1]) in touched:
+                kept.append(issue)
+        return kept
+
     def show_issues(self, problems: Sequence[Problem]) -> None:
         """Show what is wrong (or nothing, when `problems` is empty), where it is wrong."""
         error = self.query_one(".field-error", Static)
@@ -496,6 +513,41 @@ class FormFieldRow(Vertical):
         # A table is "left" cell by cell too: each cell left shows its own errors.
         if self.form_field.type is FieldType.TABLE or not self.has_focus_within:
             self.post_message(self.Left(self))
+
+
+def field_rows(
+    eservice: EService, values: Mapping[str, Any], *, auto: Collection[str], editable: bool
+) -> list[FormFieldRow]:
+    """A row for each field of `eservice`, showing `values` (typed text as typed, the
+    portal's values in words); the fields named in `auto` are tagged auto-filled."""
+    rows = []
+    for form_field in eservice.fields:
+        value = values.get(form_field.name)
+        if form_field.type is FieldType.TABLE:
+            typed: FieldValue = value if isinstance(value, list) else []
+        else:
+            typed = value if isinstance(value, str) else display_text(form_field, value)
+        rows.append(
+            FormFieldRow(form_field, typed, auto=form_field.name in auto, disabled=not editable)
+        )
+    return rows
+
+
+def place_problems(
+    rows: Iterable[FormFieldRow], problems: Sequence[Problem]
+) -> tuple[FormFieldRow | None, list[str]]:
+    """Show every problem against its field's row (clearing the others); the first row
+    with a problem, and the words of the problems on no row."""
+    by_field: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_field.setdefault(field_of(problem.field), []).append(problem)
+    first: FormFieldRow | None = None
+    for row in rows:
+        found = by_field.pop(row.form_field.name, [])
+        row.show_issues(found)
+        if found and first is None:
+            first = row
+    return first, [problem_text(p) for items in by_field.values() for p in items]
 
 
 def row_index(path: str) -> tuple[int, str | None] | None:
