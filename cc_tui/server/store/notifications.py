@@ -9,7 +9,9 @@
   server process on the store sees them (the SSE stream reads them by id).
 - A user with several memberships gets the notices of all of them on one stream, each
   naming its request's membership (`participant_id`, read from the request), whichever
-  membership the user acts for.
+  membership the user acts for. Only the memberships held now count: one taken away
+  (its `user_rights` rows may stay behind) gets no new notice, and its old ones (each a
+  reference and a title) are no longer listed nor streamed, as its requests are 404.
 - The e-mail goes after the commit (`mail_task_notices`): a mail server that is slow
   or down must not hold the store's write lock or undo an approval.
 """
@@ -60,7 +62,7 @@ class TaskNotice:
 
 
 def eligible_checkers(conn: sqlite3.Connection, row: RequestRow) -> list[str]:
-    """Active users of the request's membership with its check right, maker excluded."""
+    """Active users who hold the request's membership and its check right, maker excluded."""
     eservice = CATALOGUE.get(row.eservice)
     if eservice is None:
         return []
@@ -68,6 +70,8 @@ def eligible_checkers(conn: sqlite3.Connection, row: RequestRow) -> list[str]:
         r[0]
         for r in conn.execute(
             "SELECT u.user_id FROM user_rights ur JOIN users u ON u.user_id = ur.user_id"
+            " JOIN user_memberships um"
+            " ON um.user_id = ur.user_id AND um.participant_id = ur.participant_id"
             " WHERE ur.participant_id = ? AND ur.right_code = ? AND u.status = 'active'"
             " AND u.user_id <> ? ORDER BY u.user_id",
             (row.participant_id, eservice.check_right, row.maker),
@@ -93,8 +97,29 @@ def task_recipients(
     if new_status is Status.WITH_EXCHANGE:
         return "awaiting_my_check", [u for u in exchange_officers(conn) if u != row.maker]
     if new_status is Status.RETURNED:
-        return "returned_to_me", [row.maker]
+        return "returned_to_me", [row.maker] if _holds(conn, row.maker, row.participant_id) else []
     return None
+
+
+def _holds(conn: sqlite3.Connection, user_id: str, participant_id: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM user_memberships WHERE user_id = ? AND participant_id = ?",
+            (user_id, participant_id),
+        ).fetchone()
+        is not None
+    )
+
+
+# A notice is listed while its user may still read its request's membership: holds it
+# now, or is an exchange officer (who reads every firm's requests at the exchange).
+_STILL_HELD = (
+    " AND (r.participant_id IS NULL"
+    " OR EXISTS (SELECT 1 FROM user_memberships um"
+    " WHERE um.user_id = n.user_id AND um.participant_id = r.participant_id)"
+    " OR EXISTS (SELECT 1 FROM users u"
+    " WHERE u.user_id = n.user_id AND u.is_exchange_officer = 1))"
+)
 
 
 def record_task_notices(
@@ -145,11 +170,11 @@ def list_notifications(
     limit: int = MAX_PAGE,
 ) -> list[TaskNotice]:
     """This user's notices with an id above `after_id` (and at or after `since`), oldest
-    first."""
+    first; only those of memberships the user holds now (`_STILL_HELD`)."""
     sql = (
         "SELECT n.id, n.user_id, n.kind, n.ref, n.status, n.at, n.title, r.participant_id"
         " FROM notifications n LEFT JOIN requests r ON r.id = n.request_id"
-        " WHERE n.user_id = ? AND n.id > ?"
+        " WHERE n.user_id = ? AND n.id > ?" + _STILL_HELD
     )
     params: list[object] = [user_id, after_id]
     if since is not None:
