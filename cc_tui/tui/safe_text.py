@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size
 from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.content import Content
@@ -38,6 +38,8 @@ __all__ = [
     "MarkUnsafe",
     "Piece",
     "SafeTextArea",
+    "cut_content",
+    "cut_pieces",
     "fit_pieces",
     "flatten",
     "pieces",
@@ -101,25 +103,79 @@ def shown(value: str, *, multiline: bool = False) -> str:
 
 
 def fit_pieces(parts: list[Piece], width: int) -> list[Piece]:
-    """`parts` in exactly `width` cells: padded with blanks, or cut with an ellipsis (a
-    wide character counts as two cells), marks kept apart so they can still be styled."""
+    """`parts` in exactly `width` cells: padded with blanks, or cut as `cut_pieces` cuts."""
     if width <= 0:
         return []
-    total = sum(cell_len(text) for text, _ in parts)
-    if total <= width:
-        return [*parts, (" " * (width - total), False)] if total < width else list(parts)
-    out: list[Piece] = []
+    out = cut_pieces(parts, width)
+    total = sum(cell_len(text) for text, _ in out)
+    return [*out, (" " * (width - total), False)] if total < width else out
+
+
+def cut_pieces(parts: list[Piece], width: int) -> list[Piece]:
+    """`parts` in at most `width` cells; text that does not fit ends with "…".
+
+    The cut is made on what is drawn (after the marks were made), by display width: a
+    wide (Chinese) character counts as two cells and is never cut in half, and a mark is
+    never cut apart (`\\u202e` half shown would read as other text). Where the cut
+    would hide every mark of the text, the first hidden mark takes the last cells before
+    the "…" (the text in front of it giving way), so a cell holding a hostile character
+    never looks clean: `Acme Hold␛…`."""
+    if width <= 0:
+        return []
+    if sum(cell_len(text) for text, _ in parts) <= width:
+        return list(parts)
     room = width - 1
-    for text, mark in parts:
+    out: list[Piece] = []
+    rest = list(parts)
+    while rest:
+        text, mark = rest[0]
         size = cell_len(text)
         if size > room:
-            if room:
-                out.append((set_cell_size(text, room), mark))
+            if not mark:
+                out.append((_head(text, room), False))
             break
-        out.append((text, mark))
+        out.append(rest.pop(0))
         room -= size
-    out.append(("…", False))
+    hidden = next((text for text, mark in rest if mark), None)
+    if hidden is not None and width > 1 and not any(mark for _, mark in out):
+        if cell_len(hidden) > width - 1:  # a long mark in a tiny cell: one cell stands in
+            hidden = "\ufffd"
+        out = _head_pieces(out, width - 1 - cell_len(hidden))
+        out.append((hidden, True))
+    elif out and not out[-1][1]:
+        out[-1] = (out[-1][0].rstrip(), False)
+    return [*(part for part in out if part[0]), ("…", False)]
+
+
+def _head(text: str, cells: int) -> str:
+    """The longest start of `text` in at most `cells` cells (a wide character that would
+    be cut in half is left out whole)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > cells:
+            return text[:index]
+    return text
+
+
+def _head_pieces(parts: list[Piece], cells: int) -> list[Piece]:
+    out: list[Piece] = []
+    for text, mark in parts:
+        head = _head(text, cells)
+        if head:
+            out.append((head, mark))
+        cells -= cell_len(head)
+        if head != text:
+            break
     return out
+
+
+def cut_content(value: str, width: int, *, style: str = "") -> Content:
+    """One line of portal text as Content in at most `width` cells: sanitised first (its
+    marks in `MARK_STYLE`), then cut by `cut_pieces` with "…" where it does not fit."""
+    parts = cut_pieces(pieces(flatten(value)), width)
+    content = Content.assemble(*[(text, MARK_STYLE) if mark else text for text, mark in parts])
+    return content.stylize_before(style) if style else content
 
 
 def _single_mark(ch: str) -> str:

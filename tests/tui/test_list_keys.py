@@ -144,6 +144,9 @@ async def test_accounts_list_and_rights_checklist_take_the_same_keys(
         await pilot.press("f3")
         await settle(pilot)
         table = app.screen.query_one("#accounts-table", DataTable)
+        # A user ID longer than its column ends with an ellipsis, never cut silently.
+        ids = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+        assert "checker@harbour.exam…" in ids
         await walk_table(pilot, app, table)
         await pilot.press("slash")
         assert app.focused is app.screen.query_one("#accounts-filter", Input)

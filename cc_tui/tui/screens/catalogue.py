@@ -38,7 +38,7 @@ from cc_tui.domain.forms import UnknownEService, get_eservice
 from cc_tui.domain.rights import Role
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
-from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.safe_text import cut_content, flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
 from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -92,10 +92,6 @@ def column_widths(width: int) -> tuple[int, int]:
     spare = width - 5 - len(BUSINESS_DAYS) - 8 - 4
     category = max(8, min(CATEGORY_WIDTH, spare - NAME_WIDTH))
     return max(10, spare - category), category
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 class CatalogueScreen(PortalScreen):
@@ -247,8 +243,8 @@ class CatalogueScreen(PortalScreen):
             label = f"✎ unsent: {draft.title or draft.eservice}"
             table.add_row(
                 safe_content(flatten(draft.eservice)),
-                safe_content(_cut(flatten(label), name_width)),
-                safe_content(_cut(flatten(self._category(draft.eservice)), category_width)),
+                cut_content(label, name_width),
+                cut_content(self._category(draft.eservice), category_width),
                 "",
                 key=key,
             )
@@ -257,8 +253,8 @@ class CatalogueScreen(PortalScreen):
             self._rows[key] = eservice
             table.add_row(
                 safe_content(flatten(eservice.code)),
-                safe_content(_cut(flatten(eservice.name), name_width)),
-                safe_content(_cut(flatten(eservice.category), category_width)),
+                cut_content(eservice.name, name_width),
+                cut_content(eservice.category, category_width),
                 BUSINESS_DAYS if eservice.business_day_only else "",
                 key=key,
             )

@@ -28,9 +28,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.files import size_in_words
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.safe_text import cut_content, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
-from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
+from cc_tui.tui.widgets.cells import cursor_row_key, keep_cursor_on
 from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -179,8 +179,8 @@ class DocumentsScreen(RefreshingScreen):
             table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
         for document in self.documents:
             cells: list[str | Content] = [
-                safe_content(cut(flatten(document.title), title_width)),
-                safe_content(cut(flatten(short_category(document)), CATEGORY_WIDTH)),
+                cut_content(document.title, title_width),
+                cut_content(short_category(document), CATEGORY_WIDTH),
                 SIGN if document.original_signature else "",
                 size_in_words(document.size),
             ]

@@ -26,9 +26,9 @@ from textual.widgets import DataTable, Footer, Static
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.safe_text import cut_content, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
-from cc_tui.tui.widgets.cells import cursor_row_key, cut, keep_cursor_on
+from cc_tui.tui.widgets.cells import cursor_row_key, keep_cursor_on
 from cc_tui.tui.widgets.list_keys import ListTable
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
@@ -207,11 +207,11 @@ class EventsScreen(RefreshingScreen):
     def _cells(event: Event, title_width: int) -> tuple[Content, ...]:
         return (
             safe_content(when_lines(event), multiline=True),
-            safe_content(
-                cut(flatten(event.title), title_width)
-                + "\n"
-                + cut(flatten(short_venue(event.venue)), title_width),
-                multiline=True,
+            Content("\n").join(
+                [
+                    cut_content(event.title, title_width),
+                    cut_content(short_venue(event.venue), title_width),
+                ]
             ),
             safe_content(seats_lines(event), multiline=True),
             safe_content(mine_words(event), multiline=True),

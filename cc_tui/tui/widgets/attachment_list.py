@@ -25,7 +25,7 @@ from textual.widgets import DataTable
 
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.domain.files import size_in_words
-from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.safe_text import cut_content, flatten, safe_content
 from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.widgets.list_keys import ListTable, list_bindings
@@ -116,7 +116,7 @@ class AttachmentList(ListTable):
             self.add_row(Content("No supporting documents."), "", "", "", key=EMPTY_ROW)
         for attachment in request.attachments:
             self.add_row(
-                safe_content(flatten(attachment.name)),
+                cut_content(attachment.name, self.name_width),
                 size_in_words(attachment.size),
                 safe_content(kind_of(attachment)),
                 safe_content(attachment.sha256[:12]),

@@ -1,7 +1,7 @@
-"""What the list screens (documents, events) share about their tables: a text cut to its
-column with an ellipsis, and the row under the cursor found and kept by its key (each
-row's key is the id of what it shows), so a table filled again
-keeps its cursor on the same thing.
+"""What the list screens (documents, events) share about their tables: the row under the
+cursor found and kept by its key (each row's key is the id of what it shows), so a table
+filled again keeps its cursor on the same thing. (A cell cut to its column with "…":
+`safe_text.cut_content`, which cuts what is drawn, after the marks were made.)
 """
 
 from __future__ import annotations
@@ -11,11 +11,6 @@ from typing import Any
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
-
-
-def cut(text: str, width: int) -> str:
-    """`text` in at most `width` characters, an ellipsis marking what was cut."""
-    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
 
 
 def cursor_row_key(table: DataTable[Any]) -> str | None:

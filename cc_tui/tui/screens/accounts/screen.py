@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.safe_text import cut_content, flatten, safe_content
 from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, RightsScreen
 from cc_tui.tui.screens.accounts.words import Change, account_cells, detail_lines, matches, who
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
@@ -171,7 +171,7 @@ class AccountsScreen(RefreshingScreen):
             cells = dict(zip(keys, account_cells(user, with_firm=self.exchange_view), strict=True))
             # A DataTable reads a str cell as markup: portal text goes in as Content.
             table.add_row(
-                *(safe_content(flatten(cells[key])) for key in self.shown_columns),
+                *(cut_content(cells[key], self._widths[key]) for key in self.shown_columns),
                 key=user.user_id,
             )
         if keep is not None:
