@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,54 @@ async def test_the_screen_answers_keys_while_they_run_and_esc_stops_sending_more
         assert len(screen.outcomes) + len(stopped) == len(REFS)
         assert ", " in str(screen.query_one("#bulk-summary", Static).content)
         assert f"{len(stopped)} not sent" in str(screen.query_one("#bulk-summary", Static).content)
+
+
+class ChangedPortal(SlowPortal):
+    """ECS00000002 was returned, edited and sent again since it was listed (approvable,
+    but not what the checker saw); ECS00000003 was withdrawn since (approvable no more:
+    the portal says so)."""
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        match = PATH.search(request.url.path)
+        assert match is not None
+        ref = match.group(1)
+        if match.group(2) is None and ref in ("ECS00000002", "ECS00000003"):
+            body = request_json(ref)
+            body["updated_at"] = "2026-11-23T11:30:00+08:00"
+            body["version"] += 2
+            if ref == "ECS00000003":
+                body["status"], body["allowed_actions"] = "withdrawn", []
+            return httpx.Response(200, json=body)
+        if match.group(2) is not None and ref == "ECS00000003":
+            return problem(
+                409,
+                "invalid_transition",
+                "A request that is withdrawn cannot be approved.",
+                "Reload the request to see its current status and what you can do now.",
+            )
+        return await super().handle(request)
+
+
+async def test_a_request_changed_since_it_was_listed_is_not_approved(tmp_path: Path) -> None:
+    """The checker approves what it marked: a request whose content moved on since the
+    list was read (another checker returned it, its maker changed it and sent it again)
+    is left out with a line saying so, never approved at its new version."""
+    portal = ChangedPortal()
+    app = app_on(portal, tmp_path)
+    refs = ["ECS00000001", "ECS00000002", "ECS00000003", "ECS00000004"]
+    seen = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = BulkApproveScreen(refs, dict.fromkeys(refs[:3], seen))
+        await app.push_screen(screen)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.phase == "done")
+        # Unchanged, and not listed at all (a mark from another page): approved as before.
+        assert sorted(portal.approved) == [("ECS00000001", 101), ("ECS00000004", 104)]
+        assert screen.line("ECS00000002") == (
+            "✘ ECS00000002 It changed after it was listed, so it was not approved. Open it "
+            "(enter on its row) to check what it holds now, and approve it there."
+        )
+        # No longer approvable: sent, and the portal's own words say why.
+        assert screen.line("ECS00000003").startswith("✘ ECS00000003 A request that is withdrawn")
+        summary = str(screen.query_one("#bulk-summary", Static).content)
+        assert summary == "Done: 2 approved, 2 not approved. enter or esc closes."

@@ -5,6 +5,11 @@
 - Each approval fetches the request first, to send the `version` it saw (a summary has
   none), then `POST .../actions/approve`; at most `CONCURRENCY` are under way at once,
   all in one worker, so fifty never hold up the screen.
+- What the checker marked is what gets approved: a request that changed after it was
+  listed (`listed`: each reference's `updated_at` as the checker saw it; every change
+  moves it) is not approved at the version it holds now, but left out with a line
+  saying so (returned, edited and sent again by its maker in the meantime, say); one
+  that can no longer be approved at all is still sent, so the portal says why.
 - Each request gets its line: `✔ approved`, or `✘` with the portal's sentence ("You
   made this request, so you cannot check it."), never a raw code: one refusal does not
   stop the others. esc while they run stops sending more; those under way finish and say
@@ -16,6 +21,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -27,6 +34,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.workflow import Action
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalModal
 
@@ -50,9 +58,23 @@ def named(refs: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-async def _approve(portal: PortalClient, *, ref: str) -> None:
-    """Approve `ref` at the version the portal holds now."""
+CHANGED = "changed_since_listed"
+
+
+async def _approve(portal: PortalClient, *, ref: str, listed: datetime | None) -> None:
+    """Approve `ref` at the version the portal holds now, if that is the one listed."""
     request = await portal.get_request(ref)
+    if (
+        listed is not None
+        and request.updated_at != listed
+        and Action.APPROVE in request.allowed_actions
+    ):
+        raise PortalError(
+            409,
+            CHANGED,
+            "It changed after it was listed, so it was not approved.",
+            "Open it (enter on its row) to check what it holds now, and approve it there.",
+        )
     await portal.act(ref, "approve", request.version)
 
 
@@ -74,9 +96,10 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
         ),
     ]
 
-    def __init__(self, refs: list[str]) -> None:
+    def __init__(self, refs: list[str], listed: Mapping[str, datetime] | None = None) -> None:
         super().__init__(id="bulk")
         self.refs = list(dict.fromkeys(refs))
+        self.listed = dict(listed or {})
         self.phase: Phase = "confirm"
         self.approved: set[str] = set()
         self.outcomes: dict[str, str] = {}
@@ -160,7 +183,7 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
                     return
                 self._set(ref, "…", "approving")
                 done = await self.call_portal(
-                    partial(_approve, ref=ref),
+                    partial(_approve, ref=ref, listed=self.listed.get(ref)),
                     unreachable=partial(self._unreachable, ref),
                     refused=partial(self._refused, ref),
                     expired=partial(self._expired, ref, expired),
