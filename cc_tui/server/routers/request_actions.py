@@ -59,7 +59,7 @@ from cc_tui.server.service_hours import (
     refuse_when_closed,
 )
 from cc_tui.server.store import request_writes as writes
-from cc_tui.server.store.audit_chain import verify_chain
+from cc_tui.server.store.audit_chain import one_moment, verify_chain
 from cc_tui.server.store.idempotency import StoredAnswer
 from cc_tui.server.store.notifications import TaskNotice, mail_task_notices
 from cc_tui.server.store.profiles import membership_profile
@@ -351,11 +351,12 @@ async def audit_pdf(ref: str, context: Context, principal: CurrentPrincipal) -> 
     """The request's summary, fields and whole audit trail as a PDF, at any status, with
     the hash chain's head and whether it verifies."""
     viewer = viewer_of(principal)
-    conn = context.db.connect()
-    row = get_visible_request(conn, viewer, ref)
-    model = request_model(conn, row, viewer)
-    entries = list_audit(conn, row.id)
-    chain = verify_chain(conn, row.id)
+    # One moment of the store: the entries printed are the ones the chain verdict is of.
+    with one_moment(context.db.connect()) as conn:
+        row = get_visible_request(conn, viewer, ref)
+        model = request_model(conn, row, viewer)
+        entries = list_audit(conn, row.id)
+        chain = verify_chain(conn, row.id)
     definition = eservice_definition(find_eservice(row.eservice))
     now = context.now()
     document = await anyio.to_thread.run_sync(

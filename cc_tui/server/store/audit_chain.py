@@ -16,6 +16,9 @@ Design decisions:
 - Pure functions over rows and one connection: used by `store.requests` (append,
   verify), the bulk seeder (seals rows as it makes them) and the migration that added
   the columns (seals the entries written before it).
+- A check reads one moment of the store (`one_moment`: a read transaction): with
+  several server processes, an entry written by another while the check walks the
+  trail would otherwise look like tampering (more entries than the request records).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # The columns of request_audit that the seal covers, in canonical order.
@@ -86,7 +90,27 @@ class ChainCheck:
     recorded: int | None = None
 
 
+@contextmanager
+def one_moment(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Reads inside see the store as it was at the first of them (WAL keeps that
+    snapshot while other connections write); inside a transaction already, that one."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
 def verify_chain(conn: sqlite3.Connection, request_id: int) -> ChainCheck:
+    """`_verify_chain` on one moment of the store."""
+    with one_moment(conn):
+        return _verify_chain(conn, request_id)
+
+
+def _verify_chain(conn: sqlite3.Connection, request_id: int) -> ChainCheck:
     """Recompute every seal of the request's trail in order. An entry breaks the chain
     when its own content no longer gives its hash, or when the hash it names as its
     predecessor is not the one before it (an entry removed or inserted). Then the trail
