@@ -11,7 +11,7 @@ from cc_tui.api.requests import Notification, RequestPage, RequestSummary, Secti
 from cc_tui.domain.calendar import HKT
 from cc_tui.domain.workflow import Status
 from cc_tui.tui.screens.bulk import named, question
-from cc_tui.tui.screens.dashboard import notice_message
+from cc_tui.tui.screens.dashboard_words import notice_message
 from cc_tui.tui.screens.jump import reference_of
 from cc_tui.tui.widgets.section_tabs import compact_count, tab_labels
 from cc_tui.tui.widgets.task_table import RequestWindow, layout_for

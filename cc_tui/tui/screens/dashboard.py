@@ -17,13 +17,11 @@ Design:
 - Each section keeps its own filter text, sort and highlighted request (gh-dash); the
   counts in the tabs come from `GET /requests/sections` and are fetched again on every
   notice, after bulk approval and when the screen comes back into view.
-- Paging: `RequestWindow` (widgets/task_table.py) holds at most four pages of 50; moving
-  within 25 rows of the bottom fetches the next page, within 25 of the top of a slid
-  window fetches the one before. "refresh" refetches the pages held (keeping your place);
-  a new filter, sort or section starts again from the top.
-- Live notices: one worker for the life of the screen (the whole session) iterates
-  `NoticeStream`; each notice is a toast, the counts refresh and, when it concerns the
-  section shown, the rows refresh in place. The status line says whether notices are live.
+- Paging (`dashboard_paging.py`): at most four pages of 50 held; the next page is fetched
+  near the bottom, the one before near the top of a slid window; "refresh" refetches the
+  pages held (keeping your place); a new filter, sort or section starts from the top.
+- Live notices and the palette's commands: `dashboard_live.py`; the words shown:
+  `dashboard_words.py`.
 - Several memberships (tui/membership.py): the header names the acting one, its kind and
   F7 (the switch). After a switch the screen keeps its section and each section's filter
   and sort, forgets marks and the places in the lists (they were the other membership's
@@ -38,28 +36,43 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError
 from cc_tui.domain.query import QueryError, parse_query
-from cc_tui.domain.rights import Role
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Action
 from cc_tui.tui.commands import PaletteCommand
-from cc_tui.tui.membership import kind_words, membership_of, notice_membership, notice_ref
-from cc_tui.tui.review import copied_words, reason_words
+from cc_tui.tui.membership import membership_of
+from cc_tui.tui.review import copied_words
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen, say_nothing
 from cc_tui.tui.screens.catalogue import may_check, may_make, reads_across_firms
+from cc_tui.tui.screens.dashboard_keys import DASHBOARD_KEYS
+from cc_tui.tui.screens.dashboard_live import LiveNotices, dashboard_commands
+from cc_tui.tui.screens.dashboard_paging import (
+    Direction,
+    LoadMode,
+    fetch_pages,
+    more_cursor,
+    show_listing,
+    show_more,
+    wanted_page,
+)
+from cc_tui.tui.screens.dashboard_words import (
+    FIRMS_PLACEHOLDER,
+    header_words,
+    landing_section,
+    left_out_words,
+    status_words,
+)
 from cc_tui.tui.toasts import TaskToasts
 from cc_tui.tui.widgets.filter_bar import FilterBar
 from cc_tui.tui.widgets.notice import ServerBanner
@@ -68,52 +81,10 @@ from cc_tui.tui.widgets.section_tabs import SECTIONS, SectionTabs
 from cc_tui.tui.widgets.task_table import PAGE_SIZE, RequestWindow, TaskTable
 
 if TYPE_CHECKING:
-    from cc_tui.api.requests import Notification, Request, RequestPage, UnavailableAction
-    from cc_tui.client.notices import StreamState
-    from cc_tui.client.portal import PortalClient
+    from cc_tui.api.requests import Request, UnavailableAction
 
-READ_AHEAD = 25
 PREVIEW_CACHE = 32
 SORTS = tuple(Sort)
-SORT_LABELS = {
-    Sort.UPDATED_DESC: "updated, newest first",
-    Sort.UPDATED_ASC: "updated, oldest first",
-    Sort.REF_DESC: "reference, highest first",
-    Sort.REF_ASC: "reference, lowest first",
-    Sort.STATUS: "status",
-    Sort.ESERVICE: "eService",
-}
-NOTICE_SECTIONS = {
-    "awaiting_my_check": Section.AWAITING_MY_CHECK,
-    "returned_to_me": Section.RETURNED_TO_ME,
-}
-LoadMode = Literal["reset", "refresh"]
-FIRMS_PLACEHOLDER = "words, firm:B01234 status:… eservice:CT027 maker:… ref:… !word"
-
-
-def notice_message(notice: Notification, membership: str = "") -> str:
-    """The toast for a notice, in words; `membership`: what to add about its membership
-    (`tui.membership.notice_membership`)."""
-    if notice.kind == "awaiting_my_check":
-        return f"New task: {notice.ref} awaiting your check{membership}"
-    if notice.kind == "returned_to_me":
-        return f"New task: {notice.ref} was returned to you{membership}"
-    return f"{notice.ref} is now {notice.status.label.lower()}{membership}"
-
-
-def left_out_words(waiting: dict[str, UnavailableAction]) -> str:
-    """One line: the marked requests bulk approval leaves out, and why (the first
-    one's reason; they share it, since the day or the window is the same for all)."""
-    count = len(waiting)
-    refs = sorted(waiting)
-    named = ", ".join(refs[:4]) + (f" and {count - 4} more" if count > 4 else "")
-    noun = "request" if count == 1 else "requests"
-    first = waiting[refs[0]]
-    if first.available_from is None:
-        when = f"does not take now ({reason_words(first)})"
-    else:
-        when = f"takes only from {reason_words(first)}"
-    return f"Left out {count} marked {noun} the portal {when}: {named}."
 
 
 @dataclass
@@ -126,18 +97,6 @@ class SectionView:
     cursor_ref: str | None = None
 
 
-def _section_key(number: int) -> Binding:
-    section = SECTIONS[number - 1]
-    return Binding(
-        str(number),
-        f"section('{section.value}')",
-        section.label,
-        id=f"dashboard.section_{number}",
-        tooltip=f"Show the section {section.label}.",
-        show=False,
-    )
-
-
 class DashboardScreen(PortalScreen):
     """Sections, the task table, the filter bar, the preview and live notices."""
 
@@ -145,118 +104,7 @@ class DashboardScreen(PortalScreen):
     AUTO_FOCUS = "#tasks"
     # Screen declares it as an instance variable, so no ClassVar here.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            id="dashboard.filter",
-            tooltip="Type a filter: words, status:returned, eservice:CT027, maker:amy, "
-            "firm:B01234, ref:ECS0001, from:/to:YYYY-MM-DD, !word (words match titles, makers "
-            "and comments).",
-        ),
-        Binding(
-            "colon",
-            "jump",
-            "Go to",
-            id="dashboard.jump",
-            tooltip="Go to a request by its reference.",
-        ),
-        Binding(
-            "n",
-            "new_request",
-            "New request",
-            id="dashboard.new",
-            tooltip="Find a form in the eService catalogue and start a new request.",
-        ),
-        Binding(
-            "s",
-            "cycle_sort",
-            "Sort",
-            id="dashboard.sort",
-            tooltip="Sort by the next order: updated, reference, status, eService.",
-            show=False,
-        ),
-        Binding(
-            "space",
-            "mark",
-            "Mark",
-            id="dashboard.mark",
-            tooltip="Mark or unmark the highlighted request for bulk approval.",
-        ),
-        Binding(
-            "asterisk",
-            "mark_all",
-            "Mark all",
-            id="dashboard.mark_all",
-            tooltip="Mark every request listed, to approve them all with A.",
-            show=False,
-        ),
-        Binding(
-            "A",
-            "approve_marked",
-            "Approve",
-            id="dashboard.approve_marked",
-            tooltip="Approve every marked request, after one y/N.",
-        ),
-        Binding(
-            "y",
-            "copy_ref",
-            "Copy ref",
-            id="dashboard.copy",
-            tooltip="Send the highlighted reference to your terminal to copy (OSC 52).",
-            show=False,
-        ),
-        Binding(
-            "r",
-            "retry",
-            "Refresh",
-            id="dashboard.refresh",
-            tooltip="Fetch the list and the counts again (keeps your place).",
-            show=False,
-        ),
-        Binding(
-            "right_square_bracket",
-            "next_section",
-            "Next section",
-            id="dashboard.next_section",
-            tooltip="Show the next section (or 1 to 6).",
-            show=False,
-        ),
-        Binding(
-            "left_square_bracket",
-            "previous_section",
-            "Previous section",
-            id="dashboard.previous_section",
-            tooltip="Show the previous section (or 1 to 6).",
-            show=False,
-        ),
-        Binding(
-            "g,home",
-            "first_request",
-            "Top",
-            id="dashboard.top",
-            tooltip="Go to the first request of the list.",
-            show=False,
-        ),
-        Binding(
-            "G,end",
-            "last_request",
-            "Bottom",
-            id="dashboard.bottom",
-            tooltip="Go to the last request loaded; the next page then loads.",
-            show=False,
-        ),
-        Binding(
-            "escape",
-            "clear_marks",
-            "Unmark all",
-            id="dashboard.clear_marks",
-            tooltip="Unmark every marked request.",
-            show=False,
-        ),
-        *(_section_key(number) for number in range(1, len(SECTIONS) + 1)),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = DASHBOARD_KEYS
 
     def __init__(
         self,
@@ -282,7 +130,7 @@ class DashboardScreen(PortalScreen):
         self._more: str | None = None
         self._more_generation = 0
         self._previews: OrderedDict[str, Request] = OrderedDict()
-        self.last_notice: Notification | None = None
+        self.notices = LiveNotices(self)
         # Bursts of notices collapse into one toast ("3 new tasks"), never a stack.
         self.task_toasts = TaskToasts(
             self, lambda message: self.app.notify(message, title="Portal", timeout=8)
@@ -333,14 +181,14 @@ class DashboardScreen(PortalScreen):
     def on_mount(self) -> None:
         app = self.portal_app
         if self._initial_section is None:
-            self.section = self._landing_section()
+            self.section = landing_section(app.user, app.participant_id)
         self.tabs.section = self.section
         if reads_across_firms(app):
             self.table.show_firms(True)
             self.filter_bar.input.placeholder = FIRMS_PLACEHOLDER
         self.query_one("#dash-header", Static).update(safe_content(flatten(self._header())))
         self.preview.show_empty()
-        self._show_status()
+        self.show_status()
         self.load("reset")
         if self.live_notices and app.user is not None:
             self.listen_for_notices()
@@ -349,41 +197,8 @@ class DashboardScreen(PortalScreen):
         self.refresh_list()
         self.refresh_counts()
 
-    def _landing_section(self) -> Section:
-        """Checkers start on their checks (an exchange officer on the requests with the
-        exchange), makers on what came back to them."""
-        user = self.portal_app.user
-        roles: set[str] = set(user.roles) if user else set()
-        if user is not None:
-            for membership in user.memberships:
-                if membership.participant_id == self.portal_app.participant_id:
-                    roles |= set(membership.roles)
-        if Role.EXCHANGE_OFFICER.value in roles or any("check" in role for role in roles):
-            return Section.AWAITING_MY_CHECK
-        if any("mak" in role for role in roles):
-            return Section.RETURNED_TO_ME
-        return Section.ALL
-
     def _header(self) -> str:
-        """Who is acting for which firm (the app's name is in the terminal's title); for
-        a user of several memberships, also its kind and the key that switches."""
-        app = self.portal_app
-        parts: list[str] = []
-        user = app.user
-        if user is not None:
-            acting = membership_of(user, app.participant_id)
-            if len(user.memberships) > 1 and acting is not None:
-                parts += [
-                    user.name,
-                    f"{acting.participant_id} {acting.name}",
-                    kind_words(acting.kind),
-                    "F7",  # the switch; 80 columns hold no more
-                ]
-            else:
-                parts += [user.name, user.user_id]
-                if acting is not None:
-                    parts.append(f"{acting.participant_id} {acting.name}")
-        return " · ".join(parts)
+        return header_words(self.portal_app.user, self.portal_app.participant_id)
 
     def membership_switched(self) -> None:
         """Another membership acts now: the same section, filters and sorts, its own
@@ -403,19 +218,17 @@ class DashboardScreen(PortalScreen):
         self.refresh_counts()
         self.refresh_bindings()
 
-    def _show_status(self) -> None:
-        parts = ["Loading…" if self._loading and not self.window.pages else self.window.describe()]
-        parts.append(f"sort: {SORT_LABELS[self.view.sort]}")
-        if self.marks:
-            parts.append(f"{len(self.marks)} marked")
-        if self._more is not None:
-            parts.append("loading more…")
-        if self.live:
-            parts.append(self.live)
-        # One line of fixed size: no layout pass for the whole screen on each update.
-        self.query_one("#dash-status", Static).update(
-            safe_content(flatten(" · ".join(parts))), layout=False
+    def show_status(self) -> None:
+        listed = "Loading…" if self._loading and not self.window.pages else self.window.describe()
+        words = status_words(
+            listed,
+            self.view.sort,
+            marked=len(self.marks),
+            loading_more=self._more is not None,
+            live=self.live,
         )
+        # One line of fixed size: no layout pass for the whole screen on each update.
+        self.query_one("#dash-status", Static).update(safe_content(flatten(words)), layout=False)
 
     # Loading the list
 
@@ -450,7 +263,7 @@ class DashboardScreen(PortalScreen):
         self.workers.cancel_group(self, "dashboard-more")
         self._more = None
         self._loading = True
-        self._show_status()
+        self.show_status()
 
         def refused(error: PortalError) -> None:
             if error.status == 400:  # the filter: said under it, as typed
@@ -460,14 +273,14 @@ class DashboardScreen(PortalScreen):
 
         try:
             pages = await self.call_portal(
-                lambda portal: self._fetch(portal, section, text, view.sort, mode),
+                lambda portal: fetch_pages(portal, self.window, section, text, view.sort, mode),
                 retry=lambda: self.load(mode),
                 refused=refused,
             )
         finally:
             if generation == self._generation:
                 self._loading = False
-                self._show_status()
+                self.show_status()
         if pages is FAILED:
             return
         if generation != self._generation or section is not self.section:
@@ -475,20 +288,8 @@ class DashboardScreen(PortalScreen):
         if self._retry is not None:
             self.hide_banner()
         view.applied = text
-        table = self.table
-        if mode == "refresh" and self.window.pages:
-            self.window.restart(self.window.first_page, pages)
-            self.table.show_rows(
-                self.window.rows,
-                self.marks,
-                cursor_ref=table.current_ref,
-                cursor_row=table.cursor_row,
-                scroll_y=table.scroll_y,
-            )
-        else:
-            self.window.reset(pages[0])
-            table.show_rows(self.window.rows, self.marks, cursor_ref=view.cursor_ref)
-        self._show_status()
+        show_listing(self.table, self.window, pages, self.marks, mode, view.cursor_ref)
+        self.show_status()
         self._highlighted()
 
     def refresh_list(self) -> None:
@@ -503,36 +304,19 @@ class DashboardScreen(PortalScreen):
         if not loading:
             self.load("refresh")
 
-    async def _fetch(
-        self, portal: PortalClient, section: Section, text: str, sort: Sort, mode: LoadMode
-    ) -> list[RequestPage]:
-        if mode == "reset" or not self.window.pages:
-            return [await portal.list_requests(section.value, text, sort.value, None, PAGE_SIZE)]
-        cursor = self.window.cursors[self.window.first_page]
-        pages: list[RequestPage] = []
-        for _ in self.window.pages:
-            page = await portal.list_requests(section.value, text, sort.value, cursor, PAGE_SIZE)
-            pages.append(page)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        return pages
-
     @work(exclusive=True, group="dashboard-more", exit_on_error=False)
-    async def load_more(self, direction: Literal["next", "previous"]) -> None:
+    async def load_more(self, direction: Direction) -> None:
         """The page after the last held, or before the first (the window slides)."""
         window = self.window
-        cursor = window.next_cursor if direction == "next" else window.previous_cursor
-        if direction == "previous" and not window.has_previous:
-            return
-        if direction == "next" and cursor is None:
+        there, cursor = more_cursor(window, direction)
+        if not there:
             return
         generation = self._generation
         section, view = self.section, self.view
         self._more = direction
         self._more_generation += 1
         more_generation = self._more_generation
-        self._show_status()
+        self.show_status()
         try:
             page = await self.call_portal(
                 lambda portal: portal.list_requests(
@@ -546,33 +330,13 @@ class DashboardScreen(PortalScreen):
         finally:
             if more_generation == self._more_generation:
                 self._more = None
-                self._show_status()
+                self.show_status()
         if page is FAILED:
             return
         if generation != self._generation:
             return
-        table = self.table
-        if direction == "next":
-            dropped = window.append(page)
-            if dropped:
-                table.show_rows(
-                    window.rows,
-                    self.marks,
-                    cursor_row=table.cursor_row - dropped,
-                    scroll_y=table.scroll_y - dropped,
-                )
-            else:
-                table.add_more(window.pages[-1], self.marks)
-        else:
-            window.prepend(page)
-            added = len(window.pages[0])
-            table.show_rows(
-                window.rows,
-                self.marks,
-                cursor_row=table.cursor_row + added,
-                scroll_y=table.scroll_y + added,
-            )
-        self._show_status()
+        show_more(self.table, window, page, direction, self.marks)
+        self.show_status()
 
     @work(exclusive=True, group="dashboard-counts", exit_on_error=False)
     async def refresh_counts(self) -> None:
@@ -596,12 +360,9 @@ class DashboardScreen(PortalScreen):
             self.preview.show_empty("Nothing to show here.")
             return
         self.view.cursor_ref = ref
-        row = table.cursor_row
-        if self._more is None:
-            if row >= table.row_count - READ_AHEAD and self.window.next_cursor is not None:
-                self.load_more("next")
-            elif row < READ_AHEAD and self.window.has_previous:
-                self.load_more("previous")
+        wanted = wanted_page(self.window, table.cursor_row, table.row_count)
+        if self._more is None and wanted is not None:
+            self.load_more(wanted)
         if self.preview.display:
             summary = next((s for s in self.window.rows if s.ref == ref), None)
             if summary is not None:
@@ -675,7 +436,7 @@ class DashboardScreen(PortalScreen):
         view = self.view
         view.sort = SORTS[(SORTS.index(view.sort) + 1) % len(SORTS)]
         view.cursor_ref = None
-        self._show_status()
+        self.show_status()
         self.load("reset")
 
     # Sections
@@ -735,7 +496,7 @@ class DashboardScreen(PortalScreen):
             if ref not in self.marks:
                 self.marks.add(ref)
                 table.show_mark(ref, True)
-        self._show_status()
+        self.show_status()
 
     def action_copy_ref(self) -> None:
         ref = self.table.current_ref
@@ -757,14 +518,14 @@ class DashboardScreen(PortalScreen):
             self.marks.discard(ref)
         table.show_mark(ref, marked)
         table.action_cursor_down()
-        self._show_status()
+        self.show_status()
 
     def action_clear_marks(self) -> None:
         if self.marks:
             for ref in list(self.marks):
                 self.table.show_mark(ref, False)
             self.marks.clear()
-            self._show_status()
+            self.show_status()
 
     def action_approve_marked(self) -> None:
         if not self.marks:
@@ -803,7 +564,7 @@ class DashboardScreen(PortalScreen):
         for ref in approved or ():
             self.marks.discard(ref)
             self.table.show_mark(ref, False)
-        self._show_status()
+        self.show_status()
 
     # New request
 
@@ -819,19 +580,21 @@ class DashboardScreen(PortalScreen):
         self.app.push_screen(JumpScreen(), self._jumped)
 
     def _jumped(self, request: Request | None) -> None:
-        if request is None:
-            return
+        if request is not None:
+            self.open_in_membership(request.ref, request.participant_id)
+
+    def open_in_membership(self, ref: str, participant_id: str | None) -> None:
+        """`ref`'s screen, switching first to its membership (`participant_id`) when it
+        is another of the user's (a notice's or a found request's)."""
         app = self.portal_app
-        if request.participant_id != app.participant_id and membership_of(
-            app.user, request.participant_id
+        if participant_id not in (None, app.participant_id) and membership_of(
+            app.user, participant_id
         ):
-            self.notify(
-                f"{request.ref} belongs to {request.participant_id}: switching to it.",
-                title="Membership",
-            )
-            app.switch_membership(request.participant_id, then_open=request.ref)
+            assert participant_id is not None
+            self.notify(f"{ref} belongs to {participant_id}: switching to it.", title="Membership")
+            app.switch_membership(participant_id, then_open=ref)
             return
-        self.open_request(request.ref)
+        self.open_request(ref)
 
     # Refresh and retry
 
@@ -857,117 +620,16 @@ class DashboardScreen(PortalScreen):
             self.load("reset")
         self.refresh_counts()
 
-    # Live notices
+    # Live notices and the palette (dashboard_live.py)
 
     @work(group="dashboard-notices", exit_on_error=False)
     async def listen_for_notices(self) -> None:
-        from cc_tui.client.notices import NoticeStream
-
-        async def listen(portal: PortalClient) -> None:
-            async for notice in NoticeStream(portal, on_state=self._stream_state):
-                self.on_notice(notice)
-
-        def refused(error: PortalError) -> None:
-            self.live = f"○ no live notices ({error.code})"
-            self._show_status()
-
-        await self.call_portal(listen, unreachable=say_nothing, refused=refused)
-
-    def _stream_state(self, state: StreamState) -> None:
-        if state.connected:
-            self.live = "● live"
-        elif state.retry_in is not None:
-            self.live = f"○ notices reconnecting in {max(1, round(state.retry_in))} s"
-        self._show_status()
-
-    def on_notice(self, notice: Notification) -> None:
-        """A new task (or a change to one of mine): toast, counts, and rows if shown."""
-        app = self.portal_app
-        self.last_notice = notice
-        membership = notice_membership(app.user, app.participant_id, notice.participant_id)
-        self.task_toasts.add(
-            notice_message(notice, membership),
-            notice_ref(app.user, notice.ref, notice.participant_id),
-        )
-        self.refresh_counts()
-        section = NOTICE_SECTIONS.get(notice.kind)
-        if self.section in (section, Section.ALL):
-            self.refresh_list()
-
-    # Palette
-
-    def open_notice(self, notice: Notification) -> None:
-        """The request of a notice, in its membership: switching to it first if need be."""
-        app = self.portal_app
-        if notice.participant_id not in (None, app.participant_id) and membership_of(
-            app.user, notice.participant_id
-        ):
-            assert notice.participant_id is not None
-            self.notify(
-                f"{notice.ref} belongs to {notice.participant_id}: switching to it.",
-                title="Membership",
-            )
-            app.switch_membership(notice.participant_id, then_open=notice.ref)
-            return
-        self.open_request(notice.ref)
+        await self.notices.listen()
 
     def notice_commands(self) -> list[PaletteCommand]:
         """The last notice's request: offered by the palette on every screen (the app
         asks the dashboard below), since the notice may arrive over any of them."""
-        if self.last_notice is None:
-            return []
-        return [
-            PaletteCommand(
-                f"Open the last notice's request ({self.last_notice.ref})",
-                "Open the request of the latest notice, in its membership.",
-                partial(self.open_notice, self.last_notice),
-            )
-        ]
+        return self.notices.commands()
 
     def palette_commands(self) -> list[PaletteCommand]:
-        commands = self.notice_commands()
-        commands += [
-            PaletteCommand("Go to a request", "Open a request by its reference.", self.action_jump),
-            PaletteCommand(
-                "Filter the list", "Type a filter for this section.", self.action_filter
-            ),
-            PaletteCommand(
-                "Cycle the sort", "Sort the list by the next order.", self.action_cycle_sort
-            ),
-            PaletteCommand(
-                "Refresh the list", "Fetch the list and counts again.", self.action_retry
-            ),
-        ]
-        ref = self.table.current_ref
-        if ref is not None:
-            commands.append(
-                PaletteCommand(
-                    "Copy the reference",
-                    f"Send {ref} to your terminal to copy (OSC 52).",
-                    self.action_copy_ref,
-                )
-            )
-        if self.may_bulk_approve:
-            commands += [
-                PaletteCommand(
-                    "Mark all shown", "Mark every request listed.", self.action_mark_all
-                ),
-                PaletteCommand(
-                    "Approve marked requests",
-                    "Approve every marked request (those the portal takes only later are "
-                    "left out).",
-                    self.action_approve_marked,
-                ),
-            ]
-        for section in SECTIONS:
-            commands.append(
-                PaletteCommand(
-                    f"Show {section.label}",
-                    f"Switch the dashboard to {section.label}.",
-                    self._shower(section),
-                )
-            )
-        return commands
-
-    def _shower(self, section: Section) -> Callable[[], None]:
-        return lambda: self.show_section(section)
+        return dashboard_commands(self)
