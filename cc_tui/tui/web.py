@@ -20,6 +20,11 @@ What this module adds to textual-serve, which trusts whoever reaches its port:
 - At most `max_tabs` tabs at once (each is a cc-tui process), and a terminal size within
   `MAX_SIZE` (given at connection and on resize): a client cannot make the serving
   machine start processes or draw screens without end.
+- What reaches `/ws` that is not the page's own is answered in words or ignored, never
+  a traceback: a plain GET (a crawler, curl) is 400 saying what the address is for, and
+  a message that is not one of the page's envelopes (`["stdin", text]`, `["resize",
+  {width, height}]`, `["ping", x]`, `["focus"]`, `["blur"]`) is dropped. textual-serve's
+  own loop raised on it, ending the tab and logging a screenful of traceback each time.
 - Downloads carry their file name as RFC 6266 says (quoted, and UTF-8 in `filename*`),
   where textual-serve writes it bare: a name with a space, `;` or Chinese characters
   reaches the browser whole.
@@ -30,13 +35,14 @@ What this module adds to textual-serve, which trusts whoever reaches its port:
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
@@ -96,6 +102,19 @@ def _within(value: Any, most: int) -> int:
     return min(max(number, 1), most)
 
 
+def _envelope(text: str) -> tuple[str | None, Any]:
+    """A page message's kind and data: `[kind]` or `[kind, data]`; (None, None) for
+    anything else (not JSON, not such a list)."""
+    try:
+        envelope = json.loads(text)
+    except ValueError:
+        return None, None
+    if not isinstance(envelope, list) or not 1 <= len(envelope) <= 2:
+        return None, None
+    kind = envelope[0]
+    return (kind if isinstance(kind, str) else None), (envelope[1] if len(envelope) > 1 else None)
+
+
 def content_disposition(file_name: str, open_method: str) -> str:
     """RFC 6266: an ASCII fallback, and the name whole in `filename*` (RFC 8187)."""
     fallback = "".join(
@@ -151,6 +170,11 @@ class BrowserServer(Server):
             response.headers.setdefault(name, value)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse[Literal[True]]:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise web.HTTPBadRequest(
+                text=f"This address is the terminal connection of cc-tui's page: open "
+                f"{self.public_url} in a web browser.\n",
+            )
         try:
             columns = int(request.query.get("width", "80"))
             rows = int(request.query.get("height", "24"))
@@ -175,14 +199,25 @@ class BrowserServer(Server):
     async def _process_messages(
         self, websocket: web.WebSocketResponse, app_service: AppService
     ) -> None:
-        """textual-serve's, with every resize kept within MAX_SIZE."""
-        resize = app_service.set_terminal_size
-
-        async def bounded(width: Any, height: Any) -> None:
-            await resize(_within(width, MAX_SIZE[0]), _within(height, MAX_SIZE[1]))
-
-        app_service.set_terminal_size = bounded  # type: ignore[method-assign]
-        await super()._process_messages(websocket, app_service)
+        """textual-serve's loop, taking only the page's own envelopes (anything else is
+        dropped, not raised) and keeping every resize within MAX_SIZE."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            kind, data = _envelope(message.data)
+            if kind == "stdin" and isinstance(data, str):
+                await app_service.send_bytes(data.encode("utf-8", "replace"))
+            elif kind == "resize" and isinstance(data, dict):
+                await app_service.set_terminal_size(
+                    _within(data.get("width"), MAX_SIZE[0]),
+                    _within(data.get("height"), MAX_SIZE[1]),
+                )
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
 
     async def handle_index(self, request: web.Request) -> Any:
         response = await super().handle_index(request)
