@@ -76,5 +76,5 @@ async def test_messages_not_the_pages_own_are_dropped_and_the_tab_goes_on(
 def test_an_envelope_is_a_kind_and_maybe_data() -> None:
     assert _envelope('["stdin", "x"]') == ("stdin", "x")
     assert _envelope('["focus"]') == ("focus", None)
-    for text in NOT_THE_PAGES[:5] + ["[5, 6]", '["a", 1, 2]']:
+    for text in [*NOT_THE_PAGES[:5], "[5, 6]", '["a", 1, 2]']:
         assert _envelope(text)[0] in (None, "resize"), text
