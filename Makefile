@@ -65,6 +65,14 @@ messages: $(VENV)/.installed-test
 	$(BIN)/pybabel update -D cc_tui -i $(LOCALE)/cc_tui.pot -d $(LOCALE) -l en --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel update -D cc_tui -i $(LOCALE)/cc_tui.pot -d $(LOCALE) -l zh_Hant --no-fuzzy-matching --ignore-obsolete
 	rm $(LOCALE)/cc_tui.pot
+	# The eServices' own words: a catalogue made from their definitions (domain/forms/words.py).
+	$(BIN)/python -c 'import sys; from babel.messages.pofile import write_po; \
+		from cc_tui.domain.forms.words import template; \
+		write_po(sys.stdout.buffer, template(), omit_header=True, sort_output=True)' \
+		> $(LOCALE)/eservices.pot
+	$(BIN)/pybabel update -D eservices -i $(LOCALE)/eservices.pot -d $(LOCALE) -l en --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -D eservices -i $(LOCALE)/eservices.pot -d $(LOCALE) -l zh_Hant --no-fuzzy-matching --ignore-obsolete
+	rm $(LOCALE)/eservices.pot
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -5,6 +5,10 @@ form is written down here, only translated: a `FormField` becomes a `FieldDefini
 (a table's columns recursively), an `EService` an `EServiceSummary` or an
 `EServiceDefinition`. So the server's validation, the wire's description and the TUI's
 form screen can never disagree about a field.
+
+The words (name, description, category, labels, help, hints, choices' labels) are in the
+current language, the one the caller's Accept-Language asked for (domain/forms/words.py);
+the codes, field names and the choices' values are the same in every language.
 """
 
 from __future__ import annotations
@@ -12,18 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cc_tui.api.requests import EServiceDefinition, EServiceSummary, FieldDefinition
-from cc_tui.domain.forms import EService, FormField
+from cc_tui.domain.forms import EService, FormField, choice_label
+from cc_tui.domain.i18n import e_
 
 
 def field_definition(field: FormField) -> FieldDefinition:
     """One field as the wire describes it (a table with its columns)."""
     return FieldDefinition(
         name=field.name,
-        label=field.label,
+        label=e_(field.label),
         type=field.type.value,
         required=field.required,
-        help=field.help,
+        help=e_(field.help),
         choices=list(field.choices) if field.choices is not None else None,
+        choice_labels=(
+            [choice_label(choice) for choice in field.choices]
+            if field.choices is not None
+            else None
+        ),
+        hint=field.input_hint,
         pattern=field.pattern,
         min=field.min,
         max=field.max,
@@ -41,9 +52,9 @@ def eservice_summary(eservice: EService) -> EServiceSummary:
     """An eService as the catalogue lists it."""
     return EServiceSummary(
         code=eservice.code,
-        name=eservice.name,
-        description=eservice.description,
-        category=eservice.category,
+        name=e_(eservice.name),
+        description=e_(eservice.description),
+        category=e_(eservice.category),
         business_day_only=eservice.business_day_only,
     )
 
@@ -56,9 +67,9 @@ def eservice_definition(eservice: EService) -> EServiceDefinition:
     """An eService's whole form: fields, stages and where a request of it ends."""
     return EServiceDefinition(
         code=eservice.code,
-        name=eservice.name,
-        description=eservice.description,
-        category=eservice.category,
+        name=e_(eservice.name),
+        description=e_(eservice.description),
+        category=e_(eservice.category),
         business_day_only=eservice.business_day_only,
         fields=[field_definition(field) for field in eservice.fields],
         final_status=eservice.final_status,

@@ -26,11 +26,25 @@ class EServiceSummary(BaseModel):
 
 class FieldDefinition(BaseModel):
     name: str
-    label: str
+    label: str = Field(description="In the language Accept-Language asked for.")
     type: FieldType
     required: bool
-    help: str
-    choices: list[str] | None = None
+    help: str = Field(description="In the language Accept-Language asked for.")
+    choices: list[str] | None = Field(
+        default=None,
+        description="The values a choice field takes, as stored and sent (English, whatever "
+        "the language): send one of these, or one of `choice_labels`.",
+    )
+    choice_labels: list[str] | None = Field(
+        default=None,
+        description="`choices` as shown, in the language Accept-Language asked for, in the "
+        "same order.",
+    )
+    hint: str = Field(
+        default="",
+        description="How to fill the field in (the fix a wrong value gets), in the language "
+        "Accept-Language asked for.",
+    )
     pattern: str | None = None
     min: float | None = None
     max: float | None = None

@@ -33,6 +33,9 @@ Language = Literal["en", "zh-Hant"]
 LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
 DEFAULT_LANGUAGE: Final[Language] = "en"
 DOMAIN: Final = "cc_tui"
+# The eServices' own words (names, descriptions, field labels, help, hints, choices: data,
+# not code) have a catalogue of their own: cc_tui/domain/forms/words.py.
+ESERVICES_DOMAIN: Final = "eservices"
 # What the languages are called, each in its own words (the Profile's switch).
 LANGUAGE_NAMES: Final[dict[Language, str]] = {"en": "English", "zh-Hant": "繁體中文"}
 # Accept-Language is a caller's header: it is read only this far, and only this many
@@ -104,7 +107,7 @@ def negotiate(accept_language: str | None) -> Language:
 
 
 @cache
-def translations(language: Language) -> gettext.NullTranslations:
+def translations(language: Language, domain: str = DOMAIN) -> gettext.NullTranslations:
     """The compiled catalogue of a language (English: the msgids themselves)."""
     if language == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
@@ -113,10 +116,10 @@ def translations(language: Language) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
 
     source = resources.files("cc_tui").joinpath(
-        "locale", _CATALOGUE_DIR[language], "LC_MESSAGES", f"{DOMAIN}.po"
+        "locale", _CATALOGUE_DIR[language], "LC_MESSAGES", f"{domain}.po"
     )
     with source.open("rb") as po:
-        catalogue = read_po(po, locale=_CATALOGUE_DIR[language], domain=DOMAIN)
+        catalogue = read_po(po, locale=_CATALOGUE_DIR[language], domain=domain)
     compiled = io.BytesIO()
     write_mo(compiled, catalogue, use_fuzzy=False)
     compiled.seek(0)
@@ -154,3 +157,20 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a constant for extraction; `_()` translates it where it is shown."""
     return message
+
+
+def e_(text: str) -> str:
+    """An eService's own words (its name, a field's label, help, hint or choice: data from
+    its one definition) in the current language, from the `eservices` catalogue
+    (cc_tui/domain/forms/words.py says why it is a catalogue of its own)."""
+    if not text:
+        return text  # gettext("") is the catalogue's header
+    return translations(current_language(), ESERVICES_DOMAIN).gettext(text)
+
+
+def e_every(text: str) -> tuple[str, ...]:
+    """`text` in each language (English first): what a person may type for a choice."""
+    if not text:
+        return (text,)
+    found = [translations(language, ESERVICES_DOMAIN).gettext(text) for language in LANGUAGES]
+    return tuple(dict.fromkeys(found))

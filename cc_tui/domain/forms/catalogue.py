@@ -17,6 +17,7 @@ from types import MappingProxyType
 from cc_tui.domain.calendar import add_working_days, previous_business_day
 from cc_tui.domain.forms.fields import FieldIssue, FieldType, FormField, ProfileKey
 from cc_tui.domain.forms.model import EService, FormRule, FormValues, MembershipProfile
+from cc_tui.domain.i18n import _, e_
 from cc_tui.domain.naming import REF_EXAMPLE, REF_PATTERN
 from cc_tui.domain.workflow import Status
 
@@ -30,8 +31,8 @@ class UnknownEService(KeyError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-        self.message = f"There is no eService {code!r}."
-        self.fix = "Search the catalogue by keyword, or check the code (e.g. CT027)."
+        self.message = _("There is no eService {code}.").format(code=repr(code))
+        self.fix = _("Search the catalogue by keyword, or check the code (e.g. CT027).")
 
     def __str__(self) -> str:
         return f"{self.message} {self.fix}"
@@ -169,8 +170,8 @@ def _not_own_firm(values: FormValues, name: str, label: str) -> Iterator[FieldIs
     if own is not None and values.text(name) == own:
         yield FieldIssue(
             name,
-            f"{label} {own} is your own participant ID.",
-            f"Enter the other firm's participant ID, not {own}.",
+            _("{label} {own} is your own participant ID.").format(label=e_(label), own=own),
+            _("Enter the other firm's participant ID, not {own}.").format(own=own),
         )
 
 
@@ -183,9 +184,10 @@ def _ocl_notice(values: FormValues, today: date) -> Iterator[FieldIssue]:
     if effective is not None and effective < earliest:
         yield FieldIssue(
             "effective_date",
-            f"Effective date {effective.isoformat()} is less than three working days after "
-            f"today ({today.isoformat()}).",
-            f"Choose {earliest.isoformat()} or a later business day.",
+            _("Effective date {day} is less than three working days after today ({today}).").format(
+                day=effective.isoformat(), today=today.isoformat()
+            ),
+            _("Choose {day} or a later business day.").format(day=earliest.isoformat()),
         )
 
 
@@ -195,24 +197,35 @@ def _ocl_direction(values: FormValues, today: date) -> Iterator[FieldIssue]:
     new = values.number("new_limit")
     if setting not in ("Increase", "Decrease") or new is None:
         return
-    verb = setting.lower()
     if current is None:
         yield FieldIssue(
             "current_limit",
-            f"Current limit is required to {verb} a limit.",
-            "Enter the limit in force now, e.g. 5,000,000, or choose New limit.",
+            _("Current limit is required to increase a limit.")
+            if setting == "Increase"
+            else _("Current limit is required to decrease a limit."),
+            _("Enter the limit in force now, e.g. 5,000,000, or choose {choice}.").format(
+                choice=e_("New limit")
+            ),
         )
     elif setting == "Increase" and new <= current:
         yield FieldIssue(
             "new_limit",
-            f"New limit {_amount(new)} is not above the current limit {_amount(current)}.",
-            f"Enter a limit above {_amount(current)}, or choose Decrease.",
+            _("New limit {new} is not above the current limit {current}.").format(
+                new=_amount(new), current=_amount(current)
+            ),
+            _("Enter a limit above {current}, or choose {choice}.").format(
+                current=_amount(current), choice=e_("Decrease")
+            ),
         )
     elif setting == "Decrease" and new >= current:
         yield FieldIssue(
             "new_limit",
-            f"New limit {_amount(new)} is not below the current limit {_amount(current)}.",
-            f"Enter a limit below {_amount(current)}, or choose Increase.",
+            _("New limit {new} is not below the current limit {current}.").format(
+                new=_amount(new), current=_amount(current)
+            ),
+            _("Enter a limit below {current}, or choose {choice}.").format(
+                current=_amount(current), choice=e_("Increase")
+            ),
         )
 
 
@@ -355,8 +368,8 @@ def _exemption_detail(values: FormValues, today: date) -> Iterator[FieldIssue]:
     if values.text("reason") == "Other" and values.text("reason_detail") is None:
         yield FieldIssue(
             "reason_detail",
-            "Details are required when the reason is Other.",
-            "Say why the buy-in should not happen, in a sentence or two.",
+            _("Details are required when the reason is {choice}.").format(choice=e_("Other")),
+            _("Say why the buy-in should not happen, in a sentence or two."),
         )
 
 
@@ -409,15 +422,23 @@ def _early_buy_in_window(values: FormValues, today: date) -> Iterator[FieldIssue
     if requested <= trade:
         yield FieldIssue(
             "buy_in_date",
-            f"Buy-in date {requested.isoformat()} is not after the trade date {trade.isoformat()}.",
-            f"Choose a business day after {trade.isoformat()}, up to {settlement.isoformat()}.",
+            _("Buy-in date {day} is not after the trade date {trade}.").format(
+                day=requested.isoformat(), trade=trade.isoformat()
+            ),
+            _("Choose a business day after {trade}, up to {settlement}.").format(
+                trade=trade.isoformat(), settlement=settlement.isoformat()
+            ),
         )
     elif requested > settlement:
         yield FieldIssue(
             "buy_in_date",
-            f"Buy-in date {requested.isoformat()} is after the settlement day "
-            f"{settlement.isoformat()}, so the buy-in would not be early.",
-            f"Choose {settlement.isoformat()} or earlier, or let the regular buy-in run.",
+            _(
+                "Buy-in date {day} is after the settlement day {settlement}, so the buy-in "
+                "would not be early."
+            ).format(day=requested.isoformat(), settlement=settlement.isoformat()),
+            _("Choose {settlement} or earlier, or let the regular buy-in run.").format(
+                settlement=settlement.isoformat()
+            ),
         )
 
 
@@ -481,8 +502,10 @@ def _counterparties_differ(values: FormValues, today: date) -> Iterator[FieldIss
         if own is not None and row.get("counterparty") == own:
             yield FieldIssue(
                 values.cell("trades", position, "counterparty"),
-                f"Row {position + 1}: Counterparty {own} is your own participant ID.",
-                "Enter the participant ID of the firm that failed to deliver.",
+                _("Row {row}: Counterparty {own} is your own participant ID.").format(
+                    row=position + 1, own=own
+                ),
+                _("Enter the participant ID of the firm that failed to deliver."),
             )
 
 
@@ -588,14 +611,16 @@ def _claim_amounts(values: FormValues, today: date) -> Iterator[FieldIssue]:
     if claim == "Cash dividend" and values.number("claim_amount") is None:
         yield FieldIssue(
             "claim_amount",
-            "Claim amount is required for a cash dividend.",
-            "Enter the dividend owed in HKD, e.g. 12,345.60.",
+            _("Claim amount is required for a cash dividend."),
+            _("Enter the dividend owed in HKD, e.g. 12,345.60."),
         )
     if claim in ("Bonus shares", "Scrip dividend") and values.number("bonus_shares") is None:
         yield FieldIssue(
             "bonus_shares",
-            f"Bonus shares is required for a claim of {claim.lower()}.",
-            "Enter the number of shares owed, e.g. 1,000.",
+            _("Bonus shares is required for a claim of bonus shares.")
+            if claim == "Bonus shares"
+            else _("Bonus shares is required for a claim of scrip dividend."),
+            _("Enter the number of shares owed, e.g. 1,000."),
         )
 
 
@@ -696,14 +721,14 @@ def _a_share_market(values: FormValues, today: date) -> Iterator[FieldIssue]:
     if _SHANGHAI in direction and not code.startswith("6"):
         yield FieldIssue(
             "security_code",
-            f"Security code {code} is not a Shanghai-listed A share.",
-            "Enter a Shanghai code, which starts with 6 (e.g. 600519), or choose Shenzhen.",
+            _("Security code {code} is not a Shanghai-listed A share.").format(code=code),
+            _("Enter a Shanghai code, which starts with 6 (e.g. 600519), or choose Shenzhen."),
         )
     if _SHENZHEN in direction and not code.startswith(("0", "3")):
         yield FieldIssue(
             "security_code",
-            f"Security code {code} is not a Shenzhen-listed A share.",
-            "Enter a Shenzhen code, which starts with 0 or 3 (e.g. 000001), or choose Shanghai.",
+            _("Security code {code} is not a Shenzhen-listed A share.").format(code=code),
+            _("Enter a Shenzhen code, which starts with 0 or 3 (e.g. 000001), or choose Shanghai."),
         )
 
 
@@ -848,8 +873,8 @@ def _existing_card(values: FormValues, today: date) -> Iterator[FieldIssue]:
     if request not in (None, "New card") and values.text("card_number") is None:
         yield FieldIssue(
             "card_number",
-            f"Card number is required for a {request.lower()}.",
-            "Enter the 10-digit number printed on the card, e.g. 1234567890.",
+            _("Card number is required for a {request}.").format(request=e_(request).lower()),
+            _("Enter the 10-digit number printed on the card, e.g. 1234567890."),
         )
 
 
@@ -986,9 +1011,10 @@ def get_eservice(code: str) -> EService:
 def _score(eservice: EService, words: list[str], phrase: str) -> int | None:
     """How well `words` match `eservice`; None when one of them matches nothing."""
     code = eservice.code.lower()
-    name = eservice.name.lower()
+    # Both languages: a zh-Hant user may type English words, and Chinese ones.
+    name = f"{eservice.name}\n{e_(eservice.name)}".lower()
     keywords = " ".join(eservice.keywords).lower()
-    description = eservice.description.lower()
+    description = f"{eservice.description}\n{e_(eservice.description)}".lower()
     score = 1000 if phrase == code else 0
     for word in words:
         if word == code:
@@ -1007,7 +1033,8 @@ def _score(eservice: EService, words: list[str], phrase: str) -> int | None:
 
 
 def search_eservices(query: str, rights: Collection[str] | None = None) -> list[EService]:
-    """eServices whose code, name, description or keywords hold every word of `query`.
+    """eServices whose code, name, description or keywords hold every word of `query`
+    (the name and description in English and in the current language).
 
     Case-insensitive; an empty query lists them all. With `rights`, only the eServices
     whose make right is among them. Best first: the exact code, then matches in the

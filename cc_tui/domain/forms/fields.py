@@ -10,6 +10,11 @@ Checks that need the date (no past dates, no future dates) run only when given `
 so that saving a draft never depends on the clock; the business-day check needs only the
 calendar. Table rows that are blank in every cell are ignored, so a form screen may keep
 an empty row at the end for typing into.
+
+Every message is in the current language (domain/i18n.py: the server's caller's, the
+TUI's own): the sentences are `_()` templates, the field's label, hint and choices come
+through `e_()` from the eServices' own catalogue (forms/words.py). A choice is stored as
+the definition writes it (English), whichever language it was typed or picked in.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from cc_tui.domain.calendar import is_business_day, next_business_day, public_holiday_name
+from cc_tui.domain.i18n import N_, _, e_, e_every, ngettext
 from cc_tui.domain.naming import (
     PARTICIPANT_ID_EXAMPLE,
     PARTICIPANT_ID_PATTERN,
@@ -151,50 +157,83 @@ class FormField:
 
     @property
     def input_hint(self) -> str:
-        """How to fill this field in, as a sentence: the fix for a wrong value."""
-        return self.hint or _default_hint(self)
+        """How to fill this field in, as a sentence: the fix for a wrong value (in the
+        current language)."""
+        return e_(self.hint) if self.hint else _default_hint(self)
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the current language."""
+        return e_(self.label)
+
+
+def choice_label(choice: str) -> str:
+    """A choice as it is shown, in the current language (it is stored in English)."""
+    return e_(choice)
+
+
+def choice_value(field: FormField, typed: str) -> str | None:
+    """The choice `typed` means, in either language and any case; None if none."""
+    wanted = typed.strip().casefold()
+    for choice in field.choices or ():
+        if any(shown.casefold() == wanted for shown in e_every(choice)):
+            return choice
+    return None
 
 
 def _default_hint(field: FormField) -> str:
-    example = f", e.g. {field.example}" if field.example else ""
     kind = field.type
+    # Mid-sentence, as the old English read ("Type the contact person"); no-op in Chinese.
+    label = field.shown_label.lower()
+    example = field.example
     if kind is FieldType.TEXT:
-        return f"Type the {field.label.lower()}{example}."
+        if example:
+            return _("Type the {label}, e.g. {example}.").format(label=label, example=example)
+        return _("Type the {label}.").format(label=label)
     if kind in (FieldType.NUMBER, FieldType.MONEY):
-        what = "an amount in HKD" if kind is FieldType.MONEY else "a whole number"
-        if kind is FieldType.NUMBER and field.decimals:
-            what = f"a number with up to {field.decimals} decimal places"
-        bounds = _range_words(field)
-        shown = example or f", e.g. {_plain_number(Decimal(str(field.min or 1)))}"
-        return f"Enter {what}{bounds}{shown}."
+        shown = example or _plain_number(Decimal(str(field.min or 1)))
+        low = None if field.min is None else _plain_number(Decimal(str(field.min)))
+        high = None if field.max is None else _plain_number(Decimal(str(field.max)))
+        if kind is FieldType.MONEY:
+            what = _("an amount in HKD")
+        elif field.decimals:
+            what = _("a number with up to {places} decimal places").format(places=field.decimals)
+        else:
+            what = _("a whole number")
+        if low is not None and high is not None:
+            template = _("Enter {what} from {low} to {high}, e.g. {example}.")
+        elif low is not None:
+            template = _("Enter {what} of {low} or more, e.g. {example}.")
+        elif high is not None:
+            template = _("Enter {what} up to {high}, e.g. {example}.")
+        else:
+            template = _("Enter {what}, e.g. {example}.")
+        return template.format(what=what, low=low, high=high, example=shown)
     if kind is FieldType.DATE:
-        return f"Enter a date as YYYY-MM-DD, e.g. {field.example or DATE_EXAMPLE}."
-    if kind is FieldType.CHOICE:
-        return f"Choose one of: {', '.join(field.choices or ())}."
-    if kind is FieldType.PARTICIPANT_ID:
-        return f"Enter one capital letter and five digits, e.g. {field.example}."
-    if kind is FieldType.EMAIL:
-        return f"Enter an e-mail address, e.g. {field.example or EMAIL_EXAMPLE}."
-    if kind is FieldType.PHONE:
-        return (
-            "Enter a Hong Kong phone number: 8 digits, with or without +852, "
-            f"e.g. {field.example or PHONE_EXAMPLE}."
+        return _("Enter a date as YYYY-MM-DD, e.g. {example}.").format(
+            example=example or DATE_EXAMPLE
         )
-    columns = ", ".join(column.label.lower() for column in field.columns or ())
+    if kind is FieldType.CHOICE:
+        return _("Choose one of: {choices}.").format(
+            choices=_(", ").join(choice_label(choice) for choice in field.choices or ())
+        )
+    if kind is FieldType.PARTICIPANT_ID:
+        return _("Enter one capital letter and five digits, e.g. {example}.").format(
+            example=example
+        )
+    if kind is FieldType.EMAIL:
+        return _("Enter an e-mail address, e.g. {example}.").format(
+            example=example or EMAIL_EXAMPLE
+        )
+    if kind is FieldType.PHONE:
+        return _(
+            "Enter a Hong Kong phone number: 8 digits, with or without +852, e.g. {example}."
+        ).format(example=example or PHONE_EXAMPLE)
+    columns = _(", ").join(column.shown_label.lower() for column in field.columns or ())
     rows = field.least_rows
-    return f"Add {'a row' if rows <= 1 else f'{rows} rows'} with the {columns}."
-
-
-def _range_words(field: FormField) -> str:
-    low = None if field.min is None else _plain_number(Decimal(str(field.min)))
-    high = None if field.max is None else _plain_number(Decimal(str(field.max)))
-    if low is not None and high is not None:
-        return f" from {low} to {high}"
-    if low is not None:
-        return f" of {low} or more"
-    if high is not None:
-        return f" up to {high}"
-    return ""
+    return ngettext(
+        "Add a row with the {columns}.", "Add {count} rows with the {columns}.", rows
+    ).format(count=rows, columns=columns)
 
 
 def _plain_number(number: Decimal) -> str:
@@ -233,31 +272,43 @@ def _describe(value: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def _say(field: FormField, template: str, **words: object) -> str:
+    """A message about `field`: `template` (already through `_()`) with its label."""
+    return template.format(label=field.shown_label, **words)
+
+
 def _text(field: FormField, value: object) -> str:
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise _Invalid(f"{field.label} must be text, not {type(value).__name__}.", field.input_hint)
+    raise _Invalid(
+        _say(field, _("{label} must be text, not {kind}."), kind=type(value).__name__),
+        field.input_hint,
+    )
 
 
 def _decimal(field: FormField, value: object) -> Decimal:
     """A number as typed (`5,000,000.50`) or sent (5000000.5), before any range check."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise _Invalid(
-            f"{field.label} must be a number, not {type(value).__name__}.", field.input_hint
+            _say(field, _("{label} must be a number, not {kind}."), kind=type(value).__name__),
+            field.input_hint,
         )
     if isinstance(value, float) and not math.isfinite(value):
-        raise _Invalid(f"{field.label} must be a finite number.", field.input_hint)
+        raise _Invalid(_say(field, _("{label} must be a finite number.")), field.input_hint)
     if isinstance(value, str):
         text = value.strip()
         if not _NUMBER.fullmatch(text):
-            raise _Invalid(f"{field.label} {_describe(value)} is not a number.", field.input_hint)
+            raise _Invalid(
+                _say(field, _("{label} {value} is not a number."), value=_describe(value)),
+                field.input_hint,
+            )
         number = Decimal(text.replace(",", ""))
     else:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite() or abs(number) >= LARGEST_NUMBER:
-        raise _Invalid(f"{field.label} is far too large.", field.input_hint)
+        raise _Invalid(_say(field, _("{label} is far too large.")), field.input_hint)
     return number
 
 
@@ -266,16 +317,20 @@ def parse_number(field: FormField, value: object) -> Decimal:
     number = _decimal(field, value)
     step = Decimal(1).scaleb(-field.decimals)
     if number % step != 0:
-        places = (
-            "a whole number" if field.decimals == 0 else f"at most {field.decimals} decimal places"
+        template = (
+            _("{label} must be a whole number.")
+            if field.decimals == 0
+            else _("{label} must have at most {places} decimal places.")
         )
-        raise _Invalid(f"{field.label} must be {places}.", field.input_hint)
+        raise _Invalid(_say(field, template, places=field.decimals), field.input_hint)
     if field.min is not None and number < Decimal(str(field.min)):
         low = _plain_number(Decimal(str(field.min)))
-        raise _Invalid(f"{field.label} must be at least {low}.", field.input_hint)
+        raise _Invalid(_say(field, _("{label} must be at least {low}."), low=low), field.input_hint)
     if field.max is not None and number > Decimal(str(field.max)):
         high = _plain_number(Decimal(str(field.max)))
-        raise _Invalid(f"{field.label} must be at most {high}.", field.input_hint)
+        raise _Invalid(
+            _say(field, _("{label} must be at most {high}."), high=high), field.input_hint
+        )
     return number
 
 
@@ -291,7 +346,8 @@ def parse_date(field: FormField, value: object) -> date:
         return value
     if not isinstance(value, str):
         raise _Invalid(
-            f"{field.label} must be a date, not {type(value).__name__}.", field.input_hint
+            _say(field, _("{label} must be a date, not {kind}."), kind=type(value).__name__),
+            field.input_hint,
         )
     text = value.strip()
     try:
@@ -300,7 +356,11 @@ def parse_date(field: FormField, value: object) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise _Invalid(
-            f"{field.label} {_describe(value)} is not a date in the form YYYY-MM-DD.",
+            _say(
+                field,
+                _("{label} {value} is not a date in the form YYYY-MM-DD."),
+                value=_describe(value),
+            ),
             field.input_hint,
         ) from None
 
@@ -308,31 +368,52 @@ def parse_date(field: FormField, value: object) -> date:
 def _check_date(field: FormField, day: date, today: date | None) -> None:
     if field.business_day and not is_business_day(day):
         holiday = public_holiday_name(day)
-        what = f"a Hong Kong public holiday ({holiday})" if holiday else f"a {day.strftime('%A')}"
-        suggestion = next_business_day(day)
-        raise _Invalid(
-            f"{field.label} {day.isoformat()} is {what}, not a business day.",
-            f"Choose a business day, e.g. {suggestion.isoformat()}.",
-        )
+        suggestion = next_business_day(day).isoformat()
+        if holiday:
+            message = _say(
+                field,
+                _("{label} {day} is a Hong Kong public holiday ({holiday}), not a business day."),
+                day=day.isoformat(),
+                holiday=holiday,
+            )
+        else:
+            message = _say(
+                field,
+                _("{label} {day} is a {weekday}, not a business day."),
+                day=day.isoformat(),
+                weekday=_(_WEEKDAYS[day.weekday()]),
+            )
+        raise _Invalid(message, _("Choose a business day, e.g. {day}.").format(day=suggestion))
     if today is None:
         return
     if not field.allow_past and day < today:
         raise _Invalid(
-            f"{field.label} {day.isoformat()} is in the past.",
-            f"Choose today ({today.isoformat()}) or a later date.",
+            _say(field, _("{label} {day} is in the past."), day=day.isoformat()),
+            _("Choose today ({today}) or a later date.").format(today=today.isoformat()),
         )
     if not field.allow_future and day > today:
         raise _Invalid(
-            f"{field.label} {day.isoformat()} is in the future.",
-            f"Choose today ({today.isoformat()}) or an earlier date.",
+            _say(field, _("{label} {day} is in the future."), day=day.isoformat()),
+            _("Choose today ({today}) or an earlier date.").format(today=today.isoformat()),
         )
+
+
+_WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 def format_phone(digits: str) -> str:
     return f"+852 {digits[:4]} {digits[4:]}"
 
 
-_UNSAFE_FIX = "Type the text again without them, or paste it as plain text."
+_UNSAFE_FIX = N_("Type the text again without them, or paste it as plain text.")
 
 
 def unsafe_issue(field: FormField, value: object, where: str, label: str) -> FieldIssue | None:
@@ -341,13 +422,17 @@ def unsafe_issue(field: FormField, value: object, where: str, label: str) -> Fie
     line breaks and tabs only where the field is multi-line) or a number that is not
     finite (NaN and Infinity are not JSON). `where` names the field or table cell."""
     if isinstance(value, float) and not math.isfinite(value):
-        return FieldIssue(where, f"{label} must be a finite number, not {value}.", field.input_hint)
+        return FieldIssue(
+            where,
+            _("{label} must be a finite number, not {value}.").format(label=label, value=value),
+            field.input_hint,
+        )
     if isinstance(value, str):
         found = unsafe_problem(value, multiline=field.multiline)
         if found is not None:
             # "This holds an escape character (␛), which ..." -> "Remarks holds ..."
             message = found.replace("This", label, 1) if found.startswith("This ") else found
-            return FieldIssue(where, message, _UNSAFE_FIX)
+            return FieldIssue(where, message, _(_UNSAFE_FIX))
     return None
 
 
@@ -360,15 +445,22 @@ def unencodable_issues(values: Mapping[str, object], where: str = "") -> list[Fi
 
     def visit(value: object, path: str) -> None:
         if isinstance(value, float) and not math.isfinite(value):
-            issues.append(FieldIssue(path, f"{path} must be a finite number, not {value}."))
+            issues.append(
+                FieldIssue(
+                    path,
+                    _("{label} must be a finite number, not {value}.").format(
+                        label=path, value=value
+                    ),
+                )
+            )
         elif isinstance(value, str) and _SURROGATE.search(value):
             found = unsafe_problem(value, multiline=True) or ""
-            issues.append(FieldIssue(path, found.replace("This", path, 1), _UNSAFE_FIX))
+            issues.append(FieldIssue(path, found.replace("This", path, 1), _(_UNSAFE_FIX)))
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 name = f"{path}.{key}" if path else str(key)
                 if _SURROGATE.search(name):
-                    issues.append(FieldIssue(name, "A field's name holds a lone surrogate."))
+                    issues.append(FieldIssue(name, _("A field's name holds a lone surrogate.")))
                     continue
                 visit(item, name)
         elif isinstance(value, list):
@@ -381,7 +473,7 @@ def unencodable_issues(values: Mapping[str, object], where: str = "") -> list[Fi
 
 def _clean_scalar(field: FormField, value: object, today: date | None) -> object:
     """The stored form of a non-blank `value`; raises `_Invalid`."""
-    unsafe = unsafe_issue(field, value, field.name, field.label)
+    unsafe = unsafe_issue(field, value, field.name, field.shown_label)
     if unsafe is not None:
         raise _Invalid(unsafe.message, unsafe.fix or field.input_hint)
     kind = field.type
@@ -394,40 +486,53 @@ def _clean_scalar(field: FormField, value: object, today: date | None) -> object
     text = _text(field, value)
     if field.max_length is not None and len(text) > field.max_length:
         raise _Invalid(
-            f"{field.label} is {len(text)} characters long; the limit is {field.max_length}.",
-            f"Shorten it to {field.max_length} characters or fewer.",
+            _say(
+                field,
+                _("{label} is {length} characters long; the limit is {limit}."),
+                length=len(text),
+                limit=field.max_length,
+            ),
+            _("Shorten it to {limit} characters or fewer.").format(limit=field.max_length),
         )
     if kind is FieldType.CHOICE:
-        for choice in field.choices or ():
-            if choice.casefold() == text.casefold():
-                return choice
+        choice = choice_value(field, text)
+        if choice is not None:
+            return choice
         raise _Invalid(
-            f"{field.label} {_describe(text)} is not one of the choices.", field.input_hint
+            _say(field, _("{label} {value} is not one of the choices."), value=_describe(text)),
+            field.input_hint,
         )
     if kind is FieldType.PARTICIPANT_ID:
         participant_id = normalise_participant_id(text)
         if not is_participant_id(participant_id):
             raise _Invalid(
-                f"{field.label} {_describe(text)} is not a participant ID.", field.input_hint
+                _say(field, _("{label} {value} is not a participant ID."), value=_describe(text)),
+                field.input_hint,
             )
         return participant_id
     if kind is FieldType.EMAIL:
         if not _EMAIL.fullmatch(text):
             raise _Invalid(
-                f"{field.label} {_describe(text)} is not an e-mail address.", field.input_hint
+                _say(field, _("{label} {value} is not an e-mail address."), value=_describe(text)),
+                field.input_hint,
             )
         return text
     if kind is FieldType.PHONE:
         match = _PHONE.fullmatch(_PHONE_SEPARATORS.sub("", text))
         if match is None:
             raise _Invalid(
-                f"{field.label} {_describe(text)} is not a Hong Kong phone number.",
+                _say(
+                    field,
+                    _("{label} {value} is not a Hong Kong phone number."),
+                    value=_describe(text),
+                ),
                 field.input_hint,
             )
         return format_phone(match.group(1))
     if field.pattern is not None and not re.fullmatch(field.pattern, text):
         raise _Invalid(
-            f"{field.label} {_describe(text)} is not in the right form.", field.input_hint
+            _say(field, _("{label} {value} is not in the right form."), value=_describe(text)),
+            field.input_hint,
         )
     return text
 
@@ -439,7 +544,9 @@ def _clean_table(
     if not isinstance(value, list):
         issue = FieldIssue(
             field.name,
-            f"{field.label} must be a list of rows, not {type(value).__name__}.",
+            _say(
+                field, _("{label} must be a list of rows, not {kind}."), kind=type(value).__name__
+            ),
             field.input_hint,
         )
         return [], [issue]
@@ -453,8 +560,10 @@ def _clean_table(
             issues.append(
                 FieldIssue(
                     where,
-                    f"Row {index + 1} of {field.label} is not a row of cells.",
-                    f"Give each row as cells named {', '.join(sorted(names))}.",
+                    _say(field, _("Row {row} of {label} is not a row of cells."), row=index + 1),
+                    _("Give each row as cells named {names}.").format(
+                        names=", ".join(sorted(names))
+                    ),
                 )
             )
             continue
@@ -465,8 +574,15 @@ def _clean_table(
                 issues.append(
                     FieldIssue(
                         f"{where}.{key}",
-                        f"Row {index + 1} of {field.label} has no column {str(key)!r}.",
-                        f"Remove it; the columns are {', '.join(c.name for c in columns)}.",
+                        _say(
+                            field,
+                            _("Row {row} of {label} has no column {column}."),
+                            row=index + 1,
+                            column=repr(str(key)),
+                        ),
+                        _("Remove it; the columns are {names}.").format(
+                            names=", ".join(c.name for c in columns)
+                        ),
                     )
                 )
         cleaned: dict[str, object] = {}
@@ -476,7 +592,7 @@ def _clean_table(
                 issues.append(
                     FieldIssue(
                         f"{where}.{column.name}",
-                        f"Row {index + 1}: {issue.message}",
+                        _("Row {row}: {message}").format(row=index + 1, message=issue.message),
                         issue.fix,
                     )
                 )
@@ -488,10 +604,16 @@ def _clean_table(
                     issues.append(
                         FieldIssue(
                             f"{where}.{column.name}",
-                            f"Row {index + 1}: {column.label} {_describe(cell)} is already "
-                            f"in row {first + 1}.",
-                            f"Give each row a different {column.label.lower()}, or remove "
-                            "one of the two rows.",
+                            _say(
+                                column,
+                                _("Row {row}: {label} {value} is already in row {first}."),
+                                row=index + 1,
+                                value=_describe(cell),
+                                first=first + 1,
+                            ),
+                            _(
+                                "Give each row a different {label}, or remove one of the two rows."
+                            ).format(label=column.shown_label.lower()),
                         )
                     )
         rows.append(cleaned)
@@ -501,8 +623,16 @@ def _clean_table(
             0,
             FieldIssue(
                 field.name,
-                f"{field.label} needs at least {need} row{'s' if need > 1 else ''}; "
-                f"it has {len(rows)}.",
+                _say(
+                    field,
+                    ngettext(
+                        "{label} needs at least {need} row; it has {count}.",
+                        "{label} needs at least {need} rows; it has {count}.",
+                        need,
+                    ),
+                    need=need,
+                    count=len(rows),
+                ),
                 field.input_hint,
             ),
         )
@@ -511,8 +641,13 @@ def _clean_table(
             0,
             FieldIssue(
                 field.name,
-                f"{field.label} has {len(rows)} rows; the limit is {field.max_rows}.",
-                f"Remove rows until there are {field.max_rows} or fewer.",
+                _say(
+                    field,
+                    _("{label} has {count} rows; the limit is {limit}."),
+                    count=len(rows),
+                    limit=field.max_rows,
+                ),
+                _("Remove rows until there are {limit} or fewer.").format(limit=field.max_rows),
             ),
         )
     return rows, issues
@@ -529,7 +664,9 @@ def _clean_one(
         return rows, issues
     if is_blank(value):
         if field.required:
-            return None, [FieldIssue(field.name, f"{field.label} is required.", field.input_hint)]
+            return None, [
+                FieldIssue(field.name, _say(field, _("{label} is required.")), field.input_hint)
+            ]
         return None, []
     try:
         return _clean_scalar(field, value, today), []
@@ -564,5 +701,7 @@ def format_value(field: FormField, value: object) -> str:
         return f"{number:,.{field.decimals}f}"
     if field.type is FieldType.TABLE and isinstance(value, list):
         count = sum(1 for row in value if not _is_blank_row(row))
-        return f"{count} row{'' if count == 1 else 's'}"
+        return ngettext("{count} row", "{count} rows", count).format(count=count)
+    if field.type is FieldType.CHOICE and isinstance(value, str):
+        return choice_label(value.strip())
     return str(value).strip()

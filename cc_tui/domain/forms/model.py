@@ -29,6 +29,7 @@ from cc_tui.domain.forms.fields import (
     clean_field,
     is_blank,
 )
+from cc_tui.domain.i18n import _
 from cc_tui.domain.workflow import Status
 
 MAX_TITLE_LENGTH = 120
@@ -200,8 +201,12 @@ def validate_form(
             issues.append(
                 FieldIssue(
                     str(key),
-                    f"The form {eservice.code} has no field {str(key)!r}.",
-                    f"Remove it; this form's fields are {', '.join(eservice.field_names)}.",
+                    _("The form {code} has no field {name}.").format(
+                        code=eservice.code, name=repr(str(key))
+                    ),
+                    _("Remove it; this form's fields are {names}.").format(
+                        names=", ".join(eservice.field_names)
+                    ),
                 )
             )
     for rule in eservice.rules:

@@ -94,13 +94,19 @@ def _scalar_issue(field: FormField, value: object, where: str, label: str) -> Fi
         if len(value) > MAX_STORED_TEXT:
             return FieldIssue(
                 where,
-                f"{label} is {len(value):,} characters long, far beyond what the form takes.",
-                f"Shorten it to {field.max_length or MAX_STORED_TEXT} characters or fewer.",
+                _("{label} is {length:,} characters long, far beyond what the form takes.").format(
+                    label=label, length=len(value)
+                ),
+                _("Shorten it to {limit} characters or fewer.").format(
+                    limit=field.max_length or MAX_STORED_TEXT
+                ),
             )
         return None
     return FieldIssue(
         where,
-        f"{label} must be a single value, not {type(value).__name__}.",
+        _("{label} must be a single value, not {kind}.").format(
+            label=label, kind=type(value).__name__
+        ),
         field.input_hint,
     )
 
@@ -116,13 +122,17 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
             issues.append(
                 FieldIssue(
                     str(name),
-                    f"The form {eservice.code} has no field {str(name)!r}.",
-                    f"Remove it; this form's fields are {', '.join(eservice.field_names)}.",
+                    _("The form {code} has no field {name}.").format(
+                        code=eservice.code, name=repr(str(name))
+                    ),
+                    _("Remove it; this form's fields are {names}.").format(
+                        names=", ".join(eservice.field_names)
+                    ),
                 )
             )
             continue
         if field.type is not FieldType.TABLE:
-            issue = _scalar_issue(field, value, name, field.label)
+            issue = _scalar_issue(field, value, name, field.shown_label)
             if issue is not None:
                 issues.append(issue)
             continue
@@ -132,7 +142,9 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
             issues.append(
                 FieldIssue(
                     name,
-                    f"{field.label} must be a list of rows, not {type(value).__name__}.",
+                    _("{label} must be a list of rows, not {kind}.").format(
+                        label=field.shown_label, kind=type(value).__name__
+                    ),
                     field.input_hint,
                 )
             )
@@ -141,8 +153,12 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
             issues.append(
                 FieldIssue(
                     name,
-                    f"{field.label} has {len(value):,} rows, far more than the form takes.",
-                    f"Keep {field.max_rows or MAX_STORED_ROWS} rows or fewer.",
+                    _("{label} has {count:,} rows, far more than the form takes.").format(
+                        label=field.shown_label, count=len(value)
+                    ),
+                    _("Keep {limit} rows or fewer.").format(
+                        limit=field.max_rows or MAX_STORED_ROWS
+                    ),
                 )
             )
             continue
@@ -153,8 +169,10 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
                 issues.append(
                     FieldIssue(
                         where,
-                        f"Row {index + 1} of {field.label} is not a row of cells.",
-                        f"Give each row as cells named {', '.join(columns)}.",
+                        _("Row {row} of {label} is not a row of cells.").format(
+                            row=index + 1, label=field.shown_label
+                        ),
+                        _("Give each row as cells named {names}.").format(names=", ".join(columns)),
                     )
                 )
                 continue
@@ -164,13 +182,20 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
                     issues.append(
                         FieldIssue(
                             f"{where}.{key}",
-                            f"Row {index + 1} of {field.label} has no column {str(key)!r}.",
-                            f"Remove it; the columns are {', '.join(columns)}.",
+                            _("Row {row} of {label} has no column {column}.").format(
+                                row=index + 1, label=field.shown_label, column=repr(str(key))
+                            ),
+                            _("Remove it; the columns are {names}.").format(
+                                names=", ".join(columns)
+                            ),
                         )
                     )
                     continue
                 issue = _scalar_issue(
-                    column, cell, f"{where}.{key}", f"Row {index + 1}: {column.label}"
+                    column,
+                    cell,
+                    f"{where}.{key}",
+                    _("Row {row}: {message}").format(row=index + 1, message=column.shown_label),
                 )
                 if issue is not None:
                     issues.append(issue)
@@ -180,8 +205,10 @@ def storage_issues(eservice: EService, values: Mapping[str, object]) -> list[Fie
             issues.append(
                 FieldIssue(
                     "fields",
-                    f"The form's values come to {size // 1024:,} KiB, more than a request holds.",
-                    "Shorten the longest texts or remove rows, then save again.",
+                    _("The form's values come to {size:,} KiB, more than a request holds.").format(
+                        size=size // 1024
+                    ),
+                    _("Shorten the longest texts or remove rows, then save again."),
                 )
             )
     return issues
@@ -332,10 +359,13 @@ def submission_issues(
             issues.append(
                 FieldIssue(
                     field.name,
-                    f"{field.label} {value.strip()!r} is not the membership this request is "
-                    f"for ({participant_id}).",
-                    f"Enter {participant_id}; to file for another membership, switch to it "
-                    "and start a new request.",
+                    _("{label} {value} is not the membership this request is for ({own}).").format(
+                        label=field.shown_label, value=repr(value.strip()), own=participant_id
+                    ),
+                    _(
+                        "Enter {own}; to file for another membership, switch to it and start a "
+                        "new request."
+                    ).format(own=participant_id),
                 )
             )
     return issues
