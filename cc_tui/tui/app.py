@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -45,6 +45,8 @@ from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
 from cc_tui.domain.i18n import Language, set_default_language
 from cc_tui.tui.commands import PaletteCommand, PortalCommands
 from cc_tui.tui.flow import LoginFlow
+from cc_tui.tui.keys import APP_KEYS
+from cc_tui.tui.membership import show_membership
 from cc_tui.tui.navigation import Destination, go, may_go, palette_commands
 from cc_tui.tui.safe_text import flatten, shown
 from cc_tui.tui.screens.login import LoginScreen
@@ -83,86 +85,7 @@ class PortalApp(App[int]):
         Path(__file__).parent / "screens" / "login.tcss",
     ]
     COMMANDS = App.COMMANDS | {PortalCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+q,q",
-            "quit",
-            "Quit",
-            id="app.quit",
-            tooltip="Quit cc-tui. A logged-in session stays open for next time.",
-        ),
-        Binding(
-            "f1,question_mark",
-            "help",
-            "Help",
-            id="app.help",
-            tooltip="Show every key of this screen.",
-        ),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "Commands",
-            id="app.command_palette",
-            tooltip="Find a command by name.",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "ctrl+l",
-            "logout",
-            "Log out",
-            id="app.logout",
-            tooltip="Log out: the portal ends this session at once.",
-        ),
-        Binding(
-            "f2",
-            "go('profile')",
-            "Profile",
-            id="app.profile",
-            tooltip="Your memberships and roles; change your password or OTP channel.",
-            show=False,
-        ),
-        Binding(
-            "f3",
-            "go('accounts')",
-            "Accounts",
-            id="app.accounts",
-            tooltip="Users of your firm (CCDAs) or every firm's CCDAs (the exchange).",
-            show=False,
-        ),
-        Binding(
-            "f4",
-            "go('events')",
-            "Events",
-            id="app.events",
-            tooltip="Seminars and events: seats left, enrol, withdraw, waiting lists.",
-            show=False,
-        ),
-        Binding(
-            "f5",
-            "go('documents')",
-            "Documents",
-            id="app.documents",
-            tooltip="The document library: technical documents and paper forms as PDFs.",
-            show=False,
-        ),
-        Binding(
-            "f6",
-            "go('service')",
-            "Service hours",
-            id="app.service",
-            tooltip="Service hours: maintenance window, business days and hours.",
-            show=False,
-        ),
-        Binding(
-            "f7,ctrl+o",
-            "switch_membership",
-            "Switch membership",
-            id="app.switch_membership",
-            tooltip="Act for another of your memberships (its requests, forms and users).",
-            show=False,
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = APP_KEYS
 
     def __init__(
         self,
@@ -655,35 +578,7 @@ class PortalApp(App[int]):
         before, self.participant_id = self.participant_id, participant_id
         portal = await self.client()
         portal.participant_id = participant_id
-        stack = self.screen_stack
-        bound = next(
-            (i for i, s in enumerate(stack) if getattr(s, "MEMBERSHIP_BOUND", False)), None
-        )
-        kept = [
-            words
-            for screen in (stack[bound:] if bound is not None else [])
-            if callable(keep := getattr(screen, "kept_on_switch", None)) and (words := keep())
-        ]
-        if kept and before is not None:
-            self.notify(
-                f"Unsent input kept in a draft of {before}: {', '.join(kept)}. Switch back "
-                "(F7) to carry on with it.",
-                title="Unsent drafts",
-                timeout=10,
-            )
-        with self.batch_update():
-            if bound is not None:
-                while len(self.screen_stack) > bound:
-                    await self.pop_screen()
-            for screen in self.screen_stack:
-                switched = getattr(screen, "membership_switched", None)
-                if callable(switched):
-                    switched()
-        if then_open is not None:
-            from cc_tui.tui.screens.request import RequestScreen
-
-            await self.push_screen(RequestScreen(then_open))
-        self.refresh_bindings()
+        await show_membership(self, before, then_open)
         from cc_tui.tui.state import remember_membership
 
         await asyncio.to_thread(

@@ -1,5 +1,6 @@
-"""What config.toml may name, to check it at start: every key id (`Binding.id`) of
-cc-tui's app, screens and widgets, and the themes of the running app.
+"""The app's own keys (`APP_KEYS`, the ones that work on every screen), and what
+config.toml may name, to check it at start: every key id (`Binding.id`) of cc-tui's app,
+screens and widgets, and the themes of the running app.
 
 Binding ids are read from the classes themselves, so a screen added later is checked
 without an edit here. The screens are imported to do so: call `known_binding_ids` from a
@@ -13,11 +14,93 @@ import inspect
 import pkgutil
 from collections.abc import Iterable
 
+from textual.binding import Binding, BindingType
+
 PACKAGES = ("cc_tui.tui.screens", "cc_tui.tui.widgets")
+
+APP_KEYS: list[BindingType] = [
+    Binding(
+        "ctrl+q,q",
+        "quit",
+        "Quit",
+        id="app.quit",
+        tooltip="Quit cc-tui. A logged-in session stays open for next time.",
+    ),
+    Binding(
+        "f1,question_mark",
+        "help",
+        "Help",
+        id="app.help",
+        tooltip="Show every key of this screen.",
+    ),
+    Binding(
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        id="app.command_palette",
+        tooltip="Find a command by name.",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "ctrl+l",
+        "logout",
+        "Log out",
+        id="app.logout",
+        tooltip="Log out: the portal ends this session at once.",
+    ),
+    Binding(
+        "f2",
+        "go('profile')",
+        "Profile",
+        id="app.profile",
+        tooltip="Your memberships and roles; change your password or OTP channel.",
+        show=False,
+    ),
+    Binding(
+        "f3",
+        "go('accounts')",
+        "Accounts",
+        id="app.accounts",
+        tooltip="Users of your firm (CCDAs) or every firm's CCDAs (the exchange).",
+        show=False,
+    ),
+    Binding(
+        "f4",
+        "go('events')",
+        "Events",
+        id="app.events",
+        tooltip="Seminars and events: seats left, enrol, withdraw, waiting lists.",
+        show=False,
+    ),
+    Binding(
+        "f5",
+        "go('documents')",
+        "Documents",
+        id="app.documents",
+        tooltip="The document library: technical documents and paper forms as PDFs.",
+        show=False,
+    ),
+    Binding(
+        "f6",
+        "go('service')",
+        "Service hours",
+        id="app.service",
+        tooltip="Service hours: maintenance window, business days and hours.",
+        show=False,
+    ),
+    Binding(
+        "f7,ctrl+o",
+        "switch_membership",
+        "Switch membership",
+        id="app.switch_membership",
+        tooltip="Act for another of your memberships (its requests, forms and users).",
+        show=False,
+    ),
+]
 
 
 def known_binding_ids() -> set[str]:
-    from textual.binding import Binding
     from textual.dom import DOMNode
 
     modules = [importlib.import_module("cc_tui.tui.app")]

@@ -22,11 +22,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cc_tui.tui.safe_text import flatten, shown
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from cc_tui.api.auth import Membership, User
 
 KIND_WORDS = {
@@ -111,3 +113,36 @@ def other_memberships(user: User | None, acting: str | None) -> Sequence[str]:
     if user is None:
         return ()
     return [m.participant_id for m in user.memberships if m.participant_id != acting]
+
+
+async def show_membership(app: App[Any], before: str | None, then_open: str | None) -> None:
+    """The screens once another membership acts (the app's `switch_membership`): those of
+    the old one's requests closed (saying which typed input their drafts keep, from
+    `before`), the others shown the new one, then `then_open` (a reference) opened."""
+    stack = app.screen_stack
+    bound = next((i for i, s in enumerate(stack) if getattr(s, "MEMBERSHIP_BOUND", False)), None)
+    kept = [
+        words
+        for screen in (stack[bound:] if bound is not None else [])
+        if callable(keep := getattr(screen, "kept_on_switch", None)) and (words := keep())
+    ]
+    if kept and before is not None:
+        app.notify(
+            f"Unsent input kept in a draft of {before}: {', '.join(kept)}. Switch back "
+            "(F7) to carry on with it.",
+            title="Unsent drafts",
+            timeout=10,
+        )
+    with app.batch_update():
+        if bound is not None:
+            while len(app.screen_stack) > bound:
+                await app.pop_screen()
+        for screen in app.screen_stack:
+            switched = getattr(screen, "membership_switched", None)
+            if callable(switched):
+                switched()
+    if then_open is not None:
+        from cc_tui.tui.screens.request import RequestScreen
+
+        await app.push_screen(RequestScreen(then_open))
+    app.refresh_bindings()
