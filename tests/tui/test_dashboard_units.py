@@ -123,6 +123,22 @@ def test_columns_fill_the_width_and_the_title_takes_the_rest() -> None:
     assert not layout_for(79).wide and layout_for(100).wide
 
 
+def test_narrow_the_maker_then_the_eservice_then_the_date_give_way_to_the_title() -> None:
+    """At 60 columns the title used to get no cell at all (cut at the edge)."""
+    assert layout_for(80).maker and layout_for(80).eservice
+    narrow = layout_for(60)
+    assert (narrow.maker, narrow.eservice) == (0, 0)
+    assert narrow.updated and narrow.title >= 16
+    assert narrow.ref + narrow.status + narrow.updated + narrow.title == 60
+    firms = layout_for(60, firms=True)
+    assert (firms.maker, firms.eservice, firms.updated) == (0, 0, 0)
+    assert firms.firm and firms.title >= 16
+    for width in range(60, 141):
+        layout = layout_for(width)
+        used = layout.ref + layout.eservice + layout.status + layout.maker + layout.updated
+        assert used + layout.title == width and layout.title >= 16
+
+
 @pytest.mark.parametrize(
     ("typed", "ref"),
     [

@@ -26,6 +26,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
@@ -181,6 +182,18 @@ class TokenPasswordScreen(PortalScreen):
             with Horizontal(classes="reset-buttons"):
                 yield Button(_("Set password"), id="set-password", variant="primary")
             yield Notice(id="notice")
+            if self.portal_app.demo:
+                # As the code screen says where a demo's login code is: the mail is in
+                # the demo portal's outbox, not in anyone's inbox.
+                yield Static(
+                    Content(
+                        _("Demo: read the token in another terminal with")
+                        + f"\ncc-tui mailbox --to {self.initial_user_id or 'USER'} --last"
+                        + self.portal_app.demo_data_dir_option
+                    ),
+                    id="demo-hint",
+                    classes="reset-help",
+                )
         yield Footer()
 
     def _intro(self) -> str:

@@ -33,6 +33,15 @@ class Notice(Static):
         for other in SYMBOLS:
             self.set_class(other == kind, f"-{other}")
         self.display = True
+        # In a box taller than the terminal (60x20), the box scrolls to the sentence, so
+        # what went wrong is never said below the last line.
+        self.call_after_refresh(self._into_view)
+
+    def _into_view(self) -> None:
+        # Once more after the next refresh: the first layout may not have its height yet.
+        if self.display and self.is_mounted:
+            self.scroll_visible(animate=False)
+            self.call_after_refresh(self.scroll_visible, animate=False)
 
     def clear(self) -> None:
         self.update("")

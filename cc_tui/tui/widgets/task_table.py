@@ -192,6 +192,7 @@ HEADERS = (
     N_("Title"),
 )
 MIN_TITLE = 12
+NARROW_TITLE = 16  # narrower, columns give way to the title
 FIRM_WIDTH = 1 + 6  # a participant ID: B01234
 
 
@@ -204,6 +205,15 @@ def layout_for(width: int, *, firms: bool = False) -> ColumnLayout:
     eservice, status = 1 + 8, 1 + 17
     maker = 1 + (22 if wide else 8)
     updated = 1 + (16 if wide else 10)
+    # Narrow (60 columns): the Maker column gives way, then the eService code (the title
+    # names the form), then the date, so the title keeps room to be read; the request
+    # screen shows all of them.
+    if width - (ref + firm + eservice + status + maker + updated) < NARROW_TITLE:
+        maker = 0
+    if width - (ref + firm + eservice + status + updated) < NARROW_TITLE:
+        eservice = 0
+    if width - (ref + firm + status + updated) < NARROW_TITLE:
+        updated = 0
     title = max(MIN_TITLE, width - (ref + firm + eservice + status + maker + updated))
     return ColumnLayout(ref, eservice, status, maker, updated, title, wide, firm)
 
