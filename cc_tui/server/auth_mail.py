@@ -1,4 +1,5 @@
-"""The login mails: e-mailed one-time passwords and password-reset tokens.
+"""The login mails: e-mailed one-time passwords, password-reset tokens and a new
+account's set-up token.
 
 Sending happens after the transaction that stored the code has committed, in a worker
 thread (SMTP may take seconds; the event loop must not wait on it). An OTP mail carries
@@ -17,16 +18,22 @@ import anyio.to_thread
 
 from cc_tui.domain.calendar import format_moment
 from cc_tui.domain.i18n import N_, _
-from cc_tui.domain.password import TOKEN_HOW_TO
+from cc_tui.domain.password import FORGOT_TITLE, TOKEN_HOW_TO
 from cc_tui.server.mail import Mailer
 
 log = logging.getLogger("cc_tui.server.mail")
 
 OTP_SUBJECT = N_("Your Client Connect one-time password")
 RESET_SUBJECT = N_("Reset your Client Connect password")
+# A set-up token lives longer than a reset token (ours): the new user may not read the
+# mail within the half hour; an expired one is replaced by Forgot password.
+SETUP_TTL = timedelta(days=3)
+SETUP_SUBJECT = N_("Set up your Client Connect account")
+
 # The lines tools read (API.md): in English in every mail, under the user's language's own.
 OTP_LINE = "Your one-time password is {code}"
 RESET_LINE = "Your password reset token is {token}"
+SETUP_LINE = "Your account set-up token is {token}"
 
 
 def _line(translated: str, contract: str) -> str:
@@ -75,6 +82,39 @@ def reset_body(name: str, token: str, ttl: timedelta) -> str:
         + _(TOKEN_HOW_TO)
         + "\n\n"
         + _("If you did not ask, ignore this mail: your password has not changed.")
+        + "\n"
+    )
+
+
+def setup_body(name: str, user_id: str, firm: str, token: str, ttl: timedelta) -> str:
+    """The mail of a new account (POST /admin/users): its one-time set-up token. In the
+    current language: the administrator's who creates the account (their request's
+    Accept-Language); the new user chooses their own in the Profile."""
+    days = max(1, int(ttl.total_seconds() // 86400))
+    line = SETUP_LINE.format(token=token)
+    translated = _("Your account set-up token is {token}").format(token=token)
+    return (
+        _("Dear {name},").format(name=name)
+        + "\n\n"
+        + _(
+            "A Client Connect account has been set up for you at {firm}. Your user ID is {user_id}."
+        ).format(firm=firm, user_id=user_id)
+        + "\n\n"
+        + _line(translated, line)
+        + "\n\n"
+        + _("It works once, within {days} days.").format(days=days)
+        + " "
+        + _(TOKEN_HOW_TO)
+        + " "
+        + _(
+            "Then log in with your user ID and that password; one-time passwords come by "
+            "e-mail until you register an authenticator app."
+        )
+        + "\n\n"
+        + _(
+            'If the token has expired, choose "{forgot}" with your user ID and '
+            '"Mail me a token" for a new one.'
+        ).format(forgot=_(FORGOT_TITLE))
         + "\n"
     )
 
