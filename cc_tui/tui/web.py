@@ -93,6 +93,25 @@ def port_in_use(host: str, port: int) -> OSError | None:
     return None
 
 
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def public_hosts(public_url: str) -> set[str]:
+    """The Host values browsers send for `public_url`: with its port, and without it
+    where the port is the scheme's own (browsers leave that out of Host and Origin, so
+    `https://cc.example.com:443` and `https://cc.example.com` are one address)."""
+    parts = urlsplit(public_url)
+    name = (parts.hostname or "").lower()
+    if ":" in name:
+        name = f"[{name}]"
+    default = _DEFAULT_PORTS.get(parts.scheme.lower())
+    port = parts.port or default
+    hosts = {f"{name}:{port}"}
+    if port == default:
+        hosts.add(name)
+    return hosts
+
+
 def _within(value: Any, most: int) -> int:
     """`value` as a whole number from 1 to `most` (anything else a browser sends: 1)."""
     try:
@@ -133,9 +152,9 @@ class BrowserServer(Server):
         super().__init__(command, host=host, port=port, title="cc-tui", public_url=public_url)
         self.max_tabs = max_tabs
         self._tabs = 0
-        public = urlsplit(public_url)
-        self.allowed_hosts = {public.netloc.lower()}
-        self.allowed_origins = {f"{public.scheme}://{public.netloc}".lower()}
+        self.allowed_hosts = public_hosts(public_url)
+        scheme = urlsplit(public_url).scheme.lower()
+        self.allowed_origins = {f"{scheme}://{name}" for name in self.allowed_hosts}
         if is_loopback(host):
             for name in LOOPBACK_NAMES:
                 self.allowed_hosts.add(f"{name}:{port}")

@@ -1,14 +1,16 @@
 """`cc-tui web`'s /ws tried as a careless or hostile client would (tui/web.py): what is
 not the page's own is answered in words or dropped, never a traceback that ends the tab.
 
-The tabs run `head -c 1`: a process that lives until the first byte reaches its stdin
-(the quit packet textual-serve sends as the tab closes), so a tab stays open while the
-test talks to it.
+The tabs run a stand-in for cc-tui: it says it is ready as a Textual app does, then lives
+until the first byte reaches its stdin (the quit packet textual-serve sends as the tab
+closes), so a tab stays open while the test talks to it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -39,12 +41,25 @@ NOT_THE_PAGES = [
 
 
 @contextlib.asynccontextmanager
-async def serving() -> AsyncIterator[Client]:
+async def serving(public_url: str | None = None) -> AsyncIterator[Client]:
+    """A BrowserServer on loopback; on the way out, every tab's process has ended (so none
+    is left for the event loop's end to find)."""
     port = free_port()
-    server = BrowserServer("head -c 1 >/dev/null", "127.0.0.1", port, f"http://127.0.0.1:{port}")
+    server = BrowserServer(
+        "echo __GANGLION__; head -c 1 >/dev/null",
+        "127.0.0.1",
+        port,
+        public_url or f"http://127.0.0.1:{port}",
+    )
     app = await server._make_app()
     async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
         yield client
+        for _ in range(2000):
+            if server._tabs == 0:
+                break
+            await asyncio.sleep(0.005)  # a bounded poll: the closed tab's process ends
+        assert server._tabs == 0
+        gc.collect()  # the ended processes' transports, while their event loop still runs
 
 
 async def test_a_plain_get_of_the_terminal_connection_is_told_what_it_is(
@@ -78,3 +93,28 @@ def test_an_envelope_is_a_kind_and_maybe_data() -> None:
     assert _envelope('["focus"]') == ("focus", None)
     for text in [*NOT_THE_PAGES[:5], "[5, 6]", '["a", 1, 2]']:
         assert _envelope(text)[0] in (None, "resize"), text
+
+
+@pytest.mark.parametrize(
+    ("public_url", "host", "origin"),
+    [
+        ("https://cc.example.com:443", "cc.example.com", "https://cc.example.com"),
+        ("http://cc.example.com:80", "cc.example.com", "http://cc.example.com"),
+        ("https://cc.example.com", "cc.example.com:443", "https://cc.example.com:443"),
+        ("https://CC.Example.com", "cc.example.com", "https://cc.example.com"),
+    ],
+)
+async def test_a_public_url_naming_its_default_port_still_lets_browsers_in(
+    public_url: str, host: str, origin: str
+) -> None:
+    """Browsers leave the scheme's own port out of Host and Origin: whoever writes it
+    into --public-url (https://cc.example.com:443) must not lock every browser out."""
+    async with serving(public_url) as client:
+        page = await client.get("/", headers={"Host": host})
+        assert page.status == 200, await page.text()
+        tab = await client.ws_connect(
+            "/ws?width=80&height=24", headers={"Host": host, "Origin": origin}
+        )
+        await tab.close()
+        other = await client.get("/", headers={"Host": "cc.example.com:8443"})
+        assert other.status == 421
