@@ -191,7 +191,7 @@ async def test_a_request_changed_since_it_was_listed_is_not_approved(tmp_path: P
         # Unchanged, and not listed at all (a mark from another page): approved as before.
         assert sorted(portal.approved) == [("ECS00000001", 101), ("ECS00000004", 104)]
         assert screen.line("ECS00000002") == (
-            "✘ ECS00000002 It changed after it was listed, so it was not approved. Open it "
+            "✘ ECS00000002 It changed after you marked it, so it was not approved. Open it "
             "(enter on its row) to check what it holds now, and approve it there."
         )
         # No longer approvable: sent, and the portal's own words say why.

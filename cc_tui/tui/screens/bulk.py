@@ -6,10 +6,10 @@
   none), then `POST .../actions/approve`; at most `CONCURRENCY` are under way at once,
   all in one worker, so fifty never hold up the screen.
 - What the checker marked is what gets approved: a request that changed after it was
-  listed (`listed`: each reference's `updated_at` as the checker saw it; every change
-  moves it) is not approved at the version it holds now, but left out with a line
-  saying so (returned, edited and sent again by its maker in the meantime, say); one
-  that can no longer be approved at all is still sent, so the portal says why.
+  marked (`listed`: each reference's `updated_at` as the row showed it when marked;
+  every change moves it) is not approved at the version it holds now, but left out with
+  a line saying so (returned, edited and sent again by its maker in the meantime, say);
+  one that can no longer be approved at all is still sent, so the portal says why.
 - Each request gets its line: `✔ approved`, or `✘` with the portal's sentence ("You
   made this request, so you cannot check it."), never a raw code: one refusal does not
   stop the others. esc while they run stops sending more; those under way finish and say
@@ -72,7 +72,7 @@ async def _approve(portal: PortalClient, *, ref: str, listed: datetime | None) -
         raise PortalError(
             409,
             CHANGED,
-            "It changed after it was listed, so it was not approved.",
+            "It changed after you marked it, so it was not approved.",
             "Open it (enter on its row) to check what it holds now, and approve it there.",
         )
     await portal.act(ref, "approve", request.version)

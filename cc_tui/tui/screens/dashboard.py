@@ -27,6 +27,9 @@ Design:
   and sort, forgets marks and the places in the lists (they were the other membership's
   requests), and loads the lists and counts again. Notices of every membership arrive
   and each names its membership.
+- A mark remembers the row's `updated_at` as it was marked (`marked_at`): bulk approval
+  approves a request only as it was when marked, and leaves out one that changed since
+  (returned, edited and sent again meanwhile, even if the list has been refreshed).
 - The preview (>= 120 columns, by the screen's breakpoint classes) fetches the
   highlighted request after a short pause and keeps the last few in a small cache.
 """
@@ -37,6 +40,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -123,6 +127,8 @@ class DashboardScreen(PortalScreen):
         self.views: dict[Section, SectionView] = {s: SectionView() for s in SECTIONS}
         self.window = RequestWindow()
         self.marks: set[str] = set()
+        # Each mark's row as it was marked (its updated_at): what bulk approval approves.
+        self.marked_at: dict[str, datetime] = {}
         self.live = "○ live notices starting" if live_notices else ""
         self._generation = 0
         self._last_key_at = 0.0
@@ -490,11 +496,20 @@ class DashboardScreen(PortalScreen):
         section of the requests awaiting its check."""
         return self.section is Section.AWAITING_MY_CHECK and may_check(self.portal_app)
 
+    def _listed_times(self) -> dict[str, datetime]:
+        return {row.ref: row.updated_at for row in self.window.rows}
+
+    def _mark(self, ref: str, listed: dict[str, datetime]) -> None:
+        self.marks.add(ref)
+        if ref in listed:
+            self.marked_at[ref] = listed[ref]
+
     def action_mark_all(self) -> None:
         table = self.table
+        listed = self._listed_times()
         for ref in table.refs:
             if ref not in self.marks:
-                self.marks.add(ref)
+                self._mark(ref, listed)
                 table.show_mark(ref, True)
         self.show_status()
 
@@ -513,7 +528,7 @@ class DashboardScreen(PortalScreen):
             return
         marked = ref not in self.marks
         if marked:
-            self.marks.add(ref)
+            self._mark(ref, self._listed_times())
         else:
             self.marks.discard(ref)
         table.show_mark(ref, marked)
@@ -547,7 +562,8 @@ class DashboardScreen(PortalScreen):
             return
         from cc_tui.tui.screens.bulk import BulkApproveScreen
 
-        self.app.push_screen(BulkApproveScreen(chosen), self._bulk_done)
+        seen = {ref: self.marked_at[ref] for ref in chosen if ref in self.marked_at}
+        self.app.push_screen(BulkApproveScreen(chosen, seen), self._bulk_done)
 
     def _waiting(self, refs: set[str]) -> dict[str, UnavailableAction]:
         """Of `refs`, the listed ones whose approval the portal takes only later (a day
