@@ -18,6 +18,16 @@ endpoint is marked with `@fast_lane(parse)` answers a request itself when it can
 - the endpoint is called with those; a `Response` it returns is sent as it is, and
   anything else as FastAPI would send it (its response field's JSON, by alias).
 
+An endpoint marked `@fast_lane(parse, kept_by=moment)` also has its answers kept until
+the store changes (memo.py's `recall` and `keep`: any commit, by any connection or
+process, forgets them all): by endpoint, reader (`viewer_of(principal)`: user, acting
+membership, rights), its parameters, the answer's language, and `moment(context)`, all
+that the answer reads of the clock (`service_hours.moment_key`: the maintenance window
+and the day), so an answer is never older than the store or the hour. Only for
+endpoints whose answer is a pure function of those (a list page, a request), and only
+successful answers: an error is worked out again each time. Who is asking is checked on
+every request all the same (a session ends, a right is taken away: 401 and 403 at once).
+
 The endpoint's signature stays what FastAPI documents and validates with, so the
 OpenAPI document does not change. The lane is used only for endpoints whose only
 dependencies are `context` (get_context) and `principal` (get_principal), with no
@@ -26,29 +36,36 @@ body, and never while the app has dependency overrides.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Hashable
 from typing import Any, Final, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from cc_tui.server.context import ServerContext
-from cc_tui.server.deps import get_context, get_principal, principal_of
+from cc_tui.domain.i18n import current_language
+from cc_tui.server.context import Principal, ServerContext
+from cc_tui.server.deps import get_context, get_principal, principal_of, viewer_of
+from cc_tui.server.store.memo import keep, recall
 
 Parse = Callable[[Request], dict[str, Any] | None]
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+Moment = Callable[[ServerContext], Hashable]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _PARSE_ATTRIBUTE: Final = "__cc_tui_fast_lane__"
+_KEPT_ATTRIBUTE: Final = "__cc_tui_fast_lane_kept__"
+_JSON: Final = "application/json"
 # Tests turn the lane off to compare its answers with FastAPI's own.
 enabled = True
 
 
-def fast_lane(parse: Parse) -> Callable[[_F], _F]:
-    """Mark an endpoint of a `FastRoute` router: `parse` reads its parameters."""
+def fast_lane(parse: Parse, *, kept_by: Moment | None = None) -> Callable[[_F], _F]:
+    """Mark an endpoint of a `FastRoute` router: `parse` reads its parameters; with
+    `kept_by`, its answers are kept until the store or that moment changes."""
 
     def mark(endpoint: _F) -> _F:
         setattr(endpoint, _PARSE_ATTRIBUTE, parse)
+        setattr(endpoint, _KEPT_ATTRIBUTE, kept_by)
         return endpoint
 
     return mark
@@ -57,6 +74,11 @@ def fast_lane(parse: Parse) -> Callable[[_F], _F]:
 def no_parameters(_: Request) -> dict[str, Any]:
     """`parse` for an endpoint that takes nothing but the context and the principal."""
     return {}
+
+
+def timeless(_: ServerContext) -> None:
+    """`kept_by` for an answer that reads nothing of the clock."""
+    return None
 
 
 class FastRoute(APIRoute):
@@ -69,8 +91,19 @@ class FastRoute(APIRoute):
             return slow
         _check_shape(self)
         endpoint = self.endpoint
+        kept_by: Moment | None = getattr(endpoint, _KEPT_ATTRIBUTE, None)
         field = self.response_field
         status = self.status_code or 200
+        path = self.path
+
+        async def answer(
+            context: ServerContext, principal: Principal, arguments: dict[str, Any]
+        ) -> Response:
+            result = await endpoint(context=context, principal=principal, **arguments)
+            if isinstance(result, Response):
+                return result
+            assert field is not None  # _check_shape
+            return Response(field.serialize_json(result), status_code=status, media_type=_JSON)
 
         async def handler(request: Request) -> Response:
             if not enabled or request.app.dependency_overrides:
@@ -83,15 +116,36 @@ class FastRoute(APIRoute):
             principal = principal_of(
                 context, headers.get("authorization"), headers.get("x-participant-id")
             )
-            result = await endpoint(context=context, principal=principal, **arguments)
-            if isinstance(result, Response):
-                return result
-            assert field is not None  # _check_shape
-            return Response(
-                field.serialize_json(result), status_code=status, media_type="application/json"
+            if kept_by is None:
+                return await answer(context, principal, arguments)
+            key = (
+                path,
+                viewer_of(principal),
+                *[(k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items()],
+                current_language(),
+                kept_by(context),
             )
+            conn = context.db.connect()
+            stamp, body = recall(conn, key)
+            if body is not None:
+                return Response(body, status_code=status, media_type=_JSON)
+            response = await answer(context, principal, arguments)
+            if _plain(response, status):
+                keep(conn, stamp, key, bytes(response.body))
+            return response
 
         return handler
+
+
+def _plain(response: Response, status: int) -> bool:
+    """A success answered as JSON with no header but its type and length (what a kept
+    answer is sent again as)."""
+    return (
+        response.status_code == status
+        and response.media_type == _JSON
+        and response.background is None
+        and {name for name, _ in response.headers.items()} <= {"content-length", "content-type"}
+    )
 
 
 def _check_shape(route: APIRoute) -> None:

@@ -12,8 +12,9 @@ window in the server's settings.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from cc_tui.api.problem import ProblemCode
 from cc_tui.domain import calendar
@@ -95,6 +96,54 @@ class ServiceHours:
         if found is None and eservice is not None:
             found = self.business_day(eservice)
         return found
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """A stretch of time in which `ServiceHours` says the same: in the one maintenance
+    window or out of any, on one day in Hong Kong."""
+
+    since: datetime
+    until: datetime
+    key: Hashable
+
+
+# By the settings' window, as (start weekday, start, end weekday, end).
+_moments: dict[tuple[int, time, int, time], _Moment] = {}
+
+
+def moment_key(context: ServerContext) -> Hashable:
+    """All that an answer's `allowed_actions` and `unavailable_actions` read of the clock:
+    the maintenance window it is in (its end; None out of one) and the day in Hong Kong
+    (business day or not, and which opens next). Two moments with the same key get the
+    same closures, word for word, so an answer kept by it (fast_route.py) changes the
+    moment either does. Worked out once per stretch (a few microseconds to check)."""
+    now = context.now()
+    settings = context.settings
+    window = (
+        settings.maintenance_start_weekday,
+        settings.maintenance_start,
+        settings.maintenance_end_weekday,
+        settings.maintenance_end,
+    )
+    found = _moments.get(window)
+    if found is None or not found.since <= now < found.until:
+        found = _moments[window] = _moment_of(now, settings.maintenance_window)
+    return found.key
+
+
+def _moment_of(now: datetime, window: calendar.MaintenanceWindow) -> _Moment:
+    here = calendar.to_hkt(now)
+    day_start = datetime.combine(here.date(), time(0), HKT)
+    day_end = datetime.combine(here.date() + timedelta(days=1), time(0), HKT)
+    start, end = calendar.next_maintenance(now, window)
+    if start <= here:
+        since, until, inside = max(day_start, start), min(day_end, end), end
+    else:
+        previous_end = start - timedelta(days=7) + window.duration
+        since, until, inside = max(day_start, previous_end), min(day_end, start), None
+    # In HKT, as the clock says the time: comparing two of one zone is quick.
+    return _Moment(since, until, (inside, here.date()))
 
 
 def refuse_during_maintenance(context: ServerContext) -> None:

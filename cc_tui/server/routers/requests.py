@@ -15,7 +15,8 @@ The four reads a dashboard refresh makes (the lists, the counts, a request) take
 fast_route.py's lane: a plain request is answered without FastAPI's per-parameter
 validation (`_list_arguments` reads the list's parameters; anything unusual goes to
 FastAPI, which validates and answers as declared below). A list page is sent as the
-JSON bytes of its summaries, kept per row (`request_query.page_json`).
+JSON bytes of its summaries, kept per row (`request_query.page_json`); whole answers
+are kept until the store, the reader or the service hours' moment changes.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from cc_tui.domain.query import QueryError, QueryField, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.server.deps import Context, CurrentPrincipal, viewer_of
 from cc_tui.server.errors import ApiError
-from cc_tui.server.fast_route import FastRoute, fast_lane, no_parameters
+from cc_tui.server.fast_route import FastRoute, fast_lane, no_parameters, timeless
 from cc_tui.server.openapi import problem_responses
-from cc_tui.server.service_hours import ServiceHours
+from cc_tui.server.service_hours import ServiceHours, moment_key
 from cc_tui.server.store import request_query
 from cc_tui.server.store.audit_chain import verify_chain
 from cc_tui.server.store.requests import get_visible_request, list_audit, request_model
@@ -147,7 +148,7 @@ def _list_arguments(request: Request) -> dict[str, Any] | None:
 
 
 @router.get("", response_model=RequestPage, responses=problem_responses(400, 401, 403, 422))
-@fast_lane(_list_arguments)
+@fast_lane(_list_arguments, kept_by=moment_key)
 async def list_requests(
     context: Context,
     principal: CurrentPrincipal,
@@ -185,7 +186,7 @@ async def list_requests(
 
 
 @router.get("/sections", responses=problem_responses(401, 403))
-@fast_lane(no_parameters)
+@fast_lane(no_parameters, kept_by=timeless)
 async def section_counts(context: Context, principal: CurrentPrincipal) -> SectionCounts:
     """How many requests each section holds for this user, for the tabs."""
     return request_query.section_counts(context.db.connect(), viewer_of(principal))
@@ -196,7 +197,7 @@ def _ref_argument(request: Request) -> dict[str, Any]:
 
 
 @router.get("/{ref}", responses=problem_responses(401, 403, 404))
-@fast_lane(_ref_argument)
+@fast_lane(_ref_argument, kept_by=moment_key)
 async def get_request(ref: str, context: Context, principal: CurrentPrincipal) -> RequestModel:
     """A request: fields, attachments, comments, audit and what this user may do now."""
     conn = context.db.connect()

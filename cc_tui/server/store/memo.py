@@ -49,12 +49,17 @@ class MemoConnection(sqlite3.Connection):
     memo_stamp: tuple[int, int] | None
     # `data_version` as read in this step of the event loop (None: ask again).
     memo_version: int | None
+    # Whole answers' bytes (`recall`, `keep`), and their size.
+    answers: dict[Hashable, bytes]
+    answer_bytes: int
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.memo = {}
         self.memo_stamp = None
         self.memo_version = None
+        self.answers = {}
+        self.answer_bytes = 0
 
 
 def _forget_version(conn: MemoConnection) -> None:
@@ -76,15 +81,30 @@ def _data_version(conn: MemoConnection) -> int:
     return version
 
 
+def _current(conn: MemoConnection) -> tuple[int, int]:
+    """The store's stamp now; what was kept under another stamp is forgotten."""
+    stamp = (_data_version(conn), conn.total_changes)
+    if stamp != conn.memo_stamp or len(conn.memo) >= MAX_ENTRIES:
+        conn.memo.clear()
+        conn.answers.clear()
+        conn.answer_bytes = 0
+        conn.memo_stamp = stamp
+    return stamp
+
+
+def forget(conn: sqlite3.Connection) -> None:
+    """Forget everything kept on `conn` (for tests that change what an answer is worked
+    out with, e.g. the planner's thresholds, without changing the store)."""
+    if isinstance(conn, MemoConnection):
+        conn.memo_stamp = None
+
+
 def remembered(conn: sqlite3.Connection, key: Hashable, compute: Callable[[], _T]) -> _T:
     """`compute()`, or what it gave for `key` while the store has not changed since."""
     if not isinstance(conn, MemoConnection) or conn.in_transaction:
         return compute()
-    stamp = (_data_version(conn), conn.total_changes)
+    _current(conn)
     memo = conn.memo
-    if stamp != conn.memo_stamp or len(memo) >= MAX_ENTRIES:
-        memo.clear()
-        conn.memo_stamp = stamp
     try:
         return cast(_T, memo[key])
     except KeyError:
@@ -93,3 +113,40 @@ def remembered(conn: sqlite3.Connection, key: Hashable, compute: Callable[[], _T
     value = compute()
     memo[key] = value
     return value
+
+
+# Whole answers ---------------------------------------------------------------------------
+#
+# fast_route.py keeps the bytes of whole answers (a page of a list, a request) the same
+# way, on their own budget of bytes (a page of 200 rows is some 80 kB): an answer is
+# looked up with `recall`, which also says the store's stamp; one worked out after that
+# is kept with `keep` only if the store still has that stamp, so an answer computed
+# across a commit (an endpoint may await) is never kept under the newer stamp.
+
+Stamp = tuple[int, int]
+
+# Past this many bytes of kept answers they start again.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+
+def recall(conn: sqlite3.Connection, key: Hashable) -> tuple[Stamp | None, bytes | None]:
+    """(the store's stamp, the answer kept for `key` under it); (None, None) where nothing
+    may be kept (not a memo connection, or inside a transaction)."""
+    if not isinstance(conn, MemoConnection) or conn.in_transaction:
+        return None, None
+    stamp = _current(conn)
+    return stamp, conn.answers.get(key)
+
+
+def keep(conn: sqlite3.Connection, stamp: Stamp | None, key: Hashable, answer: bytes) -> None:
+    """Keep `answer` for `key` if the store is still at `stamp` (what `recall` said
+    before the answer was worked out)."""
+    if stamp is None or not isinstance(conn, MemoConnection) or conn.in_transaction:
+        return
+    if _current(conn) != stamp:
+        return
+    if conn.answer_bytes + len(answer) > MAX_ANSWER_BYTES:
+        conn.answers.clear()
+        conn.answer_bytes = 0
+    conn.answers[key] = answer
+    conn.answer_bytes += len(answer)
