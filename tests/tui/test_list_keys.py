@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.app import App, ComposeResult
+from textual.content import Content
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from cc_tui.server.runner import BackgroundServer
@@ -208,3 +210,58 @@ async def test_the_membership_picker_and_the_help_page_take_the_same_keys(
         await pilot.press("g", "j")
         await pilot.pause()
         assert body.scroll_y == 1
+        # `/` finds in the text too, as in a pager: the line is brought into view.
+        last_line = [text for text in body.find_texts() if text.strip()][-1]
+        await pilot.press("slash", *last_line.strip())
+        await pilot.pause()
+        assert app.screen.query(FindBar)
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.screen.query(FindBar)
+        assert app.focused is body
+
+
+class TextApp(App[None]):
+    """A text view of 60 numbered lines, some long enough to wrap."""
+
+    def compose(self) -> ComposeResult:
+        lines = [f"line {n} " + ("wraps round " * 12 if n % 7 == 0 else "short") for n in range(60)]
+        lines[41] = "line 41 the Return comment: Contact phone is missing"
+        with TextScroll(id="text"):
+            yield Static(Content("\n".join(lines)), id="body")
+
+
+async def test_slash_in_a_text_view_finds_a_line_brings_it_into_view_and_marks_it() -> None:
+    app = TextApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        text = app.query_one(TextScroll)
+        body = app.query_one("#body", Static)
+        text.focus()
+        await pilot.press("slash", *"contact PHONE")
+        await pilot.pause()
+        # Line 41 sits below many wrapped lines: it is in view, in reverse video.
+        found = body.content
+        assert isinstance(found, Content)
+        marked = [found.plain[s.start : s.end] for s in found.spans if s.style == "reverse"]
+        assert marked == ["line 41 the Return comment: Contact phone is missing"]
+        assert "1 row" in str(app.query_one(".find-count", Static).content)
+        region = app.screen.get_widget_at(2, 7)[0]
+        assert region is body
+        assert text.scroll_y > 40
+        # down goes to the next line holding the words, wrapping round; esc goes back
+        # to where the reading was, and the text is drawn as it was.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query(FindBar)
+        assert text.scroll_y == 0
+        assert isinstance(body.content, Content) and not body.content.spans
+        assert app.focused is text
+        # From the end, the first line holding "line" and "1" on from the top of the
+        # view is line 51; down goes on, round to line 1.
+        await pilot.press("G", "slash", *"line 1")
+        await pilot.pause()
+        assert text.find_cursor == 51
+        await pilot.press("down")
+        await pilot.pause()
+        assert text.find_cursor == 1

@@ -309,9 +309,14 @@ class ListSelection(SelectionList[str], ListOptions):
     """A SelectionList (a checklist) with the shared list keys and `/` find (ListOptions')."""
 
 
+FOUND_STYLE = "reverse"
+
+
 class TextScroll(VerticalScroll):
     """Text read top to bottom (comments, the audit trail, an account's history, help):
-    the same keys scroll it a line at a time and to either end."""
+    the same keys scroll it a line at a time and to either end, and `/` finds, as in a
+    pager: the rows are the text's lines (as written, before wrapping), a line found is
+    scrolled into view and drawn in reverse video until the find line closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -320,4 +325,77 @@ class TextScroll(VerticalScroll):
         Binding("up,k", "scroll_up", "Up", id="list.up", show=False, tooltip="Scroll up."),
         Binding("g,home", "scroll_home", "First", id="list.top", show=False, tooltip="The top."),
         Binding("G,end", "scroll_end", "Last", id="list.bottom", show=False, tooltip="The end."),
+        Binding(
+            "slash",
+            "find",
+            "Find",
+            id="list.find",
+            show=False,
+            tooltip="Type words to go to the line that holds them (down/up: next/previous).",
+        ),
     ]
+
+    _found: tuple[Static, Content, Content] | None = None  # where, as it was, as shown
+    _cursor: int | None = None
+
+    def _text_of(self, static: Static) -> Content:
+        found = self._found
+        if found is not None and found[0] is static and static.content is found[2]:
+            return found[1]
+        content = static.content
+        return content if isinstance(content, Content) else Content(str(content))
+
+    def _lines(self) -> list[tuple[Static, int, int, int]]:
+        """Each line of the text: its Static, where it starts and ends in that Static's
+        text, and the row it is drawn on (in the scrolled area)."""
+        lines: list[tuple[Static, int, int, int]] = []
+        for static in self.query(Static):
+            if not static.display:
+                continue
+            width = max(1, static.content_region.width)
+            row = static.virtual_region.y + (static.content_region.y - static.region.y)
+            start = 0
+            for text in self._text_of(static).plain.split("\n"):
+                lines.append((static, start, start + len(text), row))
+                row += max(1, len(Content(text).wrap(width))) if text else 1
+                start += len(text) + 1
+        return lines
+
+    def find_texts(self) -> list[str]:
+        return [self._text_of(static).plain[start:end] for static, start, end, _ in self._lines()]
+
+    @property
+    def find_cursor(self) -> int:
+        if self._cursor is not None:
+            return self._cursor
+        # Not finding yet: the first line in view.
+        top = round(self.scroll_y)
+        rows = [row for _, _, _, row in self._lines()]
+        return next((index for index, row in enumerate(rows) if row >= top), 0)
+
+    def find_go(self, row: int) -> None:
+        lines = self._lines()
+        if not 0 <= row < len(lines):
+            return
+        self._unmark()
+        static, start, end, y = lines[row]
+        original = self._text_of(static)
+        if isinstance(static.content, Content) and end > start:
+            shown = original.stylize(FOUND_STYLE, start, end)
+            static.update(shown)
+            self._found = (static, original, shown)
+        self._cursor = row
+        self.scroll_to(y=max(0, y - self.size.height // 3), animate=False)
+
+    def find_focus(self) -> None:
+        self._unmark()
+        self._cursor = None
+        self.focus()
+
+    def _unmark(self) -> None:
+        found, self._found = self._found, None
+        if found is not None and found[0].content is found[2]:
+            found[0].update(found[1])
+
+    def action_find(self) -> None:
+        open_find(self)
