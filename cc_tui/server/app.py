@@ -70,6 +70,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The OpenAPI document is built before the first request, not by it: the limits'
+        # middleware reads it on every request's way in (which operations stream), and
+        # building it takes some 0.6 s, which the first requests waited out.
+        app.openapi()
         # The abort job and idempotency-key expiry (jobs.py), every few minutes.
         housekeeping = asyncio.create_task(housekeeping_loop(context), name="housekeeping")
         yield

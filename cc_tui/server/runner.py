@@ -18,6 +18,7 @@ protocol class by name (`worker_protocol`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import socket
@@ -28,7 +29,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import time as dt_time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -41,6 +42,7 @@ from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import identity
 
 WORKER_SETTINGS_ENV = "CC_TUI_SERVER"
+_App = TypeVar("_App")
 MAX_WORKERS = 64
 
 
@@ -147,6 +149,7 @@ def serve_forever(
             timeout_graceful_shutdown=2,
             access_log=access_log,
         )
+        settle(config.app)
         uvicorn.Server(config).run()
         return
     context = build_context(settings)
@@ -184,7 +187,21 @@ def __getattr__(name: str) -> Any:
 def worker_app() -> FastAPI:
     """One worker's app (uvicorn calls this in each worker process): the settings come
     from the supervisor; the store is already seeded."""
-    return create_app(settings_from_text(os.environ[WORKER_SETTINGS_ENV]))
+    return settle(create_app(settings_from_text(os.environ[WORKER_SETTINGS_ENV])))
+
+
+def settle(app: _App) -> _App:
+    """A server process's app, made and about to serve: its OpenAPI document is built
+    now, and everything made so far (modules, routes, models, the document) is moved
+    out of the garbage collector's sight (`gc.freeze`), so that a full collection under
+    load walks only what requests made since: it walked some 90,000 objects, a pause
+    of 0.1 s or more that every open connection waited out. Only for processes that do
+    nothing but serve (`serve_forever`), not for portals started inside other programs."""
+    if isinstance(app, FastAPI):
+        app.openapi()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def settings_to_text(settings: ServerSettings) -> str:

@@ -7,7 +7,9 @@ import json
 import httpx
 import pytest
 
+from cc_tui.api import API_PREFIX
 from cc_tui.server.openapi import COMMITTED, main, render, served_document
+from cc_tui.server.runner import BackgroundServer
 
 
 async def test_served_document_matches_the_committed_one(api: httpx.AsyncClient) -> None:
@@ -36,3 +38,13 @@ def test_every_error_response_is_problem_json() -> None:
                         f"{method.upper()} {path} {status}"
                     )
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_a_running_portal_has_its_document_before_the_first_request(
+    live_portal: BackgroundServer,
+) -> None:
+    # Built at start (the limits read it on every request's way in): the first requests
+    # no longer wait some 0.6 s for it.
+    assert live_portal.app.openapi_schema is not None
+    served = httpx.get(f"{live_portal.url}{API_PREFIX}/openapi.json", timeout=10).json()
+    assert served == live_portal.app.openapi_schema
