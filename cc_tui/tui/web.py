@@ -160,6 +160,11 @@ class BrowserServer(Server):
                 self.allowed_hosts.add(f"{name}:{port}")
                 self.allowed_origins.add(f"http://{name}:{port}")
 
+    @property
+    def tabs(self) -> int:
+        """How many tabs are open now (each a cc-tui process)."""
+        return self._tabs
+
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self._guard)

@@ -3,15 +3,15 @@ textual-serve (tui/web.py), tried from outside as a hostile page or proxy would.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO
 from urllib.parse import unquote
 
 import pytest
@@ -22,6 +22,7 @@ from cc_tui.client.transfer import download_name
 from cc_tui.server.runner import free_port
 from cc_tui.tui.web import BrowserServer, _within, content_disposition, is_loopback
 from tests.cli.test_cli import cc_tui
+from tests.waiting import await_until
 
 Client = TestClient[web.Request, web.Application]
 
@@ -81,13 +82,10 @@ def test_listening_beyond_loopback_is_said_as_a_warning() -> None:
         env={**os.environ, "COLUMNS": "200"},
     )
     try:
-        deadline = time.monotonic() + 30
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)  # polling the port until it listens, not a fixed wait
+        assert process.stdout is not None
+        # Its own word that it serves (printed as it starts up) is the signal to stop it.
+        with ThreadPoolExecutor(1) as reader:
+            said = reader.submit(_line_with, process.stdout, "open http://").result(timeout=30)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
     finally:
@@ -95,7 +93,15 @@ def test_listening_beyond_loopback_is_said_as_a_warning() -> None:
             process.kill()
             process.wait()
     assert "WARNING: listening on 0.0.0.0, not on this machine only" in err
-    assert f"open http://127.0.0.1:{port}" in out
+    assert f"open http://127.0.0.1:{port}" in said + out
+
+
+def _line_with(stream: IO[str], words: str) -> str:
+    """The first line of `stream` that holds `words` ("" at its end)."""
+    for line in stream:
+        if words in line:
+            return line
+    return ""
 
 
 def test_loopback_is_told_from_other_addresses() -> None:
@@ -104,19 +110,19 @@ def test_loopback_is_told_from_other_addresses() -> None:
 
 
 @contextlib.asynccontextmanager
-async def serving(max_tabs: int = 20) -> AsyncIterator[tuple[Client, int]]:
+async def serving(max_tabs: int = 20) -> AsyncIterator[tuple[Client, int, BrowserServer]]:
     """A BrowserServer on loopback whose tabs run `true` (a process that ends at once)."""
     port = free_port()
     server = BrowserServer("true", "127.0.0.1", port, f"http://127.0.0.1:{port}", max_tabs)
     app = await server._make_app()
     async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
-        yield client, port
+        yield client, port, server
 
 
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[Client, int]]:
-    async with serving() as both:
-        yield both
+    async with serving() as (client, port, _):
+        yield client, port
 
 
 async def test_the_page_is_served_with_no_third_party_and_no_framing(
@@ -191,18 +197,12 @@ async def test_an_absurd_terminal_size_is_refused(served: tuple[Client, int]) ->
 
 
 async def test_tabs_beyond_the_most_wait_for_one_to_close() -> None:
-    async with serving(max_tabs=1) as (client, _):
+    async with serving(max_tabs=1) as (client, _, server):
         first = await client.ws_connect("/ws?width=80&height=24")
         with pytest.raises(Exception, match="503"):
             await client.ws_connect("/ws?width=80&height=24")
         await first.close()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                again = await client.ws_connect("/ws?width=80&height=24")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.05)  # the server ends the closed tab's process
+        # The server ends the closed tab's process, and then counts the tab closed.
+        await await_until(lambda: server.tabs == 0, "the closed tab is counted closed")
+        again = await client.ws_connect("/ws?width=80&height=24")
         await again.close()
