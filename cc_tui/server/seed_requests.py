@@ -12,14 +12,21 @@
   validated; each variant is JSON-encoded once and shared by many requests.
 - A few extra makers and checkers per firm (and a second exchange officer) are added as
   users who cannot log in (no password), so that lists show several people.
-- Speed (1,000,000 in well under 60 s): requests are generated in reference order, so
-  they stream to `executemany` in batches inside one transaction; the generator's inner
-  loop uses precomputed tables and plain values; the requests' indexes and triggers are
-  dropped and re-created after the bulk insert (each index build is one sort, with a
+- Speed (1,000,000 in well under 60 s): each eService's requests are drawn oldest first
+  and the streams merged (`heapq.merge`), so requests come in reference order and stream
+  to `executemany` in batches inside one transaction; the generator's inner loop uses
+  precomputed tables and plain values; the requests' indexes and triggers are dropped
+  and re-created after the bulk insert (each index build is one sort, with a
   helper thread), the audit index is kept (rows arrive in its order); the FTS index is
   filled in rowid order (three times faster than 'rebuild') and merged; the section
   counts are counted while generating; `synchronous=OFF` and foreign-key checks off for
   the seed only (the generator makes only consistent rows).
+- One stream per eService: each eService's requests (firm, dates, history, people,
+  fields) come from a random stream of its own, keyed on the seed and its code, and each
+  takes a fixed share of the N (`SPREAD`), so one eService's requests never depend on
+  another's. An eService added to the catalogue brings a share of its own on top, with
+  references after the others': no other request changes, reference included (a list
+  sorted by time shows the new eService's requests among the others, as it should).
 - Idempotent: a store that already holds requests is left alone (a restart with
   `--seed` does not add N more).
 - The clearing membership C01234 (issue 16) gets a tenth of N more requests of its own
@@ -33,6 +40,7 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import json
 import random
@@ -104,6 +112,35 @@ def clearing_count(count: int) -> int:
     return count // 10
 
 
+# The eServices the N are spread over, an equal share each (the remainder one each, in
+# this order): the catalogue as the demo data was fixed. C01234 spreads its tenth over
+# those it makes (no trading forms). An eService added to the catalogue later takes one
+# such share of its own on top, with references after all of these, so no request of
+# another eService changes (neither its reference nor anything in it).
+SPREAD: tuple[str, ...] = (
+    "CT027",
+    "TH01",
+    "BI01",
+    "BI02",
+    "BI03",
+    "BI04",
+    "CB01",
+    "CA01",
+    "DA3",
+    "SC01",
+    "AS01",
+)
+CLEARING_SPREAD = tuple(code for code in SPREAD if code not in ("CT027", "TH01"))
+
+
+def share_of(code: str, total: int, spread: Sequence[str]) -> int:
+    """How many of `total` the eService `code` gets when `total` is spread over `spread`:
+    an equal share, and one of the remainder for the first of them; an eService not in
+    `spread` (added later) gets an equal share, on top."""
+    share, left = divmod(total, len(spread))
+    return share + (1 if code in spread and spread.index(code) < left else 0)
+
+
 _STOCKS: tuple[str, ...] = ("00001", "00005", "00011", "00016", "00027", "00066", "00388")
 _STOCKS += ("00700", "00883", "00939", "00941", "01299", "01398", "01810", "02020", "02318")
 _STOCKS += ("03690", "09988")
@@ -169,7 +206,6 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
     ]
     if not firms:
         return 0
-    rng = random.Random(random_seed)
     with db.transaction() as tx:
         _ensure_people(tx, now)
     clearing = conn.execute(
@@ -178,7 +214,7 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
     people = _people(conn, [*firms, CLEARING] if clearing else firms)
     if any(not people.makers[firm] for firm in firms):
         return 0
-    extra = random_seed if clearing and people.makers[CLEARING] else None
+    extra = bool(clearing and people.makers[CLEARING])
     # A rollback journal, not the WAL, for the bulk load: pages added past the end of the
     # file need no journal, so the store is written once (the WAL would write it twice).
     # It is still one transaction, safe against a crash. Back to WAL afterwards.
@@ -190,7 +226,7 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
     conn.execute(f"PRAGMA cache_size=-{min(1_048_576, 65_536 + count)}")
     try:
         with db.transaction() as tx:
-            made = _bulk(tx, rng, people, firms, count, now, extra)
+            made = _bulk(tx, random_seed, people, firms, count, now, extra)
         conn.execute("PRAGMA analysis_limit=1000")
         conn.execute("ANALYZE")
     finally:
@@ -548,17 +584,20 @@ class _Plan:
     firms: Sequence[str]
     scopes: dict[str, int]
     now_us: int
-    first_id: int
     variants: dict[tuple[str, str, int], list[tuple[str, str]]]
     quarters: int
     shares: list[float]  # cumulative, one per firm
-    eservices: list[EService]  # the forms the firms make, by code
 
 
-def _generate(
-    rng: random.Random, plan: _Plan, count: int, counts: Counter[CountKey]
-) -> Iterator[Batch]:
-    """Requests in reference order with their audit rows, in batches.
+# One request as an eService's stream draws it, before it has an id: created, firm,
+# eService, history, step times, actors, fields JSON, title, comments.
+Drawn = tuple[
+    int, str, EService, "_Template", list[int], tuple[str, ...], str, str, tuple[str | None, ...]
+]
+
+
+def _drawn(plan: _Plan, eservice: EService, count: int, rng: random.Random) -> Iterator[Drawn]:
+    """`count` requests of `eservice` from its own stream `rng`, oldest first.
 
     The inner loop is written for speed (a million requests): tables are precomputed,
     randomness is `random()` scaled, values are plain strings and ints.
@@ -566,43 +605,61 @@ def _generate(
     draw = rng.random
     firms = plan.firms
     shares = plan.shares
-    eservices = plan.eservices
-    templates = {
-        (e.code, outcome): _templates(e, outcome) for e in eservices for outcome, _ in _OUTCOMES
-    }
-    tables = {
-        (exchange, age): _outcome_table(exchange, age)
-        for exchange in (False, True)
-        for age in range(SPAN_DAYS + 2)
-    }
+    code = eservice.code
+    templates = {outcome: _templates(eservice, outcome) for outcome, _ in _OUTCOMES}
+    exchange = eservice.has_exchange_stage
+    tables = [_outcome_table(exchange, age) for age in range(SPAN_DAYS + 2)]
     people = plan.people
+    officers = people.officers
     now_us = plan.now_us
-    used: dict[str, set[int]] = {firm: set() for firm in firms}
-    request_rows: list[Row] = []
-    audit_rows: list[Row] = []
-    request_id = plan.first_id - 1
     for created in _creation_times(rng, count, now_us):
-        request_id += 1
         age_days = min((now_us - created) // DAY, SPAN_DAYS + 1)
         firm = firms[bisect.bisect(shares, draw() * shares[-1])]
-        eservice = eservices[int(draw() * len(eservices))]
-        code = eservice.code
-        cumulative, outcomes = tables[(eservice.has_exchange_stage, age_days)]
+        cumulative, outcomes = tables[age_days]
         outcome = outcomes[bisect.bisect(cumulative, draw() * cumulative[-1])]
-        chances, choices = templates[(code, outcome)]
+        chances, choices = templates[outcome]
         template = choices[bisect.bisect(chances, draw() * chances[-1])]
         times = _times(template, created, now_us, draw)
-        times[-1] = _free_time(used[firm], times)
-        created = times[0]
         makers = people.makers[firm]
         maker = makers[int(draw() * len(makers))]
         checkers = people.checkers[(firm, code)]
         checker = checkers[int(draw() * len(checkers))] if checkers else maker
         if checker == maker and len(checkers) > 1:
             checker = next(c for c in checkers if c != maker)
-        actors = (maker, checker, people.officers[int(draw() * len(people.officers))], "system")
+        actors = (maker, checker, officers[int(draw() * len(officers))], "system")
         pool = plan.variants[(firm, code, min(plan.quarters - 1, age_days // 91))]
         fields_json, title = pool[int(draw() * len(pool))]
+        comments = template.comments
+        if template.has_comments:
+            comments = tuple(
+                None if kind is None else _pick(_COMMENTS[kind], draw) for kind in comments
+            )
+        yield created, firm, eservice, template, times, actors, fields_json, title, comments
+
+
+def _first(drawn: Drawn) -> int:
+    return drawn[0]
+
+
+def _generate(
+    streams: Sequence[Iterator[Drawn]],
+    scopes: dict[str, int],
+    first_id: int,
+    used: dict[str, set[int]],
+    counts: Counter[CountKey],
+) -> Iterator[Batch]:
+    """The requests of `streams` (one an eService) merged in creation order, numbered
+    from `first_id`, with their audit rows, in batches. `used`: each firm's update times
+    so far (updated_at is unique within a membership)."""
+    request_rows: list[Row] = []
+    audit_rows: list[Row] = []
+    request_id = first_id - 1
+    for drawn in heapq.merge(*streams, key=_first):
+        created, firm, eservice, template, times, actors, fields_json, title, comments = drawn
+        request_id += 1
+        times[-1] = _free_time(used.setdefault(firm, set()), times)
+        created = times[0]
+        maker = actors[0]
         status = template.status
         updated = times[-1]
         reached = template.reached_exchange
@@ -610,8 +667,8 @@ def _generate(
             (
                 request_id,
                 firm,
-                plan.scopes[firm],
-                code,
+                scopes[firm],
+                eservice.code,
                 eservice.name,
                 status,
                 maker,
@@ -624,12 +681,7 @@ def _generate(
                 reached,
             )
         )
-        counts[(firm, status, code, maker, reached)] += 1
-        comments = template.comments
-        if template.has_comments:
-            comments = tuple(
-                None if kind is None else _pick(_COMMENTS[kind], draw) for kind in comments
-            )
+        counts[(firm, status, eservice.code, maker, reached)] += 1
         audit_rows.extend(
             seal_rows(
                 (
@@ -688,66 +740,74 @@ def _times(template: _Template, created: int, now_us: int, draw: Callable[[], fl
 
 def _plan(
     conn: sqlite3.Connection,
-    rng: random.Random,
+    random_seed: int,
     people: People,
     firms: Sequence[str],
     now: datetime,
     variants: dict[tuple[str, str, int], list[tuple[str, str]]],
     per_pool: int,
-    first_id: int | None = None,
 ) -> _Plan:
     """The generator's tables for `firms`: the field variants of each form they make (added
-    to `variants`), their scopes, and where the ids start."""
+    to `variants`; each firm's form from a stream of its own), and their scopes."""
     quarters = SPAN_DAYS // 91 + 2
     for firm in firms:
         profile = _profile(conn, firm)
         for eservice in _forms_of(firm):
+            rng = random.Random(f"{random_seed}:{firm}:{eservice.code}:fields")
             for quarter in range(quarters):
                 day = (now - timedelta(days=91 * quarter + 1)).date()
                 variants[(firm, eservice.code, quarter)] = _variants(
                     eservice, profile, day, per_pool, rng
                 )
     shared = [share for pid, share in FIRM_SHARES if pid in firms] or [1.0]
-    if first_id is None:
-        first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM requests").fetchone()[0])
     return _Plan(
         people=people,
         firms=firms,
         scopes={firm: scope_no(conn, firm) for firm in firms},
         now_us=to_micros(now),
-        first_id=first_id,
         variants=variants,
         quarters=quarters,
         shares=list(itertools.accumulate(shared)),
-        eservices=sorted(_forms_of(firms[0]), key=lambda e: e.code),
     )
 
 
 def _bulk(
     conn: sqlite3.Connection,
-    rng: random.Random,
+    random_seed: int,
     people: People,
     firms: Sequence[str],
     count: int,
     now: datetime,
-    clearing_seed: int | None = None,
+    clearing: bool = False,
 ) -> int:
-    """The N requests of the firms of FIRM_SHARES, then (with `clearing_seed`) the clearing
-    membership's from a random stream of its own, so that the N are the same with or
-    without it."""
+    """The N requests of the firms of FIRM_SHARES, then (with `clearing`) the clearing
+    membership's tenth more, then those of eServices added to the catalogue after SPREAD.
+    Each eService's requests come from a random stream of its own (the seed and its code,
+    and C01234's own), so the requests of one never depend on the others (SPREAD)."""
     per_pool = 4 if count <= 20_000 else 12
     variants: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
-    plan = _plan(conn, rng, people, firms, now, variants, per_pool)
+    plan = _plan(conn, random_seed, people, firms, now, variants, per_pool)
+    groups = [(plan, count, SPREAD, f"{random_seed}")]
+    if clearing and clearing_count(count) > 0:
+        own = _plan(conn, random_seed, people, [CLEARING], now, variants, per_pool)
+        groups.append((own, clearing_count(count), CLEARING_SPREAD, f"{random_seed}:{CLEARING}"))
+    blocks: list[list[Iterator[Drawn]]] = [[] for _ in groups]
+    later: list[Iterator[Drawn]] = []
+    for (group, total, spread, key), block in zip(groups, blocks, strict=True):
+        for eservice in sorted(_forms_of(group.firms[0]), key=lambda e: e.code):
+            code = eservice.code
+            stream = _drawn(
+                group, eservice, share_of(code, total, spread), random.Random(f"{key}:{code}")
+            )
+            (block if code in spread else later).append(stream)
+    first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM requests").fetchone()[0])
     saved = _drop_indexes_and_triggers(conn)
     counts: Counter[CountKey] = Counter()
+    used: dict[str, set[int]] = {}
+    scopes = {firm: scope for group, *_ in groups for firm, scope in group.scopes.items()}
     made = 0
-    for request_rows, audit_rows in _generate(rng, plan, count, counts):
-        made += len(request_rows)
-        _flush(conn, request_rows, audit_rows)
-    if clearing_seed is not None and clearing_count(count) > 0:
-        own = random.Random(f"{clearing_seed}:{CLEARING}")
-        later = _plan(conn, own, people, [CLEARING], now, variants, per_pool, plan.first_id + made)
-        for request_rows, audit_rows in _generate(own, later, clearing_count(count), counts):
+    for streams in [*blocks, later]:
+        for request_rows, audit_rows in _generate(streams, scopes, first_id + made, used, counts):
             made += len(request_rows)
             _flush(conn, request_rows, audit_rows)
     conn.execute("DELETE FROM request_counts")

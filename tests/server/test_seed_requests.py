@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
 from collections import defaultdict
@@ -12,6 +13,7 @@ import pytest
 
 from cc_tui.domain.forms import CATALOGUE
 from cc_tui.domain.workflow import Action, Actor, Status, find_transition, next_status
+from cc_tui.server import seed_requests as seed_requests_module
 from cc_tui.server.app import build_context
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.context import ServerContext
@@ -280,3 +282,75 @@ def test_the_clearing_membership_makes_no_trading_forms(conn: sqlite3.Connection
     trading = {code for code, e in CATALOGUE.items() if e.category == "Trading"}
     assert made and not made & trading
     assert made == set(CATALOGUE) - trading
+
+
+def _rows_by_eservice(
+    context: ServerContext, *, with_ids: bool
+) -> dict[str, list[tuple[object, ...]]]:
+    """Each eService's requests with their audit trails (and ids, `with_ids`)."""
+    conn = context.db.connect()
+    trails: dict[int, list[tuple[object, ...]]] = defaultdict(list)
+    for row in conn.execute(
+        "SELECT request_id, at, user_id, role, action, to_status, comment FROM request_audit"
+        " ORDER BY id"
+    ):
+        trails[row[0]].append(tuple(row)[1:])
+    found: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+    for row in conn.execute(
+        "SELECT id, eservice, participant_id, status, maker, title, fields, version,"
+        " created_at, updated_at FROM requests ORDER BY created_at, id"
+    ):
+        kept = tuple(row) if with_ids else tuple(row)[1:]
+        found[row[1]].append((*kept, tuple(trails[row[0]])))
+    return found
+
+
+SMALL = 600
+
+
+def test_an_eservice_added_to_the_catalogue_changes_no_other_eservices_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each eService's requests come from a stream of its own (the seed and its code): a
+    new eService brings requests of its own, after the others' references, and every
+    request of the others stays as it was, reference included."""
+    clock = FakeClock()
+    before = _context(tmp_path / "before", clock)
+    assert seed_requests(before.db, SMALL, 7, clock.now()) == SMALL + clearing_count(SMALL)
+    added = dataclasses.replace(CATALOGUE["SC01"], code="ZZ01")
+    monkeypatch.setattr(seed_requests_module, "CATALOGUE", {**CATALOGUE, "ZZ01": added})
+    after = _context(tmp_path / "after", clock)
+    made = seed_requests(after.db, SMALL, 7, clock.now())
+    old, new = _rows_by_eservice(before, with_ids=True), _rows_by_eservice(after, with_ids=True)
+    assert {code: new[code] for code in old} == old
+    assert len(new["ZZ01"]) == made - SMALL - clearing_count(SMALL) > 0
+    last_before = before.db.connect().execute("SELECT max(id) FROM requests").fetchone()[0]
+    first_added = (
+        after.db.connect()
+        .execute("SELECT min(id) FROM requests WHERE eservice = 'ZZ01'")
+        .fetchone()[0]
+    )
+    assert first_added == last_before + 1
+
+
+def test_an_eservice_taken_out_leaves_the_others_requests_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without one eService (its share of the N is simply not made) every other eService
+    has the same requests with the same histories; only the references close up."""
+    clock = FakeClock()
+    full = _context(tmp_path / "full", clock)
+    seed_requests(full.db, SMALL, 7, clock.now())
+    monkeypatch.setattr(
+        seed_requests_module,
+        "CATALOGUE",
+        {code: e for code, e in CATALOGUE.items() if code != "BI02"},
+    )
+    without = _context(tmp_path / "without", clock)
+    seed_requests(without.db, SMALL, 7, clock.now())
+    every, fewer = (
+        _rows_by_eservice(full, with_ids=False),
+        _rows_by_eservice(without, with_ids=False),
+    )
+    assert "BI02" in every and "BI02" not in fewer
+    assert fewer == {code: rows for code, rows in every.items() if code != "BI02"}
