@@ -25,6 +25,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from typing import Final, Literal, get_args
@@ -152,6 +153,19 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
+
+
+def duration_words(delta: timedelta) -> str:
+    """A duration as a person says it in the current language, in whole hours where it is
+    some, else in minutes ("12 hours", "1 minute", "30 分鐘"): Babel's CLDR unit words,
+    which know each language's plural forms."""
+    from babel.units import format_unit
+
+    minutes = round(delta.total_seconds() / 60)
+    locale = _CATALOGUE_DIR[current_language()]
+    if minutes and minutes % 60 == 0:
+        return str(format_unit(minutes // 60, "duration-hour", length="long", locale=locale))
+    return str(format_unit(minutes, "duration-minute", length="long", locale=locale))
 
 
 def N_(message: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from cc_tui.api.problem import ProblemCode
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import _, duration_words
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
@@ -53,7 +53,11 @@ def principal_of(
         raise ApiError(
             401,
             ProblemCode.SESSION_EXPIRED,
-            _("Your session has ended (logged out, idle for 30 minutes, or 12 hours old)."),
+            # The rules in force (`--session-idle`, `--session-max`), not the defaults.
+            _("Your session has ended (logged out, idle for {idle}, or {age} old).").format(
+                idle=duration_words(context.settings.session_idle),
+                age=duration_words(context.settings.session_absolute),
+            ),
             _LOGIN_FIX,
         )
     user = users.get_user(conn, session.user_id)

@@ -484,6 +484,10 @@ class PortalApp(App[int]):
         `reopen` makes the screen to come back to once the same user has logged in again
         (a form restores its typed values from its draft file)."""
         user_id = self._session_user_id
+        from cc_tui.tui.screens.base import heard_by_a_screen  # a form, a request: kept
+
+        if reopen is None and self.user is not None and heard_by_a_screen(self, error):
+            return
         if self.user is None:
             # Already ended: other calls in flight meet it too ("You are not logged in"),
             # and must not cover the portal's first words on the login screen.

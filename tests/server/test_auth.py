@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
+from cc_tui.server.app import create_app
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import users
@@ -20,6 +24,7 @@ from tests.server.login_helpers import (
     ticket_for,
     user_row,
 )
+from tests.server.requests_read_helpers import in_process
 
 MAKER = "maker@harbour.example"
 
@@ -295,3 +300,21 @@ async def test_session_token_is_long_and_random(api: httpx.AsyncClient, outbox: 
     tokens = {await email_login(api, outbox, MAKER) for _ in range(3)}
     assert len(tokens) == 3
     assert all(len(t) >= 22 for t in tokens)
+
+
+async def test_an_ended_session_is_told_with_the_rules_in_force(
+    server_settings: ServerSettings, clock: FakeClock
+) -> None:
+    """`cc-tui server --session-idle 1 --session-max 2`: the words said "30 minutes" and
+    "12 hours" whatever the portal ran with."""
+    settings = replace(
+        server_settings, session_idle=timedelta(minutes=1), session_absolute=timedelta(hours=2)
+    )
+    async with in_process(create_app(settings)) as api:
+        token = await email_login(api, Outbox(settings), MAKER)
+        clock.advance(minutes=2)
+        response = await api.get("/me", headers=bearer(token))
+        assert response.status_code == 401
+        assert "idle for 1 minute, or 2 hours old" in response.json()["detail"]
+        response = await api.get("/me", headers={**bearer(token), "Accept-Language": "zh-Hant"})
+        assert "閒置 1 分鐘，或已達 2 小時" in response.json()["detail"]

@@ -63,3 +63,37 @@ async def test_an_edited_request_comes_back_with_the_typed_values_after_a_new_lo
         await settle(pilot)
         (stored,) = stored_requests(server_settings)
         assert json.loads(stored["fields"])["remarks"] == "typed before the session ended"
+
+
+async def test_a_form_comes_back_when_a_background_call_meets_the_ended_session_first(
+    live_portal: BackgroundServer, server_settings: ServerSettings, state_dir: Path
+) -> None:
+    """The user sits in the form while the session ends; the notice stream (or any call
+    that is not the form's) meets the 401 first. The form used to go with the screen
+    stack, and the login led to the dashboard."""
+    api = PortalApi(live_portal.url, server_settings, MAKER)
+    request = api.create()
+    api.close()
+    app = app_for(MAKER, live_portal.url, server_settings, state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(FormScreen.edit(request["ref"]))
+        await settle(pilot)
+        await type_in(pilot, "remarks", "typed while the session ran out")
+        revoke_sessions(server_settings, MAKER)
+        app.session_expired(
+            SessionExpired(
+                401, "session_expired", "Your session has ended (logged out, idle for 30 min)."
+            )
+        )
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "Your session has ended" in notice(app)
+        await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
+        (code,) = email_codes(server_settings.mail_dir, MAKER)
+        await type_into(pilot, "#code", code)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = form_of(app)
+        assert form.ref == request["ref"]
+        assert field(app, "remarks").value == "typed while the session ran out"

@@ -41,6 +41,8 @@ from cc_tui.tui.shell import AppShell, shell_of
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from cc_tui.client.portal import PortalClient
 
 T = TypeVar("T")
@@ -165,6 +167,18 @@ class PortalModal(PortalCalls[ScreenResultType], ModalScreen[ScreenResultType]):
     def on_session_expired(self, error: SessionExpired) -> None:
         self.dismiss(None)
         super().on_session_expired(error)
+
+
+def heard_by_a_screen(app: App[Any], error: SessionExpired) -> bool:
+    """A call that is no screen's (the notice stream, a refresh in the background) met
+    the ended session first: the top-most screen that would come back after a new login
+    (a form, a request) hears of it as if its own call had, so that it keeps what was
+    typed and comes back, instead of going with the screen stack. False: none would."""
+    for screen in reversed(app.screen_stack):
+        if isinstance(screen, PortalCalls) and screen.reopen_after_login() is not None:
+            screen.on_session_expired(error)
+            return True
+    return False
 
 
 class PortalScreen(PortalCalls[None]):
