@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePath
@@ -212,28 +210,10 @@ class PortalApp(App[int]):
         if self.portal_id is None:
             self.portal_id = known_portal_id(self.state_dir, self.server_url)
         self.push_screen(LoginScreen(user_id=self._last_user_id()))
-        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
-            self.set_interval(1.0, self._exit_if_terminal_gone, name="hang-up watch")
         if not self.is_headless:
-            self._leave_on_signals()
+            from cc_tui.tui.hangup import leave_when_the_terminal_goes
 
-    def _leave_on_signals(self) -> None:
-        """SIGTERM, SIGINT and SIGHUP end cc-tui the way ctrl+q does, so the terminal is
-        given back as it was found (main screen, cursor shown, mouse tracking off); Python's
-        default would end the process on the spot and leave the terminal in the app's
-        state. Typed form input is on disk already. Exit code 128 + the signal's number,
-        as shells report it (README, Exit codes)."""
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
-
-    def _exit_if_terminal_gone(self) -> None:
-        from cc_tui.tui.hangup import terminal_hung_up
-
-        assert sys.__stdin__ is not None
-        if terminal_hung_up(sys.__stdin__.fileno()):
-            self.exit(return_code=129)  # as if ended by SIGHUP (128 + 1)
+            leave_when_the_terminal_goes(self)
 
     @property
     def demo_data_dir_option(self) -> str:
