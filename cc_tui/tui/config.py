@@ -142,6 +142,18 @@ def describe_settings() -> tuple[str, bool]:
         shown = str(value) if value not in (None, {}) else "(none)"
         lines.append(f"  {name:<16} {shown:<32} {sources.get(name, 'default')}")
         lines.append(f"  {'':<16} {info.description}")
+    # What the TUI says at start about a theme or key id named in vain, said here too:
+    # "in force" would otherwise list a theme that cc-tui does not use.
+    from textual.theme import BUILTIN_THEMES
+
+    from cc_tui.tui.keys import known_binding_ids, settings_problems
+
+    problems = settings_problems(
+        settings.keymap, settings.theme, BUILTIN_THEMES, known_binding_ids()
+    )
+    if problems:
+        lines.append("")
+        lines.extend(f"✗ {problem[0].upper()}{problem[1:]}" for problem in problems)
     return "\n".join(lines), True
 
 

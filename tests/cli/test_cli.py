@@ -98,6 +98,17 @@ def test_config_prints_the_file_and_each_setting_with_its_source(tmp_path: Path)
         line.split()[:3] == ["request_timeout", "30.0", "CC_TUI_REQUEST_TIMEOUT"] for line in lines
     )
     assert any(line.split()[:3] == ["language", "(none)", "default"] for line in lines)
+    assert "✗" not in done.stdout
+
+
+def test_config_says_which_theme_and_key_ids_are_not_in_force(tmp_path: Path) -> None:
+    """The TUI says so at start; `cc-tui config` listed the theme as "in force"."""
+    (tmp_path / "config.toml").write_text('theme = "drakula"\nkeymap = {"dashbord.filter" = "f"}\n')
+    done = cc_tui("config", env={"CC_TUI_CONFIG_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert "✗ Theme 'drakula' is not one of the themes: " in done.stdout
+    assert "cc-tui uses its default" in done.stdout
+    assert "✗ Keymap names 'dashbord.filter', which is no key id of cc-tui" in done.stdout
 
 
 def test_config_says_what_is_wrong_with_a_bad_file(tmp_path: Path) -> None:
