@@ -133,6 +133,21 @@ def _field_name(loc: Sequence[Any]) -> str:
     return name if len(name) <= MAX_FIELD_NAME else name[: MAX_FIELD_NAME - 1] + "…"
 
 
+# What FastAPI raises (HTTPException 400) when a body cannot be decoded at all.
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
+def _not_json() -> JSONResponse:
+    return problem_response(
+        ApiError(
+            400,
+            ProblemCode.MALFORMED,
+            _("The request body is not valid JSON."),
+            _("Send a JSON object as the API documents it."),
+        )
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -146,14 +161,7 @@ def install_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
         if any(p.get("type") == "json_invalid" for p in problems):
-            return problem_response(
-                ApiError(
-                    400,
-                    ProblemCode.MALFORMED,
-                    _("The request body is not valid JSON."),
-                    _("Send a JSON object as the API documents it."),
-                )
-            )
+            return _not_json()
         errors = [
             FieldError(field=_field_name(p.get("loc", ())), message=str(p.get("msg", "")))
             for p in problems[: MAX_LISTED_ERRORS + 1]
@@ -171,6 +179,10 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _FASTAPI_BODY_ERROR:
+            # A body that is not even text in a JSON encoding (bytes that are not UTF-8,
+            # a UTF-16 mark before UTF-8): FastAPI's own words have no fix; ours do.
+            return _not_json()
         code = ProblemCode.NOT_FOUND if exc.status_code == 404 else ProblemCode.MALFORMED
         detail = "There is no such resource." if exc.status_code == 404 else str(exc.detail)
         return problem_response(ApiError(exc.status_code, code, detail))
