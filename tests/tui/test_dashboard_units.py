@@ -13,7 +13,7 @@ from cc_tui.domain.workflow import Status
 from cc_tui.tui.screens.bulk import named, question
 from cc_tui.tui.screens.dashboard_words import notice_message
 from cc_tui.tui.screens.jump import reference_of
-from cc_tui.tui.widgets.section_tabs import compact_count, tab_labels
+from cc_tui.tui.widgets.section_tabs import compact_count, shown_window, tab_labels
 from cc_tui.tui.widgets.task_table import RequestWindow, layout_for
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=HKT)
@@ -170,3 +170,17 @@ def test_the_bulk_question_names_how_many_and_which() -> None:
     assert question(refs) == "Approve 12 requests? y/N"
     assert question(refs[:1]) == "Approve 1 request? y/N"
     assert named(refs).endswith("ECS00000006 and 6 more")
+
+
+def test_narrower_than_six_tabs_the_current_one_stays_in_view_and_a_cut_is_said() -> None:
+    """At 60 columns "All" was cut off with nothing to say it was there."""
+    widths = [10, 12, 11, 15, 15, 11]  # " Check 10 " ... " All 1,231 "
+    assert shown_window(widths, 0, 80) == (0, 6)
+    assert shown_window(widths, 0, 60) == (0, 4)  # then "…"
+    assert shown_window(widths, 5, 60) == (2, 6)  # "…" first
+    for current in range(6):
+        for room in range(17, 80):  # a tab and a "…" each side
+            first, last = shown_window(widths, current, room)
+            assert first <= current < last
+            used = sum(widths[first:last]) + (first > 0) + (last < 6)
+            assert used <= room

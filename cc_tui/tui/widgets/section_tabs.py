@@ -31,7 +31,6 @@ SHORT_LABELS = {
     Section.HISTORY: N_("History"),
     Section.ALL: N_("All"),
 }
-GAP = ""
 
 
 def compact_count(count: int) -> str:
@@ -66,10 +65,26 @@ def tab_labels(counts: SectionCounts | None, width: int) -> list[tuple[Section, 
         [(s, f"{_(SHORT_LABELS[s])} {count_of(s, True)}") for s in SECTIONS],
     ]
     for labels in wordings:
-        needed = sum(cell_len(text) + 2 for _section, text in labels) + len(GAP) * (len(labels) - 1)
+        needed = sum(cell_len(text) + 2 for _section, text in labels)
         if needed <= width:
             return labels
     return wordings[-1]
+
+
+def shown_window(widths: list[int], current: int, room: int) -> tuple[int, int]:
+    """Which tabs fit `room` cells (`widths`: each tab's), as [first, last): all where they
+    fit; narrower (60 columns, six tabs and their counts), a run of them that holds the
+    current one, with a one-cell "…" on each side where tabs are left out."""
+    count = len(widths)
+    for first in range(current + 1):
+        last = first
+        used = 1 if first else 0
+        while last < count and used + widths[last] + (1 if last + 1 < count else 0) <= room:
+            used += widths[last]
+            last += 1
+        if last > current:
+            return first, last
+    return current, current + 1
 
 
 class SectionTabs(Widget):
@@ -94,19 +109,25 @@ class SectionTabs(Widget):
         self._spans: list[TabSpan] = []
 
     def render(self) -> Content:
+        width = self.content_region.width
+        labels = tab_labels(self.counts, width)
+        current = next((i for i, (s, _t) in enumerate(labels) if s is self.section), 0)
+        first, last = shown_window([cell_len(text) + 2 for _s, text in labels], current, width)
         parts: list[Content] = []
         spans: list[TabSpan] = []
         position = 0
-        for index, (section, text) in enumerate(tab_labels(self.counts, self.content_region.width)):
-            if index:
-                parts.append(Content(GAP))
-                position += len(GAP)
+        if first:  # tabs left out on the left (a narrow terminal): said, never silent
+            parts.append(Content("…"))
+            position += 1
+        for section, text in labels[first:last]:
             label = Content(f" {text} ")
             if section is self.section:
                 label = label.stylize("bold reverse")
             parts.append(label)
             spans.append(TabSpan(section, position, position + label.cell_length))
             position += label.cell_length
+        if last < len(labels):
+            parts.append(Content("…"))
         self._spans = spans
         return Content("").join(parts)
 
