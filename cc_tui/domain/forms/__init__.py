@@ -22,7 +22,6 @@ from cc_tui.domain.forms.fields import (
     clean_field,
     format_value,
     is_blank,
-    unencodable_issues,
     unsafe_issue,
     validate_field,
 )
@@ -36,6 +35,7 @@ from cc_tui.domain.forms.model import (
     example_values,
     normalise_values,
     request_title,
+    unencodable_issues,
     validate_form,
 )
 

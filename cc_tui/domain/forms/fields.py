@@ -74,7 +74,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
 _PHONE = re.compile(r"(?:\+?852)?([2-9]\d{7})", re.ASCII)
 _PHONE_SEPARATORS = re.compile(r"[\s()-]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def format_phone(digits: str) -> str:
     return f"+852 {digits[:4]} {digits[4:]}"
 
 
-_UNSAFE_FIX = N_("Type the text again without them, or paste it as plain text.")
+UNSAFE_FIX = N_("Type the text again without them, or paste it as plain text.")
 
 
 def unsafe_issue(field: FormField, value: object, where: str, label: str) -> FieldIssue | None:
@@ -432,43 +432,8 @@ def unsafe_issue(field: FormField, value: object, where: str, label: str) -> Fie
         if found is not None:
             # "This holds an escape character (␛), which ..." -> "Remarks holds ..."
             message = found.replace("This", label, 1) if found.startswith("This ") else found
-            return FieldIssue(where, message, _(_UNSAFE_FIX))
+            return FieldIssue(where, message, _(UNSAFE_FIX))
     return None
-
-
-def unencodable_issues(values: Mapping[str, object], where: str = "") -> list[FieldIssue]:
-    """What in a form's values (at any depth, keys too) JSON in UTF-8 cannot carry at
-    all: lone surrogates and numbers that are not finite. Checked before anything else
-    is done with the values (even a key for a retry is JSON of them), and named by path:
-    `remarks`, `directors[0].name`."""
-    issues: list[FieldIssue] = []
-
-    def visit(value: object, path: str) -> None:
-        if isinstance(value, float) and not math.isfinite(value):
-            issues.append(
-                FieldIssue(
-                    path,
-                    _("{label} must be a finite number, not {value}.").format(
-                        label=path, value=value
-                    ),
-                )
-            )
-        elif isinstance(value, str) and _SURROGATE.search(value):
-            found = unsafe_problem(value, multiline=True) or ""
-            issues.append(FieldIssue(path, found.replace("This", path, 1), _(_UNSAFE_FIX)))
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                name = f"{path}.{key}" if path else str(key)
-                if _SURROGATE.search(name):
-                    issues.append(FieldIssue(name, _("A field's name holds a lone surrogate.")))
-                    continue
-                visit(item, name)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                visit(item, f"{path}[{index}]")
-
-    visit(values, where)
-    return issues
 
 
 def _clean_scalar(field: FormField, value: object, today: date | None) -> object:

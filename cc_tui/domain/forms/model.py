@@ -8,11 +8,13 @@ the day (CT027's three working days) take `today`, the Hong Kong date of submiss
 
 `normalise_values` is lenient on purpose: a draft keeps what was typed, so a value that
 cannot be cleaned is kept as typed (text stripped); only keys the form does not have are
-dropped. `validate_form` is strict and returns every issue at once.
+dropped. `validate_form` is strict and returns every issue at once; `unencodable_issues`
+names what a form's values (at any depth) JSON cannot carry at all.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -22,6 +24,8 @@ from cc_tui.domain.calendar import add_working_days, is_business_day, previous_b
 from cc_tui.domain.forms.fields import (
     EMAIL_EXAMPLE,
     PHONE_EXAMPLE,
+    SURROGATE,
+    UNSAFE_FIX,
     FieldIssue,
     FieldType,
     FormField,
@@ -30,6 +34,7 @@ from cc_tui.domain.forms.fields import (
     is_blank,
 )
 from cc_tui.domain.i18n import _
+from cc_tui.domain.text import problem as unsafe_problem
 from cc_tui.domain.workflow import Status
 
 MAX_TITLE_LENGTH = 120
@@ -345,3 +350,38 @@ def example_values(
     if eservice.example_overrides is not None:
         values.update(eservice.example_overrides(today, profile))
     return normalise_values(eservice, values)
+
+
+def unencodable_issues(values: Mapping[str, object], where: str = "") -> list[FieldIssue]:
+    """What in a form's values (at any depth, keys too) JSON in UTF-8 cannot carry at
+    all: lone surrogates and numbers that are not finite. Checked before anything else
+    is done with the values (even a key for a retry is JSON of them), and named by path:
+    `remarks`, `directors[0].name`."""
+    issues: list[FieldIssue] = []
+
+    def visit(value: object, path: str) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            issues.append(
+                FieldIssue(
+                    path,
+                    _("{label} must be a finite number, not {value}.").format(
+                        label=path, value=value
+                    ),
+                )
+            )
+        elif isinstance(value, str) and SURROGATE.search(value):
+            found = unsafe_problem(value, multiline=True) or ""
+            issues.append(FieldIssue(path, found.replace("This", path, 1), _(UNSAFE_FIX)))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if SURROGATE.search(name):
+                    issues.append(FieldIssue(name, _("A field's name holds a lone surrogate.")))
+                    continue
+                visit(item, name)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, f"{path}[{index}]")
+
+    visit(values, where)
+    return issues
