@@ -51,12 +51,34 @@ SESSION_CHECK_S = 0.5
 RETRY_MS = 2000
 
 
+# The largest id SQLite stores: a larger "id" is no notice id (and SQLite would refuse
+# to compare with it: OverflowError, a 500 and, in a stream, a broken stream).
+MAX_NOTICE_ID = 2**63 - 1
+
+
+def _notice_id(text: str) -> int | None:
+    """`text` as a notice id: ASCII digits only (str.isdigit takes "²" and "١", which
+    int() refuses), within what SQLite stores; else None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_NOTICE_ID else None
+
+
 def _since(value: str | None) -> tuple[int, datetime | None]:
     """`since` as (after this id, at or after this time)."""
     if value is None or value == "":
         return 0, None
-    if value.isdigit():
-        return int(value), None
+    if value.isascii() and value.isdigit():
+        notice_id = _notice_id(value)
+        if notice_id is None:
+            raise ApiError(
+                400,
+                ProblemCode.MALFORMED,
+                f"since={value[:40]!r} is larger than any notice id.",
+                _("Send the id of the last notice you have (since=42) or an ISO 8601 time."),
+            )
+        return notice_id, None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -74,14 +96,15 @@ def _since(value: str | None) -> tuple[int, datetime | None]:
 def _last_event_id(value: str | None) -> int | None:
     if value is None or value.strip() == "":
         return None
-    if not value.strip().isdigit():
+    notice_id = _notice_id(value.strip())
+    if notice_id is None:
         raise ApiError(
             400,
             ProblemCode.MALFORMED,
             _("The Last-Event-ID header is not a notice id."),
             _("Reconnect without it, or with the id of the last event received."),
         )
-    return int(value.strip())
+    return notice_id
 
 
 @router.get("", responses=problem_responses(400, 401))
