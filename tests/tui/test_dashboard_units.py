@@ -128,15 +128,17 @@ def test_narrow_the_maker_then_the_eservice_then_the_date_give_way_to_the_title(
     assert layout_for(80).maker and layout_for(80).eservice
     narrow = layout_for(60)
     assert (narrow.maker, narrow.eservice) == (0, 0)
-    assert narrow.updated and narrow.title >= 16
+    assert narrow.updated and narrow.title >= 12
     assert narrow.ref + narrow.status + narrow.updated + narrow.title == 60
     firms = layout_for(60, firms=True)
     assert (firms.maker, firms.eservice, firms.updated) == (0, 0, 0)
-    assert firms.firm and firms.title >= 16
+    assert firms.firm and firms.title >= 12
     for width in range(60, 141):
         layout = layout_for(width)
         used = layout.ref + layout.eservice + layout.status + layout.maker + layout.updated
-        assert used + layout.title == width and layout.title >= 16
+        assert used + layout.title == width and layout.title >= 12
+    # At 80 columns every column stays, the exchange's list (with firms) too.
+    assert layout_for(80, firms=True).maker and layout_for(80, firms=True).eservice
 
 
 @pytest.mark.parametrize(

@@ -191,8 +191,7 @@ HEADERS = (
     N_("Updated"),
     N_("Title"),
 )
-MIN_TITLE = 12
-NARROW_TITLE = 16  # narrower, columns give way to the title
+MIN_TITLE = 12  # narrower, columns give way to the title
 FIRM_WIDTH = 1 + 6  # a participant ID: B01234
 
 
@@ -208,11 +207,11 @@ def layout_for(width: int, *, firms: bool = False) -> ColumnLayout:
     # Narrow (60 columns): the Maker column gives way, then the eService code (the title
     # names the form), then the date, so the title keeps room to be read; the request
     # screen shows all of them.
-    if width - (ref + firm + eservice + status + maker + updated) < NARROW_TITLE:
+    if width - (ref + firm + eservice + status + maker + updated) < MIN_TITLE:
         maker = 0
-    if width - (ref + firm + eservice + status + updated) < NARROW_TITLE:
+    if width - (ref + firm + eservice + status + updated) < MIN_TITLE:
         eservice = 0
-    if width - (ref + firm + status + updated) < NARROW_TITLE:
+    if width - (ref + firm + status + updated) < MIN_TITLE:
         updated = 0
     title = max(MIN_TITLE, width - (ref + firm + eservice + status + maker + updated))
     return ColumnLayout(ref, eservice, status, maker, updated, title, wide, firm)
