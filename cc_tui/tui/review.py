@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cc_tui.api.requests import FieldChange
 from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.domain.forms import FieldType, FormField, UnknownEService, format_value, get_eservice
+from cc_tui.domain.i18n import N_, _, ngettext
 from cc_tui.domain.text import flatten
 from cc_tui.domain.workflow import Action, Status
 
@@ -26,14 +27,40 @@ if TYPE_CHECKING:
 
 EMPTY = "—"
 
+# An action in words (the domain's label is its value; these are marked for translation).
+ACTION_LABELS: dict[Action, str] = {
+    Action.SAVE: N_("Save"),
+    Action.SUBMIT: N_("Submit"),
+    Action.APPROVE: N_("Approve"),
+    Action.RETURN: N_("Return"),
+    Action.REJECT: N_("Reject"),
+    Action.WITHDRAW: N_("Withdraw"),
+    Action.DISCARD: N_("Discard"),
+    Action.COMPLETE: N_("Complete"),
+    Action.ABORT: N_("Abort"),
+    Action.UPLOAD: N_("Upload"),
+    Action.DELETE_ATTACHMENT: N_("Delete attachment"),
+}
+
+
+def action_label(action: Action) -> str:
+    """An action in the reader's language ("Approve", 審批)."""
+    label = ACTION_LABELS.get(action)
+    return _(label) if label is not None else action.label
+
+
+def status_label(status: Status) -> str:
+    """A status in the reader's language ("Pending checker", 待覆核)."""
+    return _(status.label)
+
 
 def copied_words(ref: str) -> str:
     """What `y` says (request screen, dashboard): the terminal was asked to copy; only
     it knows whether it did."""
-    return (
-        f"Sent {ref} to your terminal to copy (OSC 52). If pasting gives nothing, your "
+    return _(
+        "Sent {ref} to your terminal to copy (OSC 52). If pasting gives nothing, your "
         "terminal does not allow it: select the reference with the mouse instead."
-    )
+    ).format(ref=ref)
 
 
 def when(moment: datetime) -> str:
@@ -71,7 +98,7 @@ def _plain(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, list):
-        return f"{len(value)} row{'' if len(value) == 1 else 's'}"
+        return ngettext("{count} row", "{count} rows", len(value)).format(count=len(value))
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     return str(value)
@@ -90,7 +117,7 @@ def _table(form_field: FormField, value: Any) -> TableView:
         for row in (value if isinstance(value, list) else [])
         if isinstance(row, dict)
     )
-    return TableView(tuple(column.label for column in columns), rows)
+    return TableView(tuple(column.shown_label for column in columns), rows)
 
 
 def field_views(request: Request) -> list[FieldView]:
@@ -100,7 +127,7 @@ def field_views(request: Request) -> list[FieldView]:
     for name, form_field in known.items():
         value = request.fields.get(name)
         table = _table(form_field, value) if form_field.type is FieldType.TABLE else None
-        views.append(FieldView(name, form_field.label, value_text(form_field, value), table))
+        views.append(FieldView(name, form_field.shown_label, value_text(form_field, value), table))
     for name, value in request.fields.items():
         if name not in known:
             views.append(FieldView(name, flatten(name), value_text(None, value)))
@@ -109,13 +136,13 @@ def field_views(request: Request) -> list[FieldView]:
 
 def field_label(eservice_code: str, name: str) -> str:
     found = _fields_of(eservice_code).get(name)
-    return found.label if found is not None else flatten(name)
+    return found.shown_label if found is not None else flatten(name)
 
 
 def change_text(eservice_code: str, change: FieldChange) -> str:
     """ "New limit: 5,000,000.00 → 6,000,000.00" (a table compares its rows)."""
     form_field = _fields_of(eservice_code).get(change.field)
-    label = form_field.label if form_field is not None else flatten(change.field)
+    label = form_field.shown_label if form_field is not None else flatten(change.field)
     before, after = value_text(form_field, change.before), value_text(form_field, change.after)
     if form_field is not None and form_field.type is FieldType.TABLE:
         old, new = _table(form_field, change.before).rows, _table(form_field, change.after).rows
@@ -126,9 +153,9 @@ def change_text(eservice_code: str, change: FieldChange) -> str:
         parts += [f"  + {' · '.join(r)}" for r in added]
         return f"{label}: " + "\n".join(parts)
     if change.before is None:
-        return f"{label}: set to {after}"
+        return _("{label}: set to {after}").format(label=label, after=after)
     if change.after is None:
-        return f"{label}: cleared (was {before})"
+        return _("{label}: cleared (was {before})").format(label=label, before=before)
     return f"{label}: {before} → {after}"
 
 
@@ -184,37 +211,54 @@ def changes_since_return(request: Request, audit: list[AuditEntry]) -> SinceRetu
 def since_return_text(request: Request, since: SinceReturn) -> str:
     """The changes panel as lines of text."""
     returned = since.returned
+    who, moment = flatten(returned.user_id), when(returned.at)
     lines = [
-        f"Changed since {flatten(returned.user_id)} returned it on {when(returned.at)}"
-        + (f' ("{returned.comment}")' if returned.comment else "")
-        + ":"
+        _("Changed since {who} returned it on {moment} ({comment}):").format(
+            who=who, moment=moment, comment=f'"{returned.comment}"'
+        )
+        if returned.comment
+        else _("Changed since {who} returned it on {moment}:").format(who=who, moment=moment)
     ]
     lines += [f"• {change_text(request.eservice, c)}" for c in since.changes]
-    lines += [f"• File added: {flatten(name)}" for name in since.added]
-    lines += [f"• File removed: {flatten(name)}" for name in since.removed]
+    lines += ["• " + _("File added: {name}").format(name=flatten(n)) for n in since.added]
+    lines += ["• " + _("File removed: {name}").format(name=flatten(n)) for n in since.removed]
     if len(lines) == 1:
-        lines.append("• No field or file changed.")
-    lines.append(f"Maker's reply: {since.reply}" if since.reply else "The maker wrote no reply.")
+        lines.append("• " + _("No field or file changed."))
+    lines.append(
+        _("Maker's reply: {reply}").format(reply=since.reply)
+        if since.reply
+        else _("The maker wrote no reply.")
+    )
     return "\n".join(lines)
 
 
 def audit_entry_text(eservice_code: str, entry: AuditEntry, number: int) -> str:
     """One audit entry in words, wrapped by the screen: who did what, when, the status
     it moved, its comment or file, and every field it changed."""
-    source = entry.from_status.label if entry.from_status else "new"
-    target = entry.to_status.label if entry.to_status else ""
+    source = status_label(entry.from_status) if entry.from_status else _("new")
+    target = status_label(entry.to_status) if entry.to_status else ""
     moved = source if source == target else f"{source} → {target}"
     lines = [
-        f"{number}. {when(entry.at)} · {entry.action.label} · {flatten(entry.user_id)} "
+        f"{number}. {when(entry.at)} · {action_label(entry.action)} · {flatten(entry.user_id)} "
         f"({flatten(entry.role)}) · {moved}"
     ]
     if entry.file:
-        verb = "removed" if entry.action is Action.DELETE_ATTACHMENT else "attached"
-        lines.append(f"   File {verb}: {flatten(entry.file)}")
+        words = (
+            _("File removed: {name}")
+            if entry.action is Action.DELETE_ATTACHMENT
+            else _("File attached: {name}")
+        )
+        lines.append("   " + words.format(name=flatten(entry.file)))
     elif entry.comment:
-        lines.append(f"   Comment: {entry.comment}")
+        lines.append("   " + _("Comment: {comment}").format(comment=entry.comment))
     if entry.action is Action.SAVE and entry.from_status is None and entry.changes:
-        lines.append(f"   Made with {len(entry.changes)} fields filled in.")
+        count = len(entry.changes)
+        lines.append(
+            "   "
+            + ngettext(
+                "Made with {count} field filled in.", "Made with {count} fields filled in.", count
+            ).format(count=count)
+        )
     else:
         for change in entry.changes:
             text = change_text(eservice_code, change).replace("\n", "\n     ")
@@ -225,8 +269,8 @@ def audit_entry_text(eservice_code: str, entry: AuditEntry, number: int) -> str:
 def reason_words(item: UnavailableAction) -> str:
     """ "Mon 30 Nov" (or "Sun 00:00") and a short why, for a greyed action."""
     why = {
-        "business_day_only": "business days only",
-        "maintenance": "weekly maintenance",
+        "business_day_only": _("business days only"),
+        "maintenance": _("weekly maintenance"),
     }.get(item.code, item.code.replace("_", " "))
     if item.available_from is None:
         return why

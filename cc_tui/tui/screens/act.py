@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.workflow import Action, Status
-from cc_tui.tui.review import reason_words
+from cc_tui.tui.review import action_label, reason_words
 from cc_tui.tui.screens.comment import CommentScreen, reply_editor
 from cc_tui.tui.screens.confirm import ConfirmScreen
 
@@ -25,14 +26,15 @@ if TYPE_CHECKING:
 
     from cc_tui.api.requests import Request, UnavailableAction
 
+# Marked with N_() and shown through _() (the reader's language).
 CONFIRM_DETAIL: dict[Action, str] = {
-    Action.SUBMIT: "A checker of the firm then approves, returns or rejects it.",
-    Action.APPROVE: "It then goes on to its next stage; this cannot be undone.",
-    Action.RETURN: "The maker gets it back to change, with your comment.",
-    Action.REJECT: "Rejected is final: the request ends here, with your comment.",
-    Action.WITHDRAW: "Withdrawn is final: to try again, make a new request.",
-    Action.DISCARD: "Discarded is final: the draft is kept only in the audit trail.",
-    Action.COMPLETE: "The request is then finished, as processed by the exchange.",
+    Action.SUBMIT: N_("A checker of the firm then approves, returns or rejects it."),
+    Action.APPROVE: N_("It then goes on to its next stage; this cannot be undone."),
+    Action.RETURN: N_("The maker gets it back to change, with your comment."),
+    Action.REJECT: N_("Rejected is final: the request ends here, with your comment."),
+    Action.WITHDRAW: N_("Withdrawn is final: to try again, make a new request."),
+    Action.DISCARD: N_("Discarded is final: the draft is kept only in the audit trail."),
+    Action.COMPLETE: N_("The request is then finished, as processed by the exchange."),
 }
 COMMENT_ACTIONS = frozenset({Action.RETURN, Action.REJECT})
 SHOWN_COMMENT = 120  # characters of the comment repeated in the y/N question
@@ -41,8 +43,8 @@ SHOWN_COMMENT = 120  # characters of the comment repeated in the y/N question
 def you_can_words(offered: Sequence[str]) -> str:
     """The line of what this user can do now (`a Approve`, ...), or that there is none."""
     if not offered:
-        return "Nothing for you to do on this request now."
-    return "You can: " + " · ".join(offered)
+        return _("Nothing for you to do on this request now.")
+    return _("You can: {actions}").format(actions=" · ".join(offered))
 
 
 def not_now_words(items: Sequence[UnavailableAction], named: Sequence[str]) -> str:
@@ -51,8 +53,8 @@ def not_now_words(items: Sequence[UnavailableAction], named: Sequence[str]) -> s
     by_reason: dict[str, list[str]] = {}
     for item, name in zip(items, named, strict=True):
         by_reason.setdefault(reason_words(item), []).append(name)
-    return "Not now: " + "; ".join(
-        f"{' · '.join(names)}: {why}" for why, names in by_reason.items()
+    return _("Not now: {actions}").format(
+        actions=_("; ").join(f"{' · '.join(names)}: {why}" for why, names in by_reason.items())
     )
 
 
@@ -74,22 +76,27 @@ def ask_to_act(
             confirm(comment or None)
 
     def confirm(comment: str | None) -> None:
-        detail = CONFIRM_DETAIL[action]
+        detail = _(CONFIRM_DETAIL[action])
         if comment:
             long = len(comment) > SHOWN_COMMENT
             shown = comment[: SHOWN_COMMENT - 1] + "…" if long else comment
-            detail = f"Comment: {shown}\n{detail}"
+            detail = _("Comment: {comment}").format(comment=shown) + f"\n{detail}"
         app.push_screen(
-            ConfirmScreen(f"{action.label} {ref}?", detail),
+            ConfirmScreen(
+                _("{action} {ref}?").format(action=action_label(action), ref=ref), detail
+            ),
             lambda yes: decided(comment) if yes else cancelled(),
         )
 
     if action in COMMENT_ACTIONS:
-        who = "the maker" if request.status is Status.PENDING_CHECKER else "the firm"
         app.push_screen(
             CommentScreen(
-                f"{action.label} {ref}",
-                f"Your comment goes to {who} with the request. Say what to change or why.",
+                f"{action_label(action)} {ref}",
+                _("Your comment goes to the maker with the request. Say what to change or why.")
+                if request.status is Status.PENDING_CHECKER
+                else _(
+                    "Your comment goes to the firm with the request. Say what to change or why."
+                ),
             ),
             commented,
         )
@@ -113,23 +120,23 @@ def ask_to_submit(
     ref = request.ref
 
     def confirm(reply: str) -> None:
-        detail = (
-            "A checker of your firm then approves, returns or rejects it; you can "
-            "withdraw it until then."
+        detail = _(
+            "A checker of your firm then approves, returns or rejects it; you can withdraw it "
+            "until then."
         )
         if reply:
             long = len(reply) > SHOWN_COMMENT
             shown = reply[: SHOWN_COMMENT - 1] + "…" if long else reply
-            detail = f"Your reply: {shown}\n{detail}"
-        not_sent = "Not submitted. The draft is saved on the portal."
+            detail = _("Your reply: {reply}").format(reply=shown) + f"\n{detail}"
+        not_sent = _("Not submitted. The draft is saved on the portal.")
         app.push_screen(
-            ConfirmScreen(f"Submit {ref} for checking?", detail),
+            ConfirmScreen(_("Submit {ref} for checking?").format(ref=ref), detail),
             lambda yes: decided(reply) if yes else cancelled(not_sent, reply),
         )
 
     def replied(text: str | None) -> None:
         if text is None:
-            cancelled("Not submitted. The request is saved on the portal.", reply)
+            cancelled(_("Not submitted. The request is saved on the portal."), reply)
         else:
             confirm(text)
 

@@ -27,6 +27,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -35,6 +36,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cc_tui.domain.forms import UnknownEService, get_eservice
+from cc_tui.domain.i18n import N_, _, e_, ngettext
 from cc_tui.domain.rights import Role
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.drafts import Draft, DraftStore, drafts_root
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 SEARCH_DELAY = 0.25
 NAME_WIDTH = 35
 CATEGORY_WIDTH = 16
-BUSINESS_DAYS = "business days"
+BUSINESS_DAYS = N_("business days")
 
 
 def acting_roles(app: AppShell) -> list[str]:
@@ -89,9 +91,14 @@ def column_widths(width: int) -> tuple[int, int]:
     if width >= 80:
         return NAME_WIDTH, CATEGORY_WIDTH
     # Code (5), Hours, cell padding of 4 columns and the table's margins and scrollbar.
-    spare = width - 5 - len(BUSINESS_DAYS) - 8 - 4
+    spare = width - 5 - _hours_width() - 8 - 4
     category = max(8, min(CATEGORY_WIDTH, spare - NAME_WIDTH))
     return max(10, spare - category), category
+
+
+def _hours_width() -> int:
+    """The Hours column's width: its words' display width (a Chinese character is two)."""
+    return max(cell_len(_(BUSINESS_DAYS)), cell_len(_("Hours")))
 
 
 class CatalogueScreen(PortalScreen):
@@ -119,7 +126,7 @@ class CatalogueScreen(PortalScreen):
 
     def __init__(self, query: str = "") -> None:
         super().__init__(id="catalogue")
-        self.title = "New request"
+        self.title = _("New request")
         self.initial_query = query
         self.eservices: list[EServiceSummary] = []
         self.drafts: list[Draft] = []
@@ -129,10 +136,10 @@ class CatalogueScreen(PortalScreen):
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield Static("New request: find a form", id="catalogue-title")
+        yield Static(_("New request: find a form"), id="catalogue-title")
         yield Input(
             value=self.initial_query,
-            placeholder="Search by words or code, e.g. buy-in, limit, CT027",
+            placeholder=_("Search by words or code, e.g. buy-in, limit, CT027"),
             id="catalogue-search",
         )
         yield ListTable(id="catalogue-list", screen_keys=("find",))
@@ -182,11 +189,13 @@ class CatalogueScreen(PortalScreen):
         by: dict[str, int] = {}
         for draft in self.elsewhere:
             by[draft.participant_id or ""] = by.get(draft.participant_id or "", 0) + 1
-        parts = [f"{n} for {pid}" for pid, n in sorted(by.items())]
-        return (
-            f"Unsent drafts of your other memberships: {', '.join(parts)}. Switch (F7) to "
-            "carry on with them."
-        )
+        parts = [
+            ngettext("{count} for {firm}", "{count} for {firm}", n).format(count=n, firm=pid)
+            for pid, n in sorted(by.items())
+        ]
+        return _(
+            "Unsent drafts of your other memberships: {drafts}. Switch (F7) to carry on with them."
+        ).format(drafts=_(", ").join(parts))
 
     # Searching
 
@@ -231,16 +240,16 @@ class CatalogueScreen(PortalScreen):
         if widths != self._widths or not table.columns:
             self._widths = widths
             table.clear(columns=True)
-            table.add_column("Code", key="code", width=5)
-            table.add_column("eService", key="name", width=name_width)
-            table.add_column("Category", key="category", width=category_width)
-            table.add_column("Hours", key="hours", width=len(BUSINESS_DAYS))
+            table.add_column(_("Code"), key="code", width=5)
+            table.add_column(_("eService"), key="name", width=name_width)
+            table.add_column(_("Category"), key="category", width=category_width)
+            table.add_column(_("Hours"), key="hours", width=_hours_width())
         table.clear()
         self._rows.clear()
         for draft in drafts:
             key = f"draft:{draft.key}"
             self._rows[key] = draft
-            label = f"✎ unsent: {draft.title or draft.eservice}"
+            label = _("✎ unsent: {title}").format(title=draft.title or draft.eservice)
             table.add_row(
                 safe_content(flatten(draft.eservice)),
                 cut_content(label, name_width),
@@ -255,24 +264,28 @@ class CatalogueScreen(PortalScreen):
                 safe_content(flatten(eservice.code)),
                 cut_content(eservice.name, name_width),
                 cut_content(eservice.category, category_width),
-                BUSINESS_DAYS if eservice.business_day_only else "",
+                _(BUSINESS_DAYS) if eservice.business_day_only else "",
                 key=key,
             )
         notice = self.query_one(Notice)
         elsewhere = self._elsewhere_words()
         if not table.row_count and not may_make(self.portal_app):
-            firm = self.portal_app.participant_id or "your firm"
+            firm = self.portal_app.participant_id or _("your firm")
             notice.show(
-                f"You hold no maker right for {firm}, so there is no form you may make. As "
-                "a checker you review requests on the dashboard; to make them, ask your "
-                "firm's delegated administrator (CCDA) for a maker right."
+                _(
+                    "You hold no maker right for {firm}, so there is no form you may make. As "
+                    "a checker you review requests on the dashboard; to make them, ask your "
+                    "firm's delegated administrator (CCDA) for a maker right."
+                ).format(firm=firm)
                 + (f" {elsewhere}" if elsewhere else ""),
                 "info",
             )
         elif not table.row_count:
             notice.show(
-                f"No form matches {self.query_text.strip()!r}. Try fewer or other words, "
-                "or a code such as CT027." + (f" {elsewhere}" if elsewhere else ""),
+                _(
+                    "No form matches {query}. Try fewer or other words, or a code such as CT027."
+                ).format(query=repr(self.query_text.strip()))
+                + (f" {elsewhere}" if elsewhere else ""),
                 "info",
             )
         elif elsewhere:
@@ -290,7 +303,7 @@ class CatalogueScreen(PortalScreen):
     @staticmethod
     def _category(code: str) -> str:
         try:
-            return get_eservice(code).category
+            return e_(get_eservice(code).category)
         except UnknownEService:
             return ""
 
@@ -306,12 +319,18 @@ class CatalogueScreen(PortalScreen):
         elif isinstance(item, Draft):
             description.update(
                 Content(
-                    f"Not sent yet: typed on this computer, last changed {item.updated_at[:16]}"
-                    " UTC. Enter carries on with it."
+                    _(
+                        "Not sent yet: typed on this computer, last changed {moment} UTC. "
+                        "Enter carries on with it."
+                    ).format(moment=item.updated_at[:16])
                 )
             )
         else:
-            hours = " Refused outside Hong Kong business days." if item.business_day_only else ""
+            hours = (
+                " " + _("Refused outside Hong Kong business days.")
+                if item.business_day_only
+                else ""
+            )
             description.update(
                 safe_content(f"{item.code}: {item.description}{hours}", multiline=True)
             )
@@ -352,8 +371,8 @@ class CatalogueScreen(PortalScreen):
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
-                f"New request: {eservice.code} {eservice.name}",
-                "Open a blank form of this eService.",
+                _("New request: {code} {name}").format(code=eservice.code, name=eservice.name),
+                _("Open a blank form of this eService."),
                 partial(self._open_code, eservice.code),
             )
             for eservice in self.eservices

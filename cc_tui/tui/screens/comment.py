@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from cc_tui.domain.i18n import _
 from cc_tui.domain.text import problem
 from cc_tui.tui.safe_text import SafeTextArea, flatten, safe_content
 from cc_tui.tui.widgets.notice import Notice
@@ -55,7 +56,7 @@ class CommentScreen(ModalScreen[str | None]):
             yield Static(safe_content(self.hint, multiline=True), id="comment-hint")
             yield SafeTextArea(self.initial_text, id="comment-text", soft_wrap=True)
             yield Notice(id="notice")
-            yield Static("ctrl+g  continue    Esc  cancel", id="comment-keys")
+            yield Static(_("ctrl+g  continue    Esc  cancel"), id="comment-keys")
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
@@ -69,7 +70,7 @@ class CommentScreen(ModalScreen[str | None]):
         comment = self.text.strip()
         notice = self.query_one(Notice)
         if not comment and self.required:
-            notice.show("A comment is required: tell the maker what to change or why.")
+            notice.show(_("A comment is required: tell the maker what to change or why."))
             return
         unsafe = problem(comment, multiline=True)
         if unsafe is not None:
@@ -77,8 +78,9 @@ class CommentScreen(ModalScreen[str | None]):
             return
         if len(comment) > MAX_COMMENT:
             notice.show(
-                f"The comment is {len(comment):,} characters long; the limit is "
-                f"{MAX_COMMENT:,}. Shorten it."
+                _(
+                    "The comment is {length:,} characters long; the limit is {limit:,}. Shorten it."
+                ).format(length=len(comment), limit=MAX_COMMENT)
             )
             return
         self.dismiss(comment)
@@ -91,9 +93,11 @@ def reply_editor(ref: str, text: str = "") -> CommentScreen:
     """The maker's optional reply when submitting a returned request again (the comment
     of the submit action): from the request screen's `s` and the form's ctrl+g."""
     return CommentScreen(
-        f"Submit {ref} again",
-        "Optional: a reply the checker reads first, with what you changed "
-        "(leave it empty to send none).",
+        _("Submit {ref} again").format(ref=ref),
+        _(
+            "Optional: a reply the checker reads first, with what you changed (leave it empty "
+            "to send none)."
+        ),
         text,
         required=False,
     )

@@ -52,8 +52,10 @@ from textual.widgets import Footer, Static
 from cc_tui.client.errors import PortalError, SessionExpired
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.forms import EService, UnknownEService, request_title, validate_form
+from cc_tui.domain.i18n import _, e_, ngettext
 from cc_tui.domain.workflow import Action
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, DraftWriter, drafts_root
+from cc_tui.tui.review import status_label
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.act import ask_to_submit
 from cc_tui.tui.screens.base import FAILED, PortalScreen
@@ -158,7 +160,7 @@ class FormScreen(PortalScreen):
         self._writer: DraftWriter | None = None
         self._last_notice = ""
         self._state_text = ""
-        self.title = "Request" if self.ref else "New request"
+        self.title = _("Request") if self.ref else _("New request")
 
     # Ways in
 
@@ -190,13 +192,13 @@ class FormScreen(PortalScreen):
 
     def _heading(self) -> str:
         eservice = self.eservice
-        name = f"{eservice.code} {eservice.name}" if eservice else (self.eservice_code or "")
-        return f"{self.ref or 'New request'} · {name}".strip(" ·")
+        name = f"{eservice.code} {e_(eservice.name)}" if eservice else (self.eservice_code or "")
+        return f"{self.ref or _('New request')} · {name}".strip(" ·")
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
         self.query_one("#form-returned", Static).display = False
-        self._show_state("Loading the form…")
+        self._show_state(_("Loading the form…"))
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -261,8 +263,12 @@ class FormScreen(PortalScreen):
         except UnknownEService as unknown:
             self._show_state("")
             self.notice(
-                f"{unknown.message} This version of cc-tui does not know that form; "
-                "update cc-tui to fill it in here."
+                unknown.message
+                + " "
+                + _(
+                    "This version of cc-tui does not know that form; update cc-tui to fill it "
+                    "in here."
+                )
             )
 
     @property
@@ -367,7 +373,7 @@ class FormScreen(PortalScreen):
         (None: nothing typed); the draft names its membership (tui/membership.py)."""
         if self.draft is None or not self._unsent:
             return None
-        return self.draft.ref or f"the new {self.draft.eservice} form"
+        return self.draft.ref or _("the new {code} form").format(code=self.draft.eservice)
 
     def _write_draft(self, durable: bool = False) -> None:
         """Keep what is typed: within half a second, off the event loop (drafts.py's
@@ -437,7 +443,12 @@ class FormScreen(PortalScreen):
     async def save_draft(self) -> None:
         request = await self._save(force=True)
         if request is not None:
-            self.notice(f"Saved {request.ref} as a draft (version {request.version}).", "success")
+            self.notice(
+                _("Saved {ref} as a draft (version {version}).").format(
+                    ref=request.ref, version=request.version
+                ),
+                "success",
+            )
 
     async def _save(self, *, force: bool = False) -> Request | None:
         """Send the form to the portal (create or PATCH); the Request, or None when it did
@@ -510,8 +521,11 @@ class FormScreen(PortalScreen):
         )
         count = len(self.request.attachments)
         self.notice(
-            f"Attached {attachment.name} to {request.ref} ({count} supporting "
-            f"document{'s' if count != 1 else ''}).",
+            ngettext(
+                "Attached {name} to {ref} ({count} supporting document).",
+                "Attached {name} to {ref} ({count} supporting documents).",
+                count,
+            ).format(name=attachment.name, ref=request.ref, count=count),
             "success",
         )
 
@@ -528,14 +542,15 @@ class FormScreen(PortalScreen):
     async def leave(self) -> None:
         request = await self._save()
         if request is not None:
-            self.app.notify(f"Saved {request.ref} as a draft.", title="Saved")
+            self.app.notify(_("Saved {ref} as a draft.").format(ref=request.ref), title=_("Saved"))
             self.dismiss()
             return
         if self.is_current:
             self._leave_anyway = True
             self.notice(
-                f"{self._last_notice} Press Esc again to go back anyway: your typed values "
-                "stay on this computer."
+                self._last_notice
+                + " "
+                + _("Press Esc again to go back anyway: your typed values stay on this computer.")
             )
 
     # Submitting
@@ -548,8 +563,13 @@ class FormScreen(PortalScreen):
             self.show_problems(issues)
             count = len(issues)
             self.notice(
-                f"{count} problem{'s' if count != 1 else ''} to fix before submitting: "
-                "see the fields marked ✗. Nothing was sent."
+                ngettext(
+                    "{count} problem to fix before submitting: see the fields marked ✗. "
+                    "Nothing was sent.",
+                    "{count} problems to fix before submitting: see the fields marked ✗. "
+                    "Nothing was sent.",
+                    count,
+                ).format(count=count)
             )
             return
         self.prepare_submit()
@@ -590,7 +610,10 @@ class FormScreen(PortalScreen):
         self._unsent = False
         self._reply = ""
         self.app.notify(
-            f"Submitted {submitted.ref}: {submitted.status.label.lower()}.", title="Submitted"
+            _("Submitted {ref}: {status}.").format(
+                ref=submitted.ref, status=status_label(submitted.status).lower()
+            ),
+            title=_("Submitted"),
         )
         self._show_submitted(submitted.ref)
 
@@ -608,12 +631,16 @@ class FormScreen(PortalScreen):
 
     def _offer_reload(self, error: PortalError) -> None:
         ref = self.draft.ref if self.draft else self.ref
-        self.notice(f"{error.message} Your typed values are kept on this computer.")
+        self.notice(error.message + " " + _("Your typed values are kept on this computer."))
         self.app.push_screen(
             ConfirmScreen(
-                f"Someone else changed {ref}. Reload it?",
-                f"{error.detail} Reloading shows the portal's version; your typed values "
-                "are kept in a file on this computer, and the screen says where.",
+                _("Someone else changed {ref}. Reload it?").format(ref=ref),
+                error.detail
+                + " "
+                + _(
+                    "Reloading shows the portal's version; your typed values are kept in a "
+                    "file on this computer, and the screen says where."
+                ),
             ),
             self._reload_answered,
         )
@@ -623,17 +650,21 @@ class FormScreen(PortalScreen):
             self.reload()
         else:
             self.notice(
-                "Nothing was saved. Your typed values are kept on this computer; press "
-                "ctrl+r to load the portal's version when you are ready."
+                _(
+                    "Nothing was saved. Your typed values are kept on this computer; press "
+                    "ctrl+r to load the portal's version when you are ready."
+                )
             )
 
     def action_reload(self) -> None:
         if self._unsent:
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Reload {self.ref} from the portal?",
-                    "Your unsent changes are kept in a file on this computer, and the "
-                    "screen says where.",
+                    _("Reload {ref} from the portal?").format(ref=self.ref),
+                    _(
+                        "Your unsent changes are kept in a file on this computer, and the "
+                        "screen says where."
+                    ),
                 ),
                 self._reload_answered,
             )
@@ -660,9 +691,14 @@ class FormScreen(PortalScreen):
         if reloaded is FAILED:
             return
         if kept is not None:
-            self.notice(f"Reloaded {self.ref}. Your typed values are kept in {kept}.", "info")
+            self.notice(
+                _("Reloaded {ref}. Your typed values are kept in {kept}.").format(
+                    ref=self.ref, kept=kept
+                ),
+                "info",
+            )
         else:
-            self.notice(f"Reloaded {self.ref}.", "info")
+            self.notice(_("Reloaded {ref}.").format(ref=self.ref), "info")
 
     # The session
 

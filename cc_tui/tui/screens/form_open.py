@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cc_tui.domain.calendar import format_day, to_hkt
 from cc_tui.domain.forms import EService, FieldType, get_eservice
+from cc_tui.domain.i18n import _
 from cc_tui.domain.workflow import Action, Status, may_modify
 from cc_tui.tui.drafts import Draft
 from cc_tui.tui.widgets.form_field import FieldValue, display_rows, display_text
@@ -71,11 +72,13 @@ def returned_comment(request: Request) -> str | None:
     for comment in reversed(request.comments):
         if comment.action is Action.RETURN:
             when = to_hkt(comment.at)
-            return (
-                f"↩ Returned by {comment.user_id} ({comment.role}) on "
-                f"{format_day(when.date())} {when:%H:%M}: {comment.text}"
+            return "↩ " + _("Returned by {who} ({role}) on {moment}: {comment}").format(
+                who=comment.user_id,
+                role=comment.role,
+                moment=f"{format_day(when.date())} {when:%H:%M}",
+                comment=comment.text,
             )
-    return "↩ Returned to you for changes."
+    return "↩ " + _("Returned to you for changes.")
 
 
 async def open_new(
@@ -86,7 +89,7 @@ async def open_new(
     if draft is not None:
         values = dict(draft.values)
         autofill = {name: values.get(name, "") for name in draft.autofilled if name in values}
-        message = "Restored the form you had not sent yet (kept on this computer)."
+        message = _("Restored the form you had not sent yet (kept on this computer).")
         return Opening(eservice, values, draft, True, True, autofill, message=message)
     filled = await portal.autofill(eservice.code)
     typed = stored_to_typed(eservice, filled)
@@ -121,28 +124,31 @@ def open_request(
     if local is not None and not editable:
         kept = set_aside(local)
         local = None
-        message = (
-            f"Your unsent changes to {ref} can no longer be saved ({ref} is "
-            f"{request.status.label.lower()}); they are kept in {kept}."
-        )
+        message = _(
+            "Your unsent changes to {ref} can no longer be saved ({ref} is {status}); they "
+            "are kept in {kept}."
+        ).format(ref=ref, status=_(request.status.label).lower(), kept=kept)
     if local is not None:
         if local.base_version == request.version:
-            message = "Restored the changes you had not sent yet (kept on this computer)."
+            message = _("Restored the changes you had not sent yet (kept on this computer).")
         else:
             # Changed on the portal since: keep what was typed on screen, say so, and
             # let the next save meet the 409 that offers the reload.
-            message = (
-                f"{ref} changed on the portal (version {request.version}) after your "
-                f"unsent changes here (made on version {local.base_version}). Your "
-                "changes are shown; ctrl+r loads the portal's version instead."
-            )
+            message = _(
+                "{ref} changed on the portal (version {version}) after your unsent changes "
+                "here (made on version {base}). Your changes are shown; ctrl+r loads the "
+                "portal's version instead."
+            ).format(ref=ref, version=request.version, base=local.base_version)
             kind = "error"
         values: dict[str, Any] = dict(local.values)
         return Opening(eservice, values, local, editable, True, {}, request, message, kind)
     if not editable:
         message = (
-            f"{ref} is {request.status.label.lower()}: only a Draft or a Returned request "
-            f"can be changed, and only by its maker. {message}"
+            _(
+                "{ref} is {status}: only a Draft or a Returned request can be changed, and "
+                "only by its maker."
+            ).format(ref=ref, status=_(request.status.label).lower())
+            + f" {message}"
         ).strip()
     values = dict(stored_to_typed(eservice, request.fields))
     draft = Draft(
@@ -165,17 +171,22 @@ def state_words(
     """The form's state line: where the request stands, and where the typed values are."""
     parts: list[str] = []
     if request is not None and draft is not None and draft.ref is not None:
-        parts.append(f"{request.status.symbol} {request.status.label} · version {request.version}")
+        parts.append(
+            f"{request.status.symbol} {_(request.status.label)} · "
+            + _("version {version}").format(version=request.version)
+        )
     elif draft is not None and draft.ref is not None:
-        parts.append(f"✎ Draft · version {draft.base_version}")
+        parts.append(
+            f"✎ {_('Draft')} · " + _("version {version}").format(version=draft.base_version)
+        )
     else:
-        parts.append("✎ New: not on the portal yet")
+        parts.append("✎ " + _("New: not on the portal yet"))
     if not editable:
-        parts.append("read only")
+        parts.append(_("read only"))
     elif draft is not None and draft.ref is None and not unsent:
-        parts.append("nothing typed yet")
+        parts.append(_("nothing typed yet"))
     elif unsent:
-        parts.append("unsent changes kept on this computer")
+        parts.append(_("unsent changes kept on this computer"))
     else:
-        parts.append("saved to the portal")
+        parts.append(_("saved to the portal"))
     return " · ".join(parts)

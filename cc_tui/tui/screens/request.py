@@ -70,14 +70,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.forms import UnknownEService, get_eservice
+from cc_tui.domain.i18n import N_, _, e_
 from cc_tui.domain.workflow import Action, may_modify
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.membership import membership_of, membership_title, other_memberships
 from cc_tui.tui.review import (
+    action_label,
     changes_since_return,
     copied_words,
     field_views,
     since_return_text,
+    status_label,
     when,
 )
 from cc_tui.tui.safe_text import flatten, safe_content
@@ -109,7 +113,7 @@ ACTION_KEYS: dict[Action, str] = {
 }
 # The tabs, in the order of their number keys.
 TABS = ("tab-fields", "tab-attachments", "tab-comments", "tab-audit")
-TAB_WORDS = ("Fields", "Documents", "Comments", "Audit trail")
+TAB_WORDS = (N_("Fields"), N_("Documents"), N_("Comments"), N_("Audit trail"))
 
 
 def _binding(action: Action, description: str, tooltip: str) -> Binding:
@@ -237,18 +241,18 @@ class RequestScreen(PortalScreen):
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
         yield Static(safe_content(flatten(self.ref)), id="request-title")
-        yield Static("Loading…", id="request-summary")
+        yield Static(_("Loading…"), id="request-summary")
         yield Static(id="request-comment")
         yield Static(id="request-actions")
         yield Static(id="request-unavailable")
         with TabbedContent(id="request-tabs"):
-            with TabPane("1 Fields", id="tab-fields"):
+            with TabPane(f"1 {_(TAB_WORDS[0])}", id="tab-fields"):
                 yield FieldList(id="fields-list")
-            with TabPane("2 Documents", id="tab-attachments"):
+            with TabPane(f"2 {_(TAB_WORDS[1])}", id="tab-attachments"):
                 yield AttachmentList(id="attachments")
-            with TabPane("3 Comments", id="tab-comments"):
+            with TabPane(f"3 {_(TAB_WORDS[2])}", id="tab-comments"):
                 yield CommentList(id="comments-scroll")
-            with TabPane("4 Audit trail", id="tab-audit"):
+            with TabPane(f"4 {_(TAB_WORDS[3])}", id="tab-audit"):
                 yield AuditTrail(id="audit-scroll")
         yield Notice(id="notice")
         yield Footer()
@@ -373,9 +377,10 @@ class RequestScreen(PortalScreen):
         if membership is None:
             return
         self.app.notify(
-            f"{self.ref} belongs to {membership_title(membership)}, not "
-            f"{app.participant_id}: switching to it.",
-            title="Membership",
+            _("{ref} belongs to {membership}, not {acting}: switching to it.").format(
+                ref=self.ref, membership=membership_title(membership), acting=app.participant_id
+            ),
+            title=_("Membership"),
         )
         app.switch_membership(found[0], then_open=self.ref)
 
@@ -394,16 +399,21 @@ class RequestScreen(PortalScreen):
         self.request = request
         self.audit = audit
         self.query_one("#request-title", Static).update(
-            safe_content(flatten(f"{request.ref} · {request.eservice} {request.eservice_name}"))
+            safe_content(
+                flatten(f"{request.ref} · {request.eservice} {self._eservice_name(request)}")
+            )
         )
         status = request.status
         self.query_one("#request-summary", Static).update(
             Content("\n").join(
                 [
                     safe_content(
-                        f"{status.symbol} {status.label} · maker {flatten(request.maker)} · "
-                        f"{flatten(request.participant_id)} · updated {when(request.updated_at)} · "
-                        f"version {request.version}"
+                        f"{status.symbol} {status_label(status)} · "
+                        + _("maker {maker}").format(maker=flatten(request.maker))
+                        + f" · {flatten(request.participant_id)} · "
+                        + _("updated {moment}").format(moment=when(request.updated_at))
+                        + " · "
+                        + _("version {version}").format(version=request.version)
                     ),
                     safe_content(flatten(request.title)),
                 ]
@@ -417,11 +427,24 @@ class RequestScreen(PortalScreen):
         self._show_comments(request)
         self._show_audit(request, audit)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-attachments").label = Content(f"2 Documents ({len(request.attachments)})")
-        tabs.get_tab("tab-comments").label = Content(f"3 Comments ({len(request.comments)})")
+        tabs.get_tab("tab-attachments").label = Content(
+            f"2 {_(TAB_WORDS[1])} ({len(request.attachments)})"
+        )
+        tabs.get_tab("tab-comments").label = Content(
+            f"3 {_(TAB_WORDS[2])} ({len(request.comments)})"
+        )
         self._label_audit_tab()
         self.refresh_bindings()
         self._show_actions()
+
+    @staticmethod
+    def _eservice_name(request: Request) -> str:
+        """The eService's name in the reader's language (the portal's list names it in
+        the language of the call that listed it)."""
+        try:
+            return e_(get_eservice(request.eservice).name)
+        except UnknownEService:
+            return request.eservice_name
 
     def _show_comment(self, request: Request) -> None:
         box = self.query_one("#request-comment", Static)
@@ -432,11 +455,13 @@ class RequestScreen(PortalScreen):
 
     def _show_actions(self) -> None:
         """ "You can:" with the keys as bound now, and what is greyed and why."""
-        offered = [(f"request.{a.value}", a.label) for a in ACTION_KEYS if a in self.allowed]
+        offered = [
+            (f"request.{a.value}", action_label(a)) for a in ACTION_KEYS if a in self.allowed
+        ]
         for binding_id, words, show in (
-            ("request.edit", "Edit", self.editable),
-            ("request.upload", "Attach file", self.may_attach),
-            ("request.next", "Next request", self.next_ref is not None),
+            ("request.edit", _("Edit"), self.editable),
+            ("request.upload", _("Attach file"), self.may_attach),
+            ("request.next", _("Next request"), self.next_ref is not None),
         ):
             if show:
                 offered.append((binding_id, words))
@@ -447,7 +472,9 @@ class RequestScreen(PortalScreen):
         items = self.request.unavailable_actions if self.request is not None else []
         greyed.display = bool(items)
         if items:
-            named = [self._keyed(f"request.{i.action.value}", i.action.label) for i in items]
+            named = [
+                self._keyed(f"request.{i.action.value}", action_label(i.action)) for i in items
+            ]
             greyed.update(Content(not_now_words(items, named)))
             greyed.tooltip = items[0].detail
 
@@ -535,7 +562,9 @@ class RequestScreen(PortalScreen):
             action,
             self.request,
             decided=partial(self._confirmed, action),
-            cancelled=lambda: self.notice(f"Nothing was done: {self.ref} is unchanged.", "info"),
+            cancelled=lambda: self.notice(
+                _("Nothing was done: {ref} is unchanged.").format(ref=self.ref), "info"
+            ),
         )
 
     def _confirmed(self, action: Action, comment: str | None) -> None:
@@ -567,12 +596,16 @@ class RequestScreen(PortalScreen):
         self._acted = True
         self.show(result, audit)
         self.check_chain()
-        message = f"{action.label}: {result.ref} is now {result.status.label.lower()}."
+        message = _("{action}: {ref} is now {status}.").format(
+            action=action_label(action), ref=result.ref, status=status_label(result.status).lower()
+        )
         following = self.next_ref
         if following is not None:
             key = self.key_of("request.next") or "n"
             left = len(self.queue) - self.queue.index(following)
-            message += f" {key}: next request, {following} ({left} left in the list)."
+            message += " " + _("{key}: next request, {ref} ({left} left in the list).").format(
+                key=key, ref=following, left=left
+            )
         self.notice(message, "success")
 
     def _refused(self, action: Action, error: PortalError) -> None:
@@ -581,15 +614,15 @@ class RequestScreen(PortalScreen):
             self.notice(error.message)
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Someone else acted on {self.ref} first. Reload it?",
-                    f"{error.detail} Reloading shows its status now and what you can do.",
+                    _("Someone else acted on {ref} first. Reload it?").format(ref=self.ref),
+                    error.detail + " " + _("Reloading shows its status now and what you can do."),
                 ),
                 self._reload_answered,
             )
             return
         if error.errors:
             listed = " ".join(problem_text(problem) for problem in error.errors)
-            hint = " Press e to correct the fields." if self.editable else ""
+            hint = " " + _("Press e to correct the fields.") if self.editable else ""
             self.notice(f"{error.message} {listed}{hint}")
             return
         self.notice(error.message)
@@ -648,14 +681,19 @@ class RequestScreen(PortalScreen):
         if path is FAILED:
             return
         self.notice(
-            f"Saved the audit trail of {self.ref} to {destination.hand_over(path)}", "success"
+            _("Saved the audit trail of {ref} to {path}").format(
+                ref=self.ref, path=destination.hand_over(path)
+            ),
+            "success",
         )
 
     def palette_commands(self) -> list[PaletteCommand]:
         commands = [
             PaletteCommand(
-                f"{action.label} {self.ref}",
-                f"Key {ACTION_KEYS[action]}: {action.label.lower()} this request.",
+                f"{action_label(action)} {self.ref}",
+                _("Key {key}: {action} this request.").format(
+                    key=ACTION_KEYS[action], action=action_label(action).lower()
+                ),
                 partial(self.action_take, action.value),
             )
             for action in self.allowed
@@ -664,22 +702,22 @@ class RequestScreen(PortalScreen):
         if self.may_attach:
             commands.append(
                 PaletteCommand(
-                    f"Attach a supporting document to {self.ref}",
-                    "Key u: choose a PDF, XLS or XLSX file and upload it.",
+                    _("Attach a supporting document to {ref}").format(ref=self.ref),
+                    _("Key u: choose a PDF, XLS or XLSX file and upload it."),
                     self.action_upload,
                 )
             )
         commands.append(
             PaletteCommand(
-                f"Download the audit trail of {self.ref} (PDF)",
-                "Save it in your downloads folder.",
+                _("Download the audit trail of {ref} (PDF)").format(ref=self.ref),
+                _("Save it in your downloads folder."),
                 self.action_audit_pdf,
             )
         )
         commands.append(
             PaletteCommand(
-                f"Copy the reference {self.ref}",
-                "Key y: send it to your terminal's clipboard (OSC 52).",
+                _("Copy the reference {ref}").format(ref=self.ref),
+                _("Key y: send it to your terminal's clipboard (OSC 52)."),
                 self.action_copy_ref,
             )
         )

@@ -47,6 +47,7 @@ from textual.widgets.tree import TreeNode
 from cc_tui.api.requests import Attachment, Request
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.domain.files import KIND_WORDS, is_document_name
+from cc_tui.domain.i18n import _
 from cc_tui.domain.naming import (
     MAX_SUFFIX,
     check_supporting_document_name,
@@ -102,8 +103,9 @@ def plan_upload(file: LocalFile, ref: str, participant_id: str, taken: list[str]
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension != kind and extension in ("pdf", "xls", "xlsx"):
             reasons.append(
-                f"This file is {KIND_WORDS[kind]}, so its name must end in .{kind}, "
-                f"not .{extension}."
+                _(
+                    "This file is {kind_words}, so its name must end in .{kind}, not .{extension}."
+                ).format(kind_words=KIND_WORDS[kind], kind=kind, extension=extension)
             )
         if reasons:
             corrected = next_free_name(ref, participant_id, kind, taken)
@@ -176,7 +178,9 @@ class DocumentTree(ListTree):
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
         self.notify(
-            "Showing every file." if self.show_all else "Showing PDF, XLS and XLSX files only.",
+            _("Showing every file.")
+            if self.show_all
+            else _("Showing PDF, XLS and XLSX files only."),
             timeout=3,
         )
         self.reload()
@@ -230,7 +234,7 @@ class UploadScreen(PortalCalls[Attachment | None]):
         self.request = request
         # None: the folder this user last chose a file in (else the home folder).
         self.start: Path | None = start
-        self.title = f"Attach to {request.ref}"
+        self.title = _("Attach to {ref}").format(ref=request.ref)
         self.plan: UploadPlan | None = None
         self.chosen: UploadPlan | None = None
         self._retry_upload: tuple[UploadPlan, str] | None = None
@@ -246,7 +250,7 @@ class UploadScreen(PortalCalls[Attachment | None]):
         yield Static(id="upload-title")
         yield DocumentTree(self.start, id="upload-tree")
         yield Input(
-            placeholder="…or type or paste a path, then Enter (~ works)",
+            placeholder=_("…or type or paste a path, then Enter (~ works)"),
             id="upload-path",
             compact=True,
         )
@@ -268,13 +272,10 @@ class UploadScreen(PortalCalls[Attachment | None]):
         for widget_id in ("#upload-offer", "#upload-progress-box", "#upload-corrected"):
             self.query_one(widget_id).display = False
         self.query_one("#upload-file", Static).update(
-            Content("Move over a file to check its name; Enter chooses it.")
+            Content(_("Move over a file to check its name; Enter chooses it."))
         )
         if len(self.taken) >= MAX_FILES_PER_REQUEST:
-            self.query_one(Notice).show(
-                f"{self.request.ref} already has {MAX_FILES_PER_REQUEST} supporting documents, "
-                "the limit. Delete one you no longer need first."
-            )
+            self.query_one(Notice).show(self._full_words())
         self.query_one(DocumentTree).focus()
 
     def _remembered_folder(self) -> Path | None:
@@ -290,13 +291,22 @@ class UploadScreen(PortalCalls[Attachment | None]):
         if app.user is not None:
             remember_upload_folder(app.state_dir, app.user.user_id, str(folder.absolute()))
 
+    def _full_words(self) -> str:
+        return _(
+            "{ref} already has {limit} supporting documents, the limit. Delete one you no "
+            "longer need first."
+        ).format(ref=self.request.ref, limit=MAX_FILES_PER_REQUEST)
+
     def _show_title(self) -> None:
         request = self.request
         self.query_one("#upload-title", Static).update(
             safe_content(
                 flatten(
-                    f"Attach a supporting document to {request.ref} ({request.participant_id}) · "
-                    f"{len(self.taken)} of {MAX_FILES_PER_REQUEST} attached"
+                    _("Attach a supporting document to {ref}").format(ref=request.ref)
+                    + f" ({request.participant_id}) · "
+                    + _("{count} of {limit} attached").format(
+                        count=len(self.taken), limit=MAX_FILES_PER_REQUEST
+                    )
                 )
             )
         )
@@ -354,7 +364,11 @@ class UploadScreen(PortalCalls[Attachment | None]):
                 flatten(f"{file.path.name} · {file.description}" if file.size else file.path.name)
             )
         )
-        verdict = "✓ The name is right." if plan.name_ok else "✗ The name is not the portal's:"
+        verdict = (
+            "✓ " + _("The name is right.")
+            if plan.name_ok
+            else "✗ " + _("The name is not the portal's:")
+        )
         self.query_one("#upload-verdict", Static).update(Content(verdict))
         lines = [f"• {reason}" for reason in plan.reasons]
         lines.extend(f"✗ {problem}" for problem in file.problems)
@@ -363,7 +377,9 @@ class UploadScreen(PortalCalls[Attachment | None]):
         reasons.display = bool(lines)
         corrected = self.query_one("#upload-corrected", Static)
         if plan.corrected and not plan.name_ok:
-            corrected.update(safe_content(flatten(f"Corrected name: {plan.corrected}")))
+            corrected.update(
+                safe_content(flatten(_("Corrected name: {name}").format(name=plan.corrected)))
+            )
             corrected.display = True
         else:
             corrected.display = False
@@ -372,25 +388,26 @@ class UploadScreen(PortalCalls[Attachment | None]):
             offer_widget.display = False
             self.chosen = None
             if offer and len(self.taken) >= MAX_FILES_PER_REQUEST:
-                self.query_one(Notice).show(
-                    f"{self.request.ref} already has {MAX_FILES_PER_REQUEST} supporting "
-                    "documents, the limit. Delete one you no longer need first."
-                )
+                self.query_one(Notice).show(self._full_words())
             elif offer and file.uploadable and plan.corrected is None:
                 self.query_one(Notice).show(
-                    f"Every name a .{file.kind} file can have on {self.request.ref} is taken "
-                    f"(no suffix, then _01 to _0{MAX_SUFFIX}); delete an attachment first."
+                    _(
+                        "Every name a .{kind} file can have on {ref} is taken (no suffix, then "
+                        "_01 to _0{last}); delete an attachment first."
+                    ).format(kind=file.kind, ref=self.request.ref, last=MAX_SUFFIX)
                 )
             return
         if same_bytes_as is not None:
-            question = (
-                f"These bytes are already attached to {self.request.ref} as "
-                f"{same_bytes_as.name}. Upload them again as {plan.target}? y/N"
-            )
+            question = _(
+                "These bytes are already attached to {ref} as {name}. Upload them again as "
+                "{target}? y/N"
+            ).format(ref=self.request.ref, name=same_bytes_as.name, target=plan.target)
         elif plan.target == plan.name:
-            question = f"Upload {plan.target} ({file.description})? y/N"
+            question = _("Upload {target} ({description})? y/N").format(
+                target=plan.target, description=file.description
+            )
         else:
-            question = f"Upload it as {plan.target}? y/N"
+            question = _("Upload it as {target}? y/N").format(target=plan.target)
         offer_widget.update(safe_content(flatten(question)))
         offer_widget.display = True
         if offer:
@@ -404,7 +421,7 @@ class UploadScreen(PortalCalls[Attachment | None]):
         plan = self.chosen or self.plan
         if not yes or plan is None or plan.target is None:
             if plan is not None and plan.target is not None:
-                self.query_one(Notice).show("Not uploaded.", "info")
+                self.query_one(Notice).show(_("Not uploaded."), "info")
             self.chosen = None
             self.query_one(DocumentTree).focus()
             return
@@ -421,7 +438,7 @@ class UploadScreen(PortalCalls[Attachment | None]):
         bar = self.query_one(ProgressBar)
         bar.update(total=max(plan.file.size, 1), progress=0)
         self.query_one("#upload-progress-label", Static).update(
-            safe_content(flatten(f"Uploading {plan.target}…"))
+            safe_content(flatten(_("Uploading {target}…").format(target=plan.target)))
         )
         box.display = True
 
@@ -452,12 +469,17 @@ class UploadScreen(PortalCalls[Attachment | None]):
         except OSError as error:
             box.display = False
             reason = error.strerror or str(error)
-            self.query_one(Notice).show(f"cc-tui could not read {plan.file.path}: {reason}.")
+            self.query_one(Notice).show(
+                _("cc-tui could not read {path}: {reason}.").format(
+                    path=plan.file.path, reason=reason
+                )
+            )
             return
         if attachment is FAILED:
             return
         self.app.notify(
-            f"Attached {attachment.name} to {self.request.ref}.", title="Supporting document"
+            _("Attached {name} to {ref}.").format(name=attachment.name, ref=self.request.ref),
+            title=_("Supporting document"),
         )
         self.dismiss(attachment)
 

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cc_tui.domain.i18n import _
 from cc_tui.tui.safe_text import SafeTextArea
 
 
@@ -33,7 +34,7 @@ class ValueScreen(ModalScreen[None]):
         with Vertical(id="value-box"):
             yield Static(Content(self.label), id="value-title")
             yield SafeTextArea(self.text, id="value-text", read_only=True, soft_wrap=True)
-            yield Static("Esc, q or enter  close", id="value-keys")
+            yield Static(_("Esc, q or enter  close"), id="value-keys")
 
     def on_mount(self) -> None:
         self.query_one(SafeTextArea).focus()

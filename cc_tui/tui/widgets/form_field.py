@@ -32,7 +32,15 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from cc_tui.domain.forms import EService, FieldType, FormField, format_value
+from cc_tui.domain.forms import (
+    EService,
+    FieldType,
+    FormField,
+    choice_label,
+    choice_value,
+    format_value,
+)
+from cc_tui.domain.i18n import _, e_
 from cc_tui.tui.safe_text import MarkUnsafe, safe_content
 
 TableRows = list[dict[str, str]]
@@ -105,7 +113,7 @@ def _placeholder(form_field: FormField) -> str:
     """A hint inside an empty input that cannot be mistaken for a value."""
     if form_field.type is FieldType.DATE:
         return "YYYY-MM-DD"
-    return f"e.g. {form_field.example}" if form_field.example else ""
+    return _("e.g. {example}").format(example=form_field.example) if form_field.example else ""
 
 
 class TableEditor(Vertical):
@@ -148,7 +156,7 @@ class TableEditor(Vertical):
         with Horizontal(classes="table-header"):
             yield Static("#", classes="table-number")
             for column in self.columns:
-                yield Static(Content(column.label), classes="table-column")
+                yield Static(Content(column.shown_label), classes="table-column")
         with Vertical(classes="table-rows"):
             for row in self._initial:
                 yield self._make_row(row)
@@ -226,8 +234,10 @@ class TableEditor(Vertical):
         if limit is not None and len(self.row_widgets) >= limit:
             self.app.bell()
             self.notify(
-                f"{self.form_field.label} takes at most {limit} rows.",
-                title="No more rows",
+                _("{label} takes at most {limit} rows.").format(
+                    label=self.form_field.shown_label, limit=limit
+                ),
+                title=_("No more rows"),
                 severity="warning",
             )
             return
@@ -307,7 +317,7 @@ class FormFieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         form_field = self.form_field
-        label = form_field.label + (" *" if form_field.required else "")
+        label = form_field.shown_label + (" *" if form_field.required else "")
         if form_field.type is FieldType.TABLE:
             yield Label(Content(label), classes="field-label")
             yield self._make_input()
@@ -322,13 +332,11 @@ class FormFieldRow(Vertical):
                 yield Static(classes="field-error")
 
     def _help_line(self) -> Iterable[Widget]:
-        with_help = self.form_field.help or (
-            "ctrl+n adds a row, ctrl+y deletes the row you are in."
-            if self.form_field.type is FieldType.TABLE
-            else ""
-        )
-        tag = Static("auto", classes="auto-tag")
-        tag.tooltip = (
+        with_help = self.form_field.help and e_(self.form_field.help)
+        if not with_help and self.form_field.type is FieldType.TABLE:
+            with_help = _("ctrl+n adds a row, ctrl+y deletes the row you are in.")
+        tag = Static(_("auto"), classes="auto-tag")
+        tag.tooltip = _(
             "Filled in from your firm's profile when the request was started. The portal "
             "fills fields in only then: a field you clear stays empty."
         )
@@ -348,10 +356,11 @@ class FormFieldRow(Vertical):
         text = self._initial if isinstance(self._initial, str) else ""
         if form_field.type is FieldType.CHOICE:
             choices = form_field.choices or ()
-            matched = next((c for c in choices if c.casefold() == text.strip().casefold()), None)
+            # Shown in the reader's language; the value is the definition's (English).
+            matched = choice_value(form_field, text)
             return Select(
-                [(choice, choice) for choice in choices],
-                prompt="Choose…",
+                [(choice_label(choice), choice) for choice in choices],
+                prompt=_("Choose…"),
                 value=matched if matched is not None else Select.NULL,
                 compact=True,
                 id=widget_id,
@@ -406,8 +415,7 @@ class FormFieldRow(Vertical):
                 await widget.set_rows(value if isinstance(value, list) else [])
             elif isinstance(widget, Select):
                 text = value if isinstance(value, str) else ""
-                choices = self.form_field.choices or ()
-                matched = next((c for c in choices if c.casefold() == text.casefold()), None)
+                matched = choice_value(self.form_field, text)
                 widget.value = matched if matched is not None else Select.NULL
             elif isinstance(widget, Input):
                 widget.value = value if isinstance(value, str) else ""
