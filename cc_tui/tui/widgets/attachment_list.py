@@ -25,6 +25,7 @@ from textual.widgets import DataTable
 
 from cc_tui.client.errors import PortalError, PortalUnreachable
 from cc_tui.domain.files import size_in_words
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.safe_text import cut_content, flatten, safe_content
 from cc_tui.tui.screens.base import FAILED
 from cc_tui.tui.screens.confirm import ConfirmScreen
@@ -34,7 +35,12 @@ if TYPE_CHECKING:
     from cc_tui.api.requests import Attachment, Request
     from cc_tui.tui.screens.base import PortalCalls
 
-COLUMNS: tuple[tuple[str, int], ...] = (("Name", 44), ("Size", 9), ("Type", 5), ("SHA-256", 12))
+COLUMNS: tuple[tuple[str, int], ...] = (
+    (N_("Name"), 44),
+    (N_("Size"), 9),
+    (N_("Type"), 5),
+    ("SHA-256", 12),
+)
 EMPTY_ROW = "no-attachments"
 
 
@@ -92,7 +98,7 @@ class AttachmentList(ListTable):
         self.clear(columns=True)
         for number, (label, width) in enumerate(COLUMNS):
             self.add_column(
-                label, width=self.name_width if number == 0 else width, key=label.lower()
+                _(label), width=self.name_width if number == 0 else width, key=label.lower()
             )
 
     def on_resize(self) -> None:
@@ -113,7 +119,7 @@ class AttachmentList(ListTable):
         self._by_key = {attachment.id: attachment for attachment in request.attachments}
         self.clear()
         if not request.attachments:
-            self.add_row(Content("No supporting documents."), "", "", "", key=EMPTY_ROW)
+            self.add_row(Content(_("No supporting documents.")), "", "", "", key=EMPTY_ROW)
         for attachment in request.attachments:
             self.add_row(
                 cut_content(attachment.name, self.name_width),
@@ -167,13 +173,13 @@ class AttachmentList(ListTable):
         try:
             path = await self._screen_calls().call_portal(
                 lambda portal: portal.download_attachment(ref, attachment.id, destination.folder),
-                unreachable=lambda error: self._say_not_done("Not saved", error),
-                refused=lambda error: self._say_not_done("Not saved", error),
+                unreachable=lambda error: self._say_not_done(_("Not saved"), error),
+                refused=lambda error: self._say_not_done(_("Not saved"), error),
             )
         except OSError as error:
             self.notify(
                 destination.cannot_save(attachment.name, error),
-                title="Not saved",
+                title=_("Not saved"),
                 severity="error",
                 timeout=10,
             )
@@ -182,7 +188,11 @@ class AttachmentList(ListTable):
             return
         self.post_message(self.Saved(path))
         where = destination.hand_over(path)
-        self.notify(f"Saved {attachment.name} to {where}", title="Saved", timeout=10)
+        self.notify(
+            _("Saved {name} to {where}").format(name=attachment.name, where=where),
+            title=_("Saved"),
+            timeout=10,
+        )
 
     # Deleting
 
@@ -197,8 +207,8 @@ class AttachmentList(ListTable):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Delete {attachment.name} from {request.ref}?",
-                "The file is removed from the request; the audit trail records it.",
+                _("Delete {name} from {ref}?").format(name=attachment.name, ref=request.ref),
+                _("The file is removed from the request; the audit trail records it."),
             ),
             answered,
         )
@@ -207,10 +217,13 @@ class AttachmentList(ListTable):
     async def delete_attachment(self, ref: str, attachment: Attachment) -> None:
         deleted = await self._screen_calls().call_portal(
             lambda portal: portal.delete_attachment(ref, attachment.id),
-            unreachable=lambda error: self._say_not_done("Not deleted", error),
-            refused=lambda error: self._say_not_done("Not deleted", error),
+            unreachable=lambda error: self._say_not_done(_("Not deleted"), error),
+            refused=lambda error: self._say_not_done(_("Not deleted"), error),
         )
         if deleted is FAILED:
             return
-        self.notify(f"Deleted {attachment.name} from {ref}.", title="Deleted")
+        self.notify(
+            _("Deleted {name} from {ref}.").format(name=attachment.name, ref=ref),
+            title=_("Deleted"),
+        )
         self.post_message(self.Changed(ref))

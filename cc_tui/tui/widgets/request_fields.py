@@ -27,6 +27,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent
 
+from cc_tui.domain.i18n import _, ngettext
 from cc_tui.tui.review import FieldView, TableView
 from cc_tui.tui.safe_text import safe_content, safe_text
 from cc_tui.tui.widgets.list_keys import list_bindings, open_find
@@ -42,7 +43,9 @@ def shown_value(view: FieldView) -> str:
     text = view.text
     if len(text) <= MAX_SHOWN:
         return text
-    return f"{text[:MAX_SHOWN]}… ({len(text):,} characters: enter reads it all)"
+    return f"{text[:MAX_SHOWN]}… " + _("({count:,} characters: enter reads it all)").format(
+        count=len(text)
+    )
 
 
 def table_renderable(table: TableView) -> Table:
@@ -59,11 +62,11 @@ def whole_text(view: FieldView) -> str:
     if view.table is None:
         return view.text
     if not view.table.rows:
-        return "No rows."
+        return _("No rows.")
     blocks = []
     for number, row in enumerate(view.table.rows, start=1):
         cells = [f"  {h}: {c}" for h, c in zip(view.table.headings, row, strict=True)]
-        blocks.append(f"Row {number}\n" + "\n".join(cells))
+        blocks.append(_("Row {row}").format(row=number) + "\n" + "\n".join(cells))
     return "\n\n".join(blocks)
 
 
@@ -89,7 +92,11 @@ class FieldRow(Widget, can_focus=True):
         if view.table is not None:
             count = len(view.table.rows)
             yield Static(
-                Content(f"{view.label} ({count} row{'' if count == 1 else 's'})"),
+                Content(
+                    f"{view.label} ("
+                    + ngettext("{count} row", "{count} rows", count).format(count=count)
+                    + ")"
+                ),
                 classes="field-label",
             )
             body: VisualType = table_renderable(view.table) if view.table.rows else Content("—")

@@ -16,8 +16,9 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
+from cc_tui.domain.i18n import _, ngettext
 from cc_tui.domain.workflow import Action, Status
-from cc_tui.tui.review import audit_entry_text, when
+from cc_tui.tui.review import action_label, audit_entry_text, when
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.widgets.list_keys import TextScroll
 
@@ -31,12 +32,20 @@ def sent_back_words(request: Request) -> Content | None:
     latest = request.comments[-1] if request.comments else None
     if latest is None or request.status not in (Status.RETURNED, Status.REJECTED):
         return None
-    done = {Action.RETURN: "Returned", Action.REJECT: "Rejected"}.get(
-        latest.action, latest.action.label
+    words = {
+        Action.RETURN: _("Returned by {who} ({role}), {moment}: {comment}"),
+        Action.REJECT: _("Rejected by {who} ({role}), {moment}: {comment}"),
+    }.get(
+        latest.action,
+        f"{action_label(latest.action)} · {{who}} ({{role}}), {{moment}}: {{comment}}",
     )
     return safe_content(
-        f"{done} by {flatten(latest.user_id)} ({flatten(latest.role)}), "
-        f"{when(latest.at)}: {latest.text}",
+        words.format(
+            who=flatten(latest.user_id),
+            role=flatten(latest.role),
+            moment=when(latest.at),
+            comment=latest.text,
+        ),
         multiline=True,
     )
 
@@ -50,11 +59,11 @@ class CommentList(TextScroll):
     def show(self, request: Request) -> None:
         text = self.query_one("#comments-text", Static)
         if not request.comments:
-            text.update(Content("No comments."))
+            text.update(Content(_("No comments.")))
             return
         blocks = [
             f"{when(comment.at)} · {flatten(comment.user_id)} ({flatten(comment.role)}) · "
-            f"{comment.action.label}\n  {comment.text}"
+            f"{action_label(comment.action)}\n  {comment.text}"
             for comment in request.comments
         ]
         text.update(safe_content("\n\n".join(blocks), multiline=True))
@@ -78,8 +87,8 @@ class AuditTrail(TextScroll):
         """The tab's label: the count of entries, and ✔ or ✘ once the chain is checked."""
         mark = ""
         if self.chain is not None:
-            mark = " ✔" if self.chain.intact else " ✘ altered"
-        return Content(f"4 Audit trail ({len(self.audit)}){mark}")
+            mark = " ✔" if self.chain.intact else " ✘ " + _("altered")
+        return Content(f"4 {_('Audit trail')} ({len(self.audit)}){mark}")
 
     def show(self, request: Request, audit: list[AuditEntry]) -> None:
         self.audit = audit
@@ -89,7 +98,7 @@ class AuditTrail(TextScroll):
         ]
         self.query_one("#audit-text", Static).update(
             safe_content(
-                "\n".join(blocks) if blocks else "No actions recorded yet.", multiline=True
+                "\n".join(blocks) if blocks else _("No actions recorded yet."), multiline=True
             )
         )
 
@@ -99,35 +108,51 @@ class AuditTrail(TextScroll):
         line = self.query_one("#audit-chain", Static)
         line.set_class(chain is not None and not chain.intact, "-altered")
         if chain is None:
-            line.update(safe_content(f"? Integrity not checked: {problem or 'no answer'}"))
+            line.update(
+                safe_content(
+                    "? "
+                    + _("Integrity not checked: {problem}").format(
+                        problem=problem or _("no answer")
+                    )
+                )
+            )
         elif chain.intact:
             head = (chain.head or "")[:16]
             line.update(
                 Content(
-                    f"✔ Verified: the {chain.entries} entries are as written "
-                    f"(hash chain head {head}…)."
+                    "✔ "
+                    + _(
+                        "Verified: the {count} entries are as written (hash chain head {head}…)."
+                    ).format(count=chain.entries, head=head)
                 )
             )
         else:
-            line.update(safe_content(f"✘ ALTERED: {self._altered_words(chain)}"))
+            line.update(
+                safe_content("✘ " + _("ALTERED: {what}").format(what=self._altered_words(chain)))
+            )
 
     def _altered_words(self, chain: AuditVerification) -> str:
         position = chain.broken_at or 0
         recorded = chain.recorded_entries
         if recorded is not None and chain.entries < recorded:
             missing = recorded - chain.entries
-            return (
-                f"{missing} entr{'y' if missing == 1 else 'ies'} missing at the end: the "
-                f"request records {recorded}, the trail holds {chain.entries}; the latest "
-                "were removed from the portal's database. Do not rely on this trail; "
-                "report it to the exchange."
-            )
-        named = f"entry {position}"
+            return ngettext(
+                "{missing} entry missing at the end: the request records {recorded}, the trail "
+                "holds {held}; the latest were removed from the portal's database. Do not rely "
+                "on this trail; report it to the exchange.",
+                "{missing} entries missing at the end: the request records {recorded}, the "
+                "trail holds {held}; the latest were removed from the portal's database. Do "
+                "not rely on this trail; report it to the exchange.",
+                missing,
+            ).format(missing=missing, recorded=recorded, held=chain.entries)
+        named = _("entry {position}").format(position=position)
         if 1 <= position <= len(self.audit):
             entry = self.audit[position - 1]
-            named += f" ({when(entry.at)} {entry.action.label} by {flatten(entry.user_id)})"
-        return (
-            f"{named} does not match what was written: it was changed, or an entry before "
-            "it was removed or inserted, in the portal's database. Do not rely on this "
-            "trail; report it to the exchange."
-        )
+            named += " " + _("({moment} {action} by {who})").format(
+                moment=when(entry.at), action=action_label(entry.action), who=flatten(entry.user_id)
+            )
+        return _(
+            "{named} does not match what was written: it was changed, or an entry before it "
+            "was removed or inserted, in the portal's database. Do not rely on this trail; "
+            "report it to the exchange."
+        ).format(named=named)
