@@ -55,20 +55,37 @@ def api_url(base_url: str) -> str:
     return root if root.endswith(API_PREFIX) else root + API_PREFIX
 
 
+# The longest wait a portal's Retry-After is taken at: the weekly maintenance window
+# (16 hours) fits; a larger figure from a portal is read as this, not as years.
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+def whole_number(text: str, most_digits: int = 18) -> int | None:
+    """`text` as a whole number if it is ASCII digits only (str.isdigit also takes "²",
+    which int() refuses) and not absurdly long; else None. For numbers a portal sends."""
+    if not (text.isascii() and text.isdigit()) or len(text) > most_digits:
+        return None
+    return int(text)
+
+
 def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), at
+    most MAX_RETRY_AFTER; None when it says neither."""
     if not value:
         return None
     value = value.strip()
+    seconds = whole_number(value)
+    if seconds is not None:
+        return min(float(seconds), MAX_RETRY_AFTER)
     if value.isdigit():
-        return float(value)
+        return MAX_RETRY_AFTER if value.isascii() else None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+    return min(max(0.0, (moment - datetime.now(UTC)).total_seconds()), MAX_RETRY_AFTER)
 
 
 def segment(text: str) -> str:

@@ -36,6 +36,7 @@ from pydantic import ValidationError
 
 from cc_tui.api.requests import Notification
 from cc_tui.client.errors import PortalError, PortalUnreachable
+from cc_tui.client.http import whole_number
 from cc_tui.client.portal import PortalClient
 
 STREAM_PATH = "/notifications/stream"
@@ -87,8 +88,8 @@ async def read_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerSentEven
             event = value
         elif name == "id" and "\0" not in value:
             last_id = value
-        elif name == "retry" and value.isdigit():
-            retry = int(value)
+        elif name == "retry" and (milliseconds := whole_number(value, 9)) is not None:
+            retry = milliseconds
 
 
 def notification_of(event: ServerSentEvent) -> Notification | None:
@@ -99,8 +100,9 @@ def notification_of(event: ServerSentEvent) -> Notification | None:
         return None
     if not isinstance(payload, dict):
         return None
-    if "id" not in payload and event.id is not None and event.id.isdigit():
-        payload["id"] = int(event.id)
+    event_id = None if event.id is None else whole_number(event.id)
+    if "id" not in payload and event_id is not None:
+        payload["id"] = event_id
     try:
         return Notification.model_validate(payload)
     except ValidationError:
