@@ -15,7 +15,13 @@ from cc_tui.tui.app import PortalApp
 from cc_tui.tui.credentials import TokenStore
 from cc_tui.tui.screens.accounts.forms import NewUserScreen
 from cc_tui.tui.screens.accounts.screen import AccountsScreen
-from cc_tui.tui.screens.accounts.words import account_cells, change_words, matches, rights_change
+from cc_tui.tui.screens.accounts.words import (
+    account_cells,
+    change_words,
+    detail_lines,
+    matches,
+    rights_change,
+)
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from tests.tui.account_helpers import resume_as
 from tests.tui.conftest import AppFactory
@@ -148,3 +154,8 @@ def test_the_words_of_a_row() -> None:
     }
     assert change_words(["c"], ["a"], names) == "Grant Make C; remove Make A."
     assert change_words([], ["x"], names) == "Remove a right the portal does not name (x)."
+    # The line under the table says the roles in words, as the profile does (was `ccda`).
+    ccda = user.model_copy(update={"roles": ["ccda", "exchange_officer"]})
+    first = detail_lines(ccda, {})[0]
+    assert "delegated administrator (CCDA) and exchange officer" in first
+    assert "ccda" not in first and "_" not in first

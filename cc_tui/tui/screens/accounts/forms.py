@@ -82,6 +82,12 @@ class _AccountForm(PortalModal["AdminUser | None"]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def on_resize(self) -> None:
+        # Under 24 lines (60x20) the rights list gives up lines, so that the buttons and a
+        # notice under it stay in view with the fields above it (12 from 24 lines up).
+        for checklist in self.query(RightsChecklist):
+            checklist.styles.max_height = max(4, min(12, self.size.height - 12))
+
     def on_unreachable(self, error: PortalUnreachable, retry: Retry | None) -> None:
         self.show(error.message.replace("press r to retry", "press the button again"))
 

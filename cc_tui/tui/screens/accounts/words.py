@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from cc_tui.domain.forms import FieldType, FormField
 from cc_tui.domain.text import flatten
+from cc_tui.tui.membership import roles_words
 
 if TYPE_CHECKING:
     from cc_tui.api.admin import AdminUser, Right
@@ -120,7 +121,7 @@ def detail_lines(
 ) -> list[str]:
     """The highlighted user under the table; `narrow`: the OTP channel too (a narrow
     table has no OTP column)."""
-    roles = ", ".join(role.replace("_", " ") for role in user.roles) or "no role"
+    roles = roles_words(user.roles) if user.roles else "no role"  # in words, never `ccda`
     firm = f" · {user.participant_id}" if user.participant_id else ""
     otp = f" · OTP by {'app' if user.otp_channel == 'app' else 'e-mail'}" if narrow else ""
     lines = [f"{who(user)} · {roles}{firm}{otp}"]
