@@ -113,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     browser.add_argument(
         "--data-dir", type=Path, dest="server_data_dir", metavar="DIR", help=DATA_DIR_HELP
     )
+    browser.add_argument(
+        "--lang",
+        dest="web_lang",
+        metavar="LANG",
+        help="the language of every tab: en or zh-Hant (zh-HK, zh-TW too); default: each "
+        "tab's as `cc-tui` chooses it (config.toml, the portal's stored choice, the locale)",
+    )
 
     server = sub.add_parser("server", help="run the mock portal alone", formatter_class=_Help)
     server.set_defaults(usage_error=server.error)
@@ -409,6 +416,11 @@ def _run_web(args: argparse.Namespace) -> int:
             )
             return 2
         command += ["--server", server_url]
+    # `cc-tui web --lang X` (or `cc-tui --lang X web`): every tab's cc-tui speaks it, as
+    # `cc-tui --lang X` in a terminal would (an unknown one is English there, no error).
+    lang = args.web_lang or args.lang
+    if lang:
+        command += ["--lang", lang]
     try:
         BrowserServer(shlex.join(command), host, port, public_url, args.max_tabs).serve()
     except OSError as error:

@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.rights import CHECK_RIGHTS, DELEGATED_ADMIN, MAKE_RIGHTS
 
 BUSINESS_RIGHTS = MAKE_RIGHTS | CHECK_RIGHTS
-EXCHANGE = "the exchange (Client Connect support)"
+EXCHANGE = N_("the exchange (Client Connect support)")
 
 
 class AccountAction(StrEnum):
@@ -40,12 +41,12 @@ class AccountAction(StrEnum):
 
 
 VERBS = {
-    AccountAction.RIGHTS: "change the rights of",
-    AccountAction.SUSPEND: "suspend",
-    AccountAction.REACTIVATE: "reactivate",
-    AccountAction.UNLOCK: "unlock",
-    AccountAction.RESET_DEVICE: "reset the device of",
-    AccountAction.SETUP_MAIL: "send the set-up mail of",
+    AccountAction.RIGHTS: N_("change the rights of"),
+    AccountAction.SUSPEND: N_("suspend"),
+    AccountAction.REACTIVATE: N_("reactivate"),
+    AccountAction.UNLOCK: N_("unlock"),
+    AccountAction.RESET_DEVICE: N_("reset the device of"),
+    AccountAction.SETUP_MAIL: N_("send the set-up mail of"),
 }
 
 
@@ -90,27 +91,34 @@ def refusal(actor: Actor, account: Account, action: AccountAction) -> Refusal | 
     the account (already suspended, not locked) is the caller's to judge: this says
     only whether the actor is the one to do it."""
     who = f"{account.name} ({account.user_id})"
-    verb = VERBS[action]
+    verb = _(VERBS[action])
+    exchange = _(EXCHANGE)
     if account.user_id == actor.user_id:
         return Refusal(
-            f"You cannot {verb} your own account: nobody administers themselves, so "
-            "nobody can grant themselves rights or lift their own suspension.",
-            f"Ask {EXCHANGE} to do it.",
+            _(
+                "You cannot {verb} your own account: nobody administers themselves, so "
+                "nobody can grant themselves rights or lift their own suspension."
+            ).format(verb=verb),
+            _("Ask {exchange} to do it.").format(exchange=exchange),
             "status" if action in (AccountAction.SUSPEND, AccountAction.REACTIVATE) else None,
         )
     if actor.is_exchange:
         if not account.is_ccda:
             return Refusal(
-                f"{who} is a business user: the exchange manages only delegated "
-                "administrators (CCDAs).",
-                "A firm's business users are its CCDA's to manage.",
+                _(
+                    "{who} is a business user: the exchange manages only delegated "
+                    "administrators (CCDAs)."
+                ).format(who=who),
+                _("A firm's business users are its CCDA's to manage."),
             )
         return None
     if account.is_ccda:
         return Refusal(
-            f"{who} is a delegated administrator (CCDA): only the exchange can {verb} a "
-            "CCDA's account.",
-            f"Ask {EXCHANGE} to do it.",
+            _(
+                "{who} is a delegated administrator (CCDA): only the exchange can {verb} a "
+                "CCDA's account."
+            ).format(who=who, verb=verb),
+            _("Ask {exchange} to do it.").format(exchange=exchange),
         )
     return None
 
@@ -127,17 +135,21 @@ def rights_refusal(
     if actor.is_exchange:
         return (
             Refusal(
-                f"The exchange grants and removes only the CCDA right, not {names}.",
-                "A firm's business rights are its delegated administrator's (CCDA's) to grant.",
+                _("The exchange grants and removes only the CCDA right, not {names}.").format(
+                    names=names
+                ),
+                _("A firm's business rights are its delegated administrator's (CCDA's) to grant."),
                 "rights",
             ),
             beyond,
         )
     return (
         Refusal(
-            f"Only the exchange grants or removes {names}; a CCDA grants business rights "
-            "of its own membership.",
-            f"Leave it as it is, or ask {EXCHANGE}.",
+            _(
+                "Only the exchange grants or removes {names}; a CCDA grants business rights "
+                "of its own membership."
+            ).format(names=names),
+            _("Leave it as it is, or ask {exchange}.").format(exchange=_(EXCHANGE)),
             "rights",
         ),
         beyond,

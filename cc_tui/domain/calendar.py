@@ -20,13 +20,31 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from cc_tui.domain.i18n import N_, _, current_language
+
 HKT = ZoneInfo("Asia/Hong_Kong")
 
 BUSINESS_OPEN = time(9)
 BUSINESS_CLOSE = time(18)
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# English, marked: `_()` gives each in the current language where a day is written.
+_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+# The holidays library names Hong Kong's holidays in either language.
+_HOLIDAY_LANGUAGE = {"en": "en_US", "zh-Hant": "zh_HK"}
 _WEEK = timedelta(days=7)
 
 
@@ -75,9 +93,9 @@ class MaintenanceWindow:
 
     def describe(self) -> str:
         """The window in words, e.g. "Sat 08:00 to Sun 00:00 HKT"."""
-        return (
-            f"{_WEEKDAYS[self.start_weekday]} {self.start:%H:%M} to "
-            f"{_WEEKDAYS[self.end_weekday]} {self.end:%H:%M} HKT"
+        return _("{start} to {end} HKT").format(
+            start=f"{_(_WEEKDAYS[self.start_weekday])} {self.start:%H:%M}",
+            end=f"{_(_WEEKDAYS[self.end_weekday])} {self.end:%H:%M}",
         )
 
 
@@ -120,10 +138,14 @@ def in_maintenance(now: datetime, window: MaintenanceWindow = DEFAULT_WINDOW) ->
 # Business days ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
 def _holidays_of(year: int) -> dict[date, str]:
+    return _holidays_in(year, _HOLIDAY_LANGUAGE[current_language()])
+
+
+@lru_cache(maxsize=64)
+def _holidays_in(year: int, language: str) -> dict[date, str]:
     calendar = holidays.country_holidays(
-        "HK", years=year, categories=("public", "optional"), language="en_US"
+        "HK", years=year, categories=("public", "optional"), language=language
     )
     return dict(calendar.items())
 
@@ -182,7 +204,7 @@ def add_working_days(day: date, n: int) -> date:
     _require_date(day)
     if n < 0:
         raise ValueError(f"Count working days forward only: n must be 0 or more, not {n}.")
-    for _ in range(n):
+    for _step in range(n):
         day = next_business_day(day)
     return day
 
@@ -232,16 +254,19 @@ class ServiceState:
 
 def format_day(day: date, today: date | None = None) -> str:
     """A day as "Mon 24 Nov", with the year when it is not `today`'s year."""
-    text = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+    words = {"weekday": _(_WEEKDAYS[day.weekday()]), "day": day.day}
+    month = _(_MONTHS[day.month - 1])
     if today is not None and day.year != today.year:
-        text += f" {day.year}"
-    return text
+        return _("{weekday} {day} {month} {year}").format(**words, month=month, year=day.year)
+    return _("{weekday} {day} {month}").format(**words, month=month)
 
 
 def format_moment(moment: datetime) -> str:
     """A moment as "Sun 00:00 HKT"."""
     here = to_hkt(moment)
-    return f"{_WEEKDAYS[here.weekday()]} {here:%H:%M} HKT"
+    return _("{weekday} {time} HKT").format(
+        weekday=_(_WEEKDAYS[here.weekday()]), time=f"{here:%H:%M}"
+    )
 
 
 def service_state(now: datetime, window: MaintenanceWindow = DEFAULT_WINDOW) -> ServiceState:
@@ -254,15 +279,28 @@ def service_state(now: datetime, window: MaintenanceWindow = DEFAULT_WINDOW) -> 
     processed = processing_day(here)
     message: str | None = None
     if maintenance:
-        message = f"eServices are closed for weekly maintenance until {format_moment(end)}."
+        message = _("eServices are closed for weekly maintenance until {moment}.").format(
+            moment=format_moment(end)
+        )
     elif not business_day:
         holiday = public_holiday_name(today)
-        reason = f"Today is a Hong Kong public holiday ({holiday}); r" if holiday else "R"
-        message = f"{reason}equests made today are processed on {format_day(processed, today)}."
-    elif here.time() >= BUSINESS_CLOSE:
+        day = format_day(processed, today)
         message = (
-            f"Business hours are over ({BUSINESS_OPEN:%H:%M}-{BUSINESS_CLOSE:%H:%M} HKT); "
-            f"requests made now are processed on {format_day(processed, today)}."
+            _(
+                "Today is a Hong Kong public holiday ({holiday}); requests made today are "
+                "processed on {day}."
+            ).format(holiday=holiday, day=day)
+            if holiday
+            else _("Requests made today are processed on {day}.").format(day=day)
+        )
+    elif here.time() >= BUSINESS_CLOSE:
+        message = _(
+            "Business hours are over ({open}-{close} HKT); requests made now are processed "
+            "on {day}."
+        ).format(
+            open=f"{BUSINESS_OPEN:%H:%M}",
+            close=f"{BUSINESS_CLOSE:%H:%M}",
+            day=format_day(processed, today),
         )
     return ServiceState(
         now=here,

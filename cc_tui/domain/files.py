@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from cc_tui.domain.i18n import N_, ngettext
+
 Kind = Literal["pdf", "xls", "xlsx"]
 KINDS: Final[tuple[Kind, ...]] = ("pdf", "xls", "xlsx")
 
@@ -38,9 +40,9 @@ EXTENSIONS: Final[dict[Kind, tuple[str, ...]]] = {
 }
 ALL_EXTENSIONS: Final[tuple[str, ...]] = tuple(e for k in KINDS for e in EXTENSIONS[k])
 KIND_WORDS: Final[dict[Kind, str]] = {
-    "pdf": "a PDF",
-    "xls": "an Excel 97-2003 workbook (XLS)",
-    "xlsx": "an Excel workbook (XLSX)",
+    "pdf": N_("a PDF"),
+    "xls": N_("an Excel 97-2003 workbook (XLS)"),
+    "xlsx": N_("an Excel workbook (XLSX)"),
 }
 
 PDF_MAGIC: Final = b"%PDF-"
@@ -51,25 +53,25 @@ REQUIRED_XLSX_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml")
 
 # Signatures of files people attach by mistake, to say what they attached.
 MISTAKEN_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
-    (b"MZ", "an EXE (Windows program)"),
-    (b"\x7fELF", "a Linux program (ELF)"),
-    (b"\xcf\xfa\xed\xfe", "a macOS program"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"{\\rtf", "an RTF document"),
-    (b"#!", "a script"),
+    (b"MZ", N_("an EXE (Windows program)")),
+    (b"\x7fELF", N_("a Linux program (ELF)")),
+    (b"\xcf\xfa\xed\xfe", N_("a macOS program")),
+    (b"\x89PNG\r\n\x1a\n", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF87a", N_("a GIF image")),
+    (b"GIF89a", N_("a GIF image")),
+    (b"II*\x00", N_("a TIFF image")),
+    (b"MM\x00*", N_("a TIFF image")),
+    (b"Rar!\x1a\x07", N_("a RAR archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a 7-Zip archive")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"{\\rtf", N_("an RTF document")),
+    (b"#!", N_("a script")),
 )
 
 
 def kind_by_signature(head: bytes) -> Kind | None:
-    """PDF or XLS from the first bytes; "xlsx" only means "a ZIP": the archive's parts
+    """PDF or XLS from the first bytes; "xlsx" only means N_("a ZIP"): the archive's parts
     (REQUIRED_XLSX_PARTS) decide, which needs the whole file."""
     if head.startswith(PDF_MAGIC):
         return "pdf"
@@ -81,24 +83,25 @@ def kind_by_signature(head: bytes) -> Kind | None:
 
 
 def describe_content(head: bytes) -> str:
-    """What the first bytes of a file say it is, in words ("an EXE (Windows program)")."""
+    """What the first bytes of a file say it is, in words ("an EXE (Windows program)"):
+    English, marked, so `_()` translates them where they are shown."""
     if not head:
-        return "empty"
+        return N_("empty")
     for magic, words in MISTAKEN_SIGNATURES:
         if head.startswith(magic):
             return words
     if head.startswith(ZIP_MAGIC):
-        return "a ZIP archive"
+        return N_("a ZIP archive")
     if b"\x00" not in head:
         try:
             text = head.decode("utf-8")
         except UnicodeDecodeError:
-            return "a file of unknown type"
+            return N_("a file of unknown type")
         lowered = text.lstrip("\ufeff \t\r\n").lower()
         if lowered.startswith(("<!doctype html", "<html")):
-            return "a web page (HTML)"
-        return "plain text"
-    return "a file of unknown type"
+            return N_("a web page (HTML)")
+        return N_("plain text")
+    return N_("a file of unknown type")
 
 
 def is_document_name(name: str) -> bool:
@@ -110,7 +113,7 @@ def size_in_words(size: int) -> str:
     """A size as a person reads it, the same on every screen and in every sentence:
     "812 bytes", "2.3 KiB", "14 KiB", "10 MiB"."""
     if size < 1024:
-        return "1 byte" if size == 1 else f"{size:,} bytes"
+        return ngettext("{count:,} byte", "{count:,} bytes", size).format(count=size)
     value = float(size)
     for unit in ("KiB", "MiB", "GiB", "TiB"):
         value /= 1024

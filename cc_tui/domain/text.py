@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cc_tui.domain.i18n import N_, _, ngettext
+
 # Built from escapes so that this source file itself holds no unsafe character.
 _UNSAFE_CLASS = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _UNSAFE_SINGLE_LINE = re.compile(f"[{_UNSAFE_CLASS}]")
@@ -41,16 +43,16 @@ _DEL = 0x7F
 
 # Names a person recognises, for the ones a hostile or careless paste most often holds.
 _NAMES = {
-    0x00: "a NUL",
-    0x07: "a bell",
-    0x08: "a backspace",
-    0x09: "a tab",
-    0x0A: "a line break",
-    0x0D: "a carriage return",
-    0x1B: "an escape character",
-    0x7F: "a delete character",
-    0x9B: "a C1 control sequence introducer",
-    0x9D: "a C1 operating system command",
+    0x00: N_("a NUL"),
+    0x07: N_("a bell"),
+    0x08: N_("a backspace"),
+    0x09: N_("a tab"),
+    0x0A: N_("a line break"),
+    0x0D: N_("a carriage return"),
+    0x1B: N_("an escape character"),
+    0x7F: N_("a delete character"),
+    0x9B: N_("a C1 control sequence introducer"),
+    0x9D: N_("a C1 operating system command"),
 }
 
 
@@ -143,12 +145,12 @@ def describe(ch: str) -> str:
     code = ord(ch)
     mark = visible_mark(ch)
     if code in _NAMES:
-        return f"{_NAMES[code]} ({mark})"
+        return f"{_(_NAMES[code])} ({mark})"
     if _is_bidi_control(code):
-        return f"a bidirectional control ({mark})"
+        return _("a bidirectional control ({mark})").format(mark=mark)
     if _is_surrogate(code):
-        return f"a lone surrogate ({mark})"
-    return f"a control character ({mark})"
+        return _("a lone surrogate ({mark})").format(mark=mark)
+    return _("a control character ({mark})").format(mark=mark)
 
 
 _MAX_NAMED = 5
@@ -162,12 +164,20 @@ def problem(value: str, *, multiline: bool) -> str | None:
     named = [describe(ch) for ch in found[:_MAX_NAMED]]
     more = len(found) - len(named)
     if more:
-        named.append(f"{more} more")
-    listing = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-    if not multiline and all(ch in "\n\r\t" for ch in found):
-        return f"This holds {listing}, which this field cannot hold: keep it on one line."
-    them = "it" if len(found) == 1 else "them"
-    return (
-        f"This holds {listing}, which cannot be stored: "
-        f"remove {them}, or paste the text again as plain text."
+        named.append(_("{count} more").format(count=more))
+    listing = (
+        named[0]
+        if len(named) == 1
+        else _("{some} and {last}").format(some=_(", ").join(named[:-1]), last=named[-1])
     )
+    if not multiline and all(ch in "\n\r\t" for ch in found):
+        return _("This holds {listing}, which this field cannot hold: keep it on one line.").format(
+            listing=listing
+        )
+    return ngettext(
+        "This holds {listing}, which cannot be stored: remove it, or paste the text again "
+        "as plain text.",
+        "This holds {listing}, which cannot be stored: remove them, or paste the text again "
+        "as plain text.",
+        len(found),
+    ).format(listing=listing)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cc_tui.domain.i18n import N_
+from cc_tui.domain.i18n import N_, _
 
 
 class Status(StrEnum):
@@ -102,7 +102,28 @@ class Action(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The action in words, English and marked: `_(action.label)` where it is shown."""
+        return _ACTION_WORDS[self][0]
+
+    @property
+    def done(self) -> str:
+        """What a request becomes by it ("submitted"), English and marked like `label`."""
+        return _ACTION_WORDS[self][1]
+
+
+_ACTION_WORDS: dict[Action, tuple[str, str]] = {
+    Action.SAVE: (N_("Save"), N_("saved")),
+    Action.SUBMIT: (N_("Submit"), N_("submitted")),
+    Action.APPROVE: (N_("Approve"), N_("approved")),
+    Action.RETURN: (N_("Return"), N_("returned")),
+    Action.REJECT: (N_("Reject"), N_("rejected")),
+    Action.WITHDRAW: (N_("Withdraw"), N_("withdrawn")),
+    Action.DISCARD: (N_("Discard"), N_("discarded")),
+    Action.COMPLETE: (N_("Complete"), N_("completed")),
+    Action.ABORT: (N_("Abort"), N_("aborted")),
+    Action.UPLOAD: (N_("Upload"), N_("uploaded")),
+    Action.DELETE_ATTACHMENT: (N_("Delete attachment"), N_("deleted")),
+}
 
 
 # The actions a person takes through POST /requests/{ref}/actions/{action}.
@@ -203,7 +224,10 @@ def next_status(
         return final_status
     if action is Action.ABORT:
         return Status.ABORTED
-    raise WorkflowError("invalid_transition", f"{action.label} does not change a request's status.")
+    raise WorkflowError(
+        "invalid_transition",
+        _("{action} does not change a request's status.").format(action=_(action.label)),
+    )
 
 
 @dataclass(frozen=True)
@@ -257,8 +281,8 @@ def authorise(
             if transition.comment_required and not (comment and comment.strip()):
                 raise WorkflowError(
                     "validation_failed",
-                    f"{action.label} needs a comment for the maker.",
-                    "Write a comment that says what to change or why, then try again.",
+                    _("{action} needs a comment for the maker.").format(action=_(action.label)),
+                    _("Write a comment that says what to change or why, then try again."),
                 )
             return transition
     checker_move = any(
@@ -267,25 +291,19 @@ def authorise(
     if party.user_id == maker_id and checker_move:
         raise WorkflowError(
             "maker_cannot_check",
-            "You made this request, so you cannot check it.",
-            "Ask another checker of your firm to approve, return or reject it.",
+            _("You made this request, so you cannot check it."),
+            _("Ask another checker of your firm to approve, return or reject it."),
         )
     if any(t.action is action and status in t.source for t in TRANSITIONS):
         raise WorkflowError(
             "forbidden",
-            f"You may not {action.value} this request.",
-            "Ask a colleague who holds the right to do it.",
+            _("You may not {action} this request.").format(action=_(action.label).lower()),
+            _("Ask a colleague who holds the right to do it."),
         )
     raise WorkflowError(
         "invalid_transition",
-        f"A request that is {status.label.lower()} cannot be {_past(action)}.",
-        "Reload the request to see its current status and what you can do now.",
+        _("A request that is {status} cannot be {done}.").format(
+            status=_(status.label).lower(), done=_(action.done)
+        ),
+        _("Reload the request to see its current status and what you can do now."),
     )
-
-
-def _past(action: Action) -> str:
-    irregular = {Action.SUBMIT: "submitted", Action.RETURN: "returned", Action.ABORT: "aborted"}
-    if action in irregular:
-        return irregular[action]
-    word = action.value
-    return word + ("d" if word.endswith("e") else "ed")

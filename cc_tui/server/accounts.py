@@ -9,7 +9,7 @@ import sqlite3
 from cc_tui.api.auth import DeviceRegistration, Membership, User
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain import otp
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.domain.rights import roles_for
 from cc_tui.server.errors import ApiError
@@ -58,11 +58,11 @@ def invalid_credentials() -> ApiError:
     )
 
 
-LOCKED_DETAIL = (
+LOCKED_DETAIL = N_(
     "This account is locked after 5 failed attempts in a row, and nobody can log in to it "
     "until it is unlocked."
 )
-LOCKED_FIX = (
+LOCKED_FIX = N_(
     "Ask your firm's delegated administrator (CCDA) to unlock it; a CCDA asks the exchange "
     "(Client Connect support)."
 )
@@ -72,7 +72,7 @@ def locked_error() -> ApiError:
     """423 in the same words for every account, and for user IDs that do not exist: who
     may unlock whom is said in general, so the answer tells nothing about the account
     (a CCDA's lockout would otherwise name the exchange, and give the CCDA away)."""
-    return ApiError(423, ProblemCode.ACCOUNT_LOCKED, LOCKED_DETAIL, LOCKED_FIX)
+    return ApiError(423, ProblemCode.ACCOUNT_LOCKED, _(LOCKED_DETAIL), _(LOCKED_FIX))
 
 
 def suspended_error() -> ApiError:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from cc_tui.api.problem import ProblemCode
-from cc_tui.domain.i18n import _, duration_words
+from cc_tui.domain.i18n import N_, _, duration_words
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
@@ -24,7 +24,7 @@ async def get_context(request: Request) -> ServerContext:
 
 Context = Annotated[ServerContext, Depends(get_context)]
 
-_LOGIN_FIX = "Log in again; anything you typed is kept."
+_LOGIN_FIX = N_("Log in again; anything you typed is kept.")
 
 
 async def get_principal(
@@ -58,7 +58,7 @@ def principal_of(
                 idle=duration_words(context.settings.session_idle),
                 age=duration_words(context.settings.session_absolute),
             ),
-            _LOGIN_FIX,
+            _(_LOGIN_FIX),
         )
     user = users.get_user(conn, session.user_id)
     if user is None or not user.active or user.locked:
@@ -109,7 +109,7 @@ def acting_membership(header: str, memberships: tuple[str, ...]) -> str:
     named = normalise_participant_id(header[:64])
     if named in memberships:
         return named
-    held = ", ".join(memberships) or "none"
+    held = ", ".join(memberships) or _("none")
     if not is_participant_id(named):
         raise ApiError(
             403,
@@ -118,15 +118,21 @@ def acting_membership(header: str, memberships: tuple[str, ...]) -> str:
                 "The X-Participant-ID header is not a participant ID (a letter and five digits, "
                 "as B01234)."
             ),
-            f"Send one of your memberships ({held}), or leave the header out to act for "
-            "your first.",
+            _(
+                "Send one of your memberships ({held}), or leave the header out to act for "
+                "your first."
+            ).format(held=held),
         )
     raise ApiError(
         403,
         ProblemCode.FORBIDDEN,
-        f"You do not act for participant {named}: it is not one of your memberships.",
-        f"Switch to one of your own memberships ({held}); if you should act for {named}, "
-        "ask its delegated administrator (CCDA).",
+        _("You do not act for participant {named}: it is not one of your memberships.").format(
+            named=named
+        ),
+        _(
+            "Switch to one of your own memberships ({held}); if you should act for {named}, "
+            "ask its delegated administrator (CCDA)."
+        ).format(held=held, named=named),
     )
 
 

@@ -184,7 +184,7 @@ def install_handlers(app: FastAPI) -> None:
             # a UTF-16 mark before UTF-8): FastAPI's own words have no fix; ours do.
             return _not_json()
         code = ProblemCode.NOT_FOUND if exc.status_code == 404 else ProblemCode.MALFORMED
-        detail = "There is no such resource." if exc.status_code == 404 else str(exc.detail)
+        detail = _("There is no such resource.") if exc.status_code == 404 else str(exc.detail)
         return problem_response(ApiError(exc.status_code, code, detail))
 
     @app.exception_handler(Exception)

@@ -61,6 +61,7 @@ from cc_tui.domain.files import (
     describe_content,
     size_in_words,
 )
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.naming import NameCheck, NameFault, check_supporting_document_name
 from cc_tui.server.errors import ApiError
 
@@ -74,7 +75,8 @@ MAX_REQUIRED_PART_BYTES: Final = 4 * 1024 * 1024
 CHUNK_BYTES: Final = 64 * 1024
 HEAD_BYTES: Final = 1024
 
-_ATTACH_FIX: Final = "Attach the document itself, saved as PDF or Excel (XLS or XLSX)."
+_WORD: Final = N_("a Word document (DOCX)")
+_ATTACH_FIX: Final = N_("Attach the document itself, saved as PDF or Excel (XLS or XLSX).")
 
 
 class FileRefusal(ApiError):
@@ -110,8 +112,8 @@ def _not_ours(words: str) -> FileRefusal:
     return FileRefusal(
         422,
         ProblemCode.BAD_FILE_TYPE,
-        f"This file is {words}, not a PDF, XLS or XLSX.",
-        _ATTACH_FIX,
+        _("This file is {words}, not a PDF, XLS or XLSX.").format(words=_(words)),
+        _(_ATTACH_FIX),
     )
 
 
@@ -119,8 +121,10 @@ def _damaged_xlsx(reason: str) -> FileRefusal:
     return FileRefusal(
         422,
         ProblemCode.BAD_FILE_TYPE,
-        f"This file starts like an Excel workbook (XLSX) but it is damaged: {reason}.",
-        "Open it in Excel, save it again, and attach the new copy.",
+        _("This file starts like an Excel workbook (XLSX) but it is damaged: {reason}.").format(
+            reason=reason
+        ),
+        _("Open it in Excel, save it again, and attach the new copy."),
     )
 
 
@@ -128,9 +132,13 @@ def _zip_bomb(detail: str) -> FileRefusal:
     return FileRefusal(
         422,
         ProblemCode.BAD_FILE_TYPE,
-        f"{detail} Files built like this are zip bombs, so the portal refuses them.",
-        "Attach the workbook as Excel saved it; if it is genuine, split it into smaller "
-        "workbooks or save it as PDF.",
+        _("{detail} Files built like this are zip bombs, so the portal refuses them.").format(
+            detail=detail
+        ),
+        _(
+            "Attach the workbook as Excel saved it; if it is genuine, split it into smaller "
+            "workbooks or save it as PDF."
+        ),
     )
 
 
@@ -141,27 +149,33 @@ def _ratio(unpacked: int, packed: int) -> float:
 def _check_zip_bomb(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise _zip_bomb(
-            f"This workbook holds {len(infos):,} parts; the portal accepts at most "
-            f"{MAX_ZIP_ENTRIES:,}."
+            _("This workbook holds {count:,} parts; the portal accepts at most {limit:,}.").format(
+                count=len(infos), limit=MAX_ZIP_ENTRIES
+            )
         )
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
     if unpacked > MAX_UNPACKED_BYTES:
         raise _zip_bomb(
-            f"This workbook would unpack to {size_in_words(unpacked)}, more than the "
-            f"{size_in_words(MAX_UNPACKED_BYTES)} the portal accepts."
+            _(
+                "This workbook would unpack to {size}, more than the {limit} the portal accepts."
+            ).format(size=size_in_words(unpacked), limit=size_in_words(MAX_UNPACKED_BYTES))
         )
     for info in infos:
         ratio = _ratio(info.file_size, info.compress_size)
         if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
             raise _zip_bomb(
-                f"Its part {_part_name(info.filename)} unpacks {ratio:,.0f} times larger than "
-                f"it is stored (the limit is {MAX_RATIO} to 1)."
+                _(
+                    "Its part {part} unpacks {ratio:,.0f} times larger than it is stored "
+                    "(the limit is {limit} to 1)."
+                ).format(part=_part_name(info.filename), ratio=ratio, limit=MAX_RATIO)
             )
     if unpacked > RATIO_FLOOR_BYTES and _ratio(unpacked, packed) > MAX_RATIO:
         raise _zip_bomb(
-            f"This workbook unpacks {_ratio(unpacked, packed):,.0f} times larger than it is "
-            f"stored (the limit is {MAX_RATIO} to 1)."
+            _(
+                "This workbook unpacks {ratio:,.0f} times larger than it is stored "
+                "(the limit is {limit} to 1)."
+            ).format(ratio=_ratio(unpacked, packed), limit=MAX_RATIO)
         )
 
 
@@ -175,30 +189,32 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Inflate one entry to nowhere, which checks its CRC; refuses oversized parts."""
     name = _part_name(info.filename)
     if info.file_size > MAX_REQUIRED_PART_BYTES:
-        raise _damaged_xlsx(f"its part {name} is far larger than a workbook's")
+        raise _damaged_xlsx(_("its part {part} is far larger than a workbook's").format(part=name))
     if info.flag_bits & 0x1:
         raise FileRefusal(
             422,
             ProblemCode.BAD_FILE_TYPE,
-            "This workbook is protected with a password, so the portal cannot check it.",
-            "Remove the password in Excel (File > Info > Protect Workbook), save it, "
-            "and attach it again.",
+            _("This workbook is protected with a password, so the portal cannot check it."),
+            _(
+                "Remove the password in Excel (File > Info > Protect Workbook), save it, "
+                "and attach it again."
+            ),
         )
     try:
         with archive.open(info) as part:
             while part.read(CHUNK_BYTES):
                 pass
     except NotImplementedError as error:
-        raise _damaged_xlsx("it uses a compression method Excel does not use") from error
+        raise _damaged_xlsx(_("it uses a compression method Excel does not use")) from error
     except Exception as error:  # hostile bytes can break zipfile in many ways
-        raise _damaged_xlsx(f"its part {name} fails its checksum") from error
+        raise _damaged_xlsx(_("its part {part} fails its checksum").format(part=name)) from error
 
 
 def _sniff_xlsx(path: Path) -> Kind | None:
     try:
         archive = zipfile.ZipFile(path)
     except Exception as error:  # BadZipFile, but also OSError, UnicodeDecodeError...
-        raise _damaged_xlsx("it is cut short or its index is broken") from error
+        raise _damaged_xlsx(_("it is cut short or its index is broken")) from error
     with archive:
         infos = archive.infolist()
         _check_zip_bomb(infos)
@@ -226,19 +242,19 @@ def sniff_type(head: bytes, path: Path) -> Kind | None:
 
 
 def _zip_words(path: Path) -> str:
-    """What a ZIP that is not a workbook holds, in words."""
+    """What a ZIP that is not a workbook holds, in words (English: `_()` where shown)."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist()[:MAX_ZIP_ENTRIES])
     except Exception:
-        return "a damaged ZIP archive"
+        return N_("a damaged ZIP archive")
     if "word/document.xml" in names:
-        return "a Word document (DOCX)"
+        return _WORD
     if "ppt/presentation.xml" in names:
-        return "a PowerPoint presentation (PPTX)"
+        return N_("a PowerPoint presentation (PPTX)")
     if "mimetype" in names and "content.xml" in names:
-        return "an OpenDocument file"
-    return "a ZIP archive"
+        return N_("an OpenDocument file")
+    return N_("a ZIP archive")
 
 
 def identify(path: Path) -> Kind:
@@ -249,9 +265,11 @@ def identify(path: Path) -> Kind:
         raise FileRefusal(
             422,
             ProblemCode.BAD_FILE_TYPE,
-            "This file is empty (0 bytes).",
-            "Choose the saved document itself; if it should have content, save it again "
-            "in its program and attach the new copy.",
+            _("This file is empty (0 bytes)."),
+            _(
+                "Choose the saved document itself; if it should have content, save it again "
+                "in its program and attach the new copy."
+            ),
         )
     kind = sniff_type(head, path)
     if kind is not None:
@@ -260,24 +278,28 @@ def identify(path: Path) -> Kind:
         raise FileRefusal(
             422,
             ProblemCode.BAD_FILE_TYPE,
-            "This file has other data before its PDF header, so it is not a plain PDF.",
-            "Save or print it again as PDF from the program that made it, and attach that.",
+            _("This file has other data before its PDF header, so it is not a plain PDF."),
+            _("Save or print it again as PDF from the program that made it, and attach that."),
         )
     if head.startswith(ZIP_MAGIC):
         words = _zip_words(path)
-        if words == "a Word document (DOCX)":
+        if words == _WORD:
             raise FileRefusal(
                 422,
                 ProblemCode.BAD_FILE_TYPE,
-                "This file is a Word document (DOCX), not a PDF, XLS or XLSX.",
-                "Save it as PDF in Word (File > Save as > PDF) and attach the PDF.",
+                _("This file is a Word document (DOCX), not a PDF, XLS or XLSX."),
+                _("Save it as PDF in Word (File > Save as > PDF) and attach the PDF."),
             )
         raise FileRefusal(
             422,
             ProblemCode.BAD_FILE_TYPE,
-            f"This file is {words}, not an Excel workbook: it has no xl/workbook.xml inside.",
-            "Unpack it and attach the documents inside, saved as PDF or Excel; a workbook "
-            "should be saved again from Excel as .xlsx.",
+            _(
+                "This file is {words}, not an Excel workbook: it has no xl/workbook.xml inside."
+            ).format(words=_(words)),
+            _(
+                "Unpack it and attach the documents inside, saved as PDF or Excel; a workbook "
+                "should be saved again from Excel as .xlsx."
+            ),
         )
     raise _not_ours(describe_content(head))
 
@@ -292,8 +314,10 @@ def ensure_extension_matches(kind: Kind, name: str) -> None:
     raise FileRefusal(
         422,
         ProblemCode.BAD_FILE_TYPE,
-        f"This file is {KIND_WORDS[kind]}, but its name ends in {suffix or 'no extension'}.",
-        f"Name it {stem}{right} so that its name says what it is.",
+        _("This file is {words}, but its name ends in {suffix}.").format(
+            words=_(KIND_WORDS[kind]), suffix=suffix or _("no extension")
+        ),
+        _("Name it {name} so that its name says what it is.").format(name=stem + right),
     )
 
 
@@ -303,9 +327,10 @@ def ensure_room_for_another(attached: int) -> None:
         raise FileRefusal(
             422,
             ProblemCode.TOO_MANY_FILES,
-            f"This request already has {attached} supporting documents; the limit is "
-            f"{MAX_FILES_PER_REQUEST}.",
-            "Delete a document you no longer need, or combine several into one PDF.",
+            _(
+                "This request already has {count} supporting documents; the limit is {limit}."
+            ).format(count=attached, limit=MAX_FILES_PER_REQUEST),
+            _("Delete a document you no longer need, or combine several into one PDF."),
         )
 
 
@@ -321,15 +346,17 @@ def name_refusal(
     only_taken = check.faults == (NameFault.TAKEN,)
     code = ProblemCode.DUPLICATE_FILE_NAME if only_taken else ProblemCode.BAD_FILE_NAME
     if check.corrected is not None:
-        verb = "Use the next free name" if only_taken else "Rename the file"
-        fix = f"{verb}: {check.corrected}"
+        verb = _("Use the next free name") if only_taken else _("Rename the file")
+        fix = _("{verb}: {name}").format(verb=verb, name=check.corrected)
     else:
         stem = f"Supporting Document_{ref or '<reference>'}_{participant_id or '<participant ID>'}"
-        fix = (
-            f"Save the file as PDF, XLS or XLSX and name it {stem}.pdf (or .xls, .xlsx), "
+        fix = _(
+            "Save the file as PDF, XLS or XLSX and name it {stem}.pdf (or .xls, .xlsx), "
             "adding _01 to _09 before the extension for further files."
-        )
-    detail = " ".join(check.reasons) or f"The name {check.name!r} cannot be used."
+        ).format(stem=stem)
+    detail = " ".join(check.reasons) or _("The name {name} cannot be used.").format(
+        name=repr(check.name)
+    )
     errors = [FieldError(field="file", message=reason) for reason in check.reasons]
     return FileRefusal(422, code, detail, fix, errors)
 
@@ -387,9 +414,13 @@ def too_large(limit: int = MAX_FILE_BYTES) -> FileRefusal:
     return FileRefusal(
         413,
         ProblemCode.FILE_TOO_LARGE,
-        f"This file is larger than {size_in_words(limit)}, the portal's limit for one file.",
-        f"Split it into smaller documents of at most {size_in_words(limit)} each (or save "
-        "it with lower image quality) and attach them one by one.",
+        _("This file is larger than {size}, the portal's limit for one file.").format(
+            size=size_in_words(limit)
+        ),
+        _(
+            "Split it into smaller documents of at most {size} each (or save "
+            "it with lower image quality) and attach them one by one."
+        ).format(size=size_in_words(limit)),
     )
 
 

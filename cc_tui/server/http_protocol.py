@@ -33,8 +33,9 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, ProblemCode
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import _, speaking
 from cc_tui.server.errors import ApiError, problem_response
+from cc_tui.server.language import language_of_scope
 
 RETRY_AFTER_SECONDS: Final = 2
 # Request line and headers together (h11's own default, said here once).
@@ -45,8 +46,10 @@ def busy(limit: int) -> ApiError:
     return ApiError(
         503,
         ProblemCode.BUSY,
-        f"The portal is serving as many connections as it takes ({limit}); "
-        "this request was not handled.",
+        _(
+            "The portal is serving as many connections as it takes ({limit}); "
+            "this request was not handled."
+        ).format(limit=limit),
         _("Try again in a few seconds (Retry-After says when); nothing was changed."),
         headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Connection": "close"},
     )
@@ -161,9 +164,11 @@ def guarded_protocol(header_timeout: float, max_connections: int) -> type[H11Pro
 
 
 def _busy_app(limit: int) -> Any:
-    response = problem_response(busy(limit))
-
+    # The 408 and 431 above are written before any header is read, so they are English;
+    # the 503 answers a whole request, in the language its Accept-Language asks for.
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        with speaking(language_of_scope(scope)):
+            response = problem_response(busy(limit))
         await response(scope, receive, send)
 
     return app

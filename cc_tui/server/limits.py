@@ -59,8 +59,10 @@ def too_large(limit: int) -> ApiError:
     return ApiError(
         413,
         ProblemCode.TOO_LARGE,
-        f"The request body is larger than {size_in_words(limit)}, the portal's limit; "
-        "none of it was read or stored.",
+        _(
+            "The request body is larger than {size}, the portal's limit; "
+            "none of it was read or stored."
+        ).format(size=size_in_words(limit)),
         _(
             "Send less at once: a request's fields and comments fit well within the limit; "
             "attach documents through the upload endpoint instead."
@@ -73,7 +75,7 @@ def too_deep(limit: int) -> ApiError:
     return ApiError(
         400,
         ProblemCode.MALFORMED,
-        f"The JSON body is nested deeper than {limit} levels.",
+        _("The JSON body is nested deeper than {limit} levels.").format(limit=limit),
         _("Send the object the API documents; no request of the portal nests that deep."),
     )
 
@@ -82,8 +84,10 @@ def timed_out(seconds: float) -> ApiError:
     return ApiError(
         408,
         ProblemCode.TIMED_OUT,
-        f"No part of the request body arrived for {seconds:g} seconds, so the portal "
-        "stopped waiting; nothing was changed.",
+        _(
+            "No part of the request body arrived for {seconds} seconds, so the portal "
+            "stopped waiting; nothing was changed."
+        ).format(seconds=f"{seconds:g}"),
         _("Check your connection and send the request again."),
         headers={"Connection": "close"},
     )

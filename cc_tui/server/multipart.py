@@ -35,7 +35,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from cc_tui.api.problem import FieldError, ProblemCode
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import N_, _
 from cc_tui.server.errors import ApiError
 
 FILE_FIELD: Final = "file"
@@ -43,7 +43,7 @@ MAX_OTHER_BYTES: Final = 64 * 1024
 MAX_HEADER_BYTES: Final = 8 * 1024
 
 _FORM_ESCAPE = re.compile(r"%(22|[01][0-9A-Fa-f])")
-_SEND_AS = (
+_SEND_AS = N_(
     "Send the document as multipart/form-data with the file in a field named 'file' "
     "(curl: -F 'file=@Supporting Document_ECS00012345_B01234.pdf')."
 )
@@ -63,7 +63,7 @@ def _no_file(detail: str) -> ApiError:
         422,
         ProblemCode.VALIDATION_FAILED,
         detail,
-        _SEND_AS,
+        _(_SEND_AS),
         [FieldError(field=FILE_FIELD, message=_("No file was sent in this field."))],
     )
 
@@ -135,7 +135,7 @@ class MultipartFile:
         kind, options = parse_options_header(content_type or "")
         boundary = options.get(b"boundary")
         if kind != b"multipart/form-data" or not boundary:
-            raise _no_file("The upload is not a multipart/form-data body, so it holds no file.")
+            raise _no_file(_("The upload is not a multipart/form-data body, so it holds no file."))
         try:
             self._parser = MultipartParser(
                 boundary,
@@ -152,7 +152,7 @@ class MultipartFile:
                 max_header_size=MAX_HEADER_BYTES,
             )
         except (FormParserError, ValueError) as error:
-            raise malformed("The upload's multipart boundary is not valid.") from error
+            raise malformed(_("The upload's multipart boundary is not valid.")) from error
         self._chunks = chunks
         self._header_name = b""
         self._header_value = b""
@@ -184,7 +184,7 @@ class MultipartFile:
         self._other_bytes += size
         if self._other_bytes > MAX_OTHER_BYTES:
             raise _no_file(
-                "The upload carries more than 64 KiB besides its file; send only the file."
+                _("The upload carries more than 64 KiB besides its file; send only the file.")
             )
 
     def _on_header_end(self) -> None:
@@ -197,7 +197,7 @@ class MultipartFile:
         if params.get("name") != FILE_FIELD or "filename" not in params:
             return
         if self._file_seen:
-            raise _no_file("The upload holds more than one file; send one file an upload.")
+            raise _no_file(_("The upload holds more than one file; send one file an upload."))
         self._file_seen = True
         self._in_file = True
         self.filename = params["filename"]
@@ -226,8 +226,10 @@ class MultipartFile:
             self._exhausted = True
             if not self._ended:
                 raise malformed(
-                    "The upload ended before its multipart body did (the connection may have "
-                    "dropped)."
+                    _(
+                        "The upload ended before its multipart body did (the connection may have "
+                        "dropped)."
+                    )
                 ) from None
             return
         if not chunk:
@@ -235,13 +237,13 @@ class MultipartFile:
         try:
             self._parser.write(chunk)
         except FormParserError as error:
-            raise malformed("The upload's multipart body is not well formed.") from error
+            raise malformed(_("The upload's multipart body is not well formed.")) from error
 
     async def open(self) -> str:
         """Read up to the file part's content; its file name as sent."""
         while self.filename is None:
             if self._ended or self._exhausted:
-                raise _no_file("The upload holds no file in a field named 'file'.")
+                raise _no_file(_("The upload holds no file in a field named 'file'."))
             await self._pump()
         return self.filename
 

@@ -12,6 +12,7 @@ error for the caller: the change itself has happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -170,7 +171,7 @@ def mail_later(
     event: SecurityEvent,
     at: datetime,
     *,
-    by: str = "",
+    by: str | Callable[[], str] = "",
     channel: str = "",
 ) -> None:
     """Mail the notice of `event` to `user_id` after the answer (nothing for an unknown
@@ -179,7 +180,8 @@ def mail_later(
     if user is None:
         return
     with speaking(user.language):
-        found = notice(event, at, by=by, channel=channel)
+        # Who acted, said in the recipient's language (a callable is asked here).
+        found = notice(event, at, by=by() if callable(by) else by, channel=channel)
         text = body(user.name, found)
         subject = _(SUBJECT_PREFIX).format(subject=found.subject)
     context.later(_send(context, user.user_id, subject, text))

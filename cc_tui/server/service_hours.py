@@ -19,9 +19,21 @@ from datetime import datetime, time, timedelta
 from cc_tui.api.problem import ProblemCode
 from cc_tui.domain import calendar
 from cc_tui.domain.forms import EService
+from cc_tui.domain.i18n import N_, _
 from cc_tui.server.clock import HKT
 from cc_tui.server.context import ServerContext
 from cc_tui.server.errors import ApiError
+
+# What today is, when it is no business day and no holiday.
+_DAY_NAMES = (
+    N_("a Monday"),
+    N_("a Tuesday"),
+    N_("a Wednesday"),
+    N_("a Thursday"),
+    N_("a Friday"),
+    N_("a Saturday"),
+    N_("a Sunday"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +73,13 @@ class ServiceHours:
         return Closure(
             503,
             ProblemCode.MAINTENANCE,
-            f"eServices are closed for weekly maintenance ({self.window.describe()}) until "
-            f"{calendar.format_moment(end)}.",
-            f"Nothing was changed; try again after {calendar.format_moment(end)}. "
-            "You can still read your requests now.",
+            _("eServices are closed for weekly maintenance ({window}) until {moment}.").format(
+                window=self.window.describe(), moment=calendar.format_moment(end)
+            ),
+            _(
+                "Nothing was changed; try again after {moment}. You can still read your "
+                "requests now."
+            ).format(moment=calendar.format_moment(end)),
             end,
             seconds,
         )
@@ -77,15 +92,21 @@ class ServiceHours:
         if calendar.is_business_day(today):
             return None
         holiday = calendar.public_holiday_name(today)
-        reason = f"a Hong Kong public holiday ({holiday})" if holiday else today.strftime("a %A")
+        reason = (
+            _("a Hong Kong public holiday ({holiday})").format(holiday=holiday)
+            if holiday
+            else _(_DAY_NAMES[today.weekday()])
+        )
         opens = calendar.next_business_day(today)
         return Closure(
             409,
             ProblemCode.BUSINESS_DAY_ONLY,
-            f"{eservice.code} {eservice.name} is available on business days only, and today "
-            f"is {reason}.",
-            f"Try again on {calendar.format_day(opens, today)} ({opens.isoformat()}); "
-            "anything you saved is kept.",
+            _("{code} {name} is available on business days only, and today is {reason}.").format(
+                code=eservice.code, name=eservice.name, reason=reason
+            ),
+            _("Try again on {day} ({date}); anything you saved is kept.").format(
+                day=calendar.format_day(opens, today), date=opens.isoformat()
+            ),
             datetime.combine(opens, time(0), HKT),
         )
 

@@ -137,7 +137,7 @@ async def upload_attachment(
     try:
         name = await part.open()
     except ClientDisconnect:
-        raise malformed("The connection dropped before the file arrived.") from None
+        raise malformed(_("The connection dropped before the file arrived.")) from None
 
     call = IdempotentCall.of(http_request, principal.user_id, key, name)
     now = context.now()
@@ -154,7 +154,7 @@ async def upload_attachment(
             files, part, name=name, ref=row.ref, participant_id=row.participant_id, taken=taken
         )
     except ClientDisconnect:
-        raise malformed("The connection dropped before the whole file arrived.") from None
+        raise malformed(_("The connection dropped before the whole file arrived.")) from None
     try:
         await part.finish()
         attachment, body = _record(context, principal, row, stored, name, call)
@@ -167,7 +167,7 @@ async def upload_attachment(
         raise
     except ClientDisconnect:
         files.delete(stored.storage_name)
-        raise malformed("The connection dropped before the upload ended.") from None
+        raise malformed(_("The connection dropped before the upload ended.")) from None
     except BaseException:
         files.delete(stored.storage_name)
         raise
@@ -225,7 +225,7 @@ async def download_attachment(
         raise ApiError(
             404,
             ProblemCode.NOT_FOUND,
-            f"The portal no longer has the bytes of {found.name}.",
+            _("The portal no longer has the bytes of {name}.").format(name=found.name),
             _("Ask the request's maker to attach the document again."),
         ) from None
     return FileResponse(

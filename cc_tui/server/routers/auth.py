@@ -88,8 +88,10 @@ def _ticket_expired(context: ServerContext) -> ApiError:
     return ApiError(
         401,
         ProblemCode.TICKET_EXPIRED,
-        f"Your login took longer than {minutes} minutes, or was already completed, "
-        "so this step is no longer open.",
+        _(
+            "Your login took longer than {minutes} minutes, or was already completed, so this "
+            "step is no longer open."
+        ).format(minutes=minutes),
         _("Start again with your user ID and password."),
     )
 
@@ -112,7 +114,12 @@ def _code_error(code: str) -> ApiError:
         ProblemCode.VALIDATION_FAILED,
         _("A one-time password is 6 digits."),
         _("Type the 6 digits from the e-mail or your authenticator app."),
-        [FieldError(field="code", message=f"{code.strip()[:12]!r} is not 6 digits.")],
+        [
+            FieldError(
+                field="code",
+                message=_("{code} is not 6 digits.").format(code=repr(code.strip()[:12])),
+            )
+        ],
     )
 
 
@@ -217,9 +224,13 @@ def _throttle(context: ServerContext, client: str) -> None:
     raise ApiError(
         429,
         ProblemCode.RATE_LIMITED,
-        f"Too many failed logins from your address: {len(failures)} in the last {window} seconds.",
-        f"Wait {wait} seconds, then try again with the right user ID and password; "
-        "Forgot password sets a new one.",
+        _("Too many failed logins from your address: {count} in the last {window} seconds.").format(
+            count=len(failures), window=window
+        ),
+        _(
+            "Wait {wait} seconds, then try again with the right user ID and password; Forgot "
+            "password sets a new one."
+        ).format(wait=wait),
         headers={"Retry-After": str(wait)},
     )
 
@@ -322,9 +333,12 @@ async def post_otp_email(body: TicketRequest, context: Context) -> Response:
         raise ApiError(
             429,
             ProblemCode.RATE_LIMITED,
-            f"A code was sent less than "
-            f"{int(context.settings.email_code_interval.total_seconds())} seconds ago.",
-            f"Wait {wait} seconds, then ask again; meanwhile the last code sent still works.",
+            _("A code was sent less than {seconds} seconds ago.").format(
+                seconds=int(context.settings.email_code_interval.total_seconds())
+            ),
+            _(
+                "Wait {wait} seconds, then ask again; meanwhile the last code sent still works."
+            ).format(wait=wait),
             headers={"Retry-After": str(wait)},
         )
     if not await _send_email_code(context, ticket, user):
@@ -461,19 +475,19 @@ async def post_otp(body: OtpRequest, context: Context) -> Session:
 
 def _otp_invalid(ticket: Ticket) -> ApiError:
     if ticket.pending_totp_secret is not None:
-        fix = (
+        fix = _(
             "Enter the code from the device you just registered (the new entry in your "
             "app); codes from an older registration no longer work."
         )
     elif ticket.channel == "email":
-        fix = "Enter the code from the newest e-mail, or ask for a new code."
+        fix = _("Enter the code from the newest e-mail, or ask for a new code.")
     else:
-        fix = "Enter the code your authenticator app shows now."
+        fix = _("Enter the code your authenticator app shows now.")
     return ApiError(
         401,
         ProblemCode.OTP_INVALID,
         _("That one-time password is not correct, or has expired."),
-        fix + " After 5 failed attempts in a row the account is locked.",
+        fix + " " + _("After 5 failed attempts in a row the account is locked."),
     )
 
 

@@ -62,7 +62,7 @@ async def download_document(
         raise ApiError(
             404,
             ProblemCode.NOT_FOUND,
-            f"There is no document {document_id} in the library.",
+            _("There is no document {document_id} in the library.").format(document_id=document_id),
             _("Search the library again and pick a document from the list."),
         )
 
@@ -71,7 +71,11 @@ async def download_document(
 
     path = await anyio.to_thread.run_sync(ensure)
     if path is None:
-        raise ApiError(404, ProblemCode.NOT_FOUND, f"There is no document {document_id}.")
+        raise ApiError(
+            404,
+            ProblemCode.NOT_FOUND,
+            _("There is no document {document_id}.").format(document_id=document_id),
+        )
     return FileResponse(
         path,
         media_type="application/pdf",

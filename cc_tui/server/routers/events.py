@@ -20,6 +20,7 @@ from fastapi import APIRouter, BackgroundTasks, Path
 
 from cc_tui.api.admin import Enrolment, Event
 from cc_tui.domain.calendar import format_day, to_hkt
+from cc_tui.domain.i18n import N_, _, speaking
 from cc_tui.server.context import ServerContext
 from cc_tui.server.deps import Context, CurrentPrincipal
 from cc_tui.server.openapi import problem_responses
@@ -31,7 +32,7 @@ log = logging.getLogger("cc_tui.server.mail")
 router = APIRouter(prefix="/events", tags=["events"])
 
 EventId = Annotated[str, Path(min_length=1, max_length=40, description="The event's id.")]
-PROMOTION_SUBJECT = "A seat is yours: {title}"
+PROMOTION_SUBJECT = N_("A seat is yours: {title}")
 
 
 def _answer(change: EnrolmentChange) -> Enrolment:
@@ -48,24 +49,38 @@ def _answer(change: EnrolmentChange) -> Enrolment:
 def promotion_body(name: str, promotion: Promotion) -> str:
     event = promotion.event
     starts = to_hkt(event.starts_at)
+    when = _("{day} {year}, {time} HKT").format(
+        day=format_day(starts.date()), year=starts.year, time=f"{starts:%H:%M}"
+    )
     return (
-        f"Dear {name},\n\n"
-        f"A seat has become free at {event.title}, and it is now yours: you were first on "
-        "its waiting list, and you are enrolled.\n\n"
-        f"When: {format_day(starts.date())} {starts.year}, {starts:%H:%M} HKT\n"
-        f"Where: {event.venue}\n\n"
-        "If you can no longer come, withdraw in Client Connect (Events) so that the next "
-        "person on the waiting list can take the seat.\n"
+        _("Dear {name},").format(name=name)
+        + "\n\n"
+        + _(
+            "A seat has become free at {title}, and it is now yours: you were first on "
+            "its waiting list, and you are enrolled."
+        ).format(title=event.title)
+        + "\n\n"
+        + _("When: {when}").format(when=when)
+        + "\n"
+        + _("Where: {venue}").format(venue=event.venue)
+        + "\n\n"
+        + _(
+            "If you can no longer come, withdraw in Client Connect (Events) so that the next "
+            "person on the waiting list can take the seat."
+        )
+        + "\n"
     )
 
 
 def _mail_promotion(context: ServerContext, promotion: Promotion) -> None:
-    name = users.user_name(context.db.connect(), promotion.user_id)
-    if name is None:
-        name = "participant"
-    subject = PROMOTION_SUBJECT.format(title=promotion.event.title)
+    conn = context.db.connect()
+    name = users.user_name(conn, promotion.user_id)
+    # In the recipient's language, whoever's withdrawal freed the seat.
+    with speaking(users.language_of_user(conn, promotion.user_id)):
+        subject = _(PROMOTION_SUBJECT).format(title=promotion.event.title)
+        body = promotion_body(name if name is not None else _("participant"), promotion)
     try:
-        context.mailer.send(promotion.user_id, subject, promotion_body(name, promotion))
+        context.mailer.send(promotion.user_id, subject, body)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("could not send %r to %s: %s", subject, promotion.user_id, error)
 

@@ -201,8 +201,10 @@ def _no_enrolment(context: ServerContext) -> ApiError:
     return ApiError(
         409,
         ProblemCode.INVALID_TRANSITION,
-        "No authenticator registration of this session is waiting for a code: none was "
-        f"started, it was confirmed already, or it is over {minutes} minutes old.",
+        _(
+            "No authenticator registration of this session is waiting for a code: none was "
+            "started, it was confirmed already, or it is over {minutes} minutes old."
+        ).format(minutes=minutes),
         _(
             "Start again from your Profile (Register app) and enter your password; the new "
             "QR code replaces the old one in your app."
@@ -229,7 +231,12 @@ async def confirm_device(
             ProblemCode.VALIDATION_FAILED,
             _("A one-time password is 6 digits."),
             _("Type the 6 digits your authenticator app shows for the new entry."),
-            [FieldError(field="code", message=f"{body.code.strip()[:12]!r} is not 6 digits.")],
+            [
+                FieldError(
+                    field="code",
+                    message=_("{code} is not 6 digits.").format(code=repr(body.code.strip()[:12])),
+                )
+            ],
         )
     now = context.now()
     with context.db.transaction() as conn:

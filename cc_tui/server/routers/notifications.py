@@ -85,7 +85,7 @@ def _since(value: str | None) -> tuple[int, datetime | None]:
         raise ApiError(
             400,
             ProblemCode.MALFORMED,
-            f"since={value[:40]!r} is neither a notice id nor a time.",
+            _("since={value} is neither a notice id nor a time.").format(value=repr(value[:40])),
             _("Send the id of the last notice you have (since=42) or an ISO 8601 time."),
         ) from None
     if moment.tzinfo is None:

@@ -43,6 +43,7 @@ from cc_tui.api.requests import (
 from cc_tui.api.requests import Request as RequestModel
 from cc_tui.domain import calendar
 from cc_tui.domain.forms import EService, FieldIssue, UnknownEService, get_eservice
+from cc_tui.domain.i18n import _
 from cc_tui.domain.workflow import USER_ACTIONS, Action
 from cc_tui.server import pdf
 from cc_tui.server.context import Principal, ServerContext
@@ -172,10 +173,14 @@ async def create_request(
             raise ApiError(
                 403,
                 ProblemCode.FORBIDDEN,
-                f"You may not make {eservice.code} {eservice.name} requests"
-                + (" for this membership." if principal.participant_id else "."),
-                f"Ask your firm's delegated administrator (CCDA) for the right "
-                f"{eservice.make_right}.",
+                (
+                    _("You may not make {code} {name} requests for this membership.")
+                    if principal.participant_id
+                    else _("You may not make {code} {name} requests.")
+                ).format(code=eservice.code, name=eservice.name),
+                _(
+                    "Ask your firm's delegated administrator (CCDA) for the right {make_right}."
+                ).format(make_right=eservice.make_right),
             )
         refuse_outside_business_day(context, eservice)
         row = writes.create_draft(
@@ -225,9 +230,13 @@ async def update_request(
             raise ApiError(
                 403,
                 ProblemCode.FORBIDDEN,
-                f"You no longer hold the right to make {eservice.code} requests.",
-                f"Ask your firm's delegated administrator (CCDA) for {eservice.make_right}, "
-                "or discard the request.",
+                _("You no longer hold the right to make {code} requests.").format(
+                    code=eservice.code
+                ),
+                _(
+                    "Ask your firm's delegated administrator (CCDA) for {make_right}, or discard "
+                    "the request."
+                ).format(make_right=eservice.make_right),
             )
         updated = writes.save_fields(
             conn,
@@ -271,8 +280,8 @@ def _user_action(action: str) -> Action:
     raise ApiError(
         404,
         ProblemCode.NOT_FOUND,
-        f"There is no action {action[:40]!r} on a request.",
-        f"Use one of: {', '.join(a.value for a in USER_ACTIONS)}.",
+        _("There is no action {action} on a request.").format(action=repr(action[:40])),
+        _("Use one of: {actions}.").format(actions=", ".join(a.value for a in USER_ACTIONS)),
     )
 
 

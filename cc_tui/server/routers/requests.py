@@ -28,6 +28,7 @@ from fastapi import APIRouter, Query, Request, Response
 from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.api.requests import AuditEntry, AuditVerification, RequestPage, SectionCounts
 from cc_tui.api.requests import Request as RequestModel
+from cc_tui.domain.i18n import _
 from cc_tui.domain.query import Query as FilterQuery
 from cc_tui.domain.query import QueryError, QueryField, parse_query
 from cc_tui.domain.sections import Section, Sort
@@ -54,9 +55,19 @@ def _bad_query(error: QueryError, where: str, text: str) -> ApiError:
     return ApiError(
         400,
         ProblemCode.BAD_QUERY,
-        f"{error.message} ({where}, at column {error.column}: {text[:80]!r})",
+        _("{message} ({where}, at column {column}: {text})").format(
+            message=error.message, where=where, column=error.column, text=repr(text[:80])
+        ),
         error.fix,
-        [FieldError(field=where, message=f"column {error.column}: {error.message}", fix=error.fix)],
+        [
+            FieldError(
+                field=where,
+                message=_("column {column}: {message}").format(
+                    column=error.column, message=error.message
+                ),
+                fix=error.fix,
+            )
+        ],
     )
 
 
@@ -81,8 +92,12 @@ def filter_query(
                 raise ApiError(
                     400,
                     ProblemCode.BAD_QUERY,
-                    f"The {field.value} parameter holds more than one value: {value[:80]!r}.",
-                    f"Send one value per {field.value} parameter; repeat it for more.",
+                    _("The {parameter} parameter holds more than one value: {value}.").format(
+                        parameter=field.value, value=repr(value[:80])
+                    ),
+                    _("Send one value per {parameter} parameter; repeat it for more.").format(
+                        parameter=field.value
+                    ),
                 )
             filters.extend(extra.filters)
     for field in (QueryField.FROM, QueryField.TO):
@@ -90,8 +105,10 @@ def filter_query(
             raise ApiError(
                 400,
                 ProblemCode.BAD_QUERY,
-                f"{field.value}: is given more than once (in q and as a parameter).",
-                f"Keep one {field.value} date.",
+                _("{parameter}: is given more than once (in q and as a parameter).").format(
+                    parameter=field.value
+                ),
+                _("Keep one {parameter} date.").format(parameter=field.value),
             )
     return FilterQuery(query.terms, tuple(filters))
 

@@ -161,8 +161,9 @@ def refuse_unless_attachable(row: RequestRow, user_id: str) -> None:
         raise ApiError(
             403,
             ProblemCode.FORBIDDEN,
-            f"Only the maker of {row.ref} ({row.maker}) can attach or remove its supporting "
-            "documents.",
+            _(
+                "Only the maker of {ref} ({maker}) can attach or remove its supporting documents."
+            ).format(ref=row.ref, maker=row.maker),
             _(
                 "Ask its maker to do it; as a checker you can return the request with a comment "
                 "saying which document is needed."
@@ -172,8 +173,10 @@ def refuse_unless_attachable(row: RequestRow, user_id: str) -> None:
         raise ApiError(
             409,
             ProblemCode.INVALID_TRANSITION,
-            "You can attach files only while the request is a draft or returned; "
-            f"{row.ref} is {row.status.label.lower()}.",
+            _(
+                "You can attach files only while the request is a draft or returned; {ref} is "
+                "{status}."
+            ).format(ref=row.ref, status=_(row.status.label).lower()),
             _(
                 "Reload the request to see its current status; to add a document to a request "
                 "that is pending checker, withdraw it first."
@@ -184,7 +187,9 @@ def refuse_unless_attachable(row: RequestRow, user_id: str) -> None:
 def _current(conn: sqlite3.Connection, row: RequestRow) -> RequestRow:
     current = get_request_by_id(conn, row.id)
     if current is None:  # requests are never deleted; kept for the type checker
-        raise ApiError(404, ProblemCode.NOT_FOUND, f"There is no request {row.ref}.")
+        raise ApiError(
+            404, ProblemCode.NOT_FOUND, _("There is no request {ref}.").format(ref=row.ref)
+        )
     return current
 
 

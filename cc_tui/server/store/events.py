@@ -64,19 +64,25 @@ class EnrolmentChange:
         title = self.event.title
         if self.status == "enrolled":
             if self.changed:
-                return f"You are enrolled in {title}."
-            return f"You were already enrolled in {title}; nothing changed."
+                return _("You are enrolled in {title}.").format(title=title)
+            return _("You were already enrolled in {title}; nothing changed.").format(title=title)
         if self.status == "waitlisted":
-            place = f"number {self.waitlist_position}" if self.waitlist_position else "on it"
+            place = (
+                _("number {position}").format(position=self.waitlist_position)
+                if self.waitlist_position
+                else _("on it")
+            )
             if self.changed:
-                return (
-                    f"{title} is full, so you are on its waiting list ({place}). If a seat "
+                return _(
+                    "{title} is full, so you are on its waiting list ({place}). If a seat "
                     "becomes free you move up and we e-mail you."
-                )
-            return f"You were already on the waiting list of {title} ({place}); nothing changed."
+                ).format(title=title, place=place)
+            return _(
+                "You were already on the waiting list of {title} ({place}); nothing changed."
+            ).format(title=title, place=place)
         if self.changed:
-            return f"You have withdrawn from {title}."
-        return f"You were not enrolled in {title}; nothing changed."
+            return _("You have withdrawn from {title}.").format(title=title)
+        return _("You were not enrolled in {title}; nothing changed.").format(title=title)
 
 
 def create_event(conn: sqlite3.Connection, event: NewEvent) -> bool:
@@ -158,14 +164,14 @@ def _open_event(conn: sqlite3.Connection, event_id: str, user_id: str, now: date
         raise ApiError(
             404,
             ProblemCode.NOT_FOUND,
-            f"There is no event {event_id}.",
+            _("There is no event {event_id}.").format(event_id=event_id),
             _("Refresh the list of events and pick one from it."),
         )
     if event.starts_at <= now:
         raise ApiError(
             409,
             ProblemCode.ENROLMENT_CLOSED,
-            f"{event.title} has already started, so enrolment is closed.",
+            _("{title} has already started, so enrolment is closed.").format(title=event.title),
             _("Pick an upcoming event; the list shows only those still open."),
         )
     return event

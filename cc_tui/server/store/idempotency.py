@@ -75,8 +75,10 @@ def find_answer(conn: sqlite3.Connection, call: KeyedCall, now: datetime) -> Sto
         raise ApiError(
             422,
             IDEMPOTENCY_KEY_REUSED,
-            f"This Idempotency-Key was already used for another request ({row['method']} "
-            f"{row['path']}); nothing was changed.",
+            _(
+                "This Idempotency-Key was already used for another request ({method} {path}); "
+                "nothing was changed."
+            ).format(method=row["method"], path=row["path"]),
             _(
                 "Send a new, unique Idempotency-Key with each new request; reuse a key only to "
                 "retry exactly the same request."

@@ -27,10 +27,12 @@ from typing import Literal
 
 from cc_tui.api.requests import Notification
 from cc_tui.domain.forms import CATALOGUE
+from cc_tui.domain.i18n import N_, Language, _, speaking
 from cc_tui.domain.workflow import Status
 from cc_tui.server.mail import Mailer
 from cc_tui.server.store.requests import RequestRow
 from cc_tui.server.store.times import from_micros, to_micros
+from cc_tui.server.store.users import language_of_user
 
 log = logging.getLogger("cc_tui.server")
 
@@ -48,6 +50,8 @@ class TaskNotice:
     at: datetime
     title: str | None
     participant_id: str | None = None
+    # The recipient's language: the mail goes in it.
+    language: Language = "en"
 
     def model(self) -> Notification:
         return Notification(
@@ -157,6 +161,7 @@ def record_task_notices(
                 at=from_micros(at),
                 title=request_row.title,
                 participant_id=request_row.participant_id,
+                language=language_of_user(conn, user_id),
             )
         )
     return notices
@@ -209,10 +214,29 @@ def latest_notification_id(conn: sqlite3.Connection, user_id: str | None = None)
 
 
 _SUBJECTS = {
-    "awaiting_my_check": "{ref} awaits your check",
-    "returned_to_me": "{ref} was returned to you",
-    "status_changed": "{ref} is now {status}",
+    "awaiting_my_check": N_("{ref} awaits your check"),
+    "returned_to_me": N_("{ref} was returned to you"),
+    "status_changed": N_("{ref} is now {status}"),
 }
+
+
+def task_mail(notice: TaskNotice) -> tuple[str, str]:
+    """The subject and text of a task notice's mail, in the recipient's language."""
+    with speaking(notice.language):
+        status = _(notice.status.label)
+        subject = _(_SUBJECTS[notice.kind]).format(ref=notice.ref, status=status)
+        lines = [
+            _("{subject}.").format(subject=subject),
+            "",
+            _("Request: {ref}").format(ref=notice.ref),
+            _("Membership: {participant_id}").format(participant_id=notice.participant_id or "-"),
+            _("Title: {title}").format(title=notice.title or "-"),
+            _("Status: {status}").format(status=status),
+            _("Since: {moment} (Hong Kong time)").format(moment=f"{notice.at:%Y-%m-%d %H:%M}"),
+            "",
+            _("Open it in cc-tui: press : and type {ref}.").format(ref=notice.ref),
+        ]
+        return _("Client Connect: {subject}").format(subject=subject), "\n".join(lines) + "\n"
 
 
 def mail_task_notices(mailer: Mailer, notices: Iterable[TaskNotice]) -> int:
@@ -221,18 +245,9 @@ def mail_task_notices(mailer: Mailer, notices: Iterable[TaskNotice]) -> int:
     (and the on-screen notice) stands."""
     sent = 0
     for notice in notices:
-        subject = _SUBJECTS[notice.kind].format(ref=notice.ref, status=notice.status.label)
-        body = (
-            f"{subject}.\n\n"
-            f"Request: {notice.ref}\n"
-            f"Membership: {notice.participant_id or '-'}\n"
-            f"Title: {notice.title or '-'}\n"
-            f"Status: {notice.status.label}\n"
-            f"Since: {notice.at:%Y-%m-%d %H:%M} (Hong Kong time)\n\n"
-            f"Open it in cc-tui: press : and type {notice.ref}.\n"
-        )
+        subject, body = task_mail(notice)
         try:
-            mailer.send(notice.user_id, f"Client Connect: {subject}", body)
+            mailer.send(notice.user_id, subject, body)
         except OSError as error:
             log.warning("task notice %s to %s not mailed: %s", notice.id, notice.user_id, error)
             continue

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from cc_tui.api.problem import ProblemCode
+from cc_tui.domain.i18n import _
 from cc_tui.domain.query import Query, format_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.server.errors import ApiError
@@ -29,9 +30,11 @@ class BadCursor(ApiError):
         super().__init__(
             400,
             ProblemCode.BAD_CURSOR,
-            "This page link is not valid for this list: it is damaged, or it was made for "
-            "another filter, sort, section or user.",
-            "Start again from the first page (send the request without a cursor).",
+            _(
+                "This page link is not valid for this list: it is damaged, or it was made for "
+                "another filter, sort, section or user."
+            ),
+            _("Start again from the first page (send the request without a cursor)."),
         )
 
 

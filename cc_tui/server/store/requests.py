@@ -45,6 +45,7 @@ from cc_tui.api.requests import (
     UnavailableAction,
 )
 from cc_tui.domain.forms import CATALOGUE, EService
+from cc_tui.domain.i18n import _
 from cc_tui.domain.naming import REF_EXAMPLE, normalise_ref, parse_ref
 from cc_tui.domain.workflow import Action, Actor, Party, Status, allowed_actions
 from cc_tui.server.errors import ApiError
@@ -92,8 +93,8 @@ class VersionConflict(ApiError):
         super().__init__(
             409,
             ProblemCode.VERSION_CONFLICT,
-            f"Someone else changed {ref} after you opened it.",
-            "Reload the request to see its current state, then try again.",
+            _("Someone else changed {ref} after you opened it.").format(ref=ref),
+            _("Reload the request to see its current state, then try again."),
         )
 
 
@@ -102,9 +103,11 @@ class RequestNotFound(ApiError):
         super().__init__(
             404,
             ProblemCode.NOT_FOUND,
-            f"There is no request {ref} among the requests you may read.",
-            f"Check the reference number (ECS and 8 digits, such as {REF_EXAMPLE}); "
-            "a request of another firm cannot be opened.",
+            _("There is no request {ref} among the requests you may read.").format(ref=ref),
+            _(
+                "Check the reference number (ECS and 8 digits, such as {example}); "
+                "a request of another firm cannot be opened."
+            ).format(example=REF_EXAMPLE),
         )
 
 
