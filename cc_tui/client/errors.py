@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cc_tui.domain.i18n import _
+
 SESSION_CODES = frozenset({"session_expired", "not_logged_in"})
 
 
@@ -78,15 +80,17 @@ class PortalUnreachable(Exception):
 
     @property
     def message(self) -> str:
+        # "press r to retry" is a message of its own: a screen whose retry is a button
+        # says that instead (accounts/forms.py).
         if self.timed_out:
-            return (
-                f"The portal at {self.url} did not answer in time. It may be busy or your "
-                "network slow; press r to retry."
-            )
-        return (
-            f"Cannot reach the portal at {self.url}. Check your network or the --server "
-            "address, then press r to retry."
-        )
+            return _(
+                "The portal at {url} did not answer in time. It may be busy or your network "
+                "slow; {retry}."
+            ).format(url=self.url, retry=_("press r to retry"))
+        return _(
+            "Cannot reach the portal at {url}. Check your network or the --server address, "
+            "then {retry}."
+        ).format(url=self.url, retry=_("press r to retry"))
 
 
 def problem_error(

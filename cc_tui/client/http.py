@@ -39,6 +39,7 @@ from cc_tui.api.problem import PROBLEM_MEDIA_TYPE, Problem
 from cc_tui.client.errors import FieldProblem, PortalError, PortalUnreachable, problem_error
 from cc_tui.client.transfer import DigestMismatch, WrongKind, save_response
 from cc_tui.domain.files import KINDS, Kind
+from cc_tui.domain.i18n import _
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -109,7 +110,7 @@ def checked_body(model: type[M], **values: Any) -> M:
             422,
             "validation_failed",
             "; ".join(f"{p.field}: {p.message}" for p in problems) + ".",
-            "Correct the field and try again.",
+            _("Correct the field and try again."),
             problems,
         ) from None
 
@@ -118,10 +119,10 @@ def _field_message(item: Any) -> str:
     kind = item.get("type", "")
     context = item.get("ctx") or {}
     if kind == "string_too_short":
-        return "this field is empty" if context.get("min_length") == 1 else "too short"
+        return _("this field is empty") if context.get("min_length") == 1 else _("too short")
     if kind == "string_too_long":
-        return f"longer than {context.get('max_length')} characters"
-    return str(item.get("msg", "not valid"))
+        return _("longer than {limit} characters").format(limit=context.get("max_length"))
+    return str(item.get("msg", _("not valid")))
 
 
 def _no_constant(name: str) -> Any:
@@ -341,14 +342,16 @@ class PortalHttp:
                 200,
                 "bad_download",
                 str(error),
-                "Download it again; if it keeps happening, tell the portal's support desk.",
+                _("Download it again; if it keeps happening, tell the portal's support desk."),
             ) from None
         except WrongKind as error:
             raise PortalError(
                 200,
                 "bad_response",
-                f"{error} (from the portal at {self.base_url})",
-                "Try again; if it keeps happening, tell the portal's support desk.",
+                _("{error} (from the portal at {base_url})").format(
+                    error=error, base_url=self.base_url
+                ),
+                _("Try again; if it keeps happening, tell the portal's support desk."),
             ) from None
 
     def _parse(self, response: httpx.Response, model: type[BaseModel] | TypeAdapter[Any]) -> Any:
@@ -371,8 +374,10 @@ class PortalHttp:
             raise PortalError(
                 response.status_code,
                 "bad_response",
-                f"The portal at {self.base_url} sent an answer cc-tui does not understand.",
-                "Check that --server points at a Client Connect portal of a matching version.",
+                _("The portal at {base_url} sent an answer cc-tui does not understand.").format(
+                    base_url=self.base_url
+                ),
+                _("Check that --server points at a Client Connect portal of a matching version."),
             ) from None
 
     def _problem(self, response: httpx.Response) -> PortalError:
@@ -383,8 +388,10 @@ class PortalHttp:
             return PortalError(
                 response.status_code,
                 f"http_{response.status_code}",
-                f"The portal answered {response.status_code} {response.reason_phrase}.",
-                "Try again; if it keeps happening, tell the portal's support desk.",
+                _("The portal answered {status_code} {reason_phrase}.").format(
+                    status_code=response.status_code, reason_phrase=response.reason_phrase
+                ),
+                _("Try again; if it keeps happening, tell the portal's support desk."),
                 retry_after=wait,
             )
         errors = tuple(

@@ -35,6 +35,7 @@ from typing import BinaryIO, Final
 import httpx
 
 from cc_tui.domain.files import KIND_WORDS, KINDS, Kind, describe_content, kind_by_signature
+from cc_tui.domain.i18n import _
 
 CHUNK_BYTES: Final = 64 * 1024
 Progress = Callable[[int, int], None]
@@ -88,13 +89,15 @@ class MultipartUpload:
             while sent < self.size:
                 chunk = await asyncio.to_thread(file.read, min(CHUNK_BYTES, self.size - sent))
                 if not chunk:
-                    raise FileChanged(f"{self.path} became shorter while it was being sent.")
+                    raise FileChanged(
+                        _("{path} became shorter while it was being sent.").format(path=self.path)
+                    )
                 sent += len(chunk)
                 yield chunk
                 if progress is not None:
                     progress(sent, self.size)
             if await asyncio.to_thread(file.read, 1):
-                raise FileChanged(f"{self.path} grew while it was being sent.")
+                raise FileChanged(_("{path} grew while it was being sent.").format(path=self.path))
         finally:
             await asyncio.to_thread(file.close)
         yield self._tail
@@ -143,7 +146,11 @@ def _create_new(directory: Path, name: str) -> tuple[Path, BinaryIO]:
             return target, target.open("xb")
         except FileExistsError:
             continue
-    raise FileExistsError(f"There are too many files named {name} in {directory}.")
+    raise FileExistsError(
+        _("There are too many files named {name} in {directory}.").format(
+            name=name, directory=directory
+        )
+    )
 
 
 class DigestMismatch(ValueError):
@@ -177,11 +184,17 @@ async def save_response(
             await asyncio.to_thread(file.close)
         if expected is not None and digest.hexdigest() != expected:
             raise DigestMismatch(
-                f"The download of {name} does not match the SHA-256 the portal gave for it."
+                _(
+                    "The download of {name} does not match the SHA-256 the portal gave for it."
+                ).format(name=name)
             )
         if kind_by_signature(head) not in kinds:
-            words = " or ".join(KIND_WORDS[kind] for kind in kinds)
-            raise WrongKind(f"The portal sent {describe_content(head)} instead of {words}.")
+            words = _(" or ").join(_(KIND_WORDS[kind]) for kind in kinds)
+            raise WrongKind(
+                _("The portal sent {what} instead of {words}.").format(
+                    what=_(describe_content(head)), words=words
+                )
+            )
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -252,13 +252,26 @@ class ServiceState:
     processing_day: date | None = None
 
 
-def format_day(day: date, today: date | None = None) -> str:
-    """A day as "Mon 24 Nov", with the year when it is not `today`'s year."""
-    words = {"weekday": _(_WEEKDAYS[day.weekday()]), "day": day.day}
+def format_day(
+    day: date, today: date | None = None, *, padded: bool = False, year: bool = False
+) -> str:
+    """A day as "Mon 24 Nov" ("Mon 01 Dec" `padded`), with the year when asked or when it
+    is not `today`'s year; in the current language ("11月24日（週一）")."""
+    words = {"weekday": _(_WEEKDAYS[day.weekday()]), "day": f"{day.day:02d}" if padded else day.day}
     month = _(_MONTHS[day.month - 1])
-    if today is not None and day.year != today.year:
+    if year or (today is not None and day.year != today.year):
         return _("{weekday} {day} {month} {year}").format(**words, month=month, year=day.year)
     return _("{weekday} {day} {month}").format(**words, month=month)
+
+
+def weekday_word(day: date) -> str:
+    """ "Mon", in the current language ("週一")."""
+    return _(_WEEKDAYS[day.weekday()])
+
+
+def month_word(day: date) -> str:
+    """ "Nov", in the current language ("11月")."""
+    return _(_MONTHS[day.month - 1])
 
 
 def format_moment(moment: datetime) -> str:

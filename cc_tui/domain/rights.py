@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cc_tui.domain.forms import CATALOGUE
+from cc_tui.domain.i18n import _, e_
 
 DELEGATED_ADMIN = "CC_DelegatedAdmin"
 
@@ -83,6 +84,31 @@ def _catalogue() -> dict[str, BusinessRight]:
 
 
 RIGHTS: Mapping[str, BusinessRight] = _catalogue()
+
+
+def right_words(right: BusinessRight) -> tuple[str, str]:
+    """A right's name and description in the current language (GET /admin/rights): the
+    catalogue above keeps them in English, as the rights' one definition."""
+    if right.kind is RightKind.ADMIN:
+        return _("Delegated administrator (CCDA)"), _(
+            "Create business users, grant their rights, suspend or reactivate them, "
+            "unlock them and reset their OTP device."
+        )
+    names = [e_(CATALOGUE[code].name) if code in CATALOGUE else code for code in right.eservices]
+    first = names[0] if names else right.code
+    listed = _("; ").join(
+        f"{code} ({name})" for code, name in zip(right.eservices, names, strict=True)
+    )
+    if right.kind is RightKind.MAKE:
+        name = (
+            _("Make {eservice} and related") if len(names) > 1 else _("Make {eservice}")
+        ).format(eservice=first)
+        return name, _("Fill in and submit requests of {eservices}.").format(eservices=listed)
+    name = (_("Check {eservice} and related") if len(names) > 1 else _("Check {eservice}")).format(
+        eservice=first
+    )
+    return name, _("Approve, return or reject requests of {eservices}.").format(eservices=listed)
+
 
 MAKE_RIGHTS = frozenset(code for code, r in RIGHTS.items() if r.kind is RightKind.MAKE)
 CHECK_RIGHTS = frozenset(code for code, r in RIGHTS.items() if r.kind is RightKind.CHECK)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -38,7 +38,7 @@ USER_EXISTS = "user_exists"
 USER_ID_FIELD = FormField(
     name="user_id", label="User ID", type=FieldType.EMAIL, example="kim.lee@harbour.example"
 )
-EXCHANGE_WORDS = "the exchange (Client Connect support)"
+EXCHANGE_WORDS = account_rules.EXCHANGE  # English, marked: `_()` where it is said
 
 ActorRole = Literal["ccda", "exchange_officer"]
 
@@ -73,11 +73,15 @@ def administrator(principal: Principal) -> Administrator:
         return Administrator(principal.user_id, "ccda", principal.participant_id)
     if principal.is_exchange_officer:
         return Administrator(principal.user_id, "exchange_officer", None)
-    acting = f" for {principal.participant_id}" if principal.participant_id else ""
     raise ApiError(
         403,
         ProblemCode.FORBIDDEN,
-        f"Only a delegated administrator (CCDA) manages accounts, and you are not one{acting}.",
+        _(
+            "Only a delegated administrator (CCDA) manages accounts, and you are not one for "
+            "{participant_id}."
+        ).format(participant_id=principal.participant_id)
+        if principal.participant_id
+        else _("Only a delegated administrator (CCDA) manages accounts, and you are not one."),
         _("Ask your firm's CCDA to create users, change rights, unlock or reset devices."),
     )
 
@@ -86,7 +90,7 @@ def _not_found(user_id: str) -> ApiError:
     return ApiError(
         404,
         ProblemCode.NOT_FOUND,
-        f"There is no user {user_id} among the accounts you administer.",
+        _("There is no user {user_id} among the accounts you administer.").format(user_id=user_id),
         _(
             "Check the user ID (the person's e-mail address); your list shows every account "
             "you administer."
@@ -120,7 +124,10 @@ def _subject(target: AccountRow) -> account_rules.Account:
 
 
 def _forbidden(refused: Refusal, codes: Iterable[str] = ()) -> ApiError:
-    errors = [FieldError(field="rights", message=f"Not yours to change: {c}.") for c in codes]
+    errors = [
+        FieldError(field="rights", message=_("Not yours to change: {right}.").format(right=c))
+        for c in codes
+    ]
     if not errors and refused.field is not None:
         errors = [FieldError(field=refused.field, message=_("Not yours to change."))]
     return ApiError(403, ProblemCode.FORBIDDEN, refused.detail, refused.fix, errors or None)
@@ -133,11 +140,12 @@ def refuse(admin: Administrator, target: AccountRow, action: AccountAction) -> N
         raise _forbidden(refused)
 
 
-def acting_words(admin: Administrator, principal: Principal) -> str:
-    """Who acted, as a security notice names them."""
+def acting_words(admin: Administrator, principal: Principal) -> Callable[[], str]:
+    """Who acted, as a security notice names them: asked in the recipient's language."""
+    name = principal.name
     if admin.is_exchange:
-        return f"{principal.name} of the exchange (Client Connect support)"
-    return f"{principal.name}, your firm's delegated administrator (CCDA),"
+        return lambda: _("{name} of the exchange (Client Connect support)").format(name=name)
+    return lambda: _("{name}, your firm's delegated administrator (CCDA),").format(name=name)
 
 
 # Views and changes -------------------------------------------------------------------------
@@ -203,8 +211,12 @@ def new_user_membership(
             raise ApiError(
                 422,
                 ProblemCode.VALIDATION_FAILED,
-                f"You act for {admin.participant_id}, so you create users for it, not for {named}.",
-                f"Switch to {named} first if you administer it too, or leave the membership out.",
+                _(
+                    "You act for {participant_id}, so you create users for it, not for {named}."
+                ).format(participant_id=admin.participant_id, named=named),
+                _(
+                    "Switch to {named} first if you administer it too, or leave the membership out."
+                ).format(named=named),
                 [FieldError(field="participant_id", message=_("Not your acting membership."))],
             )
         return admin.participant_id
@@ -224,7 +236,7 @@ def new_user_membership(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            f"There is no membership {named}.",
+            _("There is no membership {named}.").format(named=named),
             _("Give the participant ID of an existing membership, as B01234."),
             [FieldError(field="participant_id", message=_("Unknown membership."))],
         )
@@ -244,9 +256,12 @@ def check_rights(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            f"Not rights of the portal: {right_names(unknown)}.",
+            _("Not rights of the portal: {rights}.").format(rights=right_names(unknown)),
             _("Choose rights from the catalogue (GET /admin/rights, the Accounts screen's list)."),
-            [FieldError(field="rights", message=f"Unknown right {code}.") for code in unknown],
+            [
+                FieldError(field="rights", message=_("Unknown right {code}.").format(code=code))
+                for code in unknown
+            ],
         )
     refused = account_rules.rights_refusal(admin.actor, held, wanted)
     if refused is not None:

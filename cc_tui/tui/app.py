@@ -40,7 +40,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
-from cc_tui.domain.i18n import Language, set_default_language
+from cc_tui.domain.i18n import N_, Language, _, set_default_language
 from cc_tui.tui.commands import PaletteCommand, PortalCommands
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.keys import APP_KEYS
@@ -69,6 +69,29 @@ if TYPE_CHECKING:
 
 def _import_client() -> None:
     import cc_tui.client.portal  # noqa: F401  (warm the import off the event loop)
+
+
+# What F1's title calls a screen that has no title of its own (its class's name).
+SCREEN_NAMES = {
+    "Dashboard": N_("Dashboard"),
+    "Home": N_("Home"),
+    "Login": N_("Login"),
+    "Otp": N_("One-time password"),
+    "ForgotPassword": N_("Forgot password"),
+    "TokenPassword": N_("Set your password"),
+    "DeviceChoice": N_("Authenticator app"),
+    "Device": N_("Authenticator app"),
+    "ProfileDevice": N_("Authenticator app"),
+    "Profile": N_("Profile"),
+    "Accounts": N_("Accounts"),
+    "NewUser": N_("New user"),
+    "Rights": N_("Rights"),
+    "History": N_("History"),
+    "Membership": N_("Switch membership"),
+    "Jump": N_("Go to request"),
+    "BulkApprove": N_("Approve marked"),
+    "Confirm": N_("Confirm"),
+}
 
 
 class PortalApp(App[int]):
@@ -172,8 +195,10 @@ class PortalApp(App[int]):
             from cc_tui.tui.config import config_file
 
             self.notify(
-                f"In {config_file()}: " + " ".join(p[0].upper() + p[1:] for p in problems),
-                title="Settings",
+                _("In {file}: {problems}").format(
+                    file=config_file(), problems=" ".join(p[0].upper() + p[1:] for p in problems)
+                ),
+                title=_("Settings"),
                 severity="warning",
                 timeout=20,
             )
@@ -194,13 +219,19 @@ class PortalApp(App[int]):
             path = await asyncio.to_thread(save_theme, name)
         except OSError as error:
             self.notify(
-                f"The theme {name} is on, but could not be saved ({error}); it lasts until "
-                "you quit.",
-                title="Settings",
+                _(
+                    "The theme {name} is on, but could not be saved ({error}); it lasts until "
+                    "you quit."
+                ).format(name=name, error=error),
+                title=_("Settings"),
                 severity="warning",
             )
             return
-        self.notify(f"Theme {name} saved in {path}.", title="Settings", timeout=4)
+        self.notify(
+            _("Theme {name} saved in {path}.").format(name=name, path=path),
+            title=_("Settings"),
+            timeout=4,
+        )
 
     # Screens
 
@@ -332,8 +363,8 @@ class PortalApp(App[int]):
                 settings = await asyncio.to_thread(loader)
             except Exception as error:
                 self.notify(
-                    f"{error} cc-tui goes on with its default settings.",
-                    title="Settings",
+                    _("{error} cc-tui goes on with its default settings.").format(error=error),
+                    title=_("Settings"),
                     severity="warning",
                     timeout=15,
                 )
@@ -394,7 +425,9 @@ class PortalApp(App[int]):
             return
         if self.screen is login and self.user is None:
             await self._start_session(user, user_id, token=None)
-            self.notify(f"Welcome back, {user.name}: your session was still open.")
+            self.notify(
+                _("Welcome back, {name}: your session was still open.").format(name=user.name)
+            )
 
     async def use_language(self, language: Language) -> None:
         """Speak `language` from now on: screens made from now on, and the portal's
@@ -439,7 +472,7 @@ class PortalApp(App[int]):
             await asyncio.to_thread(store.save, self.portal_key, user_id, token)
             notice = store.pop_notice()
             if notice:
-                self.notify(notice, title="Session", severity="warning", timeout=10)
+                self.notify(notice, title=_("Session"), severity="warning", timeout=10)
 
     async def _after_login(self, user_id: str) -> None:
         """Back to where an expired session left off (same user only), and a word about
@@ -455,7 +488,7 @@ class PortalApp(App[int]):
         several = self.user is not None and len(self.user.memberships) > 1
         summary = unsent_summary(drafts, name_memberships=several)
         if summary:
-            self.notify(summary, title="Unsent drafts", timeout=15)
+            self.notify(summary, title=_("Unsent drafts"), timeout=15)
 
     def session_expired(
         self, error: SessionExpired, reopen: Callable[[], Screen[Any]] | None = None
@@ -495,9 +528,11 @@ class PortalApp(App[int]):
         name = event.name or ""
         if name.startswith(DELIVERY_PREFIX):
             self.notify(
-                f"Your browser did not receive {shown(flatten(name[len(DELIVERY_PREFIX) :]))} "
-                f"({shown(flatten(str(event.exception)))}). Download it again.",
-                title="Not saved",
+                _("Your browser did not receive {name} ({reason}). Download it again.").format(
+                    name=shown(flatten(name[len(DELIVERY_PREFIX) :])),
+                    reason=shown(flatten(str(event.exception))),
+                ),
+                title=_("Not saved"),
                 severity="error",
                 timeout=15,
             )
@@ -523,7 +558,10 @@ class PortalApp(App[int]):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        title = screen.title or type(screen).__name__.removesuffix("Screen") or "cc-tui"
+        name = type(screen).__name__.removesuffix("Screen")
+        title = (
+            screen.title or (_(SCREEN_NAMES[name]) if name in SCREEN_NAMES else name) or "cc-tui"
+        )
         self.push_screen(HelpScreen(help_rows(self, screen), title))
 
     # Memberships (tui/membership.py)
@@ -551,8 +589,8 @@ class PortalApp(App[int]):
             return
         self.call_later(self._switch, participant_id, then_open)
         self.notify(
-            f"Now acting for {membership_title(membership)}.",
-            title="Membership",
+            _("Now acting for {membership}.").format(membership=membership_title(membership)),
+            title=_("Membership"),
             timeout=6,
         )
 
@@ -574,15 +612,17 @@ class PortalApp(App[int]):
         if self.user is None:
             return
         user_id = self._session_user_id
-        message, kind = "You have logged out.", "success"
+        message, kind = _("You have logged out."), "success"
         portal = await self.client()
         try:
             await portal.logout()
         except PortalUnreachable:
             portal.token = None
             message, kind = (
-                "Logged out here, but the portal did not answer: the session ends by itself "
-                "after 30 minutes idle.",
+                _(
+                    "Logged out here, but the portal did not answer: the session ends by "
+                    "itself after 30 minutes idle."
+                ),
                 "info",
             )
         except PortalError as error:
@@ -596,25 +636,30 @@ class PortalApp(App[int]):
     def palette_commands(self, screen: Screen[object]) -> list[PaletteCommand]:
         commands = [
             PaletteCommand(
-                "Help: keys of this screen", "Every key that works here.", self.action_help
+                _("Help: keys of this screen"), _("Every key that works here."), self.action_help
             ),
         ]
         if self.user is not None:
             commands.append(
-                PaletteCommand("Log out", "End this session on the portal.", self.action_logout)
+                PaletteCommand(
+                    _("Log out"), _("End this session on the portal."), self.action_logout
+                )
             )
             if len(self.user.memberships) > 1:
                 commands.append(
                     PaletteCommand(
-                        "Switch membership",
-                        "Act for another of your memberships (F7): its requests, forms and users.",
+                        _("Switch membership"),
+                        _(
+                            "Act for another of your memberships (F7): its requests, forms and "
+                            "users."
+                        ),
                         self.action_switch_membership,
                     )
                 )
             commands.append(
                 PaletteCommand(
-                    "New request: find a form",
-                    "Search the eServices you may make and open a blank form.",
+                    _("New request: find a form"),
+                    _("Search the eServices you may make and open a blank form."),
                     self.open_catalogue,
                 )
             )
@@ -665,9 +710,11 @@ class PortalApp(App[int]):
         error = event.worker.error
         self.log.error(f"worker {event.worker.name!r} failed", error)
         self.notify(
-            f"cc-tui hit an unexpected problem ({type(error).__name__}: {error}). Try again; "
-            "if it happens again, please report it.",
-            title="Unexpected problem",
+            _(
+                "cc-tui hit an unexpected problem ({name}: {error}). Try again; if it happens "
+                "again, please report it."
+            ).format(name=type(error).__name__, error=error),
+            title=_("Unexpected problem"),
             severity="error",
             timeout=15,
         )

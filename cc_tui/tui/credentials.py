@@ -15,8 +15,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from cc_tui.domain.i18n import N_, _
+
 SERVICE_PREFIX = "cc-tui"
-NO_KEYRING_NOTICE = "No keyring on this host: you'll log in again next time."
+NO_KEYRING_NOTICE = N_("No keyring on this host: you'll log in again next time.")
 
 
 def _service(server_url: str) -> str:
@@ -104,7 +106,7 @@ class TokenStore:
         if self.persistent or not self._notice_pending or self._memory_only:
             return None
         self._notice_pending = False
-        return NO_KEYRING_NOTICE
+        return _(NO_KEYRING_NOTICE)
 
     def _resolve(self) -> None:
         if self._resolved:

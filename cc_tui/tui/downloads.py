@@ -27,6 +27,8 @@ from typing import Any, Final
 
 from textual.app import App
 
+from cc_tui.domain.i18n import _
+
 # Deliveries are named `cc-tui:<file name>`, so the app tells its own from Textual's
 # (a screenshot is one) when one fails.
 DELIVERY_PREFIX: Final = "cc-tui:"
@@ -66,17 +68,17 @@ class Destination:
         self._app.deliver_binary(
             file, save_filename=path.name, name=f"{DELIVERY_PREFIX}{path.name}"
         )
-        return f"your browser's downloads ({path.name})"
+        return _("your browser's downloads ({name})").format(name=path.name)
 
     def cannot_save(self, what: str, error: OSError) -> str:
         """The sentence for a file that could not be written, with what to do."""
         reason = error.strerror or str(error)
         if self.in_browser:
-            return (
-                f"Could not send {what} to your browser: the serving machine could not hold "
-                f"it ({reason}). Tell whoever runs `cc-tui web`."
-            )
-        return (
-            f"Could not save {what} in {self.folder} ({reason}). Check that the folder is "
+            return _(
+                "Could not send {what} to your browser: the serving machine could not hold "
+                "it ({reason}). Tell whoever runs `cc-tui web`."
+            ).format(what=what, reason=reason)
+        return _(
+            "Could not save {what} in {folder} ({reason}). Check that the folder is "
             "writable, or set CC_TUI_DOWNLOADS_DIR to another one."
-        )
+        ).format(what=what, folder=self.folder, reason=reason)

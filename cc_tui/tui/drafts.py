@@ -48,6 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cc_tui.domain.i18n import _, ngettext
 from cc_tui.domain.naming import REF_PATTERN
 
 SCHEMA = 1
@@ -199,9 +200,11 @@ class DraftStore:
             with contextlib.suppress(OSError):
                 temporary.unlink()
             raise DraftError(
-                f"Could not keep your typed values in {path.parent} ({error.strerror or error})."
-                " Free some disk space or fix the folder's permissions; until then, save to "
-                "the portal with ctrl+d."
+                _(
+                    "Could not keep your typed values in {folder} ({reason}). Free some disk "
+                    "space or fix the folder's permissions; until then, save to the portal "
+                    "with ctrl+d."
+                ).format(folder=path.parent, reason=error.strerror or error)
             ) from error
         return path
 
@@ -268,16 +271,21 @@ def unsent_summary(drafts: list[Draft], *, name_memberships: bool = False) -> st
     if not drafts:
         return None
     names = [
-        (draft.ref or f"a new {draft.eservice} form")
+        (draft.ref or _("a new {eservice} form").format(eservice=draft.eservice))
         + (f" ({draft.participant_id})" if name_memberships and draft.participant_id else "")
         for draft in drafts[:3]
     ]
-    more = f" and {len(drafts) - 3} more" if len(drafts) > 3 else ""
+    listed = _(", ").join(names)
+    if len(drafts) > 3:
+        listed = _("{some} and {count} more").format(some=listed, count=len(drafts) - 3)
     count = len(drafts)
-    return (
-        f"{count} unsent draft{'s' if count != 1 else ''} kept on this computer: "
-        f"{', '.join(names)}{more}. Open New request (n, or ctrl+p) to carry on with them."
-    )
+    return ngettext(
+        "{count} unsent draft kept on this computer: {drafts}. Open New request (n, or "
+        "ctrl+p) to carry on with them.",
+        "{count} unsent drafts kept on this computer: {drafts}. Open New request (n, or "
+        "ctrl+p) to carry on with them.",
+        count,
+    ).format(count=count, drafts=listed)
 
 
 class DraftWriter:

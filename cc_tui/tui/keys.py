@@ -16,6 +16,8 @@ from collections.abc import Iterable
 
 from textual.binding import Binding, BindingType
 
+from cc_tui.domain.i18n import N_, _, ngettext
+
 PACKAGES = ("cc_tui.tui.screens", "cc_tui.tui.widgets")
 
 APP_KEYS: list[BindingType] = [
@@ -24,21 +26,21 @@ APP_KEYS: list[BindingType] = [
         "quit",
         "Quit",
         id="app.quit",
-        tooltip="Quit cc-tui. A logged-in session stays open for next time.",
+        tooltip=N_("Quit cc-tui. A logged-in session stays open for next time."),
     ),
     Binding(
         "f1,question_mark",
         "help",
         "Help",
         id="app.help",
-        tooltip="Show every key of this screen.",
+        tooltip=N_("Show every key of this screen."),
     ),
     Binding(
         "ctrl+p",
         "command_palette",
         "Commands",
         id="app.command_palette",
-        tooltip="Find a command by name.",
+        tooltip=N_("Find a command by name."),
         show=False,
         priority=True,
     ),
@@ -47,14 +49,14 @@ APP_KEYS: list[BindingType] = [
         "logout",
         "Log out",
         id="app.logout",
-        tooltip="Log out: the portal ends this session at once.",
+        tooltip=N_("Log out: the portal ends this session at once."),
     ),
     Binding(
         "f2",
         "go('profile')",
         "Profile",
         id="app.profile",
-        tooltip="Your memberships and roles; change your password or OTP channel.",
+        tooltip=N_("Your memberships and roles; change your password or OTP channel."),
         show=False,
     ),
     Binding(
@@ -62,7 +64,7 @@ APP_KEYS: list[BindingType] = [
         "go('accounts')",
         "Accounts",
         id="app.accounts",
-        tooltip="Users of your firm (CCDAs) or every firm's CCDAs (the exchange).",
+        tooltip=N_("Users of your firm (CCDAs) or every firm's CCDAs (the exchange)."),
         show=False,
     ),
     Binding(
@@ -70,7 +72,7 @@ APP_KEYS: list[BindingType] = [
         "go('events')",
         "Events",
         id="app.events",
-        tooltip="Seminars and events: seats left, enrol, withdraw, waiting lists.",
+        tooltip=N_("Seminars and events: seats left, enrol, withdraw, waiting lists."),
         show=False,
     ),
     Binding(
@@ -78,7 +80,7 @@ APP_KEYS: list[BindingType] = [
         "go('documents')",
         "Documents",
         id="app.documents",
-        tooltip="The document library: technical documents and paper forms as PDFs.",
+        tooltip=N_("The document library: technical documents and paper forms as PDFs."),
         show=False,
     ),
     Binding(
@@ -86,7 +88,7 @@ APP_KEYS: list[BindingType] = [
         "go('service')",
         "Service hours",
         id="app.service",
-        tooltip="Service hours: maintenance window, business days and hours.",
+        tooltip=N_("Service hours: maintenance window, business days and hours."),
         show=False,
     ),
     Binding(
@@ -94,7 +96,7 @@ APP_KEYS: list[BindingType] = [
         "switch_membership",
         "Switch membership",
         id="app.switch_membership",
-        tooltip="Act for another of your memberships (its requests, forms and users).",
+        tooltip=N_("Act for another of your memberships (its requests, forms and users)."),
         show=False,
     ),
 ]
@@ -110,7 +112,7 @@ def known_binding_ids() -> set[str]:
             modules.append(importlib.import_module(info.name))
     ids: set[str] = set()
     for module in modules:
-        for _, cls in inspect.getmembers(module, inspect.isclass):
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, DOMNode):
                 for binding in cls.BINDINGS:
                     if isinstance(binding, Binding) and binding.id:
@@ -126,15 +128,21 @@ def settings_problems(
     unknown = sorted(key for key in keymap if key not in known_ids)
     if unknown:
         names = ", ".join(repr(key) for key in unknown)
-        verb = "is no key id" if len(unknown) == 1 else "are no key ids"
         problems.append(
-            f"keymap names {names}, which {verb} of cc-tui, so it changes nothing. F1 on"
-            " each screen and screens.md list the ids (e.g. 'app.help')."
+            ngettext(
+                "keymap names {names}, which is no key id of cc-tui, so it changes nothing. "
+                "F1 on each screen and screens.md list the ids (e.g. 'app.help').",
+                "keymap names {names}, which are no key ids of cc-tui, so it changes nothing. "
+                "F1 on each screen and screens.md list the ids (e.g. 'app.help').",
+                len(unknown),
+            ).format(names=names)
         )
     available = sorted(themes)
     if theme not in available:
         problems.append(
-            f"theme {theme!r} is not one of the themes: {', '.join(available)}. cc-tui uses"
-            " its default; ctrl+p, Change theme, picks and saves one."
+            _(
+                "theme {theme} is not one of the themes: {themes}. cc-tui uses its default; "
+                "ctrl+p, Change theme, picks and saves one."
+            ).format(theme=repr(theme), themes=", ".join(available))
         )
     return problems

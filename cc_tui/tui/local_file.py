@@ -30,6 +30,7 @@ from cc_tui.domain.files import (
     describe_content,
     size_in_words,
 )
+from cc_tui.domain.i18n import N_, _
 
 
 def path_from_text(text: str, base: Path) -> Path:
@@ -59,7 +60,7 @@ class LocalFile:
 
     @property
     def description(self) -> str:
-        what = KIND_WORDS[self.kind] if self.kind else "not a PDF, XLS or XLSX"
+        what = _(KIND_WORDS[self.kind]) if self.kind else _("not a PDF, XLS or XLSX")
         return f"{size_in_words(self.size)}, {what}"
 
 
@@ -68,34 +69,41 @@ def _zip_kind(path: Path) -> tuple[Kind | None, str]:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist()[:10_000])
     except Exception:  # a damaged archive can fail in many ways
-        return None, "a damaged ZIP archive"
+        return None, N_("a damaged ZIP archive")
     if all(part in names for part in REQUIRED_XLSX_PARTS):
         return "xlsx", ""
     if "word/document.xml" in names:
-        return None, "a Word document (DOCX)"
-    return None, "a ZIP archive with no workbook inside"
+        return None, N_("a Word document (DOCX)")
+    return None, N_("a ZIP archive with no workbook inside")
 
 
 def inspect_file(path: Path) -> LocalFile:
     """Check the file at `path` as the portal will (blocking; run it in a thread)."""
     try:
         if path.is_dir():
-            return LocalFile(path, problems=(f"{path} is a folder; choose a file in it.",))
+            return LocalFile(
+                path, problems=(_("{path} is a folder; choose a file in it.").format(path=path),)
+            )
         size = path.stat().st_size
         with path.open("rb") as file:
             head = file.read(1024)
     except FileNotFoundError:
-        return LocalFile(path, problems=(f"There is no file {path}.",))
+        return LocalFile(path, problems=(_("There is no file {path}.").format(path=path),))
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        return LocalFile(path, problems=(f"cc-tui cannot read {path}: {reason}.",))
+        return LocalFile(
+            path,
+            problems=(_("cc-tui cannot read {path}: {reason}.").format(path=path, reason=reason),),
+        )
     if size == 0:
-        return LocalFile(path, problems=("This file is empty (0 bytes).",))
+        return LocalFile(path, problems=(_("This file is empty (0 bytes)."),))
     problems: list[str] = []
     if size > MAX_FILE_BYTES:
         problems.append(
-            f"This file is {size_in_words(size)}, larger than 10 MiB, the portal's limit; split "
-            "it into smaller documents."
+            _(
+                "This file is {size}, larger than 10 MiB, the portal's limit; split it into "
+                "smaller documents."
+            ).format(size=size_in_words(size))
         )
     kind: Kind | None = None
     words = ""
@@ -109,8 +117,10 @@ def inspect_file(path: Path) -> LocalFile:
         words = describe_content(head)
     if kind is None:
         problems.append(
-            f"This file is {words}, not a PDF, XLS or XLSX. Attach the document itself, "
-            "saved as PDF or Excel."
+            _(
+                "This file is {words}, not a PDF, XLS or XLSX. Attach the document itself, "
+                "saved as PDF or Excel."
+            ).format(words=_(words))
         )
     return LocalFile(path, size, kind, tuple(problems))
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.safe_text import flatten, shown
 
 if TYPE_CHECKING:
@@ -31,32 +32,37 @@ if TYPE_CHECKING:
 
     from cc_tui.api.auth import Membership, User
 
+# English, marked: `_()` where they are shown.
 KIND_WORDS = {
-    "exchange_participant": "exchange participant",
-    "clearing_participant": "clearing participant",
-    "designated_bank": "designated bank",
+    "exchange_participant": N_("exchange participant"),
+    "clearing_participant": N_("clearing participant"),
+    "designated_bank": N_("designated bank"),
 }
 ROLE_WORDS = {
-    "maker": "maker",
-    "checker": "checker",
-    "ccda": "delegated administrator (CCDA)",
-    "exchange_officer": "exchange officer",
+    "maker": N_("maker"),
+    "checker": N_("checker"),
+    "ccda": N_("delegated administrator (CCDA)"),
+    "exchange_officer": N_("exchange officer"),
 }
 
 
 def kind_words(kind: str) -> str:
     """A membership's kind as people say it."""
-    return KIND_WORDS.get(kind) or shown(flatten(kind.replace("_", " ")))
+    known = KIND_WORDS.get(kind)
+    return _(known) if known else shown(flatten(kind.replace("_", " ")))
 
 
 def roles_words(roles: Iterable[str]) -> str:
     """ "maker and checker", "maker, checker and CCDA"; "no rights here yet" for none."""
-    words = [ROLE_WORDS.get(role) or shown(flatten(role.replace("_", " "))) for role in roles]
+    words = [
+        _(ROLE_WORDS[role]) if role in ROLE_WORDS else shown(flatten(role.replace("_", " ")))
+        for role in roles
+    ]
     if not words:
-        return "no rights here yet"
+        return _("no rights here yet")
     if len(words) == 1:
         return words[0]
-    return f"{', '.join(words[:-1])} and {words[-1]}"
+    return _("{some} and {last}").format(some=_(", ").join(words[:-1]), last=words[-1])
 
 
 def membership_of(user: User | None, participant_id: str | None) -> Membership | None:
@@ -98,7 +104,9 @@ def notice_membership(user: User | None, acting: str | None, participant_id: str
         return ""
     if participant_id == acting:
         return f" ({participant_id})"
-    return f" (for {participant_id}: switch with F7 to work on it)"
+    return " " + _("(for {participant_id}: switch with F7 to work on it)").format(
+        participant_id=participant_id
+    )
 
 
 def notice_ref(user: User | None, ref: str, participant_id: str | None) -> str:

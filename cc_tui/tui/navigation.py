@@ -13,6 +13,7 @@ import enum
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.shell import shell_of
 
@@ -86,32 +87,32 @@ def palette_commands(app: App[Any]) -> list[PaletteCommand]:
     places = [
         (
             Destination.SERVICE,
-            "Service hours: maintenance window and business days",
-            "When the portal is open, and when requests are processed (F6).",
+            N_("Service hours: maintenance window and business days"),
+            N_("When the portal is open, and when requests are processed (F6)."),
         ),
         (
             Destination.EVENTS,
-            "Events: seminars, enrol and withdraw",
-            "Upcoming events with seats left and waiting lists (F4).",
+            N_("Events: seminars, enrol and withdraw"),
+            N_("Upcoming events with seats left and waiting lists (F4)."),
         ),
         (
             Destination.DOCUMENTS,
-            "Document library: guides and paper forms",
-            "Search technical documents and forms; download PDFs (F5).",
+            N_("Document library: guides and paper forms"),
+            N_("Search technical documents and forms; download PDFs (F5)."),
         ),
         (
             Destination.PROFILE,
-            "Profile: password and one-time passwords",
-            "Your memberships and roles; change your password or OTP channel (F2).",
+            N_("Profile: password and one-time passwords"),
+            N_("Your memberships and roles; change your password or OTP channel (F2)."),
         ),
         (
             Destination.ACCOUNTS,
-            "Accounts: users, rights, unlock, reset device",
-            "Create users, grant rights, suspend, unlock, reset devices (F3).",
+            N_("Accounts: users, rights, unlock, reset device"),
+            N_("Create users, grant rights, suspend, unlock, reset devices (F3)."),
         ),
     ]
     return [
-        PaletteCommand(title, help_text, partial(go, app, where))
+        PaletteCommand(_(title), _(help_text), partial(go, app, where))
         for where, title, help_text in places
         if may_go(app, where)
     ]

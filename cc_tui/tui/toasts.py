@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from cc_tui.domain.i18n import _
+
 TASK_TOAST_SECONDS = 8.0
 NAMED = 3
 
@@ -25,10 +27,11 @@ class TimerHost(Protocol):
 def gathered_message(refs: list[str]) -> str:
     """One toast for several new tasks, naming the first few."""
     if len(refs) == 1:
-        return f"1 new task: {refs[0]}"
-    named = ", ".join(refs[:NAMED])
-    more = f" and {len(refs) - NAMED} more" if len(refs) > NAMED else ""
-    return f"{len(refs)} new tasks: {named}{more}"
+        return _("1 new task: {ref}").format(ref=refs[0])
+    named = _(", ").join(refs[:NAMED])
+    if len(refs) > NAMED:
+        named = _("{some} and {count} more").format(some=named, count=len(refs) - NAMED)
+    return _("{count} new tasks: {refs}").format(count=len(refs), refs=named)
 
 
 class TaskToasts:

@@ -39,7 +39,7 @@ def app_for(
 async def steady(pilot: Pilot[int]) -> None:
     await until(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), "the dashboard")
     screen = dashboard(pilot.app)  # type: ignore[arg-type]
-    await until(pilot, lambda: "● live" in screen.status_text, "the stream is live")
+    await until(pilot, lambda: "● " in screen.status_text, "the stream is live")
     await pilot.press("6")  # All: a full table (no marks: bulk approval acts in 1 only)
     await settle(pilot)
     await pilot.press("j", "j", "j")

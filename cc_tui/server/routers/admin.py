@@ -38,7 +38,7 @@ from cc_tui.api.problem import FieldError, ProblemCode
 from cc_tui.domain.account_rules import AccountAction
 from cc_tui.domain.forms import validate_field
 from cc_tui.domain.i18n import _
-from cc_tui.domain.rights import DELEGATED_ADMIN, RIGHTS
+from cc_tui.domain.rights import DELEGATED_ADMIN, RIGHTS, right_words
 from cc_tui.server import security_mail
 from cc_tui.server.account_admin import (
     EXCHANGE_WORDS,
@@ -105,16 +105,18 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 async def get_rights(principal: CurrentPrincipal) -> list[Right]:
     """The catalogue of rights; `grantable` marks those this caller may grant or remove."""
     admin = administrator(principal)
+    rights = sorted(RIGHTS.values(), key=lambda r: (r.kind != "admin", r.code))
     return [
         Right(
             code=right.code,
-            name=right.name,
-            description=right.description,
+            name=name,
+            description=description,
             kind=right.kind.value,
             eservices=list(right.eservices),
             grantable=right.code in admin.grantable,
         )
-        for right in sorted(RIGHTS.values(), key=lambda r: (r.kind != "admin", r.code))
+        for right in rights
+        for name, description in [right_words(right)]
     ]
 
 
@@ -182,7 +184,9 @@ async def create_user(
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            f"{issues[0].message} A user ID is the person's e-mail address.",
+            _("{message} A user ID is the person's e-mail address.").format(
+                message=issues[0].message
+            ),
             issues[0].fix,
             [FieldError(field="user_id", message=issues[0].message, fix=issues[0].fix)],
         )
@@ -215,9 +219,11 @@ async def create_user(
             raise ApiError(
                 409,
                 USER_EXISTS,
-                f"The user ID {user_id} is already taken on the portal.",
-                "Check the address. If the person already has a Client Connect account "
-                f"for another firm, ask {EXCHANGE_WORDS} to add your membership to it.",
+                _("The user ID {user_id} is already taken on the portal.").format(user_id=user_id),
+                _(
+                    "Check the address. If the person already has a Client Connect account for "
+                    "another firm, ask {exchange} to add your membership to it."
+                ).format(exchange=_(EXCHANGE_WORDS)),
                 [FieldError(field="user_id", message=_("Already taken."))],
             )
         users.add_membership(conn, user_id, participant_id)
@@ -269,7 +275,9 @@ async def resend_setup_mail(
             raise ApiError(
                 409,
                 ProblemCode.INVALID_TRANSITION,
-                f"{target.user.name} has already set a password, so there is nothing to set up.",
+                _("{name} has already set a password, so there is nothing to set up.").format(
+                    name=target.user.name
+                ),
                 _("If they forgot it, they use Forgot password at the login."),
             )
         token = login.create_password_reset(conn, target.user.user_id, now, SETUP_TTL)

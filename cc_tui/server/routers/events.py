@@ -49,8 +49,8 @@ def _answer(change: EnrolmentChange) -> Enrolment:
 def promotion_body(name: str, promotion: Promotion) -> str:
     event = promotion.event
     starts = to_hkt(event.starts_at)
-    when = _("{day} {year}, {time} HKT").format(
-        day=format_day(starts.date()), year=starts.year, time=f"{starts:%H:%M}"
+    when = _("{day}, {time} HKT").format(
+        day=format_day(starts.date(), year=True), time=f"{starts:%H:%M}"
     )
     return (
         _("Dear {name},").format(name=name)

@@ -46,7 +46,7 @@ from cc_tui.domain.forms import (
     unsafe_issue,
     validate_form,
 )
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import _, ngettext
 from cc_tui.domain.workflow import (
     ABORT_AFTER_DAYS,
     EDITABLE_STATUSES,
@@ -279,7 +279,9 @@ def refuse_unless_maker(row: RequestRow, user_id: str) -> None:
         raise ApiError(
             403,
             ProblemCode.FORBIDDEN,
-            f"Only the maker of {row.ref} ({row.maker}) can change it.",
+            _("Only the maker of {ref} ({maker}) can change it.").format(
+                ref=row.ref, maker=row.maker
+            ),
             _("Ask its maker to make the change, or return it with a comment."),
         )
 
@@ -290,8 +292,9 @@ def refuse_unless_editable(row: RequestRow) -> None:
         raise ApiError(
             409,
             ProblemCode.INVALID_TRANSITION,
-            f"{row.ref} is {row.status.label.lower()}; only a draft or a returned request "
-            "can be changed.",
+            _("{ref} is {status}; only a draft or a returned request can be changed.").format(
+                ref=row.ref, status=_(row.status.label).lower()
+            ),
             _("Reload the request to see its current status and what you can do now."),
         )
 
@@ -377,8 +380,13 @@ def refuse_invalid(issues: Sequence[FieldIssue], ref: str) -> None:
         raise ApiError(
             422,
             ProblemCode.VALIDATION_FAILED,
-            f"{ref} cannot be submitted: {count} field{'s' if count != 1 else ''} "
-            f"need{'s' if count == 1 else ''} attention. Your values are kept as they are.",
+            ngettext(
+                "{ref} cannot be submitted: {count} field needs attention. Your values are kept "
+                "as they are.",
+                "{ref} cannot be submitted: {count} fields need attention. Your values are kept "
+                "as they are.",
+                count,
+            ).format(ref=ref, count=count),
             _("Correct the fields listed, save, and submit again."),
             field_errors(issues),
         )

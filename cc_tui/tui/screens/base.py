@@ -35,7 +35,7 @@ from textual.widget import Widget
 from textual.worker import Worker
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
-from cc_tui.domain.i18n import DEFAULT_LANGUAGE, Language, _, current_language
+from cc_tui.domain.i18n import DEFAULT_LANGUAGE, N_, Language, _, current_language
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.shell import AppShell, shell_of
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -68,13 +68,19 @@ def _translated(binding: Binding, language: Language) -> Binding:
     """A key's description in the language (the footer, F1's list and the palette read
     it from here); Babel extracts the description, Binding's third argument (babel.cfg)."""
     del language  # a key of the cache: _() reads the current one
-    if not binding.description:
+    if not binding.description and not binding.tooltip:
         return binding
-    return dataclasses.replace(binding, description=_(binding.description))
+    # A tooltip is marked with N_() where the binding is made (F1 shows it beside the key).
+    return dataclasses.replace(
+        binding,
+        description=_(binding.description) if binding.description else "",
+        tooltip=_(binding.tooltip) if binding.tooltip else "",
+    )
 
 
-class PortalCalls(Screen[ScreenResultType]):
-    """The one portal-call helper, shared by full and modal screens."""
+class SpeakingScreen(Screen[ScreenResultType]):
+    """A screen whose keys are described in the current language (the footer, F1 and
+    the palette read `active_bindings`): every screen of cc-tui, modal ones included."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -87,6 +93,10 @@ class PortalCalls(Screen[ScreenResultType]):
             key: found._replace(binding=_translated(found.binding, language))
             for key, found in active.items()
         }
+
+
+class PortalCalls(SpeakingScreen[ScreenResultType]):
+    """The one portal-call helper, shared by full and modal screens."""
 
     # The login steps hold no session yet: a 401 there is a refusal like any other.
     session_bound: ClassVar[bool] = True
@@ -190,7 +200,7 @@ class PortalScreen(PortalCalls[None]):
             "retry",
             "Retry",
             id="screen.retry",
-            tooltip="Try the last call to the portal again.",
+            tooltip=N_("Try the last call to the portal again."),
         ),
     ]
 

@@ -34,6 +34,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cc_tui.client.errors import PortalError, PortalUnreachable, SessionExpired
+from cc_tui.domain.i18n import N_, _, ngettext
 from cc_tui.domain.workflow import Action
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalModal
@@ -48,14 +49,15 @@ Phase = Literal["confirm", "running", "done"]
 
 def question(refs: list[str]) -> str:
     count = len(refs)
-    noun = "request" if count == 1 else "requests"
-    return f"Approve {count} {noun}? y/N"
+    return ngettext("Approve {count} request? y/N", "Approve {count} requests? y/N", count).format(
+        count=count
+    )
 
 
 def named(refs: list[str]) -> str:
     shown = ", ".join(refs[:NAMED])
     more = len(refs) - NAMED
-    return shown + (f" and {more} more" if more > 0 else "")
+    return shown + (" " + _("and {count} more").format(count=more) if more > 0 else "")
 
 
 CHANGED = "changed_since_listed"
@@ -72,8 +74,8 @@ async def _approve(portal: PortalClient, *, ref: str, listed: datetime | None) -
         raise PortalError(
             409,
             CHANGED,
-            "It changed after you marked it, so it was not approved.",
-            "Open it (enter on its row) to check what it holds now, and approve it there.",
+            _("It changed after you marked it, so it was not approved."),
+            _("Open it (enter on its row) to check what it holds now, and approve it there."),
         )
     await portal.act(ref, "approve", request.version)
 
@@ -85,14 +87,15 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
     MEMBERSHIP_BOUND = True
     CSS_PATH = "bulk.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes, approve", id="bulk.confirm", tooltip="Approve them all."),
+        Binding("y", "confirm", "Yes, approve", id="bulk.confirm", tooltip=N_("Approve them all.")),
         Binding(
             "n,escape,enter",
             "close",
             "No / close",
             id="bulk.close",
-            tooltip="Cancel before it starts; once running, esc stops sending more; "
-            "when done, close.",
+            tooltip=N_(
+                "Cancel before it starts; once running, esc stops sending more; when done, close."
+            ),
         ),
     ]
 
@@ -112,12 +115,12 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
             with VerticalScroll(id="bulk-results"):
                 for ref in self.refs:
                     yield Static(
-                        safe_content(flatten(f"· {ref} waiting")),
+                        safe_content(flatten(_("· {ref} waiting").format(ref=ref))),
                         classes="bulk-line",
                         id=f"r-{ref}",
                     )
             yield Static(id="bulk-summary")
-            yield Static("y approves · n, esc or enter cancels", id="bulk-keys")
+            yield Static(_("y approves · n, esc or enter cancels"), id="bulk-keys")
 
     def on_mount(self) -> None:
         self.query_one("#bulk-results").display = False
@@ -135,7 +138,7 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
         self.query_one("#bulk-refs").display = False
         self.query_one("#bulk-results").display = True
         self.query_one("#bulk-summary").display = True
-        self.query_one("#bulk-keys", Static).update("esc stops sending more")
+        self.query_one("#bulk-keys", Static).update(_("esc stops sending more"))
         self.refresh_bindings()
         self._show_progress()
         self.approve_all()
@@ -160,15 +163,22 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
     def _show_progress(self) -> None:
         done = len(self.outcomes)
         refused = done - len(self.approved)
-        counts = f"{len(self.approved)} approved, {refused} not approved"
+        counts = _("{approved} approved, {refused} not approved").format(
+            approved=len(self.approved), refused=refused
+        )
         if self.phase == "done":
             stopped = len(self.refs) - done
-            tail = f", {stopped} not sent" if stopped else ""
-            text = f"Done: {counts}{tail}. enter or esc closes."
+            if stopped:
+                counts = _("{counts}, {stopped} not sent").format(counts=counts, stopped=stopped)
+            text = _("Done: {counts}. enter or esc closes.").format(counts=counts)
         elif self._stopping:
-            text = f"Stopping after those under way: {done} of {len(self.refs)} done ({counts})."
+            text = _("Stopping after those under way: {done} of {total} done ({counts}).").format(
+                done=done, total=len(self.refs), counts=counts
+            )
         else:
-            text = f"Approving {CONCURRENCY} at a time: {done} of {len(self.refs)} done ({counts})."
+            text = _("Approving {at_once} at a time: {done} of {total} done ({counts}).").format(
+                at_once=CONCURRENCY, done=done, total=len(self.refs), counts=counts
+            )
         self.query_one("#bulk-summary", Static).update(Content(text))
 
     @work(exclusive=True, group="bulk-approve", exit_on_error=False)
@@ -179,9 +189,9 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
         async def approve(ref: str) -> None:
             async with gate:
                 if self._stopping or expired:
-                    self._set(ref, "–", "not sent (stopped)")
+                    self._set(ref, "–", _("not sent (stopped)"))
                     return
-                self._set(ref, "…", "approving")
+                self._set(ref, "…", _("approving"))
                 done = await self.call_portal(
                     partial(_approve, ref=ref, listed=self.listed.get(ref)),
                     unreachable=partial(self._unreachable, ref),
@@ -190,18 +200,20 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
                 )
                 if done is not FAILED:
                     self.approved.add(ref)
-                    self._set(ref, "✔", "approved", "approved")
+                    self._set(ref, "✔", _("approved"), "approved")
 
         await asyncio.gather(*(approve(ref) for ref in self.refs))
         self.phase = "done"
-        self.query_one("#bulk-keys", Static).update("enter or esc closes")
+        self.query_one("#bulk-keys", Static).update(_("enter or esc closes"))
         self._show_progress()
         self.refresh_bindings()
         if expired:
             self.on_session_expired(expired[0])
 
     def _unreachable(self, ref: str, error: PortalUnreachable) -> None:
-        words = f"no answer from the portal; refresh to see if it was approved. {error}"
+        words = _("no answer from the portal; refresh to see if it was approved. {error}").format(
+            error=error
+        )
         self._set(ref, "✘", words, "unreachable")
 
     def _refused(self, ref: str, error: PortalError) -> None:
@@ -209,7 +221,7 @@ class BulkApproveScreen(PortalModal[frozenset[str]]):
 
     def _expired(self, ref: str, expired: list[SessionExpired], error: SessionExpired) -> None:
         expired.append(error)
-        self._set(ref, "✘", "not sent: your session has ended", "expired")
+        self._set(ref, "✘", _("not sent: your session has ended"), "expired")
 
     def on_session_expired(self, error: SessionExpired) -> None:
         """Closed with what was approved, then the login asked for once."""

@@ -16,21 +16,23 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.screens.base import SpeakingScreen
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(SpeakingScreen[bool], ModalScreen[bool]):
     """`prompt` with y/N; `detail` (optional) says what will happen."""
 
     CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Yes, do it."),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip=N_("Yes, do it.")),
         Binding(
             "n,escape,enter",
             "answer(False)",
             "No",
             id="confirm.no",
-            tooltip="No: nothing happens (Enter alone never confirms).",
+            tooltip=N_("No: nothing happens (Enter alone never confirms)."),
         ),
     ]
 
@@ -44,7 +46,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(safe_content(flatten(f"{self.prompt} y/N")), id="confirm-prompt")
             if self.detail:
                 yield Static(safe_content(self.detail, multiline=True), id="confirm-detail")
-            yield Static("y  yes    n / Enter / Esc  no", id="confirm-keys")
+            yield Static(_("y  yes    n / Enter / Esc  no"), id="confirm-keys")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

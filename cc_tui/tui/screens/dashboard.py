@@ -50,6 +50,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import _
 from cc_tui.domain.query import QueryError, parse_query
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.domain.workflow import Action
@@ -129,7 +130,7 @@ class DashboardScreen(PortalScreen):
         self.marks: set[str] = set()
         # Each mark's row as it was marked (its updated_at): what bulk approval approves.
         self.marked_at: dict[str, datetime] = {}
-        self.live = "○ live notices starting" if live_notices else ""
+        self.live = _("○ live notices starting") if live_notices else ""
         self._generation = 0
         self._last_key_at = 0.0
         self._loading = False
@@ -139,7 +140,7 @@ class DashboardScreen(PortalScreen):
         self.notices = LiveNotices(self)
         # Bursts of notices collapse into one toast ("3 new tasks"), never a stack.
         self.task_toasts = TaskToasts(
-            self, lambda message: self.app.notify(message, title="Portal", timeout=8)
+            self, lambda message: self.app.notify(message, title=_("Portal"), timeout=8)
         )
 
     # Layout
@@ -191,7 +192,7 @@ class DashboardScreen(PortalScreen):
         self.tabs.section = self.section
         if reads_across_firms(app):
             self.table.show_firms(True)
-            self.filter_bar.input.placeholder = FIRMS_PLACEHOLDER
+            self.filter_bar.input.placeholder = _(FIRMS_PLACEHOLDER)
         self.query_one("#dash-header", Static).update(safe_content(flatten(self._header())))
         self.preview.show_empty()
         self.show_status()
@@ -225,7 +226,9 @@ class DashboardScreen(PortalScreen):
         self.refresh_bindings()
 
     def show_status(self) -> None:
-        listed = "Loading…" if self._loading and not self.window.pages else self.window.describe()
+        listed = (
+            _("Loading…") if self._loading and not self.window.pages else self.window.describe()
+        )
         words = status_words(
             listed,
             self.view.sort,
@@ -275,7 +278,7 @@ class DashboardScreen(PortalScreen):
             if error.status == 400:  # the filter: said under it, as typed
                 self.filter_bar.show_problem(error.message)
             else:
-                self.notify(error.message, title="The list", severity="error")
+                self.notify(error.message, title=_("The list"), severity="error")
 
         try:
             pages = await self.call_portal(
@@ -330,7 +333,7 @@ class DashboardScreen(PortalScreen):
                 ),
                 retry=lambda: self.load_more(direction),
                 refused=lambda error: self.notify(
-                    error.message, title="The next page", severity="error"
+                    error.message, title=_("The next page"), severity="error"
                 ),
             )
         finally:
@@ -363,7 +366,7 @@ class DashboardScreen(PortalScreen):
         table = self.table
         ref = table.current_ref
         if ref is None:
-            self.preview.show_empty("Nothing to show here.")
+            self.preview.show_empty(_("Nothing to show here."))
             return
         self.view.cursor_ref = ref
         wanted = wanted_page(self.window, table.cursor_row, table.row_count)
@@ -516,10 +519,10 @@ class DashboardScreen(PortalScreen):
     def action_copy_ref(self) -> None:
         ref = self.table.current_ref
         if ref is None:
-            self.notify("No request is highlighted.", title="Copy", severity="warning")
+            self.notify(_("No request is highlighted."), title=_("Copy"), severity="warning")
             return
         self.app.copy_to_clipboard(ref)
-        self.notify(copied_words(ref), title="Copy")
+        self.notify(copied_words(ref), title=_("Copy"))
 
     def action_mark(self) -> None:
         table = self.table
@@ -545,8 +548,8 @@ class DashboardScreen(PortalScreen):
     def action_approve_marked(self) -> None:
         if not self.marks:
             self.notify(
-                "Nothing is marked: press space on each request to approve, then A.",
-                title="Approve marked",
+                _("Nothing is marked: press space on each request to approve, then A."),
+                title=_("Approve marked"),
                 severity="warning",
             )
             return
@@ -556,7 +559,7 @@ class DashboardScreen(PortalScreen):
         chosen = [ref for ref in shown + others if ref not in waiting]
         if waiting:
             self.notify(
-                left_out_words(waiting), title="Approve marked", severity="warning", timeout=10
+                left_out_words(waiting), title=_("Approve marked"), severity="warning", timeout=10
             )
         if not chosen:
             return
@@ -607,7 +610,12 @@ class DashboardScreen(PortalScreen):
             app.user, participant_id
         ):
             assert participant_id is not None
-            self.notify(f"{ref} belongs to {participant_id}: switching to it.", title="Membership")
+            self.notify(
+                _("{ref} belongs to {participant_id}: switching to it.").format(
+                    ref=ref, participant_id=participant_id
+                ),
+                title=_("Membership"),
+            )
             app.switch_membership(participant_id, then_open=ref)
             return
         self.open_request(ref)

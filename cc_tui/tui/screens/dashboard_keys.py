@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
+from cc_tui.domain.i18n import N_
 from cc_tui.tui.widgets.section_tabs import SECTIONS
 
 
@@ -15,7 +16,7 @@ def _section_key(number: int) -> Binding:
         f"section('{section.value}')",
         section.label,
         id=f"dashboard.section_{number}",
-        tooltip=f"Show the section {section.label}.",
+        tooltip=N_("Show this section."),
         show=False,
     )
 
@@ -26,30 +27,32 @@ DASHBOARD_KEYS: list[BindingType] = [
         "filter",
         "Filter",
         id="dashboard.filter",
-        tooltip="Type a filter: words, status:returned, eservice:CT027, maker:amy, "
-        "firm:B01234, ref:ECS0001, from:/to:YYYY-MM-DD, !word (words match titles, makers "
-        "and comments).",
+        tooltip=N_(
+            "Type a filter: words, status:returned, eservice:CT027, maker:amy, "
+            "firm:B01234, ref:ECS0001, from:/to:YYYY-MM-DD, !word (words match titles, makers "
+            "and comments)."
+        ),
     ),
     Binding(
         "colon",
         "jump",
         "Go to",
         id="dashboard.jump",
-        tooltip="Go to a request by its reference.",
+        tooltip=N_("Go to a request by its reference."),
     ),
     Binding(
         "n",
         "new_request",
         "New request",
         id="dashboard.new",
-        tooltip="Find a form in the eService catalogue and start a new request.",
+        tooltip=N_("Find a form in the eService catalogue and start a new request."),
     ),
     Binding(
         "s",
         "cycle_sort",
         "Sort",
         id="dashboard.sort",
-        tooltip="Sort by the next order: updated, reference, status, eService.",
+        tooltip=N_("Sort by the next order: updated, reference, status, eService."),
         show=False,
     ),
     Binding(
@@ -57,14 +60,14 @@ DASHBOARD_KEYS: list[BindingType] = [
         "mark",
         "Mark",
         id="dashboard.mark",
-        tooltip="Mark or unmark the highlighted request for bulk approval.",
+        tooltip=N_("Mark or unmark the highlighted request for bulk approval."),
     ),
     Binding(
         "asterisk",
         "mark_all",
         "Mark all",
         id="dashboard.mark_all",
-        tooltip="Mark every request listed, to approve them all with A.",
+        tooltip=N_("Mark every request listed, to approve them all with A."),
         show=False,
     ),
     Binding(
@@ -72,14 +75,14 @@ DASHBOARD_KEYS: list[BindingType] = [
         "approve_marked",
         "Approve",
         id="dashboard.approve_marked",
-        tooltip="Approve every marked request, after one y/N.",
+        tooltip=N_("Approve every marked request, after one y/N."),
     ),
     Binding(
         "y",
         "copy_ref",
         "Copy ref",
         id="dashboard.copy",
-        tooltip="Send the highlighted reference to your terminal to copy (OSC 52).",
+        tooltip=N_("Send the highlighted reference to your terminal to copy (OSC 52)."),
         show=False,
     ),
     Binding(
@@ -87,7 +90,7 @@ DASHBOARD_KEYS: list[BindingType] = [
         "retry",
         "Refresh",
         id="dashboard.refresh",
-        tooltip="Fetch the list and the counts again (keeps your place).",
+        tooltip=N_("Fetch the list and the counts again (keeps your place)."),
         show=False,
     ),
     Binding(
@@ -95,7 +98,7 @@ DASHBOARD_KEYS: list[BindingType] = [
         "next_section",
         "Next section",
         id="dashboard.next_section",
-        tooltip="Show the next section (or 1 to 6).",
+        tooltip=N_("Show the next section (or 1 to 6)."),
         show=False,
     ),
     Binding(
@@ -103,7 +106,7 @@ DASHBOARD_KEYS: list[BindingType] = [
         "previous_section",
         "Previous section",
         id="dashboard.previous_section",
-        tooltip="Show the previous section (or 1 to 6).",
+        tooltip=N_("Show the previous section (or 1 to 6)."),
         show=False,
     ),
     Binding(
@@ -111,7 +114,7 @@ DASHBOARD_KEYS: list[BindingType] = [
         "first_request",
         "Top",
         id="dashboard.top",
-        tooltip="Go to the first request of the list.",
+        tooltip=N_("Go to the first request of the list."),
         show=False,
     ),
     Binding(
@@ -119,7 +122,7 @@ DASHBOARD_KEYS: list[BindingType] = [
         "last_request",
         "Bottom",
         id="dashboard.bottom",
-        tooltip="Go to the last request loaded; the next page then loads.",
+        tooltip=N_("Go to the last request loaded; the next page then loads."),
         show=False,
     ),
     Binding(
@@ -127,7 +130,7 @@ DASHBOARD_KEYS: list[BindingType] = [
         "clear_marks",
         "Unmark all",
         id="dashboard.clear_marks",
-        tooltip="Unmark every marked request.",
+        tooltip=N_("Unmark every marked request."),
         show=False,
     ),
     *(_section_key(number) for number in range(1, len(SECTIONS) + 1)),

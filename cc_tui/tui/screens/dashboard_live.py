@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from cc_tui.domain.i18n import _
 from cc_tui.domain.sections import Section
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.membership import notice_membership, notice_ref
@@ -53,7 +54,7 @@ class LiveNotices:
                 self.on_notice(notice)
 
         def refused(error: PortalError) -> None:
-            screen.live = f"○ no live notices ({error.code})"
+            screen.live = _("○ no live notices ({code})").format(code=error.code)
             screen.show_status()
 
         await screen.call_portal(listen, unreachable=say_nothing, refused=refused)
@@ -61,9 +62,11 @@ class LiveNotices:
     def _stream_state(self, state: StreamState) -> None:
         screen = self.screen
         if state.connected:
-            screen.live = "● live"
+            screen.live = _("● live")
         elif state.retry_in is not None:
-            screen.live = f"○ notices reconnecting in {max(1, round(state.retry_in))} s"
+            screen.live = _("○ notices reconnecting in {seconds} s").format(
+                seconds=max(1, round(state.retry_in))
+            )
         screen.show_status()
 
     def on_notice(self, notice: Notification) -> None:
@@ -87,8 +90,8 @@ class LiveNotices:
             return []
         return [
             PaletteCommand(
-                f"Open the last notice's request ({self.last.ref})",
-                "Open the request of the latest notice, in its membership.",
+                _("Open the last notice's request ({ref})").format(ref=self.last.ref),
+                _("Open the request of the latest notice, in its membership."),
                 partial(self.screen.open_in_membership, self.last.ref, self.last.participant_id),
             )
         ]
@@ -99,36 +102,44 @@ def dashboard_commands(screen: DashboardScreen) -> list[PaletteCommand]:
     and each section."""
     commands = screen.notices.commands()
     commands += [
-        PaletteCommand("Go to a request", "Open a request by its reference.", screen.action_jump),
-        PaletteCommand("Filter the list", "Type a filter for this section.", screen.action_filter),
         PaletteCommand(
-            "Cycle the sort", "Sort the list by the next order.", screen.action_cycle_sort
+            _("Go to a request"), _("Open a request by its reference."), screen.action_jump
         ),
-        PaletteCommand("Refresh the list", "Fetch the list and counts again.", screen.action_retry),
+        PaletteCommand(
+            _("Filter the list"), _("Type a filter for this section."), screen.action_filter
+        ),
+        PaletteCommand(
+            _("Cycle the sort"), _("Sort the list by the next order."), screen.action_cycle_sort
+        ),
+        PaletteCommand(
+            _("Refresh the list"), _("Fetch the list and counts again."), screen.action_retry
+        ),
     ]
     ref = screen.table.current_ref
     if ref is not None:
         commands.append(
             PaletteCommand(
-                "Copy the reference",
-                f"Send {ref} to your terminal to copy (OSC 52).",
+                _("Copy the reference"),
+                _("Send {ref} to your terminal to copy (OSC 52).").format(ref=ref),
                 screen.action_copy_ref,
             )
         )
     if screen.may_bulk_approve:
         commands += [
-            PaletteCommand("Mark all shown", "Mark every request listed.", screen.action_mark_all),
             PaletteCommand(
-                "Approve marked requests",
-                "Approve every marked request (those the portal takes only later are left out).",
+                _("Mark all shown"), _("Mark every request listed."), screen.action_mark_all
+            ),
+            PaletteCommand(
+                _("Approve marked requests"),
+                _("Approve every marked request (those the portal takes only later are left out)."),
                 screen.action_approve_marked,
             ),
         ]
     for section in SECTIONS:
         commands.append(
             PaletteCommand(
-                f"Show {section.label}",
-                f"Switch the dashboard to {section.label}.",
+                _("Show {section}").format(section=_(section.label)),
+                _("Switch the dashboard to {section}.").format(section=_(section.label)),
                 partial(screen.show_section, section),
             )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cc_tui.domain.i18n import N_, _, ngettext
 from cc_tui.domain.rights import Role
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.tui.membership import kind_words, membership_of
@@ -18,25 +19,30 @@ if TYPE_CHECKING:
     from cc_tui.api.auth import User
     from cc_tui.api.requests import Notification, UnavailableAction
 
+# English, marked: `_()` where they are shown.
 SORT_LABELS = {
-    Sort.UPDATED_DESC: "updated, newest first",
-    Sort.UPDATED_ASC: "updated, oldest first",
-    Sort.REF_DESC: "reference, highest first",
-    Sort.REF_ASC: "reference, lowest first",
-    Sort.STATUS: "status",
-    Sort.ESERVICE: "eService",
+    Sort.UPDATED_DESC: N_("updated, newest first"),
+    Sort.UPDATED_ASC: N_("updated, oldest first"),
+    Sort.REF_DESC: N_("reference, highest first"),
+    Sort.REF_ASC: N_("reference, lowest first"),
+    Sort.STATUS: N_("status"),
+    Sort.ESERVICE: N_("eService"),
 }
-FIRMS_PLACEHOLDER = "words, firm:B01234 status:… eservice:CT027 maker:… ref:… !word"
+FIRMS_PLACEHOLDER = N_("words, firm:B01234 status:… eservice:CT027 maker:… ref:… !word")
 
 
 def notice_message(notice: Notification, membership: str = "") -> str:
     """The toast for a notice, in words; `membership`: what to add about its membership
     (`tui.membership.notice_membership`)."""
     if notice.kind == "awaiting_my_check":
-        return f"New task: {notice.ref} awaiting your check{membership}"
-    if notice.kind == "returned_to_me":
-        return f"New task: {notice.ref} was returned to you{membership}"
-    return f"{notice.ref} is now {notice.status.label.lower()}{membership}"
+        said = _("New task: {ref} awaiting your check").format(ref=notice.ref)
+    elif notice.kind == "returned_to_me":
+        said = _("New task: {ref} was returned to you").format(ref=notice.ref)
+    else:
+        said = _("{ref} is now {status}").format(
+            ref=notice.ref, status=_(notice.status.label).lower()
+        )
+    return said + membership
 
 
 def left_out_words(waiting: dict[str, UnavailableAction]) -> str:
@@ -44,14 +50,23 @@ def left_out_words(waiting: dict[str, UnavailableAction]) -> str:
     one's reason; they share it, since the day or the window is the same for all)."""
     count = len(waiting)
     refs = sorted(waiting)
-    named = ", ".join(refs[:4]) + (f" and {count - 4} more" if count > 4 else "")
-    noun = "request" if count == 1 else "requests"
+    named = _(", ").join(refs[:4])
+    if count > 4:
+        named = _("{some} and {count} more").format(some=named, count=count - 4)
     first = waiting[refs[0]]
     if first.available_from is None:
-        when = f"does not take now ({reason_words(first)})"
+        said = ngettext(
+            "Left out {count} marked request the portal does not take now ({reason}): {refs}.",
+            "Left out {count} marked requests the portal does not take now ({reason}): {refs}.",
+            count,
+        )
     else:
-        when = f"takes only from {reason_words(first)}"
-    return f"Left out {count} marked {noun} the portal {when}: {named}."
+        said = ngettext(
+            "Left out {count} marked request the portal takes only from {reason}: {refs}.",
+            "Left out {count} marked requests the portal takes only from {reason}: {refs}.",
+            count,
+        )
+    return said.format(count=count, reason=reason_words(first), refs=named)
 
 
 def landing_section(user: User | None, participant_id: str | None) -> Section:
@@ -92,11 +107,11 @@ def header_words(user: User | None, participant_id: str | None) -> str:
 def status_words(listed: str, sort: Sort, *, marked: int, loading_more: bool, live: str) -> str:
     """The status line under the list: what is listed (or "Loading…"), the sort, the
     marks, a page on its way and whether notices are live."""
-    parts = [listed, f"sort: {SORT_LABELS[sort]}"]
+    parts = [listed, _("sort: {order}").format(order=_(SORT_LABELS[sort]))]
     if marked:
-        parts.append(f"{marked} marked")
+        parts.append(_("{count} marked").format(count=marked))
     if loading_more:
-        parts.append("loading more…")
+        parts.append(_("loading more…"))
     if live:
         parts.append(live)
     return " · ".join(parts)

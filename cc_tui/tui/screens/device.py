@@ -28,6 +28,7 @@ from textual.events import Resize
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.flow import LoginFlow
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.base import FAILED, PortalScreen
@@ -57,7 +58,7 @@ class DeviceChoiceScreen(PortalScreen):
             "back",
             "Back to login",
             id="login.back",
-            tooltip="Leave this login and start again from the password.",
+            tooltip=N_("Leave this login and start again from the password."),
         ),
     ]
 
@@ -73,15 +74,15 @@ class DeviceChoiceScreen(PortalScreen):
         yield ServerBanner(id="banner")
         with Vertical(id="choice-box"):
             if self.flow.device_registration == "required":
-                title = "Register your authenticator app again"
-                text = (
+                title = _("Register your authenticator app again")
+                text = _(
                     "Your authenticator app must be registered again before you can log "
                     "in. It takes a minute: scan a QR code with the app, then type the "
                     "code it shows."
                 )
             else:
-                title = "Register an authenticator app?"
-                text = (
+                title = _("Register an authenticator app?")
+                text = _(
                     "You can register an authenticator app now: the portal recommends it, "
                     "as codes by e-mail are the weaker choice. Or skip this step and log "
                     "in as before."
@@ -89,9 +90,9 @@ class DeviceChoiceScreen(PortalScreen):
             yield Static(title, id="choice-title")
             yield Static(Content(text), id="choice-text")
             with Horizontal(id="choice-buttons"):
-                yield Button("Register device", id="register", variant="primary")
+                yield Button(_("Register device"), id="register", variant="primary")
                 if self.may_skip:
-                    yield Button("Skip this step", id="skip")
+                    yield Button(_("Skip this step"), id="skip")
             yield Notice(id="notice")
         yield Footer()
 
@@ -138,7 +139,8 @@ class DeviceChoiceScreen(PortalScreen):
             self.query_one("#notice", Notice).show(error.message)
 
 
-STEPS_TEXT = (
+# Kept to 30 columns a line (the pane beside the QR code); `_()` where it is shown.
+STEPS_TEXT = N_(
     "1. Open your authenticator app\n   and add an account.\n"
     "2. Scan the QR code.\n"
     "3. Type the 6-digit code it\n   shows, then press Enter."
@@ -156,7 +158,7 @@ class AuthenticatorPanel(Horizontal):
             "toggle_text",
             "Key as text",
             id="device.as_text",
-            tooltip="On a mobile device? Show the key and the link as text.",
+            tooltip=N_("On a mobile device? Show the key and the link as text."),
             priority=True,
         ),
         Binding(
@@ -164,7 +166,7 @@ class AuthenticatorPanel(Horizontal):
             "copy_key",
             "Copy key",
             id="device.copy_key",
-            tooltip="Copy the key to the clipboard (works over SSH).",
+            tooltip=N_("Copy the key to the clipboard (works over SSH)."),
             priority=True,
         ),
     ]
@@ -179,28 +181,31 @@ class AuthenticatorPanel(Horizontal):
         with Center(id="qr-pane"):
             yield QrCode(registration.otpauth_uri, id="qr")
             yield Static(
-                Content("The terminal is too small for the QR code: press m for the key."),
+                Content(_("The terminal is too small for the QR code: press m for the key.")),
                 id="qr-too-small",
             )
         with VerticalScroll(id="device-pane"):
             yield Static(Content(self.title), id="device-title")
-            yield Static(Content(STEPS_TEXT), id="device-steps")
+            yield Static(Content(_(STEPS_TEXT)), id="device-steps")
             yield Static(
                 safe_content(
-                    "On a mobile device? Add this key in your app:\n"
-                    f"{flatten(grouped_secret(registration.secret))}\n"
-                    f"Account: {flatten(registration.account)}\n"
-                    f"Issuer: {flatten(registration.issuer)}\n"
-                    "Or open this link on the device:\n"
-                    f"{flatten(registration.otpauth_uri)}",
+                    _(
+                        "On a mobile device? Add this key in your app:\n{key}\nAccount: "
+                        "{account}\nIssuer: {issuer}\nOr open this link on the device:\n{link}"
+                    ).format(
+                        key=flatten(grouped_secret(registration.secret)),
+                        account=flatten(registration.account),
+                        issuer=flatten(registration.issuer),
+                        link=flatten(registration.otpauth_uri),
+                    ),
                     multiline=True,
                 ),
                 id="device-text",
             )
-            yield Label("Code from the app")
+            yield Label(_("Code from the app"))
             yield CodeInput()
             yield Notice(id="notice")
-            yield Static(Content("m  On a mobile device?"), id="device-hint")
+            yield Static(Content(_("m  On a mobile device?")), id="device-hint")
 
     def on_mount(self) -> None:
         self.query_one("#notice", Notice).clear()
@@ -224,12 +229,12 @@ class AuthenticatorPanel(Horizontal):
         text = self.query_one("#device-text")
         text.display = not text.display
         self.query_one("#device-steps").display = not text.display
-        hint = "m  Back to the steps" if text.display else "m  On a mobile device?"
+        hint = _("m  Back to the steps") if text.display else _("m  On a mobile device?")
         self.query_one("#device-hint", Static).update(Content(hint))
 
     def action_copy_key(self) -> None:
         self.app.copy_to_clipboard(self.registration.secret)
-        self.query_one("#notice", Notice).show("The key is on the clipboard.", "success")
+        self.query_one("#notice", Notice).show(_("The key is on the clipboard."), "success")
 
 
 class DeviceScreen(CodeEntry):
@@ -243,7 +248,7 @@ class DeviceScreen(CodeEntry):
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield AuthenticatorPanel(self.registration, "Register your authenticator app")
+        yield AuthenticatorPanel(self.registration, _("Register your authenticator app"))
         yield Footer()
 
     def on_resize(self, _: Resize) -> None:
@@ -267,7 +272,7 @@ class ProfileDeviceScreen(PortalScreen):
             "back",
             "Back",
             id="profile_device.back",
-            tooltip="Back to the profile; your authenticator stays as it was.",
+            tooltip=N_("Back to the profile; your authenticator stays as it was."),
         ),
     ]
 
@@ -280,27 +285,33 @@ class ProfileDeviceScreen(PortalScreen):
     @property
     def title_words(self) -> str:
         if self.replacing:
-            return "Replace your authenticator app"
-        return "Register an authenticator app"
+            return _("Replace your authenticator app")
+        return _("Register an authenticator app")
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
         with Vertical(id="enrol-box"):
             yield Static(Content(self.title_words), id="choice-title")
             old = (
-                " The device registered now stops working here once the new one's first "
-                "code is accepted."
+                " "
+                + _(
+                    "The device registered now stops working here once the new one's first "
+                    "code is accepted."
+                )
                 if self.replacing
                 else ""
             )
             yield Static(
                 Content(
-                    "Type your password to begin: a new QR code follows, to scan with the "
-                    "app. One-time passwords then come from the app." + old
+                    _(
+                        "Type your password to begin: a new QR code follows, to scan with the "
+                        "app. One-time passwords then come from the app."
+                    )
+                    + old
                 ),
                 id="choice-text",
             )
-            yield Label("Current password")
+            yield Label(_("Current password"))
             yield Input(password=True, id="enrol-password")
             yield Notice(id="notice")
         yield Footer()
@@ -320,7 +331,7 @@ class ProfileDeviceScreen(PortalScreen):
     def _password_entered(self) -> None:
         field = self.query_one("#enrol-password", Input)
         if not field.value:
-            self.query_one("#notice", Notice).show("Type your current password.")
+            self.query_one("#notice", Notice).show(_("Type your current password."))
             return
         self.start(field.value)
 
@@ -329,7 +340,7 @@ class ProfileDeviceScreen(PortalScreen):
         registration = await self.call_portal(
             lambda portal: portal.start_device_enrolment(password),
             retry=lambda: self.start(password),
-            busy="Checking your password…",
+            busy=_("Checking your password…"),
             refused=lambda error: self._refused(error, "#enrol-password"),
         )
         if registration is FAILED:
@@ -351,7 +362,7 @@ class ProfileDeviceScreen(PortalScreen):
         confirmed = await self.call_portal(
             lambda portal: portal.confirm_device(code),
             retry=lambda: self.confirm(code),
-            busy="Checking the code…",
+            busy=_("Checking the code…"),
             refused=lambda error: self._refused(error, "#code"),
         )
         if confirmed is FAILED:

@@ -17,8 +17,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,6 +29,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.files import size_in_words
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import cut_content, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
@@ -43,7 +46,7 @@ SIZE_WIDTH = 8  # domain.files.size_in_words: "14 KiB", "2.3 MiB"
 UPDATED_WIDTH = 11
 CHROME = 2 * 5 + 2 + 2  # cell padding of 5 columns, the margins, a scrollbar
 MIN_TITLE_WIDTH = 20
-SIGN = "sign"
+SIGN = N_("sign")  # four cells in either language ("簽署")
 
 
 def short_category(document: Document) -> str:
@@ -51,14 +54,23 @@ def short_category(document: Document) -> str:
     return document.category.split(" (")[0]
 
 
+def short_date(day: date | datetime) -> str:
+    """`05 Dec 2026` (zh-Hant `2026-12-05`): 11 columns at most, for a table's cell."""
+    # The strftime pattern is the message: a translation chooses the order (%b stays
+    # English under the C locale, so zh-Hant writes the month as a number).
+    return day.strftime(_("%d %b %Y"))
+
+
 def detail_text(document: Document) -> str:
     lines = [document.title, document.description]
     updated = to_hkt(document.updated_at)
     lines.append(
-        f"{document.category} · {size_in_words(document.size)} PDF · updated {updated:%d %b %Y}"
+        _("{category} · {size} PDF · updated {day}").format(
+            category=document.category, size=size_in_words(document.size), day=short_date(updated)
+        )
     )
     if document.original_signature:
-        lines.append("✎ Original signature needed: print, sign by hand, deliver on paper.")
+        lines.append(_("✎ Original signature needed: print, sign by hand, deliver on paper."))
     return "\n".join(lines)
 
 
@@ -72,21 +84,21 @@ class DocumentsScreen(RefreshingScreen):
             "focus_search",
             "Search",
             id="documents.search",
-            tooltip="Type words to find a document or form.",
+            tooltip=N_("Type words to find a document or form."),
         ),
         Binding(
             "o",
             "download",
             "Download",
             id="documents.download",
-            tooltip="Save the highlighted PDF in your downloads folder (Enter too).",
+            tooltip=N_("Save the highlighted PDF in your downloads folder (Enter too)."),
         ),
         Binding(
             "down",
             "focus_list",
             "List",
             id="documents.list",
-            tooltip="From the search field down to the list.",
+            tooltip=N_("From the search field down to the list."),
             show=False,
         ),
         Binding(
@@ -94,16 +106,17 @@ class DocumentsScreen(RefreshingScreen):
             "retry",
             "Refresh",
             id="documents.refresh",
-            tooltip="Search the library again.",
+            tooltip=N_("Search the library again."),
             show=False,
         ),
-        Binding("escape", "back", "Back", id="documents.back", tooltip="Close the library."),
+        Binding("escape", "back", "Back", id="documents.back", tooltip=N_("Close the library.")),
     ]
 
     def __init__(self, query: str = "") -> None:
         super().__init__(id="documents")
-        self.title = "Document library"
+        self.title = _("Document library")
         self.initial_query = query
+        self._nothing_found = False  # the notice says so
         self.documents: list[Document] = []
         self.loaded = False
         self._width = 0
@@ -111,10 +124,12 @@ class DocumentsScreen(RefreshingScreen):
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield Static("Document library: technical documents and paper forms", id="documents-title")
+        yield Static(
+            _("Document library: technical documents and paper forms"), id="documents-title"
+        )
         yield Input(
             value=self.initial_query,
-            placeholder="Search by words, e.g. buy-in, terminal, investor participant",
+            placeholder=_("Search by words, e.g. buy-in, terminal, investor participant"),
             id="documents-search",
         )
         yield ListTable(id="documents-list", screen_keys=("find",))
@@ -164,37 +179,44 @@ class DocumentsScreen(RefreshingScreen):
         table: DataTable[str | Content] = self.query_one("#documents-list", DataTable)
         keep = cursor_row_key(table)
         self._width = self.size.width
-        title_width = self._width - CATEGORY_WIDTH - len(SIGN) - SIZE_WIDTH - UPDATED_WIDTH - CHROME
+        sign = _(SIGN)
+        title_width = (
+            self._width - CATEGORY_WIDTH - cell_len(sign) - SIZE_WIDTH - UPDATED_WIDTH - CHROME
+        )
         # A narrow terminal (60 columns) drops the Updated column rather than cut every
         # row: the detail under the list says when the highlighted document was updated.
         dated = title_width >= MIN_TITLE_WIDTH
         if not dated:
             title_width = max(MIN_TITLE_WIDTH // 2, title_width + UPDATED_WIDTH + 2)
         table.clear(columns=True)
-        table.add_column("Title", key="title", width=title_width)
-        table.add_column("Category", key="category", width=CATEGORY_WIDTH)
-        table.add_column("", key="sign", width=len(SIGN))
-        table.add_column("Size", key="size", width=SIZE_WIDTH)
+        table.add_column(_("Title"), key="title", width=title_width)
+        table.add_column(_("Category"), key="category", width=CATEGORY_WIDTH)
+        table.add_column("", key="sign", width=cell_len(sign))
+        table.add_column(_("Size"), key="size", width=SIZE_WIDTH)
         if dated:
-            table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
+            table.add_column(_("Updated"), key="updated", width=UPDATED_WIDTH)
         for document in self.documents:
             cells: list[str | Content] = [
                 cut_content(document.title, title_width),
                 cut_content(short_category(document), CATEGORY_WIDTH),
-                SIGN if document.original_signature else "",
+                sign if document.original_signature else "",
                 size_in_words(document.size),
             ]
             if dated:
-                cells.append(f"{to_hkt(document.updated_at):%d %b %Y}")
+                cells.append(short_date(to_hkt(document.updated_at)))
             table.add_row(*cells, key=document.id)
         keep_cursor_on(table, keep)
         notice = self.query_one(Notice)
         if self.loaded and not self.documents:
+            self._nothing_found = True
             notice.show(
-                f"No document matches {self.query_text.strip()!r}. Try fewer or other words.",
+                _("No document matches {strip}. Try fewer or other words.").format(
+                    strip=repr(self.query_text.strip())
+                ),
                 "info",
             )
-        elif notice.text.startswith("No document matches"):
+        elif self._nothing_found:
+            self._nothing_found = False
             notice.clear()
         self._describe()
         self._sync_keys()
@@ -249,16 +271,18 @@ class DocumentsScreen(RefreshingScreen):
             saved = await self.call_portal(
                 lambda portal: portal.download_document(document.id, destination.folder),
                 retry=lambda: self.download(document),
-                busy=f"Downloading {document.title}…",
+                busy=_("Downloading {title}…").format(title=document.title),
             )
         except OSError as error:
             notice.show(destination.cannot_save(document.title, error))
             return
         if saved is FAILED:
             return
-        said = f"Saved {document.title} to {destination.hand_over(saved)}."
+        said = _("Saved {title} to {where}.").format(
+            title=document.title, where=destination.hand_over(saved)
+        )
         if document.original_signature:
-            said += " Print it, sign it by hand and deliver the original on paper."
+            said += " " + _("Print it, sign it by hand and deliver the original on paper.")
         notice.show(said, "success")
 
     # Keys and palette
@@ -281,8 +305,8 @@ class DocumentsScreen(RefreshingScreen):
             return []
         return [
             PaletteCommand(
-                f"Download {document.title}",
-                "Save the PDF in your downloads folder.",
+                _("Download {title}").format(title=document.title),
+                _("Save the PDF in your downloads folder."),
                 self.action_download,
             )
         ]

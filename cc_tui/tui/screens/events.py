@@ -24,7 +24,8 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from cc_tui.client.errors import PortalError
-from cc_tui.domain.calendar import to_hkt
+from cc_tui.domain.calendar import format_day, month_word, to_hkt, weekday_word
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import cut_content, safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
@@ -47,7 +48,13 @@ MIN_TITLE_WIDTH = 14
 def when_lines(event: Event) -> str:
     """`Tue 24 Nov` over `14:30` (HKT)."""
     starts = to_hkt(event.starts_at)
-    return f"{starts:%a %d %b}\n{starts:%H:%M}"
+    # 11 columns: zh-Hant puts the weekday on the time's line ("12月05日" over "週六 14:30").
+    return _("{weekday} {day} {month}\n{time}").format(
+        weekday=weekday_word(starts.date()),
+        day=f"{starts:%d}",
+        month=month_word(starts.date()),
+        time=f"{starts:%H:%M}",
+    )
 
 
 def short_venue(venue: str) -> str:
@@ -57,43 +64,53 @@ def short_venue(venue: str) -> str:
 
 def seats_lines(event: Event) -> str:
     if event.seats_left <= 0:
-        return "full —\nwaiting list"
-    return f"{event.seats_left} left\nof {event.capacity}"
+        return _("full —\nwaiting list")
+    return _("{left} left\nof {capacity}").format(left=event.seats_left, capacity=event.capacity)
 
 
 def mine_words(event: Event) -> str:
     if event.my_enrolment == "enrolled":
-        return "✓ enrolled"
+        return _("✓ enrolled")
     if event.my_enrolment == "waitlisted":
         place = event.my_waitlist_position
-        return f"waiting #{place}" if place else "waiting"
+        return _("waiting #{place}").format(place=place) if place else _("waiting")
     return ""
 
 
 def event_moment(event: Event) -> str:
     """`Tue 24 Nov 2026, 14:30-16:30 HKT`."""
     starts = to_hkt(event.starts_at)
-    text = f"{starts:%a %d %b %Y}, {starts:%H:%M}"
+    time = f"{starts:%H:%M}"
     if event.ends_at is not None:
-        text += f"-{to_hkt(event.ends_at):%H:%M}"
-    return text + " HKT"
+        time += f"-{to_hkt(event.ends_at):%H:%M}"
+    return _("{day}, {time} HKT").format(
+        day=format_day(starts.date(), padded=True, year=True), time=time
+    )
 
 
 def detail_text(event: Event) -> str:
     """What the detail pane says about the highlighted event."""
-    taken = f"{event.enrolled} of {event.capacity} seats taken"
+    taken = _("{enrolled} of {capacity} seats taken").format(
+        enrolled=event.enrolled, capacity=event.capacity
+    )
     if event.seats_left <= 0:
-        taken = f"Full ({event.capacity} seats)"
-    waiting = f"{event.waitlisted} on the waiting list" if event.waitlisted else "nobody waiting"
+        taken = _("Full ({capacity} seats)").format(capacity=event.capacity)
+    waiting = (
+        _("{count} on the waiting list").format(count=event.waitlisted)
+        if event.waitlisted
+        else _("nobody waiting")
+    )
     mine = {
-        "enrolled": "You are enrolled.",
-        "waitlisted": f"You are number {event.my_waitlist_position} on the waiting list.",
+        "enrolled": _("You are enrolled."),
+        "waitlisted": _("You are number {place} on the waiting list.").format(
+            place=event.my_waitlist_position
+        ),
         "none": "",
     }[event.my_enrolment]
     lines = [
         f"{event.title}",
         f"{event_moment(event)} · {event.venue}",
-        f"{taken} · {waiting}. {mine}".rstrip(),
+        _("{taken} · {waiting}. {mine}").format(taken=taken, waiting=waiting, mine=mine).rstrip(),
     ]
     if event.description:
         lines.append(event.description)
@@ -102,13 +119,13 @@ def detail_text(event: Event) -> str:
 
 def withdraw_detail(event: Event) -> str:
     if event.my_enrolment == "waitlisted":
-        return (
-            f"You leave the waiting list (you are number {event.my_waitlist_position}); "
-            "enrolling again puts you at its end."
-        )
+        return _(
+            "You leave the waiting list (you are number {place}); enrolling again puts you "
+            "at its end."
+        ).format(place=event.my_waitlist_position)
     if event.waitlisted:
-        return "Your seat goes to the first person on the waiting list."
-    return "Your seat becomes free for anyone to take."
+        return _("Your seat goes to the first person on the waiting list.")
+    return _("Your seat becomes free for anyone to take.")
 
 
 class EventsScreen(RefreshingScreen):
@@ -121,28 +138,28 @@ class EventsScreen(RefreshingScreen):
             "enrol",
             "Enrol",
             id="events.enrol",
-            tooltip="Take a seat at the highlighted event (its waiting list when it is full).",
+            tooltip=N_("Take a seat at the highlighted event (its waiting list when it is full)."),
         ),
         Binding(
             "w",
             "withdraw",
             "Withdraw",
             id="events.withdraw",
-            tooltip="Give up your seat or waiting-list place (asks y/N first).",
+            tooltip=N_("Give up your seat or waiting-list place (asks y/N first)."),
         ),
         Binding(
             "r",
             "retry",
             "Refresh",
             id="events.refresh",
-            tooltip="Fetch the events, seats and waiting lists again.",
+            tooltip=N_("Fetch the events, seats and waiting lists again."),
         ),
-        Binding("escape", "back", "Back", id="events.back", tooltip="Close the events."),
+        Binding("escape", "back", "Back", id="events.back", tooltip=N_("Close the events.")),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="events")
-        self.title = "Events"
+        self.title = _("Events")
         self.events: list[Event] = []
         self.busy = False
         self.loaded = False
@@ -151,7 +168,7 @@ class EventsScreen(RefreshingScreen):
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield Static("Events and seminars", id="events-title")
+        yield Static(_("Events and seminars"), id="events-title")
         table: DataTable[str | Content] = ListTable(id="events-list")
         yield table
         yield Static(id="events-detail")
@@ -186,18 +203,18 @@ class EventsScreen(RefreshingScreen):
             MIN_TITLE_WIDTH, self._width - DATE_WIDTH - SEATS_WIDTH - MINE_WIDTH - CHROME
         )
         table.clear(columns=True)
-        table.add_column("When (HKT)", key="when", width=DATE_WIDTH)
-        table.add_column("Event · venue", key="event", width=title_width)
-        table.add_column("Seats", key="seats", width=SEATS_WIDTH)
-        table.add_column("Mine", key="mine", width=MINE_WIDTH)
+        table.add_column(_("When (HKT)"), key="when", width=DATE_WIDTH)
+        table.add_column(_("Event · venue"), key="event", width=title_width)
+        table.add_column(_("Seats"), key="seats", width=SEATS_WIDTH)
+        table.add_column(_("Mine"), key="mine", width=MINE_WIDTH)
         for event in self.events:
             table.add_row(*self._cells(event, title_width), key=event.id, height=2)
         keep_cursor_on(table, keep)
         if not self.loaded:
-            self.query_one("#events-detail", Static).update("Asking the portal for events…")
+            self.query_one("#events-detail", Static).update(_("Asking the portal for events…"))
         elif not self.events:
             self.query_one("#events-detail", Static).update(
-                "No upcoming events. New seminars appear here when the exchange announces them."
+                _("No upcoming events. New seminars appear here when the exchange announces them.")
             )
         else:
             self._describe()
@@ -269,15 +286,24 @@ class EventsScreen(RefreshingScreen):
         event = self.highlighted
         if event is None or self.busy:
             return
-        prompt = f"Withdraw from {event.title} ({to_hkt(event.starts_at):%a %d %b %H:%M})?"
+        starts = to_hkt(event.starts_at)
+        prompt = _("Withdraw from {title} ({when})?").format(
+            title=event.title,
+            when=f"{format_day(starts.date(), padded=True)} {starts:%H:%M}",
+        )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.change(event.id, "withdraw")
             else:
-                still = "enrolled in" if event.my_enrolment == "enrolled" else "waiting for"
+                still = (
+                    _("Nothing changed: you are still enrolled in {title}.")
+                    if event.my_enrolment == "enrolled"
+                    else _("Nothing changed: you are still waiting for {title}.")
+                )
                 self.query_one(Notice).show(
-                    f"Nothing changed: you are still {still} {event.title}.", "info"
+                    still.format(title=event.title),
+                    "info",
                 )
 
         self.app.push_screen(ConfirmScreen(prompt, withdraw_detail(event)), answered)
@@ -304,7 +330,7 @@ class EventsScreen(RefreshingScreen):
                     else portal.withdraw_enrolment(event_id)
                 ),
                 retry=lambda: self.change(event_id, verb),
-                busy="Asking the portal…",
+                busy=_("Asking the portal…"),
                 refused=refused,
             )
         finally:
@@ -328,21 +354,23 @@ class EventsScreen(RefreshingScreen):
 
     def palette_commands(self) -> list[PaletteCommand]:
         commands = [
-            PaletteCommand("Events: refresh", "Fetch the events and seats again.", self.load)
+            PaletteCommand(_("Events: refresh"), _("Fetch the events and seats again."), self.load)
         ]
         event = self.highlighted
         if event is not None and event.my_enrolment == "none":
             commands.append(
                 PaletteCommand(
-                    f"Enrol in {event.title}",
-                    "Take a seat (or join the waiting list).",
+                    _("Enrol in {title}").format(title=event.title),
+                    _("Take a seat (or join the waiting list)."),
                     self.action_enrol,
                 )
             )
         elif event is not None:
             commands.append(
                 PaletteCommand(
-                    f"Withdraw from {event.title}", "Asks y/N first.", self.action_withdraw
+                    _("Withdraw from {title}").format(title=event.title),
+                    _("Asks y/N first."),
+                    self.action_withdraw,
                 )
             )
         return commands

@@ -15,9 +15,12 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from cc_tui.domain.i18n import N_, _
+from cc_tui.tui.screens.base import SpeakingScreen
 from cc_tui.tui.widgets.list_keys import TextScroll
 
-SECTIONS = ("This screen", "The focused field", "Everywhere")
+# English, marked: `_()` where a section is shown.
+SECTIONS = (N_("This screen"), N_("The focused field"), N_("Everywhere"))
 
 
 @dataclass(frozen=True)
@@ -69,13 +72,17 @@ def help_text(rows: list[HelpRow]) -> str:
             if lines:
                 lines.append("")
             section = row.section
-            lines.append(section)
-        explanation = f"{row.description}: {row.tooltip}" if row.tooltip else row.description
+            lines.append(_(section))
+        explanation = (
+            _("{description}: {tooltip}").format(description=row.description, tooltip=row.tooltip)
+            if row.tooltip
+            else row.description
+        )
         lines.append(f"  {row.keys:<{width}}{explanation}")
-    return "\n".join(lines) if lines else "No keys here beyond the usual tab and enter."
+    return "\n".join(lines) if lines else _("No keys here beyond the usual tab and enter.")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SpeakingScreen[None], ModalScreen[None]):
     """The keys of the screen beneath; esc, q, ? or F1 close it."""
 
     CSS_PATH = "help.tcss"
@@ -85,7 +92,7 @@ class HelpScreen(ModalScreen[None]):
             "app.pop_screen",
             "Close",
             id="help.close",
-            tooltip="Close the help.",
+            tooltip=N_("Close the help."),
         )
     ]
 
@@ -96,7 +103,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Static(Content(f"Keys: {self.title_text}"), id="help-title")
+            yield Static(Content(_("Keys: {title}").format(title=self.title_text)), id="help-title")
             with TextScroll(id="help-body"):
                 yield Static(Content(help_text(self.rows)), id="help-text")
-            yield Static(Content("esc, q or ? to close"), id="help-hint")
+            yield Static(Content(_("esc, q or ? to close")), id="help-hint")

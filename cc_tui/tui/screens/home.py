@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalUnreachable
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
 from cc_tui.tui.widgets.notice import Notice, ServerBanner
@@ -36,7 +37,7 @@ class HomeScreen(RefreshingScreen):
             "retry",
             "Refresh",
             id="home.refresh",
-            tooltip="Fetch your details and the service status again.",
+            tooltip=N_("Fetch your details and the service status again."),
         ),
     ]
 
@@ -47,10 +48,10 @@ class HomeScreen(RefreshingScreen):
         yield ServerBanner(id="banner")
         with Vertical(id="home-box"):
             yield Static("Client Connect", id="home-title")
-            yield Static("Logged in", classes="home-heading")
+            yield Static(_("Logged in"), classes="home-heading")
             yield UserSummary(id="user")
-            yield Static("Service", classes="home-heading")
-            yield ServiceStatusView("Asking the portal…", id="service")
+            yield Static(_("Service"), classes="home-heading")
+            yield ServiceStatusView(_("Asking the portal…"), id="service")
             yield Notice(id="notice")
         yield Footer()
 
@@ -74,8 +75,8 @@ class HomeScreen(RefreshingScreen):
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
-                "Refresh the service status",
-                "Ask the portal for its status and your details again.",
+                _("Refresh the service status"),
+                _("Ask the portal for its status and your details again."),
                 self.refresh_home,
             )
         ]
@@ -90,7 +91,7 @@ class HomeScreen(RefreshingScreen):
             return await portal.me()
 
         def unreachable(error: PortalUnreachable) -> None:
-            self.query_one(ServiceStatusView).show_unknown("the portal did not answer.")
+            self.query_one(ServiceStatusView).show_unknown(_("the portal did not answer."))
             self.show_unreachable(error, self.refresh_home)
 
         user = await self.call_portal(refresh, unreachable=unreachable)

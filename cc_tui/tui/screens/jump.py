@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 
 from cc_tui.api.requests import Request
 from cc_tui.client.errors import PortalError
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.naming import REF_DIGITS, REF_EXAMPLE, REF_PREFIX, format_ref, normalise_ref
 from cc_tui.tui.membership import other_memberships
 from cc_tui.tui.screens.base import FAILED, PortalModal
@@ -40,12 +41,16 @@ def reference_of(text: str) -> str:
     """The reference a person meant; ValueError saying how to type one otherwise."""
     typed = normalise_ref(text)
     if not typed:
-        raise ValueError(f"Type a reference, e.g. {REF_EXAMPLE} (or just 12345).")
+        raise ValueError(
+            _("Type a reference, e.g. {example} (or just 12345).").format(example=REF_EXAMPLE)
+        )
     match = _TYPED_REF.fullmatch(typed)
     if match is None or int(match.group(1)) == 0:
         raise ValueError(
-            f"{typed} is not a reference: type {REF_PREFIX} and {REF_DIGITS} digits, "
-            f"e.g. {REF_EXAMPLE}, or just the number."
+            _(
+                "{typed} is not a reference: type {prefix} and {digits} digits, e.g. {example}, "
+                "or just the number."
+            ).format(typed=typed, prefix=REF_PREFIX, digits=REF_DIGITS, example=REF_EXAMPLE)
         )
     return format_ref(int(match.group(1)))
 
@@ -60,7 +65,7 @@ class JumpScreen(PortalModal[Request | None]):
             "cancel",
             "Cancel",
             id="jump.cancel",
-            tooltip="Close the prompt and stay on the list.",
+            tooltip=N_("Close the prompt and stay on the list."),
         ),
     ]
 
@@ -70,10 +75,10 @@ class JumpScreen(PortalModal[Request | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="jump-box"):
-            yield Static("Go to request", id="jump-title")
+            yield Static(_("Go to request"), id="jump-title")
             yield Input(self._text, placeholder=REF_EXAMPLE, id="jump-input", compact=True)
             yield Notice(id="jump-notice")
-            yield Static("enter opens it · esc cancels", id="jump-keys")
+            yield Static(_("enter opens it · esc cancels"), id="jump-keys")
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
@@ -94,7 +99,7 @@ class JumpScreen(PortalModal[Request | None]):
         except ValueError as error:
             self.query_one(Notice).show(str(error))
             return
-        self.query_one(Notice).show(f"Looking for {ref}…", "info")
+        self.query_one(Notice).show(_("Looking for {ref}…").format(ref=ref), "info")
         self.look_up(ref)
 
     @work(exclusive=True, group="jump", exit_on_error=False)
@@ -103,7 +108,9 @@ class JumpScreen(PortalModal[Request | None]):
 
         def refused(error: PortalError) -> None:
             notice.show(
-                f"No request {ref} that you can see." if error.status == 404 else error.message
+                _("No request {ref} that you can see.").format(ref=ref)
+                if error.status == 404
+                else error.message
             )
 
         app = self.portal_app

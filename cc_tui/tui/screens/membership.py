@@ -28,15 +28,17 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.membership import membership_line
 from cc_tui.tui.safe_text import flatten, safe_content
+from cc_tui.tui.screens.base import SpeakingScreen
 from cc_tui.tui.widgets.list_keys import ListOptions
 
 if TYPE_CHECKING:
     from cc_tui.api.auth import User
 
 
-class MembershipScreen(ModalScreen[str | None]):
+class MembershipScreen(SpeakingScreen[str | None], ModalScreen[str | None]):
     """The user's memberships; dismisses with the participant ID chosen (None: keep)."""
 
     CSS_PATH = "membership.tcss"
@@ -46,7 +48,7 @@ class MembershipScreen(ModalScreen[str | None]):
             "cancel",
             "Keep",
             id="membership.cancel",
-            tooltip="Close the list and keep acting for the same membership.",
+            tooltip=N_("Close the list and keep acting for the same membership."),
         ),
     ]
 
@@ -69,12 +71,19 @@ class MembershipScreen(ModalScreen[str | None]):
             for m in self.user.memberships
         ]
         who = flatten(f"{self.user.name} ({self.user.user_id})")
-        keep = f"esc keeps {self.acting}" if self.acting else "esc closes"
+        keep = (
+            _("esc keeps {participant_id}").format(participant_id=self.acting)
+            if self.acting
+            else _("esc closes")
+        )
         with Vertical(id="membership-box") as box:
-            box.border_title = "Switch membership"
-            yield Static(safe_content(f"Act for which membership? {who}"), id="membership-title")
+            box.border_title = _("Switch membership")
+            yield Static(
+                safe_content(_("Act for which membership? {who}").format(who=who)),
+                id="membership-title",
+            )
             yield ListOptions(*options, id="membership-list")
-            yield Static(f"enter switches · {keep}", id="membership-keys")
+            yield Static(_("enter switches · {keep}").format(keep=keep), id="membership-keys")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -57,7 +57,7 @@ class CodeEntry(PortalScreen):
             "back",
             "Back to login",
             id="login.back",
-            tooltip="Leave this login and start again from the password.",
+            tooltip=N_("Leave this login and start again from the password."),
         ),
     ]
 
@@ -107,7 +107,7 @@ class OtpScreen(CodeEntry):
             "resend",
             "Send again",
             id="otp.resend",
-            tooltip="E-mail a new code (one every 30 seconds).",
+            tooltip=N_("E-mail a new code (one every 30 seconds)."),
             priority=True,
         ),
     ]

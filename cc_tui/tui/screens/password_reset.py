@@ -50,7 +50,7 @@ BACK = Binding(
     "back",
     "Back to login",
     id="password_reset.back",
-    tooltip="Leave without changing anything and go back to the login screen.",
+    tooltip=N_("Leave without changing anything and go back to the login screen."),
 )
 
 

@@ -26,7 +26,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
-from cc_tui.domain.i18n import LANGUAGE_NAMES, Language, _, current_language
+from cc_tui.domain.i18n import LANGUAGE_NAMES, N_, Language, _, current_language
 from cc_tui.domain.password import PASSWORD_RULE, password_problems
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import safe_content
@@ -38,22 +38,22 @@ if TYPE_CHECKING:
     from cc_tui.api.auth import OtpChannel, User
     from cc_tui.client.portal import PortalClient
 
-CHANNEL_WORDS = {"email": "e-mail", "app": "the authenticator app"}
+CHANNEL_WORDS = {"email": N_("e-mail"), "app": N_("the authenticator app")}
 
 
 def password_form_problems(user_id: str, current: str, new: str, repeat: str) -> list[str]:
     """Every reason the change-password form cannot be sent yet, in words."""
     problems: list[str] = []
     if not current:
-        problems.append("Type your current password.")
+        problems.append(_("Type your current password."))
     if not new:
-        problems.append("Type a new password.")
+        problems.append(_("Type a new password."))
     else:
         problems.extend(password_problems(new, user_id))
         if new == current:
-            problems.append("The new password must differ from the current one.")
+            problems.append(_("The new password must differ from the current one."))
         if repeat != new:
-            problems.append("The repeated password differs; type the new one twice.")
+            problems.append(_("The repeated password differs; type the new one twice."))
     return problems
 
 
@@ -74,8 +74,8 @@ def new_password_lines(user_id: str, new: str, repeat: str) -> list[str]:
 def otp_line(user: User) -> str:
     """The authenticator's state (the summary above already names the channel)."""
     if user.device_registered:
-        return "Authenticator app: registered."
-    return "Authenticator app: none registered yet."
+        return _("Authenticator app: registered.")
+    return _("Authenticator app: none registered yet.")
 
 
 def _other(language: Language) -> Language:
@@ -93,36 +93,40 @@ class ProfileScreen(RefreshingScreen):
             "back",
             "Back",
             id="profile.back",
-            tooltip="Close the profile and go back.",
+            tooltip=N_("Close the profile and go back."),
         ),
         Binding(
             "r",
             "retry",
             "Refresh",
             id="profile.refresh",
-            tooltip="Fetch your details from the portal again.",
+            tooltip=N_("Fetch your details from the portal again."),
         ),
         Binding(
             "a",
             "register_app",
             "Register app",
             id="profile.register_app",
-            tooltip="Register or replace your authenticator app (your password, then a QR code).",
+            tooltip=N_(
+                "Register or replace your authenticator app (your password, then a QR code)."
+            ),
         ),
         Binding(
             "l",
             "switch_language",
             "中文/English",
             id="profile.language",
-            tooltip="Switch cc-tui and the portal's mails between English and 繁體中文; "
-            "the portal keeps the choice for your next login.",
+            tooltip=N_(
+                "Switch cc-tui and the portal's mails between English and 繁體中文; "
+                "the portal keeps the choice for your next login."
+            ),
         ),
         Binding(
             "o",
             "switch_channel",
             "Switch OTP",
             id="profile.otp_channel",
-            tooltip="Switch one-time passwords between e-mail and the authenticator app.",
+            tooltip=N_("Switch one-time passwords between e-mail and the authenticator app."),
         ),
     ]
 
@@ -132,29 +136,29 @@ class ProfileScreen(RefreshingScreen):
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
         with VerticalScroll(id="profile-box"):
-            yield Static("Profile", id="profile-title")
+            yield Static(_("Profile"), id="profile-title")
             yield UserSummary(id="user")
-            yield Static("One-time passwords", classes="profile-heading")
+            yield Static(_("One-time passwords"), classes="profile-heading")
             yield Static(id="otp-state")
             with Horizontal(id="otp-buttons"):
-                yield Button("Use e-mail", id="use-email", compact=True)
-                yield Button("Use authenticator app", id="use-app", compact=True)
-                yield Button("Register app", id="register-app", compact=True)
+                yield Button(_("Use e-mail"), id="use-email", compact=True)
+                yield Button(_("Use authenticator app"), id="use-app", compact=True)
+                yield Button(_("Register app"), id="register-app", compact=True)
             yield Static(_("Language"), classes="profile-heading")
             with Horizontal(id="language-row"):
                 yield Static(self._language_line(), id="language-state")
                 yield Button(self._other_language_label(), id="switch-language", compact=True)
-            yield Static("Change password", classes="profile-heading")
+            yield Static(_("Change password"), classes="profile-heading")
             for field, label in (
-                ("current-password", "Current password"),
-                ("new-password", "New password"),
-                ("repeat-password", "Repeat new"),
+                ("current-password", N_("Current password")),
+                ("new-password", N_("New password")),
+                ("repeat-password", N_("Repeat new")),
             ):
                 with Horizontal(classes="password-row"):
-                    yield Label(label, classes="password-label")
+                    yield Label(_(label), classes="password-label")
                     yield Input(password=True, id=field, compact=True)
             yield Static(id="password-rule")
-            yield Button("Change password", id="change-password", compact=True)
+            yield Button(_("Change password"), id="change-password", compact=True)
             yield Notice(id="notice")
         yield Footer()
 
@@ -189,7 +193,7 @@ class ProfileScreen(RefreshingScreen):
         self.query_one("#use-email", Button).display = user.otp_channel != "email"
         self.query_one("#use-app", Button).display = user.otp_channel != "app"
         self.query_one("#register-app", Button).label = (
-            "Replace app" if user.device_registered else "Register app"
+            _("Replace app") if user.device_registered else _("Register app")
         )
 
     def _show_rule(self) -> None:
@@ -254,12 +258,14 @@ class ProfileScreen(RefreshingScreen):
             return
         screen = ProfileDeviceScreen(replacing=user.device_registered)
 
-        def back(_: None) -> None:
+        def back(_result: None) -> None:
             self.refresh_profile()
             if screen.done:
                 self.query_one(Notice).show(
-                    "Your new authenticator app is registered: one-time passwords now come "
-                    "from it, and any older registration no longer works.",
+                    _(
+                        "Your new authenticator app is registered: one-time passwords now come "
+                        "from it, and any older registration no longer works."
+                    ),
                     "success",
                 )
 
@@ -272,18 +278,18 @@ class ProfileScreen(RefreshingScreen):
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
-                "Profile: register or replace the authenticator app",
-                "Your password, then a QR code to scan; codes then come from the app (a).",
+                _("Profile: register or replace the authenticator app"),
+                _("Your password, then a QR code to scan; codes then come from the app (a)."),
                 self.action_register_app,
             ),
             PaletteCommand(
-                "Profile: use e-mail for one-time passwords",
-                "Codes come by e-mail from the next login.",
+                _("Profile: use e-mail for one-time passwords"),
+                _("Codes come by e-mail from the next login."),
                 lambda: self.switch_channel("email"),
             ),
             PaletteCommand(
-                "Profile: use the authenticator app for one-time passwords",
-                "Needs a registered device: register one first (a).",
+                _("Profile: use the authenticator app for one-time passwords"),
+                _("Needs a registered device: register one first (a)."),
                 lambda: self.switch_channel("app"),
             ),
         ]
@@ -361,7 +367,7 @@ class ProfileScreen(RefreshingScreen):
         for field in ("#current-password", "#new-password", "#repeat-password"):
             self.query_one(field, Input).value = ""
         self.query_one(Notice).show(
-            "Password changed. Your other sessions have ended; this one goes on.", "success"
+            _("Password changed. Your other sessions have ended; this one goes on."), "success"
         )
         self.query_one("#current-password", Input).focus()
 
@@ -378,5 +384,8 @@ class ProfileScreen(RefreshingScreen):
         self.portal_app.user = user
         self._show_user()
         self.query_one(Notice).show(
-            f"One-time passwords now come by {CHANNEL_WORDS[channel]}.", "success"
+            _("One-time passwords now come by {channel_words}.").format(
+                channel_words=_(CHANNEL_WORDS[channel])
+            ),
+            "success",
         )

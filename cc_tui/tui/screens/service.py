@@ -22,7 +22,8 @@ from textual.containers import Grid
 from textual.widgets import Footer, Static
 
 from cc_tui.client.errors import PortalUnreachable
-from cc_tui.domain.calendar import to_hkt
+from cc_tui.domain.calendar import format_day, to_hkt
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import safe_content
 from cc_tui.tui.screens.base import FAILED, RefreshingScreen
@@ -35,7 +36,8 @@ REFRESH_SECONDS = 60.0
 
 
 def _moment(moment: datetime) -> str:
-    return f"{to_hkt(moment):%a %d %b %H:%M}"
+    here = to_hkt(moment)
+    return f"{format_day(here.date(), padded=True)} {here:%H:%M}"
 
 
 def _span(delta: timedelta) -> str:
@@ -44,10 +46,10 @@ def _span(delta: timedelta) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("{days} d {hours} h").format(days=days, hours=hours)
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else "under a minute"
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    return _("{minutes} min").format(minutes=minutes) if minutes else _("under a minute")
 
 
 def service_rows(status: ServiceStatus) -> list[tuple[str, str, str]]:
@@ -55,28 +57,46 @@ def service_rows(status: ServiceStatus) -> list[tuple[str, str, str]]:
     now = to_hkt(status.now)
     start, end = status.next_maintenance_start, status.next_maintenance_end
     if status.maintenance:
-        maintenance = f"Yes: eServices are closed until {_moment(end)} HKT ({_span(end - now)})."
-        window = f"This window: {_moment(start)} to {_moment(end)} HKT."
+        maintenance = _("Yes: eServices are closed until {end} HKT ({left}).").format(
+            end=_moment(end), left=_span(end - now)
+        )
+        window = _("This window: {start} to {end} HKT.").format(
+            start=_moment(start), end=_moment(end)
+        )
     else:
-        maintenance = "No: eServices are open."
-        window = f"{_moment(start)} to {_moment(end)} HKT (starts in {_span(start - now)})."
+        maintenance = _("No: eServices are open.")
+        window = _("{start} to {end} HKT (starts in {left}).").format(
+            start=_moment(start), end=_moment(end), left=_span(start - now)
+        )
     business_day = (
-        "Yes." if status.business_day else "No (a weekend or a Hong Kong public holiday)."
+        _("Yes.") if status.business_day else _("No (a weekend or a Hong Kong public holiday).")
     )
-    hours = "Yes" if status.business_hours else "No"
+    hours = (
+        _("Yes (Mon-Fri 09:00-18:00 HKT).")
+        if status.business_hours
+        else _("No (Mon-Fri 09:00-18:00 HKT).")
+    )
     rows = [
-        ("now", "Portal time", f"{now:%a %d %b %Y %H:%M} HKT"),
-        ("maintenance", "Maintenance now", maintenance),
-        ("window", "Maintenance window", window),
-        ("business-day", "Business day", business_day),
-        ("business-hours", "Business hours", f"{hours} (Mon-Fri 09:00-18:00 HKT)."),
+        (
+            "now",
+            _("Portal time"),
+            _("{day} {time} HKT").format(
+                day=format_day(now.date(), padded=True, year=True), time=f"{now:%H:%M}"
+            ),
+        ),
+        ("maintenance", _("Maintenance now"), maintenance),
+        ("window", _("Maintenance window"), window),
+        ("business-day", _("Business day"), business_day),
+        ("business-hours", _("Business hours"), hours),
     ]
     if status.processing_day is not None:
-        processed = f"{status.processing_day:%a %d %b %Y}"
+        processed = format_day(status.processing_day, padded=True, year=True)
         if status.processing_day == now.date() and status.business_hours:
-            processed += " (today)"
-        rows.append(("processed", "Requests made now", f"Processed on {processed}."))
-    rows.append(("message", "The portal says", status.message or "—"))
+            processed = _("{day} (today)").format(day=processed)
+        rows.append(
+            ("processed", _("Requests made now"), _("Processed on {day}.").format(day=processed))
+        )
+    rows.append(("message", _("The portal says"), status.message or "—"))
     return rows
 
 
@@ -90,30 +110,32 @@ class ServiceScreen(RefreshingScreen):
             "retry",
             "Refresh",
             id="service.refresh",
-            tooltip="Ask the portal for its service status again.",
+            tooltip=N_("Ask the portal for its service status again."),
         ),
-        Binding("escape", "back", "Back", id="service.back", tooltip="Close service hours."),
+        Binding("escape", "back", "Back", id="service.back", tooltip=N_("Close service hours.")),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="service")
-        self.title = "Service hours"
+        self.title = _("Service hours")
         self.status: ServiceStatus | None = None
 
     def compose(self) -> ComposeResult:
         yield ServerBanner(id="banner")
-        yield Static("Service hours", id="service-title")
+        yield Static(_("Service hours"), id="service-title")
         yield Grid(id="service-grid")
         yield Static(
-            "Weekly maintenance: no eService is available. Outside business hours requests "
-            "are accepted and processed on the next business day.",
+            _(
+                "Weekly maintenance: no eService is available. Outside business hours requests "
+                "are accepted and processed on the next business day."
+            ),
             id="service-note",
         )
         yield Notice(id="notice")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Notice).show("Asking the portal…", "info")
+        self.query_one(Notice).show(_("Asking the portal…"), "info")
         self.refresh_status()
         self.set_interval(REFRESH_SECONDS, self.refresh_status)
 
@@ -160,6 +182,8 @@ class ServiceScreen(RefreshingScreen):
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
-                "Service hours: refresh", "Ask the portal for its status.", self.refresh_status
+                _("Service hours: refresh"),
+                _("Ask the portal for its status."),
+                self.refresh_status,
             )
         ]

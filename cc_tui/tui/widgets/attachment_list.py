@@ -60,14 +60,14 @@ class AttachmentList(ListTable):
             "download",
             "Save file",
             id="attachments.download",
-            tooltip="Save the highlighted document in your downloads folder.",
+            tooltip=N_("Save the highlighted document in your downloads folder."),
         ),
         Binding(
             "delete",
             "delete",
             "Delete file",
             id="attachments.delete",
-            tooltip="Remove the highlighted document from the request (you confirm with y).",
+            tooltip=N_("Remove the highlighted document from the request (you confirm with y)."),
         ),
     ]
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from cc_tui.domain.i18n import _
+
 CODE_DIGITS = 6
 
 
@@ -36,7 +38,9 @@ class CodeInput(Input):
         """What is wrong with the typed code, in words; None when it is 6 digits."""
         code = self.code
         if not code:
-            return f"Type the {CODE_DIGITS}-digit code."
+            return _("Type the {digits}-digit code.").format(digits=CODE_DIGITS)
         if len(code) != CODE_DIGITS:
-            return f"The code has {CODE_DIGITS} digits; you typed {len(code)}."
+            return _("The code has {digits} digits; you typed {count}.").format(
+                digits=CODE_DIGITS, count=len(code)
+            )
         return None

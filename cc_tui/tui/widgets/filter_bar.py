@@ -24,11 +24,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.query import QueryError
 from cc_tui.tui.safe_text import safe_content
 
 PROMPT = "/ "
-PLACEHOLDER = "words, status:returned eservice:CT027 maker:… ref:… from:YYYY-MM-DD !word"
+PLACEHOLDER = N_("words, status:returned eservice:CT027 maker:… ref:… from:YYYY-MM-DD !word")
 
 
 class FilterBar(Vertical):
@@ -40,7 +41,7 @@ class FilterBar(Vertical):
             "leave",
             "Back to the list",
             id="filter.leave",
-            tooltip="Leave the filter (the text stays) and go back to the list.",
+            tooltip=N_("Leave the filter (the text stays) and go back to the list."),
         ),
     ]
 
@@ -64,7 +65,7 @@ class FilterBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row"):
             yield Static(PROMPT, id="filter-prompt")
-            yield Input(placeholder=PLACEHOLDER, id="filter-input", compact=True)
+            yield Input(placeholder=_(PLACEHOLDER), id="filter-input", compact=True)
         yield Static(id="filter-error")
 
     def on_mount(self) -> None:

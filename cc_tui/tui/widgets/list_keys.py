@@ -33,24 +33,30 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, DirectoryTree, Input, OptionList, SelectionList, Static
 
+from cc_tui.domain.i18n import N_, _, ngettext
+
 
 def list_bindings(*, show_find: bool = True) -> list[BindingType]:
     """The shared list keys; `show_find=False` leaves `/` to help (F1) alone, for lists
     on screens whose footer is full (the request's tabs)."""
     return [
         Binding(
-            "down,j", "cursor_down", "Down", id="list.down", show=False, tooltip="The next row."
+            "down,j", "cursor_down", "Down", id="list.down", show=False, tooltip=N_("The next row.")
         ),
-        Binding("up,k", "cursor_up", "Up", id="list.up", show=False, tooltip="The previous row."),
-        Binding("g,home", "first", "First", id="list.top", show=False, tooltip="The first row."),
-        Binding("G,end", "last", "Last", id="list.bottom", show=False, tooltip="The last row."),
+        Binding(
+            "up,k", "cursor_up", "Up", id="list.up", show=False, tooltip=N_("The previous row.")
+        ),
+        Binding(
+            "g,home", "first", "First", id="list.top", show=False, tooltip=N_("The first row.")
+        ),
+        Binding("G,end", "last", "Last", id="list.bottom", show=False, tooltip=N_("The last row.")),
         Binding(
             "slash",
             "find",
             "Find",
             id="list.find",
             show=show_find,
-            tooltip="Type words to go to the row that holds them (down/up: next/previous).",
+            tooltip=N_("Type words to go to the row that holds them (down/up: next/previous)."),
         ),
     ]
 
@@ -118,16 +124,20 @@ class FindBar(Horizontal):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "step(1)", "Next match", id="find.next", tooltip="The next row found."),
+        Binding("down", "step(1)", "Next match", id="find.next", tooltip=N_("The next row found.")),
         Binding(
-            "up", "step(-1)", "Previous match", id="find.previous", tooltip="The row found before."
+            "up",
+            "step(-1)",
+            "Previous match",
+            id="find.previous",
+            tooltip=N_("The row found before."),
         ),
         Binding(
             "escape",
             "cancel",
             "Close find",
             id="find.cancel",
-            tooltip="Close the find and go back to the row you were on.",
+            tooltip=N_("Close the find and go back to the row you were on."),
         ),
     ]
 
@@ -142,8 +152,8 @@ class FindBar(Horizontal):
         return self.target
 
     def compose(self) -> ComposeResult:
-        yield Static("Find:", classes="find-label")
-        yield Input(placeholder="words · enter to stay · esc back", compact=True)
+        yield Static(_("Find:"), classes="find-label")
+        yield Input(placeholder=_("words · enter to stay · esc back"), compact=True)
         yield Static(classes="find-count")
 
     def on_mount(self) -> None:
@@ -162,12 +172,12 @@ class FindBar(Horizontal):
             count.update("")
             return
         if row is None:
-            count.update(Content("✗ no row holds that"))
+            count.update(Content(_("✗ no row holds that")))
             return
         self._findable.find_go(row)
         wanted = [word.casefold() for word in words]
         found = sum(1 for text in texts if all(word in text.casefold() for word in wanted))
-        count.update(Content(f"{found} {'row' if found == 1 else 'rows'}"))
+        count.update(Content(ngettext("{count} row", "{count} rows", found).format(count=found)))
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -320,18 +330,22 @@ class TextScroll(VerticalScroll):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "down,j", "scroll_down", "Down", id="list.down", show=False, tooltip="Scroll down."
+            "down,j", "scroll_down", "Down", id="list.down", show=False, tooltip=N_("Scroll down.")
         ),
-        Binding("up,k", "scroll_up", "Up", id="list.up", show=False, tooltip="Scroll up."),
-        Binding("g,home", "scroll_home", "First", id="list.top", show=False, tooltip="The top."),
-        Binding("G,end", "scroll_end", "Last", id="list.bottom", show=False, tooltip="The end."),
+        Binding("up,k", "scroll_up", "Up", id="list.up", show=False, tooltip=N_("Scroll up.")),
+        Binding(
+            "g,home", "scroll_home", "First", id="list.top", show=False, tooltip=N_("The top.")
+        ),
+        Binding(
+            "G,end", "scroll_end", "Last", id="list.bottom", show=False, tooltip=N_("The end.")
+        ),
         Binding(
             "slash",
             "find",
             "Find",
             id="list.find",
             show=False,
-            tooltip="Type words to go to the line that holds them (down/up: next/previous).",
+            tooltip=N_("Type words to go to the line that holds them (down/up: next/previous)."),
         ),
     ]
 

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Static
 
+from cc_tui.domain.i18n import _
 from cc_tui.tui.safe_text import safe_content
 
 NoticeKind = Literal["error", "success", "info"]
@@ -67,7 +68,7 @@ class ServerBanner(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner-text")
-        yield Button("Retry (r)", id="banner-retry", compact=True)
+        yield Button(_("Retry (r)"), id="banner-retry", compact=True)
 
     def on_mount(self) -> None:
         self.display = False

@@ -13,17 +13,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cc_tui.api.requests import Request, RequestSummary
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.files import size_in_words
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.review import EMPTY, field_views, reason_words
 from cc_tui.tui.safe_text import flatten, safe_content
 
 MAX_FIELDS = 12
 MAX_VALUE = 60
+LABEL_CELLS = 10  # the labels' column, in terminal cells (a Chinese character takes two)
+
+
+def _row(label: str, value: str) -> str:
+    """`Status    ✎ Draft`: the label (translated) padded to its column."""
+    word = _(label)
+    return word + " " * max(1, LABEL_CELLS - cell_len(word)) + value
 
 
 def _value(text: str) -> str:
@@ -31,41 +40,60 @@ def _value(text: str) -> str:
     flat = " ".join(flatten(text).split())
     if len(flat) <= MAX_VALUE:
         return flat
-    return flat[: MAX_VALUE - 1] + "… (enter reads it all)"
+    return flat[: MAX_VALUE - 1] + _("… (enter reads it all)")
 
 
 def summary_lines(summary: RequestSummary) -> list[str]:
     updated = to_hkt(summary.updated_at)
     return [
-        f"Status    {summary.status.symbol} {summary.status.label}",
-        f"eService  {flatten(summary.eservice)} {flatten(summary.eservice_name)}",
-        f"Maker     {flatten(summary.maker)}",
-        f"Firm      {flatten(summary.participant_id)}",
-        f"Updated   {updated:%Y-%m-%d %H:%M} HKT",
+        _row(N_("Status"), f"{summary.status.symbol} {_(summary.status.label)}"),
+        _row(N_("eService"), f"{flatten(summary.eservice)} {flatten(summary.eservice_name)}"),
+        _row(N_("Maker"), flatten(summary.maker)),
+        _row(N_("Firm"), flatten(summary.participant_id)),
+        _row(N_("Updated"), _("{time} HKT").format(time=f"{updated:%Y-%m-%d %H:%M}")),
     ]
 
 
 def request_lines(request: Request) -> list[str]:
     """The preview of a request, line by line."""
     lines = summary_lines(request)
-    lines.append(f"Version   {request.version}")
+    lines.append(_row(N_("Version"), str(request.version)))
     views = [view for view in field_views(request) if view.text != EMPTY]
     if views:
-        lines += ["", "Fields"]
+        lines += ["", _("Fields")]
         lines += [f"  {flatten(v.label)}: {_value(v.text)}" for v in views[:MAX_FIELDS]]
         if len(views) > MAX_FIELDS:
-            lines.append(f"  … and {len(views) - MAX_FIELDS} more (enter opens the request)")
+            lines.append(
+                "  "
+                + _("… and {count} more (enter opens the request)").format(
+                    count=len(views) - MAX_FIELDS
+                )
+            )
     if request.attachments:
-        lines += ["", f"Supporting documents ({len(request.attachments)})"]
+        lines += ["", _("Supporting documents ({count})").format(count=len(request.attachments))]
         lines += [f"  {flatten(a.name)} ({size_in_words(a.size)})" for a in request.attachments]
     if request.comments:
         last = request.comments[-1]
-        lines += ["", f"Last comment ({last.action.label.lower()}, {flatten(last.user_id)})"]
+        lines += [
+            "",
+            _("Last comment ({action}, {user_id})").format(
+                action=_(last.action.label).lower(), user_id=flatten(last.user_id)
+            ),
+        ]
         lines += [f"  {line}" for line in last.text.split("\n")]
-    actions = ", ".join(action.label for action in request.allowed_actions)
-    lines += ["", f"You may: {actions}." if actions else "Nothing for you to do on it now."]
+    actions = _(", ").join(_(action.label) for action in request.allowed_actions)
+    lines += [
+        "",
+        _("You may: {actions}.").format(actions=actions)
+        if actions
+        else _("Nothing for you to do on it now."),
+    ]
     for item in request.unavailable_actions:
-        lines.append(f"Not now: {item.action.label}: {reason_words(item)}")
+        lines.append(
+            _("Not now: {action}: {reason}").format(
+                action=_(item.action.label), reason=reason_words(item)
+            )
+        )
     return lines
 
 
@@ -90,12 +118,12 @@ class RequestPreview(VerticalScroll):
             safe_content("\n".join(lines), multiline=True)
         )
 
-    def show_empty(self, message: str = "No request highlighted.") -> None:
-        self._show("", [message])
+    def show_empty(self, message: str = "") -> None:
+        self._show("", [message or _("No request highlighted.")])
 
     def show_summary(self, summary: RequestSummary) -> None:
         """What the list already knows, while the rest is on its way."""
-        self._show(f"{summary.ref}  {summary.title}", [*summary_lines(summary), "", "Loading…"])
+        self._show(f"{summary.ref}  {summary.title}", [*summary_lines(summary), "", _("Loading…")])
 
     def show_request(self, request: Request) -> None:
         self._show(f"{request.ref}  {request.title}", request_lines(request))

@@ -27,7 +27,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent
 
-from cc_tui.domain.i18n import _, ngettext
+from cc_tui.domain.i18n import N_, _, ngettext
 from cc_tui.tui.review import FieldView, TableView
 from cc_tui.tui.safe_text import safe_content, safe_text
 from cc_tui.tui.widgets.list_keys import list_bindings, open_find
@@ -79,7 +79,7 @@ class FieldRow(Widget, can_focus=True):
             "read",
             "Read whole",
             id="request.read_field",
-            tooltip="Open this field's whole value in a reader.",
+            tooltip=N_("Open this field's whole value in a reader."),
         ),
     ]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
+from cc_tui.domain.calendar import format_day
 from cc_tui.domain.i18n import _
 from cc_tui.tui.membership import kind_words, roles_words
 from cc_tui.tui.safe_text import safe_content
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
 
 def _when(moment: datetime) -> str:
     """`Sat 28 Nov 08:00` in the portal's own zone (the offset it sent)."""
-    return moment.strftime("%a %d %b %H:%M")
+    return f"{_day(moment.date())} {moment:%H:%M}"
 
 
 def _day(day: date) -> str:
-    return day.strftime("%a %d %b")
+    """`Sat 05 Dec`, in the current language."""
+    return format_day(day, padded=True)
 
 
 def service_summary(status: ServiceStatus) -> str:
@@ -45,21 +47,30 @@ def service_lines(status: ServiceStatus) -> list[str]:
     lines: list[str] = []
     if status.maintenance:
         lines.append(
-            "✗ Maintenance: eServices are unavailable until "
-            f"{_when(status.next_maintenance_end)} HKT."
+            _("✗ Maintenance: eServices are unavailable until {when} HKT.").format(
+                when=_when(status.next_maintenance_end)
+            )
         )
     else:
-        lines.append("✓ Open")
+        lines.append(_("✓ Open"))
         if status.business_day:
-            hours = "within" if status.business_hours else "outside"
-            lines.append(f"Business day; now {hours} business hours (09:00-18:00 HKT).")
+            lines.append(
+                _("Business day; now within business hours (09:00-18:00 HKT).")
+                if status.business_hours
+                else _("Business day; now outside business hours (09:00-18:00 HKT).")
+            )
         else:
-            lines.append("Not a business day.")
+            lines.append(_("Not a business day."))
         if status.processing_day is not None and not status.business_hours:
-            lines.append(f"Requests made now are processed on {_day(status.processing_day)}.")
+            lines.append(
+                _("Requests made now are processed on {day}.").format(
+                    day=_day(status.processing_day)
+                )
+            )
         lines.append(
-            f"Next maintenance: {_when(status.next_maintenance_start)} to "
-            f"{_when(status.next_maintenance_end)} HKT."
+            _("Next maintenance: {start} to {end} HKT.").format(
+                start=_when(status.next_maintenance_start), end=_when(status.next_maintenance_end)
+            )
         )
     if status.message:
         lines.append(status.message)
@@ -71,9 +82,9 @@ def user_lines(user: User, acting_for: str | None = None) -> list[str]:
     roles, in words ("maker and checker", "delegated administrator (CCDA)")."""
     lines = [f"{user.name} ({user.user_id})"]
     if user.roles:
-        lines.append(f"Roles: {roles_words(user.roles)}")
+        lines.append(_("Roles: {roles}").format(roles=roles_words(user.roles)))
     if user.memberships:
-        lines.append("Memberships:")
+        lines.append(_("Memberships:"))
         for membership in user.memberships:
             marker = "▸" if membership.participant_id == acting_for else " "
             roles = f" · {roles_words(membership.roles)}" if membership.roles else ""
@@ -81,8 +92,11 @@ def user_lines(user: User, acting_for: str | None = None) -> list[str]:
                 f" {marker} {membership.participant_id}  {membership.name}"
                 f" ({kind_words(membership.kind)}){roles}"
             )
-    channel = "authenticator app" if user.otp_channel == "app" else "e-mail"
-    lines.append(f"One-time passwords by {channel}.")
+    lines.append(
+        _("One-time passwords from the authenticator app.")
+        if user.otp_channel == "app"
+        else _("One-time passwords by e-mail.")
+    )
     return lines
 
 
@@ -102,4 +116,8 @@ class ServiceStatusView(Static):
 
     def show_unknown(self, reason: str) -> None:
         self.set_class(False, "-maintenance")
-        self.update(safe_content(f"Service status unknown: {reason}", multiline=True))
+        self.update(
+            safe_content(
+                _("Service status unknown: {reason}").format(reason=reason), multiline=True
+            )
+        )

@@ -335,7 +335,7 @@ class TaskTable(ScrollView, can_focus=True):
             "Page down",
             id="table.page_down",
             show=False,
-            tooltip="Move down a screenful.",
+            tooltip=N_("Move down a screenful."),
         ),
         Binding(
             "pageup",
@@ -343,7 +343,7 @@ class TaskTable(ScrollView, can_focus=True):
             "Page up",
             id="table.page_up",
             show=False,
-            tooltip="Move up a screenful.",
+            tooltip=N_("Move up a screenful."),
         ),
         Binding(
             "enter",
@@ -351,7 +351,7 @@ class TaskTable(ScrollView, can_focus=True):
             "Open",
             id="table.open",
             show=False,
-            tooltip="Open the highlighted request.",
+            tooltip=N_("Open the highlighted request."),
         ),
     ]
 
@@ -383,7 +383,7 @@ class TaskTable(ScrollView, can_focus=True):
     def __init__(
         self,
         *,
-        empty: str = "Nothing here.",
+        empty: str = "",
         screen_keys: Iterable[str] = (),
         id: str | None = None,
     ) -> None:
@@ -391,7 +391,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.screen_keys = frozenset(screen_keys)
         self.spans_firms = False
         self.column_layout = layout_for(80)
-        self.empty = empty
+        self.empty = empty or _("Nothing here.")
         self.cursor_row = 0
         self._rows: list[RequestSummary] = []
         self._index: dict[str, int] = {}

@@ -16,6 +16,7 @@ from textual.widgets.selection_list import Selection
 
 from cc_tui.client.errors import PortalUnreachable
 from cc_tui.domain.forms import validate_field
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.tui.safe_text import flatten, safe_content
 from cc_tui.tui.screens.accounts.words import (
@@ -29,7 +30,7 @@ from cc_tui.tui.screens.accounts.words import (
     rights_change,
     who,
 )
-from cc_tui.tui.screens.base import FAILED, PortalModal, Retry
+from cc_tui.tui.screens.base import FAILED, PortalModal, Retry, SpeakingScreen
 from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.widgets.list_keys import ListSelection, TextScroll
 from cc_tui.tui.widgets.notice import Notice
@@ -75,7 +76,11 @@ class _AccountForm(PortalModal["AdminUser | None"]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "escape", "cancel", "Cancel", id="accounts.form.cancel", tooltip="Close; nothing sent."
+            "escape",
+            "cancel",
+            "Cancel",
+            id="accounts.form.cancel",
+            tooltip=N_("Close; nothing sent."),
         ),
     ]
 
@@ -89,7 +94,7 @@ class _AccountForm(PortalModal["AdminUser | None"]):
             checklist.styles.max_height = max(4, min(12, self.size.height - 12))
 
     def on_unreachable(self, error: PortalUnreachable, retry: Retry | None) -> None:
-        self.show(error.message.replace("press r to retry", "press the button again"))
+        self.show(error.message.replace(_("press r to retry"), _("press the button again")))
 
     def show(self, text: str, kind: str = "error") -> None:
         self.query_one(Notice).show(text, "success" if kind == "success" else "error")
@@ -128,24 +133,28 @@ class NewUserScreen(_AccountForm):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
-            where = f"for {self.firm}" if self.firm else "(a firm's CCDA)"
-            yield Static(safe_content(flatten(f"New user {where}")), classes="form-title")
+            title = (
+                _("New user for {firm}").format(firm=self.firm)
+                if self.firm
+                else _("New user (a firm's CCDA)")
+            )
+            yield Static(safe_content(flatten(title)), classes="form-title")
             with Horizontal(classes="form-row"):
-                yield Label("E-mail (user ID)", classes="form-label")
+                yield Label(_("E-mail (user ID)"), classes="form-label")
                 yield Input(placeholder="kim.lee@harbour.example", id="new-user-id", compact=True)
             with Horizontal(classes="form-row"):
-                yield Label("Name", classes="form-label")
-                yield Input(placeholder="Kim Lee", id="new-name", compact=True)
+                yield Label(_("Name"), classes="form-label")
+                yield Input(placeholder=_("Kim Lee"), id="new-name", compact=True)
             if self.firm is None:
                 with Horizontal(classes="form-row"):
-                    yield Label("Firm", classes="form-label")
+                    yield Label(_("Firm"), classes="form-label")
                     yield Input(placeholder="B01234", id="new-firm", compact=True)
-            yield Static("Rights (space to tick):", classes="form-hint")
+            yield Static(_("Rights (space to tick):"), classes="form-hint")
             yield RightsChecklist(self.grantable, [DELEGATED_ADMIN], id="new-rights")
             yield Notice(id="form-notice")
             with Horizontal(classes="form-buttons"):
-                yield Button("Create and e-mail", id="create", classes="form-send", compact=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button(_("Create and e-mail"), id="create", classes="form-send", compact=True)
+                yield Button(_("Cancel (Esc)"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
@@ -169,14 +178,14 @@ class NewUserScreen(_AccountForm):
             self.query_one("#new-user-id", Input).focus()
             return
         if not name:
-            self.show("Type the person's name.")
+            self.show(_("Type the person's name."))
             self.query_one("#new-name", Input).focus()
             return
         firm = self.firm
         if firm is None:
             firm = normalise_participant_id(self.query_one("#new-firm", Input).value)
             if not is_participant_id(firm):
-                self.show("Type the firm's participant ID, as B01234.")
+                self.show(_("Type the firm's participant ID, as B01234."))
                 self.query_one("#new-firm", Input).focus()
                 return
         named_firm = None if self.firm is not None else firm
@@ -186,12 +195,16 @@ class NewUserScreen(_AccountForm):
                 user_id, name, rights, participant_id=named_firm, idempotency_key=key
             )
 
-        granted = right_names(rights, self.catalogue) if rights else "no rights yet"
+        granted = right_names(rights, self.catalogue) if rights else _("no rights yet")
         self.confirm_and_send(
             Change(
-                prompt=f"Create {name} ({user_id}) for {firm}?",
-                detail=f"With {granted}. The portal e-mails them a one-time token to set "
-                "their password.",
+                prompt=_("Create {name} ({user_id}) for {firm}?").format(
+                    name=name, user_id=user_id, firm=firm
+                ),
+                detail=_(
+                    "With {granted}. The portal e-mails them a one-time token to set their "
+                    "password."
+                ).format(granted=granted),
                 call=call,
             )
         )
@@ -214,23 +227,27 @@ class RightsScreen(_AccountForm):
     def compose(self) -> ComposeResult:
         held = set(self.user.rights)
         with Vertical(id="form-box"):
-            yield Static(safe_content(flatten(f"Rights of {who(self.user)}")), classes="form-title")
+            yield Static(
+                safe_content(flatten(_("Rights of {who}").format(who=who(self.user)))),
+                classes="form-title",
+            )
             if self.fixed:
                 yield Static(
                     safe_content(
                         flatten(
-                            "Also holds (not yours to change): "
-                            + right_names(self.fixed, self.catalogue)
+                            _("Also holds (not yours to change): {rights}").format(
+                                rights=right_names(self.fixed, self.catalogue)
+                            )
                         )
                     ),
                     classes="form-hint",
                 )
-            yield Static("Space ticks or clears a right:", classes="form-hint")
+            yield Static(_("Space ticks or clears a right:"), classes="form-hint")
             yield RightsChecklist(self.grantable, held, id="edit-rights")
             yield Notice(id="form-notice")
             with Horizontal(classes="form-buttons"):
-                yield Button("Save rights", id="save-rights", classes="form-send", compact=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button(_("Save rights"), id="save-rights", classes="form-send", compact=True)
+                yield Button(_("Cancel (Esc)"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Notice).clear()
@@ -246,7 +263,7 @@ class RightsScreen(_AccountForm):
         )
         granted, removed = rights_change(self.user.rights, wanted)
         if not granted and not removed:
-            self.show("Nothing changed: tick or clear a right first, or Esc to close.")
+            self.show(_("Nothing changed: tick or clear a right first, or Esc to close."))
             return
         user_id = self.user.user_id
 
@@ -255,21 +272,21 @@ class RightsScreen(_AccountForm):
 
         self.confirm_and_send(
             Change(
-                prompt=f"Change the rights of {who(self.user)}?",
+                prompt=_("Change the rights of {who}?").format(who=who(self.user)),
                 detail=change_words(granted, removed, self.catalogue),
                 call=call,
             )
         )
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(SpeakingScreen[None], ModalScreen[None]):
     """An account's changes, newest first."""
 
     MEMBERSHIP_BOUND = True
 
     CSS_PATH = "accounts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="accounts.history.close", tooltip="Close."),
+        Binding("escape,q", "close", "Close", id="accounts.history.close", tooltip=N_("Close.")),
     ]
 
     def __init__(self, user: AdminUser, entries: Sequence[AccountAuditEntry]) -> None:
@@ -280,23 +297,30 @@ class HistoryScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
             yield Static(
-                safe_content(flatten(f"History of {who(self.user)}")), classes="form-title"
+                safe_content(flatten(_("History of {who}").format(who=who(self.user)))),
+                classes="form-title",
             )
             with TextScroll(id="history-lines"):
                 if not self.entries:
-                    yield Static("No change has been made to this account here yet.")
+                    yield Static(_("No change has been made to this account here yet."))
                 for entry in self.entries:
                     when = entry.at.strftime("%Y-%m-%d %H:%M")
-                    action = ACTION_WORDS.get(entry.action, entry.action)
+                    action = (
+                        _(ACTION_WORDS[entry.action])
+                        if entry.action in ACTION_WORDS
+                        else entry.action
+                    )
                     yield Static(
                         safe_content(
-                            f"{when}  {flatten(action)} by {flatten(entry.actor)}\n"
-                            f"  {entry.detail}",
+                            _("{when}  {action} by {actor}").format(
+                                when=when, action=flatten(action), actor=flatten(entry.actor)
+                            )
+                            + f"\n  {entry.detail}",
                             multiline=True,
                         ),
                         classes="history-entry",
                     )
-            yield Static("Esc closes.", classes="form-hint")
+            yield Static(_("Esc closes."), classes="form-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

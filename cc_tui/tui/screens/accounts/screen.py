@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
+from cc_tui.domain.i18n import N_, _, ngettext
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.safe_text import cut_content, flatten, safe_content
 from cc_tui.tui.screens.accounts.forms import HistoryScreen, NewUserScreen, RightsScreen
@@ -27,12 +28,12 @@ if TYPE_CHECKING:
 
 
 COLUMNS = (
-    ("User ID", "user_id"),
-    ("Name", "name"),
-    ("Status", "status"),
-    ("Locked", "locked"),
-    ("OTP", "otp"),
-    ("Device", "device"),
+    (N_("User ID"), "user_id"),
+    (N_("Name"), "name"),
+    (N_("Status"), "status"),
+    (N_("Locked"), "locked"),
+    (N_("OTP"), "otp"),
+    (N_("Device"), "device"),
 )
 NARROW_DROPS = frozenset({"name", "otp"})
 NARROW_BELOW = 78
@@ -48,31 +49,40 @@ class AccountsScreen(RefreshingScreen):
     CSS_PATH = "accounts.tcss"
     AUTO_FOCUS = "#accounts-table"
     BINDINGS: ClassVar[list[BindingType]] = [
-        _binding("n", "create", "New user", "Create a user; the portal e-mails a set-up token."),
-        _binding("e", "rights", "Rights", "Grant or remove the highlighted user's rights."),
+        _binding(
+            "n", "create", N_("New user"), N_("Create a user; the portal e-mails a set-up token.")
+        ),
+        _binding("e", "rights", N_("Rights"), N_("Grant or remove the highlighted user's rights.")),
         _binding(
             "s",
             "status",
-            "Suspend/reactivate",
-            "Suspend the user (ends its sessions) or reactivate it.",
+            N_("Suspend/reactivate"),
+            N_("Suspend the user (ends its sessions) or reactivate it."),
         ),
-        _binding("u", "unlock", "Unlock", "Unlock an account locked by failed attempts."),
+        _binding("u", "unlock", N_("Unlock"), N_("Unlock an account locked by failed attempts.")),
         _binding(
             "d",
             "reset_device",
-            "Reset device",
-            "Forget the user's authenticator app; the next login by app registers it again.",
+            N_("Reset device"),
+            N_("Forget the user's authenticator app; the next login by app registers it again."),
         ),
         _binding(
             "m",
             "setup_mail",
-            "Set-up mail",
-            "E-mail a new set-up token to a user who has not set a password yet.",
+            N_("Set-up mail"),
+            N_("E-mail a new set-up token to a user who has not set a password yet."),
         ),
-        _binding("h", "history", "History", "Every change made to the account, newest first."),
-        _binding("slash", "filter", "Filter", "Narrow the list by words: ID, name, status, right."),
-        _binding("r", "retry", "Refresh", "Fetch the list from the portal again."),
-        _binding("escape", "back", "Back", "Clear the filter, or close Accounts."),
+        _binding(
+            "h", "history", N_("History"), N_("Every change made to the account, newest first.")
+        ),
+        _binding(
+            "slash",
+            "filter",
+            N_("Filter"),
+            N_("Narrow the list by words: ID, name, status, right."),
+        ),
+        _binding("r", "retry", N_("Refresh"), N_("Fetch the list from the portal again.")),
+        _binding("escape", "back", N_("Back"), N_("Clear the filter, or close Accounts.")),
     ]
 
     def __init__(self) -> None:
@@ -95,7 +105,7 @@ class AccountsScreen(RefreshingScreen):
         with Vertical(id="accounts-box"):
             with Horizontal(id="accounts-head"):
                 yield Static(id="accounts-title")
-                yield Input(placeholder="/ filter", id="accounts-filter", compact=True)
+                yield Input(placeholder=_("/ filter"), id="accounts-filter", compact=True)
             yield ListTable(id="accounts-table", screen_keys=("find",))
             yield Static(id="account-detail")
             yield Notice(id="notice")
@@ -122,9 +132,9 @@ class AccountsScreen(RefreshingScreen):
         self._widths = {"firm": 6} | {key: w for (_, key), w in zip(COLUMNS, widths, strict=True)}
         for label, key in COLUMNS:
             if key == "user_id" and self.exchange_view:
-                table.add_column("Firm", key="firm", width=6)
+                table.add_column(_("Firm"), key="firm", width=6)
             if key in self.shown_columns:
-                table.add_column(label, key=key, width=self._widths[key])
+                table.add_column(_(label), key=key, width=self._widths[key])
 
     @property
     def shown_columns(self) -> tuple[str, ...]:
@@ -138,14 +148,17 @@ class AccountsScreen(RefreshingScreen):
 
     def _show_title(self) -> None:
         app = self.portal_app
-        where = "CCDAs of every firm" if self.exchange_view else str(app.participant_id)
+        where = _("CCDAs of every firm") if self.exchange_view else str(app.participant_id)
         if self.loaded:
             shown = len(self.visible_users())
             total = len(self.users)
-            count = f"{shown} of {total}" if shown != total else str(total)
-            where += f" · {count} {'account' if total == 1 else 'accounts'}"
+            if shown != total:
+                count = ngettext("{shown} of {total} account", "{shown} of {total} accounts", total)
+            else:
+                count = ngettext("{total} account", "{total} accounts", total)
+            where += " · " + count.format(shown=shown, total=total)
         self.query_one("#accounts-title", Static).update(
-            safe_content(flatten(f"Accounts · {where}"))
+            safe_content(flatten(_("Accounts · {where}").format(where=where)))
         )
 
     # What it shows
@@ -187,9 +200,9 @@ class AccountsScreen(RefreshingScreen):
         user = self.selected
         if user is None:
             detail.update(
-                Content("No account matches the filter." if self.users else "No accounts.")
+                Content(_("No account matches the filter.") if self.users else _("No accounts."))
                 if self.loaded
-                else Content("Asking the portal…")
+                else Content(_("Asking the portal…"))
             )
         else:
             detail.update(
@@ -249,9 +262,11 @@ class AccountsScreen(RefreshingScreen):
         if not administers(self.portal_app) and self.app.screen is self:
             self.dismiss()
             self.app.notify(
-                f"You are no delegated administrator (CCDA) of {self.portal_app.participant_id}"
-                ": Accounts is closed.",
-                title="Accounts",
+                _(
+                    "You are no delegated administrator (CCDA) of {participant_id}: Accounts is "
+                    "closed."
+                ).format(participant_id=self.portal_app.participant_id),
+                title=_("Accounts"),
                 timeout=8,
             )
             return
@@ -282,7 +297,8 @@ class AccountsScreen(RefreshingScreen):
         self.query_one("#accounts-filter", Input).value = ""
         self.replace_user(user)
         self.query_one(Notice).show(
-            f"Created {who(user)}; the portal has e-mailed them a set-up token.", "success"
+            _("Created {who}; the portal has e-mailed them a set-up token.").format(who=who(user)),
+            "success",
         )
 
     def action_rights(self) -> None:
@@ -293,7 +309,9 @@ class AccountsScreen(RefreshingScreen):
     def _changed(self, user: AdminUser | None) -> None:
         if user is not None:
             self.replace_user(user)
-            self.query_one(Notice).show(f"Rights of {who(user)} changed.", "success")
+            self.query_one(Notice).show(
+                _("Rights of {who} changed.").format(who=who(user)), "success"
+            )
 
     def action_status(self) -> None:
         user = self.selected
@@ -302,17 +320,17 @@ class AccountsScreen(RefreshingScreen):
         user_id = user.user_id
         if user.status == "active":
             change = Change(
-                prompt=f"Suspend {who(user)}?",
-                detail="They are logged out at once and cannot log in until reactivated.",
+                prompt=_("Suspend {who}?").format(who=who(user)),
+                detail=_("They are logged out at once and cannot log in until reactivated."),
                 call=lambda portal, key: portal.update_user(user_id, status="suspended"),
-                done=f"Suspended {who(user)}; their sessions have ended.",
+                done=_("Suspended {who}; their sessions have ended.").format(who=who(user)),
             )
         else:
             change = Change(
-                prompt=f"Reactivate {who(user)}?",
-                detail="They can log in again with their password and one-time password.",
+                prompt=_("Reactivate {who}?").format(who=who(user)),
+                detail=_("They can log in again with their password and one-time password."),
                 call=lambda portal, key: portal.update_user(user_id, status="active"),
-                done=f"Reactivated {who(user)}.",
+                done=_("Reactivated {who}.").format(who=who(user)),
             )
         self.confirm(change)
 
@@ -323,10 +341,10 @@ class AccountsScreen(RefreshingScreen):
         user_id = user.user_id
         self.confirm(
             Change(
-                prompt=f"Unlock {who(user)}?",
-                detail="Their failed attempts are cleared and they can log in again.",
+                prompt=_("Unlock {who}?").format(who=who(user)),
+                detail=_("Their failed attempts are cleared and they can log in again."),
                 call=lambda portal, key: portal.unlock_user(user_id, idempotency_key=key),
-                done=f"Unlocked {who(user)}.",
+                done=_("Unlocked {who}.").format(who=who(user)),
             )
         )
 
@@ -337,11 +355,13 @@ class AccountsScreen(RefreshingScreen):
         user_id = user.user_id
         self.confirm(
             Change(
-                prompt=f"Reset the OTP device of {who(user)}?",
-                detail="Their authenticator app stops working here; their next login by app "
-                "registers a device again.",
+                prompt=_("Reset the OTP device of {who}?").format(who=who(user)),
+                detail=_(
+                    "Their authenticator app stops working here; their next login by app "
+                    "registers a device again."
+                ),
                 call=lambda portal, key: portal.reset_device(user_id, idempotency_key=key),
-                done=f"Reset the OTP device of {who(user)}.",
+                done=_("Reset the OTP device of {who}.").format(who=who(user)),
             )
         )
 
@@ -352,10 +372,10 @@ class AccountsScreen(RefreshingScreen):
         user_id = user.user_id
         self.confirm(
             Change(
-                prompt=f"E-mail a new set-up token to {who(user)}?",
-                detail="The token sent before stops working.",
+                prompt=_("E-mail a new set-up token to {who}?").format(who=who(user)),
+                detail=_("The token sent before stops working."),
                 call=lambda portal, key: portal.resend_setup_mail(user_id, idempotency_key=key),
-                done=f"A new set-up token is on its way to {user_id}.",
+                done=_("A new set-up token is on its way to {user_id}.").format(user_id=user_id),
             )
         )
 
@@ -367,9 +387,11 @@ class AccountsScreen(RefreshingScreen):
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
-                "Accounts: new user", "Create a user and e-mail a set-up token.", self.action_create
+                _("Accounts: new user"),
+                _("Create a user and e-mail a set-up token."),
+                self.action_create,
             ),
-            PaletteCommand("Accounts: refresh", "Fetch the list again.", self.load),
+            PaletteCommand(_("Accounts: refresh"), _("Fetch the list again."), self.load),
         ]
 
     # The portal
