@@ -3,6 +3,8 @@ the store's `Viewer` for it: who reads requests)."""
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -13,6 +15,7 @@ from cc_tui.domain.naming import is_participant_id, normalise_participant_id
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.errors import ApiError
 from cc_tui.server.store import sessions, users
+from cc_tui.server.store.memo import remembered
 from cc_tui.server.store.requests import Viewer
 
 
@@ -40,26 +43,53 @@ def principal_of(
 ) -> Principal:
     """Who is asking, from the two headers (`get_principal`, and fast_route.py's lane,
     which reads the headers itself): 401 without a live session of an active user, 403
-    for a membership not held."""
+    for a membership not held.
+
+    Worked out once per store change for the same two headers (memo.py: a logout, a
+    touch, a lock or a change of rights is a commit, so none is missed); whether the
+    session is still live, which the clock alone can change, is asked every time."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise ApiError(
             401, ProblemCode.NOT_LOGGED_IN, _("You are not logged in."), _("Log in first.")
         )
-    token = authorization[7:].strip()
     conn = context.db.connect()
     now = context.now()
+    # Only a principal is kept: a refusal raises, and is worked out (in the asker's
+    # language) each time.
+    session, principal = remembered(
+        conn,
+        ("principal", authorization, x_participant_id),
+        lambda: _principal(context, conn, now, authorization[7:].strip(), x_participant_id),
+    )
+    if not sessions.session_is_live(session, now, context.settings.session_idle):
+        raise _session_ended(context)
+    sessions.touch_session(conn, session, now)
+    return principal
+
+
+def _session_ended(context: ServerContext) -> ApiError:
+    return ApiError(
+        401,
+        ProblemCode.SESSION_EXPIRED,
+        # The rules in force (`--session-idle`, `--session-max`), not the defaults.
+        _("Your session has ended (logged out, idle for {idle}, or {age} old).").format(
+            idle=duration_words(context.settings.session_idle),
+            age=duration_words(context.settings.session_absolute),
+        ),
+        _(_LOGIN_FIX),
+    )
+
+
+def _principal(
+    context: ServerContext,
+    conn: sqlite3.Connection,
+    now: datetime,
+    token: str,
+    x_participant_id: str | None,
+) -> tuple[sessions.SessionRow, Principal]:
     session = sessions.find_session(conn, token)
     if session is None or not sessions.session_is_live(session, now, context.settings.session_idle):
-        raise ApiError(
-            401,
-            ProblemCode.SESSION_EXPIRED,
-            # The rules in force (`--session-idle`, `--session-max`), not the defaults.
-            _("Your session has ended (logged out, idle for {idle}, or {age} old).").format(
-                idle=duration_words(context.settings.session_idle),
-                age=duration_words(context.settings.session_absolute),
-            ),
-            _(_LOGIN_FIX),
-        )
+        raise _session_ended(context)
     user = users.get_user(conn, session.user_id)
     if user is None or not user.active or user.locked:
         raise ApiError(
@@ -73,8 +103,7 @@ def principal_of(
     if x_participant_id is not None and x_participant_id.strip():
         acting = acting_membership(x_participant_id, memberships)
     rights = frozenset(users.rights(conn, user.user_id, acting)) if acting else frozenset()
-    sessions.touch_session(conn, session, now)
-    return Principal(
+    return session, Principal(
         user_id=user.user_id,
         name=user.name,
         participant_id=acting,

@@ -20,13 +20,14 @@ endpoint is marked with `@fast_lane(parse)` answers a request itself when it can
 
 An endpoint marked `@fast_lane(parse, kept_by=moment)` also has its answers kept until
 the store changes (memo.py's `recall` and `keep`: any commit, by any connection or
-process, forgets them all): by endpoint, reader (`viewer_of(principal)`: user, acting
-membership, rights), its parameters, the answer's language, and `moment(context)`, all
-that the answer reads of the clock (`service_hours.moment_key`: the maintenance window
-and the day), so an answer is never older than the store or the hour. Only for
-endpoints whose answer is a pure function of those (a list page, a request), and only
-successful answers: an error is worked out again each time. Who is asking is checked on
-every request all the same (a session ends, a right is taken away: 401 and 403 at once).
+process, forgets them all): by endpoint, path and query as sent, reader
+(`viewer_of(principal)`: user, acting membership, rights), the answer's language, and
+`moment(context)`, all that the answer reads of the clock (`service_hours.moment_key`:
+the maintenance window and the day), so an answer is never older than the store or the
+hour. Only for endpoints whose answer is a pure function of those (a list page, a
+request), and only successful answers: an error is worked out again each time. Who is
+asking is checked first, on every request (a session ends, a right is taken away: 401
+and 403 at once), as FastAPI solves the principal before it validates parameters.
 
 The endpoint's signature stays what FastAPI documents and validates with, so the
 OpenAPI document does not change. The lane is used only for endpoints whose only
@@ -108,20 +109,21 @@ class FastRoute(APIRoute):
         async def handler(request: Request) -> Response:
             if not enabled or request.app.dependency_overrides:
                 return await slow(request)
-            arguments = parse(request)
-            if arguments is None:
-                return await slow(request)
             context: ServerContext = request.app.state.context
-            headers = request.headers
-            principal = principal_of(
-                context, headers.get("authorization"), headers.get("x-participant-id")
-            )
             if kept_by is None:
-                return await answer(context, principal, arguments)
+                arguments = parse(request)
+                if arguments is None:
+                    return await slow(request)
+                return await answer(context, who(context, request), arguments)
+            principal = who(context, request)
+            # Keyed by the path and query as sent: `parse` is a function of them alone, so
+            # a kept answer is one the lane gave, and on a hit they need not be parsed.
+            scope = request.scope
             key = (
                 path,
+                scope["path"],
+                scope["query_string"],
                 viewer_of(principal),
-                *[(k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items()],
                 current_language(),
                 kept_by(context),
             )
@@ -129,12 +131,21 @@ class FastRoute(APIRoute):
             stamp, body = recall(conn, key)
             if body is not None:
                 return Response(body, status_code=status, media_type=_JSON)
+            arguments = parse(request)
+            if arguments is None:
+                return await slow(request)
             response = await answer(context, principal, arguments)
             if _plain(response, status):
                 keep(conn, stamp, key, bytes(response.body))
             return response
 
         return handler
+
+
+def who(context: ServerContext, request: Request) -> Principal:
+    """`deps.principal_of` with the request's two headers, as `get_principal` does."""
+    headers = request.headers
+    return principal_of(context, headers.get("authorization"), headers.get("x-participant-id"))
 
 
 def _plain(response: Response, status: int) -> bool:

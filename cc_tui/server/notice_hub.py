@@ -11,6 +11,10 @@ Behind the doorbell, one poller per app reads `max(id)` of the notifications tab
 any stream is open (a few microseconds a look): every `FALLBACK_POLL` seconds, for
 notices written without a ring; every `POLL_INTERVAL` where there is no doorbell.
 
+A wake-up wakes only the streams of the users the new notices are for: the hub reads
+whose they are, once (`recipients_since`), instead of every open stream reading its own
+notices again on every change (with 200 streams open, each approval cost 200 queries).
+
 Streams must end when the server stops: uvicorn waits for open responses before it
 shuts down, and an event stream never finishes by itself. `end_streams(app)` (called
 by the runner before it asks uvicorn to exit, from any thread) closes the hub, which
@@ -26,7 +30,7 @@ from fastapi import FastAPI
 
 from cc_tui.server.db import Database
 from cc_tui.server.doorbell import Doorbell, ring
-from cc_tui.server.store.notifications import latest_notification_id
+from cc_tui.server.store.notifications import latest_notification_id, recipients_since
 
 POLL_INTERVAL = 0.2
 FALLBACK_POLL = 1.0
@@ -39,42 +43,55 @@ class NoticeHub:
         self.doorbell = Doorbell(db.path)
         self._doorbell_open = False
         self.closed = False
-        self._subscribers: set[asyncio.Event] = set()
+        self._subscribers: dict[asyncio.Event, str | None] = {}
         self._poller: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._latest = 0
 
-    def subscribe(self) -> asyncio.Event:
-        """An event set whenever new notices may exist (or the hub closes)."""
+    def subscribe(self, user_id: str | None = None) -> asyncio.Event:
+        """An event set whenever new notices for `user_id` (None: for anyone) may exist,
+        or the hub closes."""
         loop = asyncio.get_running_loop()
         self._loop = loop
         event = asyncio.Event()
         if self.closed:
             event.set()
-        self._subscribers.add(event)
+        self._subscribers[event] = user_id
         if not self._doorbell_open and not self.closed:
-            self._doorbell_open = self.doorbell.open(self.poke)
+            self._doorbell_open = self.doorbell.open(self.look)
         if self._poller is None or self._poller.done():
             self._latest = latest_notification_id(self.db.connect())
             self._poller = loop.create_task(self._poll(), name="notice-hub")
         return event
 
     def unsubscribe(self, event: asyncio.Event) -> None:
-        self._subscribers.discard(event)
+        self._subscribers.pop(event, None)
 
     @property
     def subscribers(self) -> int:
         return len(self._subscribers)
 
     def poke(self) -> None:
-        """Wake this process's open streams (call on the event loop)."""
+        """Wake every open stream of this process (call on the event loop)."""
         for event in self._subscribers:
             event.set()
 
+    def look(self) -> None:
+        """Wake the streams of the users of the notices written since the last look (call
+        on the event loop): one query, however many streams are open."""
+        latest = latest_notification_id(self.db.connect())
+        if latest == self._latest:
+            return
+        users = recipients_since(self.db.connect(), self._latest, latest)
+        self._latest = latest
+        for event, user_id in self._subscribers.items():
+            if user_id is None or user_id in users:
+                event.set()
+
     def announce(self) -> None:
-        """New notices are committed: wake the open streams of every server process on
-        this store (call on the event loop, after the commit)."""
-        self.poke()
+        """New notices are committed: wake their users' open streams in every server
+        process on this store (call on the event loop, after the commit)."""
+        self.look()
         ring(self.db.path, skip=self.doorbell.path)
 
     def close(self) -> None:
@@ -98,10 +115,7 @@ class NoticeHub:
     async def _poll(self) -> None:
         while self._subscribers and not self.closed:
             await asyncio.sleep(FALLBACK_POLL if self._doorbell_open else self.poll_interval)
-            latest = latest_notification_id(self.db.connect())
-            if latest != self._latest:
-                self._latest = latest
-                self.poke()
+            self.look()
 
 
 def hub_of(app: FastAPI) -> NoticeHub:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_tui.server import fast_route
+from cc_tui.server import deps, fast_route
 from cc_tui.server.context import Principal, ServerContext
 from cc_tui.server.deps import principal_of
 from tests.server.requests_read_helpers import (
@@ -123,16 +123,24 @@ def assert_same(fast: httpx.Response, slow: httpx.Response) -> None:
 
 @pytest.fixture
 def lane_taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The users the lane itself served (the lane calls principal_of; FastAPI's handler
-    reaches it through get_principal instead)."""
+    """The users whose requests the lane answered itself, while it was on: it asks
+    principal_of first; a request it then hands on to FastAPI's handler reaches
+    principal_of again, through get_principal (deps.principal_of)."""
     served: list[str] = []
 
-    def counting(context: ServerContext, *headers: str | None) -> Principal:
+    def lane(context: ServerContext, *headers: str | None) -> Principal:
         principal = principal_of(context, *headers)
         served.append(principal.user_id)
         return principal
 
-    monkeypatch.setattr(fast_route, "principal_of", counting)
+    def handed_on(context: ServerContext, *headers: str | None) -> Principal:
+        principal = principal_of(context, *headers)
+        if fast_route.enabled and principal.user_id in served:
+            served.remove(principal.user_id)
+        return principal
+
+    monkeypatch.setattr(fast_route, "principal_of", lane)
+    monkeypatch.setattr(deps, "principal_of", handed_on)
     return served
 
 

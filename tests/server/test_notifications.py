@@ -16,6 +16,7 @@ from cc_tui.domain.forms import CATALOGUE
 from cc_tui.domain.workflow import Action, Status
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.mail import read_outbox
+from cc_tui.server.notice_hub import NoticeHub
 from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.notifications import (
@@ -267,3 +268,22 @@ async def test_stopping_the_server_ends_open_streams(live_portal: BackgroundServ
         except (EOFError, httpx.RemoteProtocolError, httpx.ReadError):
             rest = {}
         assert "data" not in rest
+
+
+async def test_a_change_wakes_only_the_streams_of_the_users_it_has_notices_for(
+    app: FastAPI,
+) -> None:
+    hub = NoticeHub(context_of(app).db)
+    try:
+        checker, maker, anyone = hub.subscribe(CHECKER), hub.subscribe(MAKER), hub.subscribe()
+        submit(app)  # a task for the firm's checkers, none for its maker
+        hub.announce()
+        assert checker.is_set() and anyone.is_set()
+        assert not maker.is_set()  # its stream does not read the store again for nothing
+        checker.clear()
+        anyone.clear()
+        hub.announce()  # nothing new since: no one is woken
+        assert not (checker.is_set() or anyone.is_set() or maker.is_set())
+    finally:
+        hub.close()
+    assert maker.is_set()  # closing wakes every stream, so that each ends

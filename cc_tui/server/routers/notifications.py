@@ -131,7 +131,7 @@ async def _events(
     since: datetime | None,
     live: Callable[[], bool],
 ) -> AsyncIterator[str]:
-    wake = hub.subscribe()
+    wake = hub.subscribe(user_id)
     try:
         yield f"retry: {RETRY_MS}\n: stream of new tasks for {user_id}\n\n"
         beat_at = time.monotonic() + HEARTBEAT_S

@@ -213,6 +213,14 @@ def latest_notification_id(conn: sqlite3.Connection, user_id: str | None = None)
     return int(row[0] or 0)
 
 
+def recipients_since(conn: sqlite3.Connection, after_id: int, up_to: int) -> frozenset[str]:
+    """The users of the notices with an id above `after_id` and up to `up_to`."""
+    rows = conn.execute(
+        "SELECT DISTINCT user_id FROM notifications WHERE id > ? AND id <= ?", (after_id, up_to)
+    )
+    return frozenset(str(row[0]) for row in rows)
+
+
 _SUBJECTS = {
     "awaiting_my_check": N_("{ref} awaits your check"),
     "returned_to_me": N_("{ref} was returned to you"),
