@@ -21,6 +21,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cc_tui.domain.i18n import N_, _
+
 PARTICIPANT_ID_PATTERN = r"[A-Z]\d{5}"
 PARTICIPANT_ID_EXAMPLE = "B01234"
 _PARTICIPANT_ID = re.compile(PARTICIPANT_ID_PATTERN, re.ASCII)
@@ -55,15 +57,19 @@ def participant_id_error(value: str) -> str | None:
     """None if `value` is a participant ID, else a sentence saying what is wrong."""
     if is_participant_id(value):
         return None
-    shape = f"one upper-case letter then five digits, such as {PARTICIPANT_ID_EXAMPLE}"
+    shape = _("one upper-case letter then five digits, such as {example}").format(
+        example=PARTICIPANT_ID_EXAMPLE
+    )
     if not value.strip():
-        return f"Enter a participant ID: {shape}."
+        return _("Enter a participant ID: {shape}.").format(shape=shape)
     hint = ""
     if is_participant_id(value.strip()):
-        hint = " Remove the blanks around it."
+        hint = _(" Remove the blanks around it.")
     elif is_participant_id(value.strip().upper()):
-        hint = f" Write the letter in capitals: {value.strip().upper()}."
-    return f"{value!r} is not a participant ID: use {shape}.{hint}"
+        hint = _(" Write the letter in capitals: {upper}.").format(upper=value.strip().upper())
+    return _("{value} is not a participant ID: use {shape}.{hint}").format(
+        value=repr(value), shape=shape, hint=hint
+    )
 
 
 def normalise_participant_id(text: str) -> str:
@@ -206,7 +212,9 @@ def check_supporting_document_name(
             problems.append(
                 (
                     NameFault.TOO_LONG,
-                    f"The name is {size} bytes long; the limit is {MAX_NAME_BYTES}.",
+                    _("The name is {size} bytes long; the limit is {limit}.").format(
+                        size=size, limit=MAX_NAME_BYTES
+                    ),
                 )
             )
         if len(name) <= _MAX_PARSED_CHARS:
@@ -214,7 +222,12 @@ def check_supporting_document_name(
 
     if not problems:
         if name.lower() in {t.lower() for t in taken}:
-            problems.append((NameFault.TAKEN, f"{name!r} is already attached to this request."))
+            problems.append(
+                (
+                    NameFault.TAKEN,
+                    _("{name} is already attached to this request.").format(name=repr(name)),
+                )
+            )
         else:
             return NameCheck(name=name, ok=True, reasons=(), corrected=None)
 
@@ -225,9 +238,10 @@ def check_supporting_document_name(
             problems.append(
                 (
                     NameFault.NO_FREE_NAME,
-                    f"All {NAMES_PER_EXTENSION} names a .{extension} file can have on this "
-                    f"request (no suffix, then _01 to _0{MAX_SUFFIX}) are taken; "
-                    "delete an attachment first.",
+                    _(
+                        "All {count} names a .{extension} file can have on this request (no "
+                        "suffix, then _01 to _0{last}) are taken; delete an attachment first."
+                    ).format(count=NAMES_PER_EXTENSION, extension=extension, last=MAX_SUFFIX),
                 )
             )
     return NameCheck(
@@ -260,7 +274,7 @@ _EXTENSIONS = re.compile(r"(?:\.[A-Za-z0-9]*)+\Z", re.ASCII)
 _GOOD_SUFFIX = re.compile(rf"0[1-{MAX_SUFFIX}]", re.ASCII)
 _LISTED_CHARACTERS = 5
 _SHOWN_CHARS = 60
-_COUNTS = {2: "two", 3: "three", 4: "four"}
+_COUNTS = {2: N_("two"), 3: N_("three"), 4: N_("four")}
 
 # Letters from other scripts that look like ASCII ones; NFKC folds full-width forms
 # but leaves these alone, and they are the usual way a name "looks right" yet is not.
@@ -284,7 +298,9 @@ def _check_text(
         problems.append(
             (
                 NameFault.CONTROL_CHARACTER,
-                f"The name contains control characters ({listed}); remove them.",
+                _("The name contains control characters ({listed}); remove them.").format(
+                    listed=listed
+                ),
             )
         )
 
@@ -293,20 +309,22 @@ def _check_text(
         problems.append(
             (
                 NameFault.PATH,
-                f"Give a bare file name, with no folder and no '..'; you wrote {_show(name)}.",
+                _("Give a bare file name, with no folder and no '..'; you wrote {text}.").format(
+                    text=_show(name)
+                ),
             )
         )
 
     visible = [c for c in base if unicodedata.category(c) != "Cc"]
     if visible and (visible[0].isspace() or visible[-1].isspace()):
-        where = (
-            "starts and ends"
+        said = (
+            _("The name starts and ends with a blank; remove them.")
             if visible[0].isspace() and visible[-1].isspace()
-            else "starts"
+            else _("The name starts with a blank; remove it.")
             if visible[0].isspace()
-            else "ends"
+            else _("The name ends with a blank; remove it.")
         )
-        problems.append((NameFault.SURROUNDING_SPACE, f"The name {where} with a blank; remove it."))
+        problems.append((NameFault.SURROUNDING_SPACE, said))
 
     foreign = [
         c for c in dict.fromkeys(base) if not c.isascii() and unicodedata.category(c) != "Cc"
@@ -333,13 +351,20 @@ def _check_core(
     prefix = parts["prefix"] or ""
     if prefix != DOCUMENT_PREFIX:
         if prefix == "":
-            problems.append((NameFault.PREFIX, f"The name must start with {DOCUMENT_PREFIX!r}."))
+            problems.append(
+                (
+                    NameFault.PREFIX,
+                    _("The name must start with {prefix}.").format(prefix=repr(DOCUMENT_PREFIX)),
+                )
+            )
         else:
             problems.append(
                 (
                     NameFault.PREFIX,
-                    f"The prefix must be {DOCUMENT_PREFIX!r} exactly (capital S and D, one "
-                    f"space); you wrote {_show(prefix)}.",
+                    _(
+                        "The prefix must be {prefix} exactly (capital S and D, one space); you "
+                        "wrote {text}."
+                    ).format(prefix=repr(DOCUMENT_PREFIX), text=_show(prefix)),
                 )
             )
 
@@ -348,16 +373,22 @@ def _check_core(
         problems.append(
             (
                 NameFault.MISSING_REF,
-                f"The reference number is missing; add _{ref} after {DOCUMENT_PREFIX!r}.",
+                _("The reference number is missing; add _{ref} after {prefix}.").format(
+                    ref=ref, prefix=repr(DOCUMENT_PREFIX)
+                ),
             )
         )
     else:
         _check_separator(parts["ref_sep"], given_ref, problems)
         if given_ref != ref:
             if given_ref.upper() == ref:
-                reason = f"Write the reference in capitals: {ref}, not {given_ref}."
+                reason = _("Write the reference in capitals: {ref}, not {given_ref}.").format(
+                    ref=ref, given_ref=given_ref
+                )
             else:
-                reason = f"The reference {given_ref} is not this request's; use {ref}."
+                reason = _("The reference {given_ref} is not this request's; use {ref}.").format(
+                    given_ref=given_ref, ref=ref
+                )
             problems.append((NameFault.WRONG_REF, reason))
 
     given_pid = parts["pid"]
@@ -365,18 +396,23 @@ def _check_core(
         problems.append(
             (
                 NameFault.MISSING_PARTICIPANT_ID,
-                f"The participant ID is missing; add _{participant_id} after the reference number.",
+                _(
+                    "The participant ID is missing; add _{participant_id} after the reference "
+                    "number."
+                ).format(participant_id=participant_id),
             )
         )
     else:
         _check_separator(parts["pid_sep"], given_pid, problems)
         if given_pid != participant_id:
             if given_pid.upper() == participant_id:
-                reason = f"Write the participant ID in capitals: {participant_id}, not {given_pid}."
+                reason = _(
+                    "Write the participant ID in capitals: {participant_id}, not {given_pid}."
+                ).format(participant_id=participant_id, given_pid=given_pid)
             else:
-                reason = (
-                    f"The participant ID {given_pid} is not this request's; use {participant_id}."
-                )
+                reason = _(
+                    "The participant ID {given_pid} is not this request's; use {participant_id}."
+                ).format(given_pid=given_pid, participant_id=participant_id)
             problems.append((NameFault.WRONG_PARTICIPANT_ID, reason))
 
     suffix = parts["suffix"]
@@ -386,7 +422,9 @@ def _check_core(
             problems.append(
                 (
                     NameFault.SUFFIX,
-                    f"The suffix must be _01 to _0{MAX_SUFFIX}; '_{suffix}' is not allowed.",
+                    _("The suffix must be _01 to _0{last}; '_{suffix}' is not allowed.").format(
+                        last=MAX_SUFFIX, suffix=suffix
+                    ),
                 )
             )
 
@@ -395,8 +433,10 @@ def _check_core(
         problems.append(
             (
                 NameFault.EXTRA_TEXT,
-                f"Remove {_show(extra)} before the extension; nothing may follow the "
-                "participant ID but a suffix _01 to _09.",
+                _(
+                    "Remove {text} before the extension; nothing may follow the participant ID "
+                    "but a suffix _01 to _09."
+                ).format(text=_show(extra)),
             )
         )
 
@@ -432,8 +472,9 @@ def _check_separator(
         problems.append(
             (
                 NameFault.SEPARATOR,
-                f"Join the parts with one underscore: write '_{part}', not "
-                f"{_show((separator or '') + part)}.",
+                _("Join the parts with one underscore: write '_{part}', not {text}.").format(
+                    part=part, text=_show((separator or "") + part)
+                ),
             )
         )
 
@@ -442,22 +483,25 @@ def _check_extensions(tail: str, problems: list[tuple[NameFault, str]]) -> str |
     """Check the extension part (`.pdf`, `.pdf.exe` ...); return the allowed extension."""
     segments = [segment for segment in tail.split(".") if segment]
     if tail.endswith(".") and segments:
-        problems.append((NameFault.STRAY_DOT, "The name ends with a '.'; remove it."))
+        problems.append((NameFault.STRAY_DOT, _("The name ends with a '.'; remove it.")))
     if len(segments) > 1:
-        count = _COUNTS.get(len(segments), str(len(segments)))
+        count = _(_COUNTS[len(segments)]) if len(segments) in _COUNTS else str(len(segments))
         problems.append(
             (
                 NameFault.DOUBLE_EXTENSION,
-                f"{_show(tail.rstrip('.'))} has {count} extensions; a name ends with one "
-                "only: .pdf, .xls or .xlsx.",
+                _(
+                    "{text} has {count} extensions; a name ends with one only: .pdf, .xls or .xlsx."
+                ).format(text=_show(tail.rstrip(".")), count=count),
             )
         )
     if not segments:
         problems.append(
             (
                 NameFault.NO_EXTENSION,
-                "The name has no extension; end it with .pdf, .xls or .xlsx "
-                "(only PDF, XLS or XLSX files are accepted).",
+                _(
+                    "The name has no extension; end it with .pdf, .xls or .xlsx (only PDF, XLS "
+                    "or XLSX files are accepted)."
+                ),
             )
         )
         return None
@@ -466,7 +510,9 @@ def _check_extensions(tail: str, problems: list[tuple[NameFault, str]]) -> str |
         problems.append(
             (
                 NameFault.EXTENSION,
-                f"Only PDF, XLS or XLSX files are accepted; '.{segments[-1]}' is not.",
+                _("Only PDF, XLS or XLSX files are accepted; '.{extension}' is not.").format(
+                    extension=segments[-1]
+                ),
             )
         )
         return None
@@ -483,20 +529,25 @@ def _non_ascii_reason(characters: list[str]) -> str:
     described = [_describe(c) for c in characters[:_LISTED_CHARACTERS]]
     more = len(characters) - _LISTED_CHARACTERS
     if more > 0:
-        described.append(f"and {more} more")
-    return (
-        "Use plain ASCII letters and digits only; the name has "
-        + ", ".join(described)
-        + ". Type it again on a plain keyboard layout."
-    )
+        described.append(_("and {count} more").format(count=more))
+    return _(
+        "Use plain ASCII letters and digits only; the name has {characters}. Type it again on "
+        "a plain keyboard layout."
+    ).format(characters=_(", ").join(described))
 
 
 def _describe(character: str) -> str:
-    label = unicodedata.name(character, "no name")
+    label = unicodedata.name(character, _("no name"))
     if not character.isprintable() or character.isspace():
-        return f"U+{ord(character):04X} ({label}, which cannot be seen)"
+        return _("{code} ({label}, which cannot be seen)").format(
+            code=f"U+{ord(character):04X}", label=label
+        )
     looks = _skeleton(character)
-    alike = f", which looks like {looks!r}" if looks.isascii() and looks.strip() else ""
+    alike = (
+        _(", which looks like {looks}").format(looks=repr(looks))
+        if looks.isascii() and looks.strip()
+        else ""
+    )
     return f"{character!r} ({label}{alike})"
 
 
@@ -514,10 +565,10 @@ def _show(text: str) -> str:
 
 
 def _empty_reason(ref: str, participant_id: str) -> str:
-    return (
-        f"The file name is empty; name it {DOCUMENT_PREFIX}_{ref}_{participant_id} "
-        "with the extension .pdf, .xls or .xlsx."
-    )
+    return _(
+        "The file name is empty; name it {prefix}_{ref}_{participant_id} with the extension "
+        ".pdf, .xls or .xlsx."
+    ).format(prefix=DOCUMENT_PREFIX, ref=ref, participant_id=participant_id)
 
 
 def _allowed_extension(extension: str) -> str:

@@ -30,6 +30,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from cc_tui.domain.calendar import HKT
+from cc_tui.domain.i18n import _
 from cc_tui.domain.naming import (
     PARTICIPANT_ID_EXAMPLE,
     REF_DIGITS,
@@ -96,7 +97,7 @@ class QueryError(ValueError):
         return self.position + 1
 
     def __str__(self) -> str:
-        return f"{self.message} (at column {self.column})"
+        return _("{message} (at column {column})").format(message=self.message, column=self.column)
 
 
 class _ValueProblem(ValueError):
@@ -192,33 +193,39 @@ def _normalise_value(field: QueryField, raw: str) -> str:
         if word in _STATUS_VALUES:
             return word
         raise _ValueProblem(
-            f"There is no status {value!r}.",
-            f'Use one of: {_STATUS_WORDS} (or the words in quotes, e.g. status:"pending checker").',
+            _("There is no status {value}.").format(value=repr(value)),
+            _(
+                'Use one of: {statuses} (or the words in quotes, e.g. status:"pending checker").'
+            ).format(statuses=_STATUS_WORDS),
         )
     if field is QueryField.ESERVICE:
         code = value.upper()
         if _ESERVICE_CODE.fullmatch(code):
             return code
         raise _ValueProblem(
-            f"{value!r} is not an eService code.",
-            "Type the code in letters and digits, e.g. eservice:CT027.",
+            _("{value} is not an eService code.").format(value=repr(value)),
+            _("Type the code in letters and digits, e.g. eservice:CT027."),
         )
     if field is QueryField.REF:
         ref = value.upper()
         if _REF_START.fullmatch(ref):
             return ref
         raise _ValueProblem(
-            f"{value!r} is not a reference number or the start of one.",
-            f"A reference is {REF_PREFIX} and {REF_DIGITS} digits: type it whole or its start, "
-            f"e.g. ref:{REF_EXAMPLE[:7]}.",
+            _("{value} is not a reference number or the start of one.").format(value=repr(value)),
+            _(
+                "A reference is {prefix} and {digits} digits: type it whole or its start, e.g. "
+                "ref:{example}."
+            ).format(prefix=REF_PREFIX, digits=REF_DIGITS, example=REF_EXAMPLE[:7]),
         )
     if field is QueryField.FIRM:
         firm = value.upper()
         if is_participant_id(firm):
             return firm
         raise _ValueProblem(
-            f"{value!r} is not a participant ID.",
-            f"Type one upper-case letter then five digits, e.g. firm:{PARTICIPANT_ID_EXAMPLE}.",
+            _("{value} is not a participant ID.").format(value=repr(value)),
+            _("Type one upper-case letter then five digits, e.g. firm:{example}.").format(
+                example=PARTICIPANT_ID_EXAMPLE
+            ),
         )
     if field in (QueryField.FROM, QueryField.TO):
         try:
@@ -227,11 +234,14 @@ def _normalise_value(field: QueryField, raw: str) -> str:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             raise _ValueProblem(
-                f"{value!r} is not a date.",
-                f"Type the date as YYYY-MM-DD, e.g. {_EXAMPLES[field]}.",
+                _("{value} is not a date.").format(value=repr(value)),
+                _("Type the date as YYYY-MM-DD, e.g. {example}.").format(example=_EXAMPLES[field]),
             ) from None
     if not _is_canonical_text(value):
-        raise _ValueProblem(f"{field.value}: needs a value.", f"Type e.g. {_EXAMPLES[field]}.")
+        raise _ValueProblem(
+            _("{field}: needs a value.").format(field=field.value),
+            _("Type e.g. {example}.").format(example=_EXAMPLES[field]),
+        )
     return value
 
 
@@ -266,17 +276,17 @@ class _Scanner:
         closing = self.text.find('"', opening + 1)
         if closing < 0:
             raise QueryError(
-                "This quote is never closed.",
+                _("This quote is never closed."),
                 opening,
-                'Add a closing " after the words, or remove the quote.',
+                _('Add a closing " after the words, or remove the quote.'),
             )
         self.pos = closing + 1
         phrase = " ".join(self.text[opening + 1 : closing].split())
         if not phrase:
             raise QueryError(
-                "These quotes hold nothing.",
+                _("These quotes hold nothing."),
                 opening,
-                "Type words between the quotes, or remove them.",
+                _("Type words between the quotes, or remove them."),
             )
         return phrase
 
@@ -297,15 +307,15 @@ class _Scanner:
             self.pos += 1
             if self.at_end() or self.peek().isspace():
                 raise QueryError(
-                    "A lone ! negates nothing.",
+                    _("A lone ! negates nothing."),
                     start,
-                    "Put the word or field:value right after it, e.g. !status:draft.",
+                    _("Put the word or field:value right after it, e.g. !status:draft."),
                 )
             if self.peek() == "!":
                 raise QueryError(
-                    "One ! is enough to negate.",
+                    _("One ! is enough to negate."),
                     self.pos,
-                    'Remove the extra !, or quote a word that starts with one: !"!word".',
+                    _('Remove the extra !, or quote a word that starts with one: !"!word".'),
                 )
         if self.peek() == '"':
             return _Clause(start, negated, self.quoted())
@@ -325,22 +335,28 @@ def _filter(clause: _Clause) -> FieldFilter:
         field = QueryField(clause.field)
     except ValueError:
         raise QueryError(
-            f"There is no field {clause.field!r}.",
+            _("There is no field {field}.").format(field=repr(clause.field)),
             clause.field_start,
-            f"Use one of: {_FIELD_NAMES}; or put the word in quotes to search for it.",
+            _("Use one of: {fields}; or put the word in quotes to search for it.").format(
+                fields=_FIELD_NAMES
+            ),
         ) from None
     if not clause.text:
         raise QueryError(
-            f"{field.value}: needs a value.",
+            _("{field}: needs a value.").format(field=field.value),
             clause.field_start,
-            f"Type a value right after the colon, e.g. {_EXAMPLES[field]}.",
+            _("Type a value right after the colon, e.g. {example}.").format(
+                example=_EXAMPLES[field]
+            ),
         )
     if clause.negated and field in (QueryField.FROM, QueryField.TO):
         other = QueryField.TO if field is QueryField.FROM else QueryField.FROM
         raise QueryError(
-            f"{field.value}: cannot be negated.",
+            _("{field}: cannot be negated.").format(field=field.value),
             clause.start,
-            f"Remove the !, or use {other.value}: for the other end of the range.",
+            _("Remove the !, or use {other}: for the other end of the range.").format(
+                other=other.value
+            ),
         )
     try:
         value = _normalise_value(field, clause.text)
@@ -353,9 +369,11 @@ def parse_query(text: str) -> Query:
     """Read the filter grammar; raise `QueryError` saying what is wrong and where."""
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError(
-            f"The filter is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}.",
+            _("The filter is {count} characters long; the limit is {limit}.").format(
+                count=len(text), limit=MAX_QUERY_LENGTH
+            ),
             MAX_QUERY_LENGTH,
-            "Shorten it: a reference or a few words usually find the request.",
+            _("Shorten it: a reference or a few words usually find the request."),
         )
     scanner = _Scanner(text)
     terms: list[Term] = []
@@ -368,9 +386,9 @@ def parse_query(text: str) -> Query:
         count += 1
         if count > MAX_CLAUSES:
             raise QueryError(
-                f"The filter has more than {MAX_CLAUSES} parts.",
+                _("The filter has more than {limit} parts.").format(limit=MAX_CLAUSES),
                 clause.start,
-                f"Use at most {MAX_CLAUSES} words and field:value filters.",
+                _("Use at most {limit} words and field:value filters.").format(limit=MAX_CLAUSES),
             )
         if clause.field is None:
             terms.append(Term(clause.text, clause.negated))
@@ -378,9 +396,9 @@ def parse_query(text: str) -> Query:
             field_filter = _filter(clause)
             if field_filter.field in dates:
                 raise QueryError(
-                    f"{field_filter.field.value}: is given twice.",
+                    _("{field}: is given twice.").format(field=field_filter.field.value),
                     clause.field_start,
-                    f"Keep one {field_filter.field.value}: date.",
+                    _("Keep one {field}: date.").format(field=field_filter.field.value),
                 )
             if field_filter.field in (QueryField.FROM, QueryField.TO):
                 dates[field_filter.field] = clause
@@ -391,9 +409,11 @@ def parse_query(text: str) -> Query:
     if start is not None and end is not None and start > end:
         later = max(dates[QueryField.FROM], dates[QueryField.TO], key=lambda c: c.start)
         raise QueryError(
-            f"from:{start.isoformat()} is after to:{end.isoformat()}, so nothing can match.",
+            _("from:{start} is after to:{end}, so nothing can match.").format(
+                start=start.isoformat(), end=end.isoformat()
+            ),
             later.field_start,
-            "Swap the two dates, or correct the one that is wrong.",
+            _("Swap the two dates, or correct the one that is wrong."),
         )
     return query
 

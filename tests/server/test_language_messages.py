@@ -7,6 +7,8 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from cc_tui.domain.i18n import speaking
+from cc_tui.domain.naming import check_supporting_document_name
 from cc_tui.server.mail import read_outbox
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store import users
@@ -80,3 +82,24 @@ def test_task_notices_are_mailed_in_each_recipients_language(
     [english] = read_outbox(server_settings.mail_dir, LEAD)
     assert english["Subject"] == f"Client Connect: {row.ref} awaits your check"
     assert "Status: Pending checker" in english.get_content()
+
+
+async def test_a_filter_error_is_said_in_either_language(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    session = headers_for(app, MAKER)
+    params = {"q": "status:nonsense"}
+    chinese = (await api.get("/requests", params=params, headers=session | ZH)).json()
+    english = (await api.get("/requests", params=params, headers=session | EN)).json()
+    assert chinese["code"] == english["code"] == "bad_query"
+    assert chinese["detail"].startswith("沒有狀態 'nonsense'。（q，第 8 欄：")
+    assert english["detail"].startswith("There is no status 'nonsense'. (q, at column 8:")
+    assert chinese["fix"].startswith("請使用以下其中之一：")
+
+
+def test_a_file_names_faults_are_said_in_the_readers_language() -> None:
+    with speaking("zh-Hant"):
+        check = check_supporting_document_name("report.docx", "ECS00000001", "B01234", ())
+    assert not check.ok
+    assert "缺少參與者編號；請在申請編號後加上 _B01234。" in check.reasons
+    assert "只接受 PDF、XLS 或 XLSX 檔案；'.docx' 不獲接受。" in check.reasons
