@@ -58,7 +58,6 @@ from cc_tui.tui.widgets.notice import NoticeKind
 
 if TYPE_CHECKING:
     import httpx
-    from textual.theme import Theme
 
     from cc_tui.api.auth import Session, User
     from cc_tui.client.portal import PortalClient
@@ -182,56 +181,12 @@ class PortalApp(App[int]):
         use_downloads_dir(settings.downloads)
 
     async def check_settings(self) -> None:
-        """Say in words what config.toml names in vain (a key id, a theme), once, at
-        start; then keep a theme chosen in the palette (when the app may write there)."""
-        settings = self.settings
-        if settings is None:
-            return
-        from cc_tui.tui.keys import known_binding_ids, settings_problems
+        """Say in words what config.toml names in vain, and keep a theme chosen in the
+        palette (tui/keys.py)."""
+        from cc_tui.tui.keys import check_settings
 
-        known = await asyncio.to_thread(known_binding_ids)
-        problems = settings_problems(settings.keymap, settings.theme, self.available_themes, known)
-        if problems:
-            from cc_tui.tui.config import config_file
-
-            self.notify(
-                _("In {file}: {problems}").format(
-                    file=config_file(), problems=" ".join(p[0].upper() + p[1:] for p in problems)
-                ),
-                title=_("Settings"),
-                severity="warning",
-                timeout=20,
-            )
-        if self._remember_theme:
-            self.theme_changed_signal.subscribe(self, self._theme_chosen)
-
-    def _theme_chosen(self, theme: Theme) -> None:
-        settings = self.settings
-        if settings is None or theme.name == settings.theme:
-            return
-        settings.theme = theme.name
-        self.run_worker(self._save_theme(theme.name), group="settings", exit_on_error=False)
-
-    async def _save_theme(self, name: str) -> None:
-        from cc_tui.tui.config import save_theme
-
-        try:
-            path = await asyncio.to_thread(save_theme, name)
-        except OSError as error:
-            self.notify(
-                _(
-                    "The theme {name} is on, but could not be saved ({error}); it lasts until "
-                    "you quit."
-                ).format(name=name, error=error),
-                title=_("Settings"),
-                severity="warning",
-            )
-            return
-        self.notify(
-            _("Theme {name} saved in {path}.").format(name=name, path=path),
-            title=_("Settings"),
-            timeout=4,
-        )
+        if self.settings is not None:
+            await check_settings(self, self.settings, remember_theme=self._remember_theme)
 
     # Screens
 

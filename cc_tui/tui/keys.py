@@ -1,6 +1,7 @@
 """The app's own keys (`APP_KEYS`, the ones that work on every screen), and what
 config.toml may name, to check it at start: every key id (`Binding.id`) of cc-tui's app,
-screens and widgets, and the themes of the running app.
+screens and widgets, and the themes of the running app; then a theme chosen in the
+palette is kept in config.toml (`check_settings`).
 
 Binding ids are read from the classes themselves, so a screen added later is checked
 without an edit here. The screens are imported to do so: call `known_binding_ids` from a
@@ -9,14 +10,22 @@ worker thread after the first frame, never before it.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import pkgutil
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
 
 from cc_tui.domain.i18n import N_, _, ngettext
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.theme import Theme
+
+    from cc_tui.tui.config import Settings
 
 PACKAGES = ("cc_tui.tui.screens", "cc_tui.tui.widgets")
 
@@ -146,3 +155,50 @@ def settings_problems(
             ).format(theme=repr(theme), themes=", ".join(available))
         )
     return problems
+
+
+async def check_settings(app: App[Any], settings: Settings, *, remember_theme: bool) -> None:
+    """Say in words what config.toml names in vain (a key id, a theme), once, at
+    start; then keep a theme chosen in the palette (when the app may write there)."""
+    known = await asyncio.to_thread(known_binding_ids)
+    problems = settings_problems(settings.keymap, settings.theme, app.available_themes, known)
+    if problems:
+        from cc_tui.tui.config import config_file
+
+        app.notify(
+            _("In {file}: {problems}").format(
+                file=config_file(), problems=" ".join(p[0].upper() + p[1:] for p in problems)
+            ),
+            title=_("Settings"),
+            severity="warning",
+            timeout=20,
+        )
+    if remember_theme:
+
+        def chosen(theme: Theme) -> None:
+            if theme.name != settings.theme:
+                settings.theme = theme.name
+                app.run_worker(_save_theme(app, theme.name), group="settings", exit_on_error=False)
+
+        app.theme_changed_signal.subscribe(app, chosen)
+
+
+async def _save_theme(app: App[Any], name: str) -> None:
+    from cc_tui.tui.config import save_theme
+
+    try:
+        path = await asyncio.to_thread(save_theme, name)
+    except OSError as error:
+        app.notify(
+            _(
+                "The theme {name} is on, but could not be saved ({error}); it lasts until you quit."
+            ).format(name=name, error=error),
+            title=_("Settings"),
+            severity="warning",
+        )
+        return
+    app.notify(
+        _("Theme {name} saved in {path}.").format(name=name, path=path),
+        title=_("Settings"),
+        timeout=4,
+    )
