@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from cc_tui.api.requests import Request, UnavailableAction
+    from cc_tui.client.errors import PortalError
 
 # Marked with N_() and shown through _() (the reader's language).
 CONFIRM_DETAIL: dict[Action, str] = {
@@ -144,3 +145,42 @@ def ask_to_submit(
         app.push_screen(reply_editor(ref, reply), replied)
     else:
         confirm("")
+
+
+def ask_to_reload(
+    app: App[Any],
+    ref: str,
+    conflict: PortalError | None,
+    reload: Callable[[], object],
+    not_now: Callable[[str], object],
+) -> None:
+    """Ask before the form loads `ref` again from the portal (its typed values go into a
+    file it names): after someone else changed it (`conflict`, the portal's 409), or on
+    ctrl+r with unsent changes. `reload()` after y; `not_now(words)` after Esc or N."""
+    if conflict is None:
+        title = _("Reload {ref} from the portal?").format(ref=ref)
+        detail = _(
+            "Your unsent changes are kept in a file on this computer, and the screen says where."
+        )
+    else:
+        title = _("Someone else changed {ref}. Reload it?").format(ref=ref)
+        detail = (
+            conflict.detail
+            + " "
+            + _(
+                "Reloading shows the portal's version; your typed values are kept in a "
+                "file on this computer, and the screen says where."
+            )
+        )
+    words = _(
+        "Nothing was saved. Your typed values are kept on this computer; press "
+        "ctrl+r to load the portal's version when you are ready."
+    )
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            reload()
+        else:
+            not_now(words)
+
+    app.push_screen(ConfirmScreen(title, detail), answered)

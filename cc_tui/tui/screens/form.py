@@ -57,9 +57,8 @@ from cc_tui.domain.workflow import Action
 from cc_tui.tui.drafts import Draft, DraftError, DraftStore, DraftWriter, drafts_root
 from cc_tui.tui.review import status_label
 from cc_tui.tui.safe_text import flatten, safe_content
-from cc_tui.tui.screens.act import ask_to_submit
+from cc_tui.tui.screens.act import ask_to_reload, ask_to_submit
 from cc_tui.tui.screens.base import FAILED, PortalScreen
-from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.form_open import (
     Keeper,
     Opening,
@@ -630,44 +629,13 @@ class FormScreen(PortalScreen):
     # Reloading
 
     def _offer_reload(self, error: PortalError) -> None:
-        ref = self.draft.ref if self.draft else self.ref
+        ref = (self.draft.ref if self.draft else None) or self.ref or ""
         self.notice(error.message + " " + _("Your typed values are kept on this computer."))
-        self.app.push_screen(
-            ConfirmScreen(
-                _("Someone else changed {ref}. Reload it?").format(ref=ref),
-                error.detail
-                + " "
-                + _(
-                    "Reloading shows the portal's version; your typed values are kept in a "
-                    "file on this computer, and the screen says where."
-                ),
-            ),
-            self._reload_answered,
-        )
-
-    def _reload_answered(self, yes: bool | None) -> None:
-        if yes:
-            self.reload()
-        else:
-            self.notice(
-                _(
-                    "Nothing was saved. Your typed values are kept on this computer; press "
-                    "ctrl+r to load the portal's version when you are ready."
-                )
-            )
+        ask_to_reload(self.app, ref, error, self.reload, self.notice)
 
     def action_reload(self) -> None:
-        if self._unsent:
-            self.app.push_screen(
-                ConfirmScreen(
-                    _("Reload {ref} from the portal?").format(ref=self.ref),
-                    _(
-                        "Your unsent changes are kept in a file on this computer, and the "
-                        "screen says where."
-                    ),
-                ),
-                self._reload_answered,
-            )
+        if self._unsent and self.ref is not None:
+            ask_to_reload(self.app, self.ref, None, self.reload, self.notice)
         else:
             self.reload()
 
