@@ -35,10 +35,13 @@ if TYPE_CHECKING:
     from cc_tui.api.requests import Attachment, Request
     from cc_tui.tui.screens.base import PortalCalls
 
+# At 80 columns the name column holds a standard name with its number
+# ("Supporting Document_ECS00000001_B01234_01.pdf", 45 cells) whole; a type is at most
+# four letters (PDF, XLSX, DOCX, JPEG).
 COLUMNS: tuple[tuple[str, int], ...] = (
-    (N_("Name"), 44),
+    (N_("Name"), 45),
     (N_("Size"), 9),
-    (N_("Type"), 5),
+    (N_("Type"), 4),
     ("SHA-256", 12),
 )
 EMPTY_ROW = "no-attachments"
