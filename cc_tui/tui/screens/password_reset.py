@@ -239,6 +239,9 @@ class TokenPasswordScreen(PortalScreen):
         rule = self.query_one("#rule-lines", Static)
         rule.update(safe_content("\n".join(lines), multiline=True))
         rule.set_class(any(line.startswith("✗") for line in lines), "-problem")
+        # What was said wrong on sending stands no longer once a field changes (the rule
+        # lines above say what is still wrong as you type): not left under them, stale.
+        self.query_one(Notice).clear_problem()
 
     def action_back(self) -> None:
         self.portal_app.show_login(user_id=self._values()[0] or None)
