@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from cc_tui.api.safe import Line
-from cc_tui.domain.i18n import Language
+from cc_tui.domain.i18n import DEFAULT_LANGUAGE, Language, language_of
 
 OtpChannel = Literal["email", "app"]
 DeviceRegistrationNeed = Literal["none", "offered", "required"]
@@ -105,6 +105,16 @@ class User(BaseModel):
     language: Language = Field(
         default="en", description="The user's language (Profile): en or zh-Hant."
     )
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_this_cc_tui_knows(cls, value: object) -> object:
+        """A language this cc-tui does not know (a newer portal may offer more) reads as
+        English, the portal's own fallback, instead of refusing the whole answer and with
+        it the login; a tag of a known language in another spelling (zh-HK) is that one."""
+        if isinstance(value, str):
+            return language_of(value[:64]) or DEFAULT_LANGUAGE
+        return value
 
 
 class Session(BaseModel):

@@ -330,3 +330,17 @@ def test_importing_the_client_does_not_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"), [("fr", "en"), ("zh-Hans", "en"), ("zh-HK", "zh-Hant"), ("x" * 5000, "en")]
+)
+async def test_a_language_this_cc_tui_does_not_know_reads_as_english(sent: str, read: str) -> None:
+    # A newer portal may offer a third language: an older cc-tui still logs in, in English,
+    # instead of calling the whole answer one it does not understand.
+    user = {**SESSION["user"], "language": sent}  # type: ignore[dict-item]
+
+    async with client(lambda _: httpx.Response(200, json=user), token="tok-123") as portal:
+        me = await portal.me()
+    assert me.user_id == "maker@harbour.example"
+    assert me.language == read
