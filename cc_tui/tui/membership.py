@@ -136,9 +136,11 @@ async def show_membership(app: App[Any], before: str | None, then_open: str | No
     ]
     if kept and before is not None:
         app.notify(
-            f"Unsent input kept in a draft of {before}: {', '.join(kept)}. Switch back "
-            "(F7) to carry on with it.",
-            title="Unsent drafts",
+            _(
+                "Unsent input kept in a draft of {participant_id}: {drafts}. Switch back (F7) "
+                "to carry on with it."
+            ).format(participant_id=before, drafts=_(", ").join(kept)),
+            title=_("Unsent drafts"),
             timeout=10,
         )
     with app.batch_update():

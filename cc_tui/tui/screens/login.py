@@ -27,7 +27,7 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from cc_tui.client.errors import PortalError
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.password import FORGOT_TITLE, looks_like_token
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.flow import LoginFlow
@@ -65,8 +65,10 @@ class LoginScreen(PortalScreen):
             "forgot",
             "Forgot password",
             id="login.forgot",
-            tooltip=f"{FORGOT_TITLE}: get a token by e-mail, or use the one from your "
-            "set-up mail, and set your password.",
+            tooltip=N_(
+                "Forgot password or first login: get a token by e-mail, or use the one from "
+                "your set-up mail, and set your password."
+            ),
         ),
         # A priority binding, so the focus moves while the app reads the keys, not later
         # in the field's own queue: keys typed right after enter (a fast typist, a burst
