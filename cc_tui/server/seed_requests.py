@@ -48,7 +48,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -173,12 +173,15 @@ def seed_requests(
     count: int | None = None,
     random_seed: int | None = None,
     now: datetime | None = None,
+    only: Collection[str] | None = None,
 ) -> int:
     """Seed `count` requests into an empty store; returns how many were made (0 if the
     store already had requests). Called as `seed_requests(context)` by the app (count and
-    seed from its settings) or `seed_requests(db, count, random_seed, now)`."""
+    seed from its settings) or `seed_requests(db, count, random_seed, now)`. `only`: the
+    eServices whose requests are made (None: all of the catalogue's)."""
     if isinstance(target, ServerContext):
         db = target.db
+        only = target.settings.seed_eservices if only is None else only
         count = target.settings.seed_requests if count is None else count
         random_seed = target.settings.seed_random if random_seed is None else random_seed
         now = target.now() if now is None else now
@@ -188,14 +191,16 @@ def seed_requests(
         return 0
     now = now or datetime.now(HKT)
     started = time.perf_counter()
-    made = _seed(db, count, 2024 if random_seed is None else random_seed, now)
+    made = _seed(db, count, 2024 if random_seed is None else random_seed, now, only)
     if made:
         elapsed = time.perf_counter() - started
         print(f"Seeded {made:,} requests in {elapsed:.1f} s.", file=sys.stderr, flush=True)
     return made
 
 
-def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
+def _seed(
+    db: Database, count: int, random_seed: int, now: datetime, only: Collection[str] | None
+) -> int:
     conn = db.connect()
     if conn.execute("SELECT 1 FROM requests LIMIT 1").fetchone() is not None:
         return 0
@@ -226,7 +231,7 @@ def _seed(db: Database, count: int, random_seed: int, now: datetime) -> int:
     conn.execute(f"PRAGMA cache_size=-{min(1_048_576, 65_536 + count)}")
     try:
         with db.transaction() as tx:
-            made = _bulk(tx, random_seed, people, firms, count, now, extra)
+            made = _bulk(tx, random_seed, people, firms, count, now, extra, only)
         conn.execute("PRAGMA analysis_limit=1000")
         conn.execute("ANALYZE")
     finally:
@@ -779,6 +784,7 @@ def _bulk(
     count: int,
     now: datetime,
     clearing: bool = False,
+    only: Collection[str] | None = None,
 ) -> int:
     """The N requests of the firms of FIRM_SHARES, then (with `clearing`) the clearing
     membership's tenth more, then those of eServices added to the catalogue after SPREAD.
@@ -796,6 +802,8 @@ def _bulk(
     for (group, total, spread, key), block in zip(groups, blocks, strict=True):
         for eservice in sorted(_forms_of(group.firms[0]), key=lambda e: e.code):
             code = eservice.code
+            if only is not None and code not in only:
+                continue
             stream = _drawn(
                 group, eservice, share_of(code, total, spread), random.Random(f"{key}:{code}")
             )

@@ -45,6 +45,10 @@ class ServerSettings:
     seed_demo: bool = True
     seed_requests: int = 0
     seed_random: int = 2024
+    # Only these eServices' requests are seeded (a test's fixed set, e.g. seed_requests.
+    # SPREAD, so that an eService added to the catalogue changes none of its screens);
+    # None: every eService of the catalogue.
+    seed_eservices: tuple[str, ...] | None = None
     # Argon2id cost; tests lower it so that hashing does not dominate their time.
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19456

@@ -18,7 +18,7 @@ from cc_tui.server.app import build_context
 from cc_tui.server.clock import FakeClock
 from cc_tui.server.context import ServerContext
 from cc_tui.server.seed import seed_demo
-from cc_tui.server.seed_requests import CLEARING, clearing_count, seed_requests
+from cc_tui.server.seed_requests import CLEARING, SPREAD, clearing_count, seed_requests
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.times import to_micros
 
@@ -354,3 +354,20 @@ def test_an_eservice_taken_out_leaves_the_others_requests_as_they_were(
     )
     assert "BI02" in every and "BI02" not in fewer
     assert fewer == {code: rows for code, rows in every.items() if code != "BI02"}
+
+
+def test_a_store_seeded_for_a_fixed_set_of_eservices_is_the_same_with_one_more_in_the_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screens' tests seed the eServices of SPREAD only (settings.seed_eservices): an
+    eService added to the catalogue then changes no request at all, so no snapshot of a
+    list changes with it."""
+    clock = FakeClock()
+    before = _context(tmp_path / "before", clock)
+    made = seed_requests(before.db, SMALL, 7, clock.now(), only=SPREAD)
+    assert made == SMALL + clearing_count(SMALL)
+    added = dataclasses.replace(CATALOGUE["SC01"], code="ZZ01")
+    monkeypatch.setattr(seed_requests_module, "CATALOGUE", {**CATALOGUE, "ZZ01": added})
+    after = _context(tmp_path / "after", clock)
+    assert seed_requests(after.db, SMALL, 7, clock.now(), only=SPREAD) == made
+    assert _rows_by_eservice(after, with_ids=True) == _rows_by_eservice(before, with_ids=True)

@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 from cc_tui.api.requests import RequestPage
 from cc_tui.client.portal import PortalClient
 from cc_tui.server.runner import BackgroundServer
+from cc_tui.server.seed_requests import SPREAD
 from cc_tui.server.settings import ServerSettings
 from cc_tui.server.store.sessions import create_session
 from cc_tui.tui.app import PortalApp
@@ -41,8 +42,12 @@ SEEDED = 500
 
 @pytest.fixture
 def server_settings(server_settings: ServerSettings) -> ServerSettings:
-    """The shared settings, with 500 requests seeded at start (fixed clock and seed)."""
-    return dataclasses.replace(server_settings, seed_requests=SEEDED, seed_random=7)
+    """The shared settings, with 500 requests seeded at start (fixed clock and seed), of
+    the eServices of SPREAD only: an eService added to the catalogue changes none of the
+    rows these screens and snapshots show."""
+    return dataclasses.replace(
+        server_settings, seed_requests=SEEDED, seed_random=7, seed_eservices=SPREAD
+    )
 
 
 class Switchable(httpx.AsyncBaseTransport):
