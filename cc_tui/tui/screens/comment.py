@@ -19,15 +19,16 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import N_, _
 from cc_tui.domain.text import problem
 from cc_tui.tui.safe_text import SafeTextArea, flatten, safe_content
+from cc_tui.tui.screens.base import SpeakingScreen
 from cc_tui.tui.widgets.notice import Notice
 
 MAX_COMMENT = 2000
 
 
-class CommentScreen(ModalScreen[str | None]):
+class CommentScreen(SpeakingScreen[str | None], ModalScreen[str | None]):
     """Ask for the comment that goes with an action on `ref`."""
 
     CSS_PATH = "comment.tcss"
@@ -37,10 +38,10 @@ class CommentScreen(ModalScreen[str | None]):
             "send",
             "Continue",
             id="comment.send",
-            tooltip="Use this comment (you confirm the action next).",
+            tooltip=N_("Use this comment (you confirm the action next)."),
             priority=True,
         ),
-        Binding("escape", "cancel", "Cancel", id="comment.cancel", tooltip="Do nothing."),
+        Binding("escape", "cancel", "Cancel", id="comment.cancel", tooltip=N_("Do nothing.")),
     ]
 
     def __init__(self, title: str, hint: str, text: str = "", *, required: bool = True) -> None:

@@ -13,16 +13,17 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cc_tui.domain.i18n import _
+from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.safe_text import SafeTextArea
+from cc_tui.tui.screens.base import SpeakingScreen
 
 
-class ValueScreen(ModalScreen[None]):
+class ValueScreen(SpeakingScreen[None], ModalScreen[None]):
     """Read `text`, the value of the field `label`."""
 
     CSS_PATH = "value.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "close", "Close", id="value.close", tooltip="Back."),
+        Binding("escape,q,enter", "close", "Close", id="value.close", tooltip=N_("Back.")),
     ]
 
     def __init__(self, label: str, text: str) -> None:
