@@ -26,7 +26,7 @@ from cc_tui.domain.forms import (
     validate_field,
     validate_form,
 )
-from cc_tui.domain.forms.words import eservice_texts
+from cc_tui.domain.forms.words import eservice_name, eservice_texts
 from cc_tui.domain.i18n import e_, speaking
 
 PACKAGE = Path(cc_tui.__file__).parent
@@ -158,3 +158,17 @@ def test_every_choice_field_has_distinct_labels_in_each_language() -> None:
                 with speaking(language):
                     labels = [choice_label(c).casefold() for c in field.choices or ()]
                     assert len(set(labels)) == len(labels), (eservice.code, field.name)
+
+
+def test_an_eservices_name_is_said_in_the_readers_language_and_an_unknown_one_as_sent() -> None:
+    # The dashboard's preview and the request screen name the eService by its code; the
+    # portal's list sends the English name, which a zh-Hant reader should not be shown.
+    english = CATALOGUE["CT027"].name
+    with speaking("zh-Hant"):
+        chinese = eservice_name("CT027", english)
+        translated = e_(english)
+        unknown = eservice_name("ZZ99", "A form of a newer portal")
+    assert chinese == translated != english
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
+    assert unknown == "A form of a newer portal"
+    assert eservice_name("CT027", "whatever it sent") == english

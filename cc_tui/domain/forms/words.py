@@ -32,6 +32,14 @@ from babel.messages.catalog import Catalog
 from cc_tui.domain.forms.catalogue import CATALOGUE
 from cc_tui.domain.forms.fields import FormField
 from cc_tui.domain.forms.model import EService
+from cc_tui.domain.i18n import e_
+
+
+def eservice_name(code: str, fallback: str) -> str:
+    """The name of the eService `code` in the current language; `fallback` (the name as
+    the portal sent it) for an eService this cc-tui does not know (a newer portal's)."""
+    eservice = CATALOGUE.get(code)
+    return e_(eservice.name) if eservice is not None else fallback
 
 
 def _field_texts(field: FormField) -> Iterator[str]:

@@ -70,8 +70,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from cc_tui.client.errors import PortalError
-from cc_tui.domain.forms import UnknownEService, get_eservice
-from cc_tui.domain.i18n import _, e_
+from cc_tui.domain.forms.words import eservice_name
+from cc_tui.domain.i18n import _
 from cc_tui.domain.workflow import Action, may_modify
 from cc_tui.tui.commands import PaletteCommand
 from cc_tui.tui.membership import membership_of, membership_title, other_memberships
@@ -289,7 +289,10 @@ class RequestScreen(PortalScreen):
         self.audit = audit
         self.query_one("#request-title", Static).update(
             safe_content(
-                flatten(f"{request.ref} · {request.eservice} {self._eservice_name(request)}")
+                flatten(
+                    f"{request.ref} · {request.eservice} "
+                    + eservice_name(request.eservice, request.eservice_name)
+                )
             )
         )
         status = request.status
@@ -325,15 +328,6 @@ class RequestScreen(PortalScreen):
         self._label_audit_tab()
         self.refresh_bindings()
         self._show_actions()
-
-    @staticmethod
-    def _eservice_name(request: Request) -> str:
-        """The eService's name in the reader's language (the portal's list names it in
-        the language of the call that listed it)."""
-        try:
-            return e_(get_eservice(request.eservice).name)
-        except UnknownEService:
-            return request.eservice_name
 
     def _show_comment(self, request: Request) -> None:
         box = self.query_one("#request-comment", Static)

@@ -20,6 +20,7 @@ from textual.widgets import Static
 from cc_tui.api.requests import Request, RequestSummary
 from cc_tui.domain.calendar import to_hkt
 from cc_tui.domain.files import size_in_words
+from cc_tui.domain.forms.words import eservice_name
 from cc_tui.domain.i18n import N_, _
 from cc_tui.tui.review import EMPTY, field_views, reason_words
 from cc_tui.tui.safe_text import flatten, safe_content
@@ -47,7 +48,11 @@ def summary_lines(summary: RequestSummary) -> list[str]:
     updated = to_hkt(summary.updated_at)
     return [
         _row(N_("Status"), f"{summary.status.symbol} {_(summary.status.label)}"),
-        _row(N_("eService"), f"{flatten(summary.eservice)} {flatten(summary.eservice_name)}"),
+        _row(
+            N_("eService"),
+            f"{flatten(summary.eservice)} "
+            + flatten(eservice_name(summary.eservice, summary.eservice_name)),
+        ),
         _row(N_("Maker"), flatten(summary.maker)),
         _row(N_("Firm"), flatten(summary.participant_id)),
         _row(N_("Updated"), _("{time} HKT").format(time=f"{updated:%Y-%m-%d %H:%M}")),
