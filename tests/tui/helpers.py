@@ -109,3 +109,14 @@ async def log_in_with_password(pilot: Pilot[int], user_id: str, password: str) -
     await type_into(pilot, "#password", password)
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def log_in_with_mailed_code(
+    pilot: Pilot[int], user_id: str, password: str, mail_dir: Path
+) -> None:
+    """The whole login: the password, then the one code mailed for it."""
+    await log_in_with_password(pilot, user_id, password)
+    (code,) = email_codes(mail_dir, user_id)
+    await type_into(pilot, "#code", code)
+    await pilot.press("enter")
+    await settle(pilot)

@@ -24,7 +24,10 @@ from cc_tui.tui.screens.confirm import ConfirmScreen
 from cc_tui.tui.screens.form import FormScreen
 from cc_tui.tui.screens.login import LoginScreen
 from cc_tui.tui.widgets.form_field import TableEditor
-from tests.tui.helpers import DEMO_PASSWORD, email_codes, log_in_with_password, type_into
+from tests.tui.helpers import (
+    DEMO_PASSWORD,
+    log_in_with_mailed_code,
+)
 from tests.tui.maker_checker import (
     MAKER,
     PortalApi,
@@ -319,11 +322,7 @@ async def test_an_expired_session_logs_in_again_and_the_form_carries_on(
         await pilot.press("ctrl+d")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
-        await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
-        (code,) = email_codes(server_settings.mail_dir, MAKER)
-        await type_into(pilot, "#code", code)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in_with_mailed_code(pilot, MAKER, DEMO_PASSWORD, server_settings.mail_dir)
         form = form_of(app)
         assert field(app, "new_limit").value == "9,000,000"
         assert field(app, "remarks").value == "before the session ended"

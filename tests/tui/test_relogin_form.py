@@ -12,7 +12,11 @@ from cc_tui.server.runner import BackgroundServer
 from cc_tui.server.settings import ServerSettings
 from cc_tui.tui.screens.form import FormScreen
 from cc_tui.tui.screens.login import LoginScreen
-from tests.tui.helpers import DEMO_PASSWORD, email_codes, log_in_with_password, notice, type_into
+from tests.tui.helpers import (
+    DEMO_PASSWORD,
+    log_in_with_mailed_code,
+    notice,
+)
 from tests.tui.maker_checker import (
     MAKER,
     PortalApi,
@@ -50,11 +54,7 @@ async def test_an_edited_request_comes_back_with_the_typed_values_after_a_new_lo
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "Your session has ended" in notice(app)
-        await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
-        (code,) = email_codes(server_settings.mail_dir, MAKER)
-        await type_into(pilot, "#code", code)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in_with_mailed_code(pilot, MAKER, DEMO_PASSWORD, server_settings.mail_dir)
         form = form_of(app)
         assert form.ref == request["ref"]
         assert field(app, "remarks").value == "typed before the session ended"
@@ -89,11 +89,7 @@ async def test_a_form_comes_back_when_a_background_call_meets_the_ended_session_
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "Your session has ended" in notice(app)
-        await log_in_with_password(pilot, MAKER, DEMO_PASSWORD)
-        (code,) = email_codes(server_settings.mail_dir, MAKER)
-        await type_into(pilot, "#code", code)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in_with_mailed_code(pilot, MAKER, DEMO_PASSWORD, server_settings.mail_dir)
         form = form_of(app)
         assert form.ref == request["ref"]
         assert field(app, "remarks").value == "typed while the session ran out"
