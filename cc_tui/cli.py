@@ -64,8 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        help="en or zh-Hant (zh-HK, zh-TW too); default: `language` in config.toml, else the "
-        "portal's stored choice after login, else the locale (LANG); unknown: English",
+        help="en or zh-Hant (zh-HK, zh-TW too), kept over the portal's stored choice; "
+        "default: `language` in config.toml, else the locale (LANG), until login, then the "
+        "portal's stored choice; unknown: English",
     )
     # Given by `cc-tui web` to each tab's cc-tui (tui/web.py); not for people.
     parser.add_argument("--in-browser", action="store_true", help=argparse.SUPPRESS)
