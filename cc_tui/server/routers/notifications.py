@@ -75,7 +75,7 @@ def _since(value: str | None) -> tuple[int, datetime | None]:
             raise ApiError(
                 400,
                 ProblemCode.MALFORMED,
-                f"since={value[:40]!r} is larger than any notice id.",
+                _("since={value} is larger than any notice id.").format(value=repr(value[:40])),
                 _("Send the id of the last notice you have (since=42) or an ISO 8601 time."),
             )
         return notice_id, None
