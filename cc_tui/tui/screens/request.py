@@ -358,8 +358,8 @@ class RequestScreen(PortalScreen):
             named = [
                 self._keyed(f"request.{i.action.value}", action_label(i.action)) for i in items
             ]
-            greyed.update(Content(not_now_words(items, named)))
-            greyed.tooltip = items[0].detail
+            greyed.update(safe_content(not_now_words(items, named)))
+            greyed.tooltip = safe_content(items[0].detail, multiline=True)
 
     def _keyed(self, binding_id: str, words: str) -> str:
         """`a Approve`: the words after the key bound to them now, if any."""
