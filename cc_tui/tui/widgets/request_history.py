@@ -119,7 +119,7 @@ class AuditTrail(TextScroll):
         elif chain.intact:
             head = (chain.head or "")[:16]
             line.update(
-                Content(
+                safe_content(
                     "✔ "
                     + _(
                         "Verified: the {count} entries are as written (hash chain head {head}…)."
