@@ -204,10 +204,11 @@ def audit(
 def new_user_membership(
     conn: sqlite3.Connection, admin: Administrator, body: CreateUserRequest
 ) -> str:
-    """The membership a new user joins: the CCDA's own; the one the exchange names."""
+    """The membership a new user joins: the CCDA's own; the one the exchange names
+    (either spelt in any case, with spaces around)."""
+    named = (body.participant_id or "").strip().upper()
     if admin.participant_id is not None:
-        named = body.participant_id
-        if named is not None and named != admin.participant_id:
+        if named and named != admin.participant_id:
             raise ApiError(
                 422,
                 ProblemCode.VALIDATION_FAILED,
@@ -220,7 +221,6 @@ def new_user_membership(
                 [FieldError(field="participant_id", message=_("Not your acting membership."))],
             )
         return admin.participant_id
-    named = (body.participant_id or "").strip().upper()
     if not named:
         raise ApiError(
             422,

@@ -230,6 +230,18 @@ async def test_a_retried_create_answers_the_same_and_mails_once(
     assert "already taken" in taken.json()["detail"]
 
 
+async def test_a_ccda_may_name_its_own_membership_in_any_case(
+    api: httpx.AsyncClient, app: FastAPI
+) -> None:
+    created = await api.post(
+        "/admin/users",
+        json={"user_id": NEWCOMER, "name": "Kim Lee", "participant_id": " b01234 "},
+        headers=session_for(app, ADMIN),
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["participant_id"] == "B01234"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
