@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from cc_tui.domain.i18n import N_
+from cc_tui.domain.rights import Role
 
 
 class Section(StrEnum):
@@ -28,6 +30,18 @@ _LABELS = {
     Section.HISTORY: N_("History"),
     Section.ALL: N_("All"),
 }
+
+
+def landing_section(roles: Iterable[str]) -> Section:
+    """Where a user's dashboard opens, from the roles they act in: a checker (and an
+    exchange officer, whose checks are the requests with the exchange) on what awaits
+    their check, a maker on what came back to them, anyone else on all."""
+    held = set(roles)
+    if held & {Role.CHECKER.value, Role.EXCHANGE_OFFICER.value}:
+        return Section.AWAITING_MY_CHECK
+    if Role.MAKER.value in held:
+        return Section.RETURNED_TO_ME
+    return Section.ALL
 
 
 class Sort(StrEnum):

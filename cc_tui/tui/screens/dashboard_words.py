@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cc_tui.domain import sections
 from cc_tui.domain.i18n import N_, _, ngettext
-from cc_tui.domain.rights import Role
 from cc_tui.domain.sections import Section, Sort
 from cc_tui.tui.membership import kind_words, membership_of
 from cc_tui.tui.review import reason_words
@@ -70,18 +70,14 @@ def left_out_words(waiting: dict[str, UnavailableAction]) -> str:
 
 
 def landing_section(user: User | None, participant_id: str | None) -> Section:
-    """Checkers start on their checks (an exchange officer on the requests with the
-    exchange), makers on what came back to them."""
+    """Where the dashboard opens for `user` acting for `participant_id`: by the roles
+    held there and the user's own (sections.landing_section)."""
     roles: set[str] = set(user.roles) if user else set()
     if user is not None:
         for membership in user.memberships:
             if membership.participant_id == participant_id:
                 roles |= set(membership.roles)
-    if Role.EXCHANGE_OFFICER.value in roles or any("check" in role for role in roles):
-        return Section.AWAITING_MY_CHECK
-    if any("mak" in role for role in roles):
-        return Section.RETURNED_TO_ME
-    return Section.ALL
+    return sections.landing_section(roles)
 
 
 def header_words(user: User | None, participant_id: str | None) -> str:
